@@ -1,0 +1,54 @@
+# decree8: two commands on a fresh machine (Python 3.11+, Node 20+):
+#   make demo    set up what is missing, then run the bundled compliance scenario on a local chain
+#   make test    set up what is missing, then run the test suite
+# Targets are fast when nothing is missing: set-up steps are keyed on stamp files.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test test-long lint bench clean
+
+help:
+	@echo "make demo   - run the bundled scenario (sets up .venv and node_modules if missing)"
+	@echo "make test   - run the test suite (HYPOTHESIS_PROFILE=ci by default)"
+	@echo "make test-long - the long property runs (marker slow, profile long)"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - benchmarks; writes bench/results.json"
+
+setup: $(VENV)/.stamp node_modules/.stamp
+
+$(VENV)/.stamp: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "decree8 needs Python 3.11 or newer")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test,lint,revm]'
+	@touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	@command -v node >/dev/null || { echo "decree8 needs Node.js 20+ (node not found on PATH)"; exit 2; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 2)' || { echo "decree8 needs Node.js 20+, found $$(node --version)"; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/decree8 demo
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-long: setup
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf build .decree8 .hypothesis

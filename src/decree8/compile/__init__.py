@@ -1,0 +1,79 @@
+"""The compiler layer: Solidity standard-JSON in and out, through solc-js or a native solc.
+
+```
+compiler = get_compiler("auto")            # native solc of the pinned version, else solc-js
+out = compiler.compile_standard(std_json)  # CompileError on errors; warnings stay in out
+build = build_project(Path("."))           # cached build of contracts/, artifacts by name
+```
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from decree8.compile._toolchain import PINNED_SOLC_VERSION
+from decree8.compile.build import (
+    DEFAULT_SETTINGS,
+    OUTPUT_SELECTION,
+    Artifact,
+    Build,
+    build_project,
+    cache_key,
+    collect_sources,
+    find_imports,
+    make_input,
+    make_settings,
+)
+from decree8.compile.interface import Compiler, diagnostics_from_output
+from decree8.compile.solcjs import SolcJsCompiler
+from decree8.compile.solcx import SolcxCompiler, find_native_solc
+from decree8.errors import ToolchainError, UsageError
+
+BACKENDS = ("auto", "solcjs", "solcx")
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_SETTINGS",
+    "OUTPUT_SELECTION",
+    "PINNED_SOLC_VERSION",
+    "Artifact",
+    "Build",
+    "Compiler",
+    "SolcJsCompiler",
+    "SolcxCompiler",
+    "build_project",
+    "cache_key",
+    "collect_sources",
+    "diagnostics_from_output",
+    "find_imports",
+    "find_native_solc",
+    "get_compiler",
+    "make_input",
+    "make_settings",
+]
+
+
+def get_compiler(name: str = "auto", *, root: str | Path | None = None) -> Compiler:
+    """A compiler of the pinned solc version.
+
+    ``"solcx"``: a native solc (py-solc-x's install folder or ``solc`` on PATH);
+    ``"solcjs"``: the npm ``solc`` package in a Node.js worker (found from ``root``/cwd);
+    ``"auto"``: native when one of the pinned version exists, else solc-js.
+    Raises :class:`ToolchainError` (one line, saying how to fix it) if the backend is missing.
+    """
+    root_path = Path(root) if root is not None else None
+    if name == "solcx":
+        return SolcxCompiler(allow_paths=root_path)
+    if name == "solcjs":
+        return SolcJsCompiler(root_path)
+    if name == "auto":
+        native = find_native_solc(PINNED_SOLC_VERSION)
+        if native is not None:
+            return SolcxCompiler(native.path, allow_paths=root_path)
+        try:
+            return SolcJsCompiler(root_path)
+        except ToolchainError as exc:
+            raise ToolchainError(
+                f"no native solc {PINNED_SOLC_VERSION} and solc-js is unusable: {exc}"
+            ) from None
+    raise UsageError(f"unknown compiler {name!r}: use one of {', '.join(BACKENDS)}")

@@ -1,0 +1,174 @@
+"""Typed template parameters: parse what a user types (`--param cap=1000e18`) into ABI values.
+
+Each kind knows how to read text and explain, in one line, what it wanted when the text is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from eth_utils import is_address, keccak, to_checksum_address
+
+from decree8.errors import TemplateError
+
+_AMOUNT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9_]+)?)(?:[eE]([0-9]+))?\s*$")
+
+
+def parse_amount(text: str | int) -> int:
+    """An integer amount in base units. Accepts `1000`, `1_000`, `1000e18`, `1.5e18`."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        if text < 0:
+            raise ValueError("must not be negative")
+        return text
+    match = _AMOUNT.match(str(text))
+    if not match:
+        raise ValueError("expected a whole number such as 1000, 1_000 or 1000e18")
+    mantissa, exponent = match.group(1).replace("_", ""), int(match.group(2) or 0)
+    try:
+        value = Decimal(mantissa).scaleb(exponent)
+    except InvalidOperation:
+        raise ValueError("expected a whole number such as 1000e18") from None
+    if value != value.to_integral_value():
+        raise ValueError(f"{text} is not a whole number of base units")
+    result = int(value)
+    if result >= 2**256:
+        raise ValueError("does not fit in uint256")
+    return result
+
+
+def parse_reference(text: str) -> bytes:
+    """A bytes32 reference: `0x` + 64 hex digits, or text of at most 32 bytes (right-padded)."""
+    if text.startswith("0x") and len(text) == 66:
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            raise ValueError("0x value is not 32 bytes of hex") from None
+    raw = text.encode("utf-8")
+    if not raw:
+        raise ValueError("must not be empty")
+    if len(raw) > 32:
+        raise ValueError("text references are at most 32 bytes; give a 0x-prefixed hash instead")
+    return raw.ljust(32, b"\0")
+
+
+def reference_text(value: bytes) -> str:
+    """Show a bytes32 reference as text when it is printable text, else as hex."""
+    stripped = value.rstrip(b"\0")
+    try:
+        text = stripped.decode("utf-8")
+    except UnicodeDecodeError:
+        return "0x" + value.hex()
+    if text and text.isprintable():
+        return text
+    return "0x" + value.hex()
+
+
+def hash_file(path: str | Path) -> bytes:
+    """The keccak-256 of a file's bytes: how decree8 binds a terms document to a contract."""
+    try:
+        return keccak(Path(path).read_bytes())
+    except FileNotFoundError:
+        raise ValueError(f"file {path} does not exist") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor parameter of a template, as the user sees it."""
+
+    name: str
+    kind: str  # string | amount | address | reference | terms_file | hash | uri
+    help: str
+    default: str | None = None  # a literal, or "@deployer" for the deploying account
+    abi_names: tuple[
+        str, ...
+    ] = ()  # the constructor argument(s) it fills (terms_file fills a hash)
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+AddressResolver = Callable[[str], str]
+
+
+def resolve_params(
+    template_name: str,
+    params: Sequence[Param],
+    given: Mapping[str, Any],
+    *,
+    deployer: str,
+    resolve_address: AddressResolver | None = None,
+    base_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Check and convert user-given values. Returns `{param name: ABI value}` plus derived values.
+
+    A `terms_file` parameter named `terms` yields `terms_hash` (bytes32) and `terms_file` (the path);
+    if `terms_uri` is not given it defaults to the file's name.
+    """
+    known = {p.name for p in params}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise TemplateError(
+            f"template {template_name} has no parameter {unknown[0]!r}; "
+            f"its parameters are: {', '.join(p.name for p in params)}"
+        )
+    out: dict[str, Any] = {}
+    for p in params:
+        raw = given.get(p.name, p.default)
+        if raw is None:
+            raise TemplateError(f"template {template_name} needs --param {p.name}=... ({p.help})")
+        if raw == "@deployer":
+            raw = deployer
+        try:
+            out[p.name] = _convert(p, raw, resolve_address, base_dir)
+        except ValueError as exc:
+            raise TemplateError(f"--param {p.name}={raw}: {exc}") from None
+    return out
+
+
+def _convert(
+    p: Param, raw: Any, resolve_address: AddressResolver | None, base_dir: Path | None
+) -> Any:
+    if p.kind in ("string", "uri"):
+        text = str(raw)
+        if not text:
+            raise ValueError("must not be empty")
+        return text
+    if p.kind == "amount":
+        value = parse_amount(raw)
+        if value == 0:
+            raise ValueError("must be greater than zero")
+        return value
+    if p.kind == "address":
+        text = str(raw)
+        if resolve_address is not None and not text.startswith("0x"):
+            text = resolve_address(text)
+        if not is_address(text):
+            raise ValueError("expected a 0x-prefixed 20-byte address or an account name")
+        address = to_checksum_address(text)
+        if int(address, 16) == 0:
+            raise ValueError("the zero address is not allowed")
+        return address
+    if p.kind == "reference":
+        return parse_reference(str(raw))
+    if p.kind == "hash":
+        text = str(raw)
+        if not (text.startswith("0x") and len(text) == 66):
+            raise ValueError("expected 0x followed by 64 hex digits")
+        return bytes.fromhex(text[2:])
+    if p.kind == "terms_file":
+        text = str(raw)
+        if text.startswith("0x") and len(text) == 66:
+            return _convert(Param(p.name, "hash", p.help), text, None, None)
+        path = Path(text)
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        return hash_file(path)
+    raise ValueError(f"unknown parameter kind {p.kind}")
