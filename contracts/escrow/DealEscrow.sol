@@ -659,13 +659,14 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     }
 
     /**
-     * @notice The first rule (see {RuleCodes}) that keeps `account` out of deals now, or 0 if none:
-     * HOLDER-IDENTIFIED, then HOLDER-ELIGIBLE, then ILLICIT-ADDRESS.
+     * @notice The first rule (see {RuleCodes}) that keeps `account` out of deals now, or 0 if none, in the
+     * compliant token's order: ILLICIT-ADDRESS, then HOLDER-IDENTIFIED, then HOLDER-ELIGIBLE.
      */
     function admissionCode(address account) public view returns (uint8) {
-        if (!_registry.isIdentified(account)) return RuleCodes.HOLDER_IDENTIFIED;
-        if (!_registry.isEligible(account)) return RuleCodes.HOLDER_ELIGIBLE;
-        if (_registry.isBlocked(account)) return RuleCodes.ILLICIT_ADDRESS;
+        IHolderRegistry.HolderStatus memory status = _registry.statusOf(account);
+        if (status.blocked) return RuleCodes.ILLICIT_ADDRESS;
+        if (!status.identified) return RuleCodes.HOLDER_IDENTIFIED;
+        if (!status.eligible) return RuleCodes.HOLDER_ELIGIBLE;
         return RuleCodes.SUCCESS;
     }
 

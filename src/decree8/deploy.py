@@ -88,11 +88,11 @@ class Deployment:
         target = Path(path)
         text = json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
         try:
-            atomic_write_text(target, text, overwrite=overwrite)
-        except FileExistsError as exc:
+            atomic_write_text(target, text, overwrite, exists_error=ManifestError)
+        except ManifestError:
             raise ManifestError(
                 f"{target} already exists: pass --force to replace it, or choose another --out"
-            ) from exc
+            ) from None
         return target
 
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,14 @@ def parse_amount(text: str | int) -> int:
     if not match:
         raise ValueError("expected a whole number such as 1000, 1_000 or 1000e18")
     mantissa, exponent = match.group(1).replace("_", ""), int(match.group(2) or 0)
-    try:
-        value = Decimal(mantissa).scaleb(exponent)
-    except InvalidOperation:
-        raise ValueError("expected a whole number such as 1000e18") from None
+    if exponent > 80:
+        raise ValueError("does not fit in uint256")
+    with localcontext() as ctx:
+        ctx.prec = 200
+        try:
+            value = Decimal(mantissa).scaleb(exponent)
+        except InvalidOperation:
+            raise ValueError("expected a whole number such as 1000e18") from None
     if value != value.to_integral_value():
         raise ValueError(f"{text} is not a whole number of base units")
     result = int(value)

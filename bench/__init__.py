@@ -1,0 +1,1 @@
+"""decree8 benchmarks: each `bench_*.py` module exposes `figures() -> list[dict]`."""
