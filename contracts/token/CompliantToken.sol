@@ -26,8 +26,9 @@ import {TermsBound} from "../legal/TermsBound.sol";
  * 6. TERMS-ACCEPTED: the receiver accepted the current terms version (TERMS-BOUND: amending the terms makes
  *    earlier acceptances stale);
  * 7. LEGAL-ORDER: neither party is frozen and the sender does not spend a frozen amount;
- * 8. P2P-SALE: a transfer between two individuals either states a non-sale purpose (gift, inheritance,
- *    own wallet) or is made by an identified, eligible, unblocked operator acting as spender.
+ * 8. P2P-SALE: a transfer between two different individuals either states a non-sale purpose (gift,
+ *    inheritance, own wallet) or is made by an identified, eligible, unblocked Operator-type holder acting
+ *    as spender ({transferFrom}); a transfer to or from an operator needs neither.
  * ISSUER-HTP: the issuer's HTP registration reference is immutable and only the placement agent issues.
  * LEGAL-ORDER: freezes and forced transfers are made only by the legal-order role and carry the order's
  * reference. RECORDS: every legally significant change emits an event from which the state can be rebuilt
@@ -468,7 +469,7 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
         }
 
         if (
-            purpose == PURPOSE_NONE && sender.holderType == IHolderRegistry.HolderType.Individual
+            purpose == PURPOSE_NONE && from != to && sender.holderType == IHolderRegistry.HolderType.Individual
                 && receiver.holderType == IHolderRegistry.HolderType.Individual
                 && (operator == from || operator == to || !_isCompliantOperator(operator))
         ) return RuleCodes.P2P_SALE;

@@ -95,7 +95,7 @@ class TransactionReverted(ChainError):
         signature: str | None = None,
     ) -> None:
         self.name = name
-        self.args = dict(args or {})
+        self._error_args = dict(args or {})
         self.data = bytes(data)
         self.tx_hash = tx_hash
         self.signature = signature
@@ -109,6 +109,12 @@ class TransactionReverted(ChainError):
         if tx_hash:
             text += f" in {tx_hash}"
         super().__init__(text)
+
+    @property
+    def args(self) -> dict[str, Any]:  # type: ignore[override]
+        """The decoded error arguments by parameter name (shadows ``BaseException.args``, whose
+        setter would turn a dict into a tuple of its keys; ``str(err)`` is still the message)."""
+        return self._error_args
 
 
 def _short(value: Any) -> str:

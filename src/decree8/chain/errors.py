@@ -1,11 +1,12 @@
 """Revert data: where to find it in what a node or web3 raised, and how to decode it.
 
-Every chain reports a revert its own way: eth-tester raises ``TransactionFailed`` (with the bytes,
-their ``repr`` or an already-decoded reason string), web3 raises ``ContractLogicError`` whose ``data``
-is a hex string or a ``{"message", "data"}`` object, Hardhat answers ``eth_sendTransaction`` with a
-JSON-RPC error whose ``data`` also carries the mined transaction's hash. :func:`revert_info` reduces
-all of them to raw bytes; :class:`RevertDecoder` turns those bytes into a name and named arguments
-using ``Error(string)``, ``Panic(uint256)`` and the custom errors of every registered ABI.
+Every chain reports a revert its own way: eth-tester raises ``TransactionFailed`` (with the
+bytes, their ``repr`` or an already-decoded reason string), web3 raises ``ContractLogicError``
+whose ``data`` is a hex string or a ``{"message", "data"}`` object, Hardhat answers
+``eth_sendTransaction`` with a JSON-RPC error whose ``data`` also carries the mined transaction's
+hash. :func:`revert_info` reduces all of them to raw bytes; :class:`RevertDecoder` turns those
+bytes into a name and named arguments using ``Error(string)``, ``Panic(uint256)`` and the custom
+errors of every registered ABI.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from eth_utils.abi import abi_to_signature, get_abi_input_types
 
 from decree8.errors import TransactionReverted
@@ -98,7 +99,10 @@ class RevertDecoder:
             return DecodedError(
                 name=known.name,
                 signature=known.signature,
-                args=dict(zip(known.names, values, strict=True)),
+                args={
+                    name: _checksummed(type_, value)
+                    for name, type_, value in zip(known.names, known.types, values, strict=True)
+                },
             )
         return None
 
@@ -114,6 +118,16 @@ class RevertDecoder:
             tx_hash=tx_hash,
             signature=decoded.signature,
         )
+
+
+def _checksummed(type_: str, value: Any) -> Any:
+    """Addresses (also in arrays) as checksummed strings, like the chain's accounts."""
+    if type_ == "address" and isinstance(value, str):
+        return to_checksum_address(value)
+    if type_.startswith("address[") and isinstance(value, list | tuple):
+        inner = type_[: type_.rindex("[")]
+        return type(value)(_checksummed(inner, v) for v in value)
+    return value
 
 
 def encode_error_string(message: str) -> bytes:
@@ -171,8 +185,8 @@ def _literal_bytes(text: str) -> bytes | None:
 def tester_failure_data(exc: BaseException) -> bytes | None:
     """The revert data inside an eth-tester ``TransactionFailed``.
 
-    Its first argument is the EVM's ``Revert`` exception (from ``estimate_gas``), the ``repr`` of the
-    revert bytes (from ``call``), or a reason string eth-tester already decoded from ``Error(string)``.
+    Its first argument is the EVM's ``Revert`` exception (from ``estimate_gas``), the ``repr`` of
+    the revert bytes (from ``call``), or a reason string eth-tester decoded from ``Error(string)``.
     Returns ``None`` for a plain string, which is either such a reason or an EVM error without data
     (out of gas, invalid opcode): the caller tells them apart.
     """
@@ -204,7 +218,9 @@ def revert_info(exc: BaseException) -> RevertInfo | None:
         info = _from_error_data(exc.data)
         if info is None:
             rpc_error = (getattr(exc, "rpc_response", None) or {}).get("error")
-            info = _from_error_data(rpc_error.get("data")) if isinstance(rpc_error, Mapping) else None
+            info = (
+                _from_error_data(rpc_error.get("data")) if isinstance(rpc_error, Mapping) else None
+            )
         return info or RevertInfo(b"")
     if isinstance(exc, TransactionFailed):
         raw = tester_failure_data(exc)

@@ -43,12 +43,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "metadata": {"bytecodeHash": "ipfs"},
 }
 
-# Comments are blanked (newlines kept, so offsets and lines stay); strings are kept as they are.
-_LEXEME = re.compile(
-    r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.DOTALL
+# One left-to-right scan: comments and string literals are consumed whole, so an ``import``
+# inside either is never seen; an import statement yields its path (group "path").
+_SCAN = re.compile(
+    r"//[^\n]*"
+    r"|/\*.*?(?:\*/|\Z)"
+    r"|(?<![\w$.])import\b[^;\"']*?([\"'])(?P<path>[^\"'\n]*)\1"
+    r"|\"(?:\\.|[^\"\\\n])*\""
+    r"|'(?:\\.|[^'\\\n])*'",
+    re.DOTALL,
 )
-_IMPORT = re.compile(r"(?<![\w$.])import\b([^;\"']*?)([\"'])([^\"'\n]*)\2")
-_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,24 +167,17 @@ class Build:
 # Sources and imports
 
 
-def _blank_comments(text: str) -> str:
-    def repl(match: re.Match[str]) -> str:
-        lexeme = match.group(0)
-        if lexeme[0] == "/":
-            return _NOT_NEWLINE.sub(" ", lexeme)
-        return lexeme
-
-    return _LEXEME.sub(repl, text)
-
-
 def find_imports(content: str) -> list[tuple[str, int, int]]:
     """The import paths of a Solidity source, each with its 1-based line and column."""
     found = []
-    for match in _IMPORT.finditer(_blank_comments(content)):
-        start = match.start(3)
+    for match in _SCAN.finditer(content):
+        path = match.group("path")
+        if path is None:
+            continue
+        start = match.start("path")
         line = content.count("\n", 0, start) + 1
         column = start - (content.rfind("\n", 0, start) + 1) + 1
-        found.append((match.group(3), line, column))
+        found.append((path, line, column))
     return found
 
 

@@ -1,13 +1,13 @@
 """The rule pack: every rule of LEGAL-BASIS.md as data, loaded from the packaged ``pack.toml``.
 
-A :class:`Rule` says what is required, on which legal basis, how sure we are of that basis, and which
-ERC-1404 restriction code the contracts use for it. Rules are plain data: the functions that check a
-transaction against chain state (evaluators) are kept apart and attached by rule ID with
+A :class:`Rule` says what is required, on which legal basis, how sure we are of that basis, and
+which ERC-1404 restriction code the contracts use for it. Rules are plain data: the functions that
+check a transaction against chain state (evaluators) are kept apart and attached by rule ID with
 :meth:`RulePack.bind`, so the pack can be read, printed and cited without any chain code.
 
 Severity follows the basis: a rule backed by a statute (any confidence but ``policy``) is an
-``"error"``; a safeguard decree8 adds on purpose (``policy``) is a ``"warning"``, because breaking it
-is not breaking the law. The ``unverified`` presumption is a :class:`Note`, never a rule.
+``"error"``; a safeguard decree8 adds on purpose (``policy``) is a ``"warning"``, because breaking
+it is not breaking the law. The ``unverified`` presumption is a :class:`Note`, never a rule.
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ PACK_SCHEMA = "decree8.rules/1"
 _V = TypeVar("_V")
 
 
-# ---------------------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------------------------
 # Data types
-# ---------------------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,8 @@ class RulePack:
                 raise UsageError(f"rule pack lists rule {rule.id} twice")
             if rule.code in by_code:
                 raise UsageError(
-                    f"rule pack gives code {rule.code} to both {by_code[rule.code].id} and {rule.id}"
+                    f"rule pack gives code {rule.code} to both "
+                    f"{by_code[rule.code].id} and {rule.id}"
                 )
             by_id[rule.id] = index
             by_code[rule.code] = rule
@@ -225,7 +226,9 @@ class RulePack:
             return self._by_code[code]
         except KeyError:
             if code == 0:
-                raise UsageError("restriction code 0 means no restriction; it names no rule") from None
+                raise UsageError(
+                    "restriction code 0 means no restriction; it names no rule"
+                ) from None
             valid = ", ".join(f"{r.code}={r.id}" for r in self.rules)
             raise UsageError(f"unknown restriction code {code}; valid codes: {valid}") from None
 
@@ -247,8 +250,8 @@ class RulePack:
     def bind(self, by_id: Mapping[str, _V]) -> tuple[tuple[Rule, _V], ...]:
         """Pair rules with things keyed by rule ID (e.g. evaluators), in table order.
 
-        Every key must be a rule ID (:class:`UsageError` otherwise); rules without an entry are left
-        out, so a caller can tell which rules it does not cover with ``set(pack.ids) - by_id.keys()``.
+        Every key must be a rule ID (:class:`UsageError` otherwise); rules without an entry are
+        left out: ``set(pack.ids) - by_id.keys()`` are the rules a caller does not cover.
         """
         unknown = sorted(key for key in by_id if key not in self._by_id)
         if unknown:
@@ -258,9 +261,9 @@ class RulePack:
         return tuple((rule, by_id[rule.id]) for rule in self.rules if rule.id in by_id)
 
 
-# ---------------------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------------------------
 # Loading
-# ---------------------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------------------------
 
 
 @functools.cache
@@ -275,7 +278,7 @@ def load_pack() -> RulePack:
 
 
 def parse_pack(data: Mapping[str, Any]) -> RulePack:
-    """Build a :class:`RulePack` from parsed TOML; :class:`UsageError` naming the first bad entry."""
+    """Build a :class:`RulePack` from parsed TOML; :class:`UsageError` names the first bad entry."""
     schema = data.get("schema", PACK_SCHEMA)
     if schema != PACK_SCHEMA:
         raise UsageError(f"rule pack schema {schema!r} is not supported; expected {PACK_SCHEMA!r}")

@@ -1,0 +1,15 @@
+"""The chain layer: one :class:`Chain` over web3, embedded (eth-tester) or behind JSON-RPC.
+
+``Chain.embedded()`` runs py-evm in this process; ``Chain.rpc(url)`` talks to Hardhat,
+``decree8 node`` (:mod:`decree8.chain.node`) or any development node with the ``evm_*`` methods.
+Both offer funded unlocked accounts, decoded reverts, snapshots, time travel and mining.
+"""
+
+from __future__ import annotations
+
+from decree8.chain.embedded import EmbeddedChain
+from decree8.chain.errors import DecodedError, RevertDecoder
+from decree8.chain.interface import Chain
+from decree8.chain.rpc import RpcChain
+
+__all__ = ["Chain", "DecodedError", "EmbeddedChain", "RevertDecoder", "RpcChain"]

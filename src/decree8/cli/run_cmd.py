@@ -1,0 +1,133 @@
+"""`decree8 run FILE` (a scenario) and `decree8 demo` (the bundled scenario)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from decree8.cli._app import App, find_home, pass_app
+
+if TYPE_CHECKING:
+    from decree8.deploy import Deployment
+    from decree8.scenario import ScenarioResult, StepResult
+
+DEMO_SCENARIO = Path("examples") / "demo.toml"
+
+
+def _style(text: str, **kw: object) -> str:
+    return click.style(text, **kw) if sys.stdout.isatty() else text  # type: ignore[arg-type]
+
+
+def _step_line(s: StepResult) -> str:
+    if s.expected is None:
+        mark = "  "
+    elif s.met:
+        mark = _style("✓ ", fg="green")
+    else:
+        mark = _style("✗ ", fg="red", bold=True)
+    verdict = _style(s.verdict.upper(), fg="green" if s.verdict == "ok" else "yellow")
+    rules = f" [{', '.join(s.rules)}]" if s.rules else ""
+    who = f"{s.actor}: " if s.actor else ""
+    planted = " (planted)" if s.planted else ""
+    lines = [f"{mark}{s.index:>3}. {who}{s.call}"]
+    lines.append(f"        {verdict}{rules}{planted} via {s.stage}" + (f", tx {s.tx[:18]}…" if s.tx else ""))
+    if s.note:
+        lines.append(f"        {s.note}")
+    if s.verdict == "violation" or not s.met:
+        lines.append(f"        {s.detail}")
+    if not s.met:
+        want = f"{s.expected}" + (f" {list(s.expected_rules)}" if s.expected_rules else "")
+        lines.append(_style(f"        expected {want}", fg="red"))
+    return "\n".join(lines)
+
+
+def _summary_text(result: ScenarioResult, rule_ids: list[str]) -> str:
+    s = result.summary
+    caught = result.rules_caught()
+    lines = [
+        "",
+        f"planted violations: {s['planted']}, detected: {s['detected']}, missed: {s['missed']}, "
+        f"false positives: {s['false_positives']}",
+    ]
+    if rule_ids:
+        missing = [r for r in rule_ids if r not in caught]
+        lines.append(
+            f"rules caught: {len(caught & set(rule_ids))} of {len(rule_ids)}"
+            + (f" (not exercised: {', '.join(missing)})" if missing else " (every rule)")
+        )
+    verdict = "PASS" if result.ok else "FAIL"
+    lines.append(_style(verdict, fg="green" if result.ok else "red", bold=True)
+                 + (": every expectation met" if result.ok else ": some expectations failed"))
+    return "\n".join(lines)
+
+
+def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
+    from decree8.rules import load_pack
+    from decree8.scenario import load_scenario, run_scenario
+
+    scenario = load_scenario(path)
+    chain = app.chain()
+    build = app.build()
+    live = not app.json_output
+    if live:
+        app.out(f"{scenario.title}")
+        app.out(f"chain {chain.chain_id} ({'JSON-RPC ' + app.rpc if app.rpc else 'embedded'}), "
+                f"{len(scenario.deployments)} deployments, {len(scenario.steps)} steps\n")
+
+    def on_deploy(name: str, dep: Deployment) -> None:
+        if live:
+            what = dep.template or f"{dep.contract} (test-only mock)"
+            app.out(f"  deployed {name:<12} {what:<26} at {dep.address}")
+
+    def on_step(step: StepResult) -> None:
+        if live:
+            app.out(_step_line(step))
+
+    if live:
+        app.out("deployments:")
+    result = run_scenario(
+        scenario, chain, build, on_deploy=on_deploy,
+        on_step=on_step if live else None,
+    )
+    if live:
+        app.out("")
+    rule_ids = [r.id for r in load_pack()] if require_all_rules else []
+    missing = sorted(set(rule_ids) - result.rules_caught())
+    ok = result.ok and not missing
+    if app.json_output:
+        data = result.to_dict()
+        data["ok"] = ok
+        app.emit(data, "")
+    else:
+        app.out(_summary_text(result, rule_ids))
+    return 0 if ok else 1
+
+
+@click.command("run", short_help="Run a scenario file: deploy, act, check each step.")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def run_cmd(app: App, scenario: Path) -> int:
+    """Run SCENARIO (TOML): deploy templates, then send each step and check it.
+
+    Each step is checked pre-flight (before signing) and, when it is sent, again after mining.
+    A step with expect = "violation" is a planted violation: it must be detected, under the
+    rules it lists. A step with expect = "ok" must not be flagged. Exit 1 when an expectation fails.
+    The format is described in docs/scenarios.md; examples/demo.toml is a full example.
+    """
+    return _execute(app, scenario, require_all_rules=False)
+
+
+@click.command("demo", short_help="Run the bundled scenario with planted violations.")
+@pass_app
+def demo_cmd(app: App) -> int:
+    """Run the bundled demonstration on a local chain.
+
+    An HTP resident issues a token under published terms, an operator identifies the holders,
+    compliant transfers and a two-sided escrow deal go through, and planted violations, every
+    rule at least once, are caught before signing or after mining. Exits 0 only when every
+    planted violation is detected and no compliant step is flagged.
+    """
+    return _execute(app, find_home() / DEMO_SCENARIO, require_all_rules=True)

@@ -1,0 +1,710 @@
+"""An in-process dev chain on revm (through pyrevm): accounts, automining, receipts, logs, snapshots.
+
+:class:`RevmNode` is the typed core behind :class:`decree8.revm.RevmProvider`. It keeps the EVM state
+in one ``pyrevm.EVM`` and everything a node adds on top (blocks, transactions, receipts, a log index,
+the clock, snapshots) in Python. Values are Python ints, bytes and checksummed address strings; the
+provider turns them into JSON-RPC hex.
+
+What it does, and where it differs from eth-tester (py-evm):
+
+* One block per transaction (automine). Block ``n``'s hash is ``keccak(str(n))``, the value revm's
+  ``BLOCKHASH`` returns for it, so the opcode and ``eth_getBlockByNumber`` agree.
+* Base fee is 0 in every block. A transaction pays ``gas_used * price`` where the price is its
+  ``gasPrice`` (legacy) or ``min(maxFeePerGas, maxPriorityFeePerGas)`` (EIP-1559, base fee 0); web3's
+  defaults (``eth_gasPrice`` and ``eth_maxPriorityFeePerGas`` answer ``gas_price``, 0 unless set) make
+  that 0, so balances then move by value only. Fees go to the coinbase.
+* Only the latest state exists: reads and calls at an older block are refused (:class:`RevmError`)
+  unless no transaction succeeded since that block (so a failed transaction can be replayed as a
+  call on its parent block, as the chain layer does); balances and nonces: latest block only.
+* pyrevm never ends a transaction's journal, so accounts and slots stay *warm* across transactions
+  and an ``SSTORE``'s "original value" is the one first loaded. A contract's first touch costs what it
+  costs on eth-tester; later transactions that touch the same slots cost less (no cold surcharge, no
+  20,000/2,900 ``SSTORE`` charge for a slot already written). Behaviour does not change, gas does.
+* Unsigned transactions (``eth_sendTransaction``) get a deterministic pseudo hash and ``v = r = s = 0``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyrevm
+from eth_utils import keccak, to_checksum_address
+
+from decree8.errors import ChainError
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+DEFAULT_COINBASE = "0xC014BA5EC014BA5EC014BA5EC014BA5EC014BA5E"
+EMPTY_CODE_HASH = keccak(b"")
+HARDFORKS = ("SHANGHAI", "CANCUN", "PRAGUE")
+
+_REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
+_HALT = re.compile(r"^Halt \{ reason: (.*), gas_used: (\d+) \}")
+_INITIAL_GAS = re.compile(r"^Initial gas spend is (\d+) but gas limit is (\d+)")
+_NO_FUNDS = re.compile(r"LackOfFundForMaxFee \{ fee: (\d+), balance: (\d+) \}")
+_ERROR_STRING = bytes.fromhex("08c379a0")
+
+
+class RevmError(ChainError):
+    """revm (or the node around it) refused a request. ``code`` is the JSON-RPC error code."""
+
+    def __init__(self, message: str, *, code: int = -32000, data: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+
+
+class ExecutionReverted(RevmError):
+    """A call or gas estimate reverted; ``output`` is the revert data (``data`` holds it as hex)."""
+
+    def __init__(self, output: bytes) -> None:
+        message = "execution reverted"
+        reason = _error_string(output)
+        if reason is not None:
+            message += f": {reason}"
+        super().__init__(message, code=3, data="0x" + output.hex())
+        self.output = output
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TxRequest:
+    """A transaction to run: ``to`` is None for a contract creation; ``gas`` None means estimate."""
+
+    sender: str
+    to: str | None = None
+    value: int = 0
+    data: bytes = b""
+    gas: int | None = None
+    gas_price: int | None = None
+    max_fee_per_gas: int | None = None
+    max_priority_fee_per_gas: int | None = None
+    nonce: int | None = None
+    chain_id: int | None = None
+
+    @property
+    def price(self) -> int:
+        """The price per gas this transaction pays when the base fee is 0."""
+        if self.gas_price is not None:
+            return self.gas_price
+        if self.max_fee_per_gas is not None:
+            return min(self.max_fee_per_gas, self.max_priority_fee_per_gas or 0)
+        return self.max_priority_fee_per_gas or 0
+
+    @property
+    def type(self) -> int:
+        """The EIP-2718 type: 0 legacy, 2 dynamic fee."""
+        return 0 if self.gas_price is not None else 2
+
+
+@dataclass(frozen=True)
+class Log:
+    """One event log; ``topics`` are 0x-prefixed lowercase hex, ``log_index`` counts within the block."""
+
+    address: str
+    topics: tuple[str, ...]
+    data: bytes
+    block_number: int
+    block_hash: bytes
+    tx_hash: bytes
+    log_index: int
+    tx_index: int = 0
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A mined transaction."""
+
+    hash: bytes
+    sender: str
+    to: str | None
+    value: int
+    data: bytes
+    gas: int
+    gas_price: int
+    max_fee_per_gas: int | None
+    max_priority_fee_per_gas: int | None
+    nonce: int
+    chain_id: int
+    type: int
+    block_number: int
+    block_hash: bytes
+    v: int = 0
+    r: int = 0
+    s: int = 0
+    tx_index: int = 0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The receipt of a mined transaction; ``revert_data`` is set when ``status`` is 0 by a revert."""
+
+    tx_hash: bytes
+    sender: str
+    to: str | None
+    block_number: int
+    block_hash: bytes
+    status: int
+    gas_used: int
+    effective_gas_price: int
+    contract_address: str | None
+    logs: tuple[Log, ...]
+    type: int
+    revert_data: bytes | None = None
+    tx_index: int = 0
+
+    @property
+    def cumulative_gas_used(self) -> int:
+        """Gas used in the block up to and including this transaction (one transaction a block)."""
+        return self.gas_used
+
+
+@dataclass(frozen=True)
+class Block:
+    """A mined block header with its transaction hashes."""
+
+    number: int
+    hash: bytes
+    parent_hash: bytes
+    timestamp: int
+    gas_limit: int
+    gas_used: int
+    coinbase: str
+    prevrandao: bytes
+    base_fee: int
+    transactions: tuple[bytes, ...]
+
+
+@dataclass
+class _Snapshot:
+    """A live snapshot: the pyrevm checkpoint plus what Python holds outside the EVM journal."""
+
+    id: int
+    checkpoint: pyrevm.JournalCheckpoint
+    block_count: int
+    time_offset: int
+    next_timestamp: int | None
+    #: accounts in revm's journal when taken: only their non-journaled edits survive a revert
+    loaded: frozenset[str]
+    #: balance and nonce deltas written outside the journal since this snapshot, per address
+    ledger: dict[str, list[int]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# The node
+# ---------------------------------------------------------------------------------------------
+
+
+class RevmNode:
+    """An automining dev chain on one ``pyrevm.EVM``.
+
+    Args:
+        accounts: how many funded, unlocked accounts to create. Their private keys are 1, 2, 3...
+            (as eth-tester's), so the addresses are eth-tester's too.
+        balance: each account's starting balance in wei.
+        chain_id: the chain id the EVM and ``eth_chainId`` report.
+        hardfork: the revm spec id; contracts here are compiled for ``"CANCUN"``.
+        gas_limit: every block's gas limit, and the cap for calls and estimates.
+        gas_price: what ``eth_gasPrice`` and ``eth_maxPriorityFeePerGas`` answer.
+        timestamp: the genesis timestamp; wall-clock now when None.
+    """
+
+    def __init__(
+        self,
+        *,
+        accounts: int = 10,
+        balance: int = 10**24,
+        chain_id: int = 1337,
+        hardfork: str = "CANCUN",
+        gas_limit: int = 30_000_000,
+        gas_price: int = 0,
+        coinbase: str = DEFAULT_COINBASE,
+        timestamp: int | None = None,
+    ) -> None:
+        spec = hardfork.upper()
+        if spec not in HARDFORKS:
+            raise RevmError(f"unknown hardfork {hardfork!r}: use one of {', '.join(HARDFORKS)}")
+        if accounts < 0 or balance < 0 or gas_limit < 21_000 or gas_price < 0:
+            raise RevmError("accounts, balance and gas price must be >= 0 and gas limit >= 21000")
+        self.chain_id = chain_id
+        self.hardfork = spec
+        self.gas_limit = gas_limit
+        self.gas_price = gas_price
+        self.coinbase = to_checksum_address(coinbase)
+        self.private_keys: tuple[bytes, ...] = tuple(
+            i.to_bytes(32, "big") for i in range(1, accounts + 1)
+        )
+        self.accounts: list[str] = [_address_of_key(key) for key in self.private_keys]
+        self._unlocked = {a.lower() for a in self.accounts}
+
+        env = pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=chain_id), block=self._block_env(0, 0))
+        self._evm = pyrevm.EVM(env=env, gas_limit=gas_limit, spec_id=spec)
+        for address in self.accounts:
+            self._evm.set_balance(address, balance)
+        self._env_key: tuple[int, int] = (0, 0)
+
+        genesis_time = int(time.time()) if timestamp is None else timestamp
+        self._time_offset = 0 if timestamp is None else timestamp - int(time.time())
+        self._next_timestamp: int | None = None
+        self._blocks: list[Block] = [
+            Block(0, _block_hash(0), b"\x00" * 32, genesis_time, gas_limit, 0, self.coinbase,
+                  _prevrandao(0), 0, ())
+        ]
+        self._block_by_hash: dict[bytes, int] = {self._blocks[0].hash: 0}
+        self._transactions: dict[bytes, Transaction] = {}
+        self._receipts: dict[bytes, Receipt] = {}
+        self._logs_by_block: list[tuple[Log, ...]] = [()]
+        self._blocks_with_logs: list[int] = []
+        self._log_blocks_by_address: dict[str, list[int]] = {}
+        self._state_changes: list[int] = []  # blocks with a successful transaction
+        self._snapshots: list[_Snapshot] = []
+        self._snapshot_counter = 0
+
+    # -- chain facts ----------------------------------------------------------------------
+
+    @property
+    def block_number(self) -> int:
+        """The latest block's number."""
+        return len(self._blocks) - 1
+
+    @property
+    def latest(self) -> Block:
+        """The latest block."""
+        return self._blocks[-1]
+
+    def block(self, number: int) -> Block | None:
+        """The block at ``number``, or None past the head."""
+        return self._blocks[number] if 0 <= number < len(self._blocks) else None
+
+    def block_by_hash(self, block_hash: bytes) -> Block | None:
+        """The block with ``block_hash``, or None."""
+        number = self._block_by_hash.get(block_hash)
+        return None if number is None else self._blocks[number]
+
+    def transaction(self, tx_hash: bytes) -> Transaction | None:
+        """A mined transaction by hash, or None."""
+        return self._transactions.get(tx_hash)
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """A mined transaction's receipt by hash, or None."""
+        return self._receipts.get(tx_hash)
+
+    # -- state reads (latest state only) ----------------------------------------------------
+
+    def balance(self, address: str) -> int:
+        """Wei held by ``address``."""
+        return int(self._evm.get_balance(address))
+
+    def nonce(self, address: str) -> int:
+        """The number of transactions sent from ``address`` (contracts: creations made)."""
+        return int(self._evm.basic(address).nonce)
+
+    def code(self, address: str) -> bytes:
+        """The runtime code at ``address`` (empty for an account without code)."""
+        info = self._evm.basic(address)
+        if info.code_hash == EMPTY_CODE_HASH:
+            return b""
+        return bytes(self._evm.get_code(address) or b"")
+
+    def storage(self, address: str, slot: int) -> int:
+        """The value of storage ``slot`` of ``address``."""
+        return int(self._evm.storage(address, slot))
+
+    # -- execution ----------------------------------------------------------------------------
+
+    def send(self, tx: TxRequest, *, tx_hash: bytes | None = None, signed: bool = False) -> bytes:
+        """Run ``tx`` in a new block and return its hash; a revert is mined with status 0.
+
+        Raises :class:`RevmError` (nothing mined) for an unknown unsigned sender, a wrong nonce or
+        chain id, gas outside ``[intrinsic, block gas limit]`` or too little balance.
+        """
+        sender = tx.sender
+        if not signed and sender.lower() not in self._unlocked:
+            raise RevmError(f"unknown account {sender}: eth_sendTransaction signs for "
+                            "the node's own accounts only (send a raw transaction instead)")
+        if tx.chain_id is not None and tx.chain_id != self.chain_id:
+            raise RevmError(f"invalid chain id {tx.chain_id}: this chain is {self.chain_id}")
+        nonce = self.nonce(sender)
+        if tx.nonce is not None and tx.nonce != nonce:
+            word = "low" if tx.nonce < nonce else "high"
+            raise RevmError(f"nonce too {word}: account {sender} has nonce {nonce}, "
+                            f"transaction has {tx.nonce}")
+        gas = self.estimate_gas(tx) if tx.gas is None else tx.gas
+        if gas > self.gas_limit:
+            raise RevmError(f"gas {gas} exceeds the block gas limit {self.gas_limit}")
+        price = tx.price
+        if price:
+            needed = gas * price + tx.value
+            have = self.balance(sender)
+            if have < needed:
+                raise RevmError(f"insufficient funds for gas * price + value: {sender} has {have} "
+                                f"wei, needs {needed}")
+        if tx_hash is None:
+            tx_hash = _pseudo_hash(tx, nonce, gas, self.chain_id)
+
+        number = len(self._blocks)
+        timestamp = self._take_timestamp()
+        self._use_block_env(number, timestamp)
+        status, gas_used, output, created, raw_logs = self._run(tx, gas)
+
+        if tx.to is not None:
+            self._adjust(sender, 0, 1)  # pyrevm's message calls do not bump the nonce
+        fee = gas_used * price
+        if fee:
+            self._adjust(sender, -fee, 0)
+            self._adjust(self.coinbase, fee, 0)
+
+        block_hash = _block_hash(number)
+        logs = tuple(
+            Log(to_checksum_address(log.address), tuple(t.lower() for t in log.topics),
+                bytes(log.data[1]), number, block_hash, tx_hash, index)
+            for index, log in enumerate(raw_logs)
+        )
+        self._transactions[tx_hash] = Transaction(
+            tx_hash, sender, tx.to, tx.value, tx.data, gas, price, tx.max_fee_per_gas,
+            tx.max_priority_fee_per_gas, nonce, self.chain_id, tx.type, number, block_hash)
+        self._receipts[tx_hash] = Receipt(
+            tx_hash, sender, tx.to, number, block_hash, status, gas_used, price, created, logs,
+            tx.type, None if status else output)
+        self._seal(number, timestamp, gas_used, (tx_hash,), logs)
+        if status:
+            self._state_changes.append(number)
+        return tx_hash
+
+    def call(self, tx: TxRequest, block: int | str = "latest") -> bytes:
+        """The return data of ``tx`` run at ``block`` and discarded; :class:`ExecutionReverted` if
+        it reverts. ``"pending"`` runs in the next block's environment, a number must name a block
+        whose state is the latest (see :meth:`readable_block`) and runs in its environment."""
+        self._select_block(block)
+        gas = self.gas_limit if tx.gas is None else min(tx.gas, self.gas_limit)
+        status, _, output, _, _ = self._simulate(tx, gas)
+        if not status:
+            raise ExecutionReverted(output)
+        return output
+
+    def estimate_gas(self, tx: TxRequest, block: int | str = "pending") -> int:
+        """The gas ``tx`` needs in the next block: its use checked by a run with that limit (binary
+        search when refunds or the 63/64 rule need more); :class:`ExecutionReverted` if it fails at
+        the cap (the given gas or the block gas limit)."""
+        self._select_block(block)
+        cap = self.gas_limit if tx.gas is None else min(tx.gas, self.gas_limit)
+        status, used, output, _, _ = self._simulate(tx, cap)
+        if not status:
+            raise ExecutionReverted(output)
+        refunded = int(self._evm.result.gas_refunded) if self._evm.result is not None else 0
+        guess = min(cap, (used + refunded) * 64 // 63 + 2_300)
+        if self._simulate(tx, guess)[0]:
+            high = guess
+            low = used - 1
+        else:
+            high, low = cap, guess
+        while high - low > max(1, high // 1000):
+            middle = (low + high) // 2
+            if self._simulate(tx, middle)[0]:
+                high = middle
+            else:
+                low = middle
+        return high
+
+    # -- mining and time ------------------------------------------------------------------
+
+    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
+        """Mine ``blocks`` empty blocks; the first at ``timestamp`` when given."""
+        if timestamp is not None:
+            self.set_next_timestamp(timestamp)
+        for _ in range(blocks):
+            number = len(self._blocks)
+            self._seal(number, self._take_timestamp(), 0, (), ())
+
+    def increase_time(self, seconds: int) -> int:
+        """Move the clock ``seconds`` forward for the next blocks; returns the total offset."""
+        if seconds < 0:
+            raise RevmError(f"cannot move time backwards ({seconds} seconds)")
+        self._time_offset += seconds
+        return self._time_offset
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        """Give the next block ``timestamp``; later blocks continue from there."""
+        latest = self.latest.timestamp
+        if timestamp <= latest:
+            raise RevmError(f"timestamp {timestamp} is not after the latest block's {latest}")
+        self._next_timestamp = timestamp
+
+    def pending_timestamp(self) -> int:
+        """The timestamp the next block gets if mined now."""
+        if self._next_timestamp is not None:
+            return self._next_timestamp
+        return max(self.latest.timestamp + 1, int(time.time()) + self._time_offset)
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def snapshot(self) -> int:
+        """Save the chain (state, blocks, receipts, clock); returns an id for :meth:`revert`."""
+        self._snapshot_counter += 1
+        self._snapshots.append(self._take(self._snapshot_counter))
+        return self._snapshot_counter
+
+    def revert(self, snapshot_id: int) -> bool:
+        """Return to snapshot ``snapshot_id``; False if it is unknown. The snapshot stays usable
+        (as eth-tester's); snapshots taken after it are dropped."""
+        ids = [s.id for s in self._snapshots]
+        if snapshot_id not in ids:
+            return False
+        while self._snapshots[-1].id != snapshot_id:
+            self._undo(self._snapshots.pop())
+        target = self._snapshots.pop()
+        self._undo(target)
+        self._truncate(target.block_count)
+        self._time_offset = target.time_offset
+        self._next_timestamp = target.next_timestamp
+        self._snapshots.append(self._take(snapshot_id))
+        return True
+
+    # -- logs -------------------------------------------------------------------------------
+
+    def logs(
+        self,
+        from_block: int,
+        to_block: int,
+        addresses: Sequence[str] = (),
+        topics: Sequence[Sequence[str] | None] = (),
+    ) -> list[Log]:
+        """Logs in blocks ``from_block..to_block`` (inclusive) from any of ``addresses`` (all when
+        empty) whose topic ``i`` is one of ``topics[i]`` (any when None), from the block index."""
+        to_block = min(to_block, self.block_number)
+        if from_block > to_block:
+            return []
+        if addresses:
+            wanted = {a.lower() for a in addresses}
+            numbers: Iterable[int] = sorted({
+                n for a in wanted
+                for n in _between(self._log_blocks_by_address.get(a, []), from_block, to_block)
+            })
+        else:
+            wanted = set()
+            numbers = _between(self._blocks_with_logs, from_block, to_block)
+        topic_sets = [None if t is None else {x.lower() for x in t} for t in topics]
+        found: list[Log] = []
+        for number in numbers:
+            for log in self._logs_by_block[number]:
+                if wanted and log.address.lower() not in wanted:
+                    continue
+                if len(topic_sets) > len(log.topics):
+                    if any(s is not None for s in topic_sets[len(log.topics):]):
+                        continue
+                if all(s is None or log.topics[i] in s for i, s in enumerate(topic_sets)
+                       if i < len(log.topics)):
+                    found.append(log)
+        return found
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _block_env(self, number: int, timestamp: int) -> pyrevm.BlockEnv:
+        return pyrevm.BlockEnv(
+            number=number, coinbase=self.coinbase,
+            timestamp=timestamp, difficulty=0, prevrandao=_prevrandao(number), basefee=0,
+            gas_limit=self.gas_limit, excess_blob_gas=0)
+
+    def _use_block_env(self, number: int, timestamp: int) -> None:
+        if self._env_key != (number, timestamp):
+            self._evm.set_block_env(self._block_env(number, timestamp))
+            self._env_key = (number, timestamp)
+
+    def _select_block(self, block: int | str) -> None:
+        if block == "pending":
+            self._use_block_env(len(self._blocks), self.pending_timestamp())
+            return
+        number = self.readable_block(block)
+        self._use_block_env(number, self._blocks[number].timestamp)
+
+    def readable_block(self, block: int | str, *, exact: bool = False) -> int:
+        """The number of ``block`` if its state is the current one, else :class:`RevmError`.
+
+        Only the latest state is kept, but an older block has that same state when no
+        transaction succeeded after it (empty blocks and status-0 transactions change nothing
+        but the failing sender's nonce and fee): such blocks are served too unless ``exact``.
+        """
+        if block in ("latest", "pending", "safe", "finalized"):
+            return self.block_number
+        if block == "earliest":
+            number = 0
+        elif isinstance(block, int):
+            number = block
+        else:
+            raise RevmError(f"unknown block tag {block!r}", code=-32602)
+        if number > self.block_number or number < 0:
+            raise RevmError(f"block {number} does not exist (latest is {self.block_number})")
+        oldest = self.block_number if exact else (
+            self._state_changes[-1] if self._state_changes else 0)
+        if number < oldest:
+            raise RevmError(f"block {number} is historical: the revm chain keeps only the latest "
+                            f"state (block {self.block_number}, unchanged since block {oldest})")
+        return number
+
+    def _run(self, tx: TxRequest, gas: int) -> tuple[int, int, bytes, str | None, list[pyrevm.Log]]:
+        """Execute ``tx`` with ``gas`` into the journal: (status, gas used, output or revert data,
+        created address, logs). Raises :class:`RevmError` when revm refuses it outright."""
+        evm = self._evm
+        try:
+            if tx.to is None:
+                created: str | None = to_checksum_address(
+                    evm.deploy(tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0))
+                output = b""
+            else:
+                created = None
+                output = bytes(evm.message_call(tx.sender, tx.to, tx.data, value=tx.value,
+                                                gas=gas, gas_price=0))
+        except RuntimeError as exc:
+            text = str(exc)
+            reverted = _REVERT.match(text)
+            if reverted:
+                return 0, int(reverted.group(1)), bytes.fromhex(reverted.group(2)), None, []
+            halted = _HALT.match(text)
+            if halted:
+                return 0, int(halted.group(2)), b"", None, []
+            raise _refusal(text, tx, gas) from None
+        finally:
+            evm.reset_transient_storage()
+        result = evm.result
+        assert result is not None
+        return 1, int(result.gas_used), output, created, list(result.logs)
+
+    def _simulate(
+        self, tx: TxRequest, gas: int
+    ) -> tuple[int, int, bytes, str | None, list[pyrevm.Log]]:
+        checkpoint = self._evm.snapshot()
+        try:
+            return self._run(tx, gas)
+        finally:
+            self._evm.revert(checkpoint)
+
+    def _adjust(self, address: str, balance_delta: int, nonce_delta: int) -> None:
+        """Change an account outside revm's journal, recorded so that :meth:`revert` undoes it."""
+        info = self._evm.basic(address)
+        self._evm.insert_account_info(address, pyrevm.AccountInfo(
+            balance=int(info.balance) + balance_delta, nonce=int(info.nonce) + nonce_delta))
+        if self._snapshots:
+            entry = self._snapshots[-1].ledger.setdefault(address.lower(), [0, 0])
+            entry[0] += balance_delta
+            entry[1] += nonce_delta
+
+    def _take(self, snapshot_id: int) -> _Snapshot:
+        return _Snapshot(
+            snapshot_id, self._evm.snapshot(), len(self._blocks), self._time_offset,
+            self._next_timestamp, frozenset(a.lower() for a in self._evm.journal_state))
+
+    def _undo(self, snapshot: _Snapshot) -> None:
+        self._evm.revert(snapshot.checkpoint)
+        # Accounts revm had loaded before the snapshot keep edits made outside the journal; the
+        # others come back as they were before the snapshot.
+        for address, (balance_delta, nonce_delta) in snapshot.ledger.items():
+            if address in snapshot.loaded:
+                info = self._evm.basic(address)
+                self._evm.insert_account_info(address, pyrevm.AccountInfo(
+                    balance=int(info.balance) - balance_delta,
+                    nonce=int(info.nonce) - nonce_delta))
+        self._env_key = (-1, -1)
+
+    def _truncate(self, block_count: int) -> None:
+        for block in self._blocks[block_count:]:
+            del self._block_by_hash[block.hash]
+            for tx_hash in block.transactions:
+                self._transactions.pop(tx_hash, None)
+                self._receipts.pop(tx_hash, None)
+        del self._blocks[block_count:]
+        del self._logs_by_block[block_count:]
+        del self._blocks_with_logs[bisect.bisect_left(self._blocks_with_logs, block_count):]
+        del self._state_changes[bisect.bisect_left(self._state_changes, block_count):]
+        for numbers in self._log_blocks_by_address.values():
+            del numbers[bisect.bisect_left(numbers, block_count):]
+
+    def _take_timestamp(self) -> int:
+        timestamp = self.pending_timestamp()
+        if self._next_timestamp is not None:
+            self._time_offset = timestamp - int(time.time())
+            self._next_timestamp = None
+        return timestamp
+
+    def _seal(
+        self,
+        number: int,
+        timestamp: int,
+        gas_used: int,
+        transactions: tuple[bytes, ...],
+        logs: tuple[Log, ...],
+    ) -> None:
+        block = Block(number, _block_hash(number), self._blocks[-1].hash, timestamp,
+                      self.gas_limit, gas_used, self.coinbase, _prevrandao(number), 0,
+                      transactions)
+        self._blocks.append(block)
+        self._block_by_hash[block.hash] = number
+        self._logs_by_block.append(logs)
+        if logs:
+            self._blocks_with_logs.append(number)
+            for address in {log.address.lower() for log in logs}:
+                self._log_blocks_by_address.setdefault(address, []).append(number)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _address_of_key(private_key: bytes) -> str:
+    from eth_keys import keys
+
+    return str(keys.PrivateKey(private_key).public_key.to_checksum_address())
+
+
+def _block_hash(number: int) -> bytes:
+    return keccak(str(number).encode())
+
+
+def _prevrandao(number: int) -> bytes:
+    return keccak(b"decree8-revm-prevrandao" + number.to_bytes(32, "big"))
+
+
+def _pseudo_hash(tx: TxRequest, nonce: int, gas: int, chain_id: int) -> bytes:
+    parts = [b"decree8-revm-tx", tx.sender.lower().encode(), (tx.to or "").lower().encode(),
+             nonce.to_bytes(32, "big"), chain_id.to_bytes(32, "big"), tx.value.to_bytes(32, "big"),
+             gas.to_bytes(32, "big"), tx.price.to_bytes(32, "big"), tx.data]
+    return keccak(b"|".join(parts))
+
+
+def _between(numbers: list[int], low: int, high: int) -> list[int]:
+    return numbers[bisect.bisect_left(numbers, low):bisect.bisect_right(numbers, high)]
+
+
+def _error_string(output: bytes) -> str | None:
+    if output[:4] != _ERROR_STRING or len(output) < 68:
+        return None
+    try:
+        length = int.from_bytes(output[36:68], "big")
+        return output[68:68 + length].decode("utf-8")
+    except (UnicodeDecodeError, OverflowError):
+        return None
+
+
+def _refusal(text: str, tx: TxRequest, gas: int) -> RevmError:
+    """A one-line error for a transaction revm would not run at all."""
+    initial = _INITIAL_GAS.match(text)
+    if initial:
+        return RevmError(f"intrinsic gas too low: gas {gas}, minimum needed {initial.group(1)}")
+    funds = _NO_FUNDS.search(text)
+    if funds:
+        return RevmError(f"insufficient funds for gas * price + value: {tx.sender} has "
+                         f"{funds.group(2)} wei, needs {funds.group(1)}")
+    if "RejectCallerWithCode" in text:
+        return RevmError(f"sender {tx.sender} is not an externally owned account (it has code)")
+    if "CallerGasLimitMoreThanBlock" in text:
+        return RevmError(f"gas {gas} exceeds the block gas limit")
+    if "CreateInitCodeSizeLimit" in text:
+        return RevmError(f"max initcode size exceeded ({len(tx.data)} bytes)")
+    return RevmError(f"transaction rejected by revm: {text.splitlines()[0] if text else 'unknown'}")

@@ -1,0 +1,517 @@
+"""Scenarios: a TOML script of accounts, deployments and steps, each step checked before and after.
+
+```toml
+title = "..."
+[accounts]              # names for the chain's funded accounts (index into its account list)
+issuer = 0
+alice = 2
+
+[[deploy]]
+name = "registry"
+template = "holder-registry"      # or contract = "UnrecordedToken" for a test-only mock
+from = "operator"
+params = { operator_registration = "HTP-2019-0777" }   # a value may name an account or deployment
+
+[[step]]
+as = "alice"
+call = "token.transfer"           # deployment.function
+args = { to = "bob", value = "10e18" }   # by ABI parameter name
+value = "0"                       # wei sent with the call (amounts accept 2e18)
+advance = "8d"                    # move the clock first (s, m, h, d)
+expect = "violation"              # or "ok"; steps without expect are not scored
+rules = ["HOLDER-IDENTIFIED"]     # the rules a planted violation must be caught under
+send = true                       # send it even when pre-flight says it violates (shows mined checks)
+note = "transfer to an unidentified address"
+```
+Special argument values: an account or deployment name gives its address; `"+365d"` in a
+uint field gives now plus that duration; `"file:terms/x.md"` in a bytes32 field gives the keccak-256
+of that file (relative to the scenario); other text in a bytes32 field is right-padded UTF-8.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eth_utils import is_address, keccak, to_checksum_address
+
+from decree8.errors import TransactionReverted, UsageError
+from decree8.templates.params import parse_amount, parse_reference
+
+if TYPE_CHECKING:
+    from decree8.chain import Chain
+    from decree8.check import Checker, Verdict
+    from decree8.compile import Build
+    from decree8.deploy import Deployment
+
+STEP_GAS = 3_000_000
+_DURATION = re.compile(r"^\s*\+?(\d+)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class ScenarioError(UsageError):
+    """A scenario file that cannot be run as written."""
+
+
+def parse_duration(text: str | int) -> int:
+    """Seconds from `3600`, `"90m"`, `"8d"`, `"+2w"`."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a duration such as 3600, 90m, 12h or 8d")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class DeploySpec:
+    name: str
+    template: str | None
+    contract: str | None
+    sender: str
+    params: Mapping[str, Any]
+    args: Sequence[Any]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    index: int
+    actor: str | None
+    call: str | None
+    args: Mapping[str, Any]
+    value: Any
+    advance: int
+    expect: str | None
+    rules: tuple[str, ...]
+    send: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    title: str
+    accounts: Mapping[str, int]
+    deployments: tuple[DeploySpec, ...]
+    steps: tuple[StepSpec, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+@dataclass(frozen=True)
+class StepResult:
+    index: int
+    call: str
+    actor: str | None
+    expected: str | None
+    expected_rules: tuple[str, ...]
+    verdict: str  # "ok" | "violation"
+    rules: tuple[str, ...]
+    tx: str | None
+    stage: str  # "preflight" | "mined" | "preflight+mined" | "-"
+    note: str
+    detail: str
+    verdicts: tuple[Verdict, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def planted(self) -> bool:
+        return self.expected == "violation"
+
+    @property
+    def detected(self) -> bool:
+        return (
+            self.planted
+            and self.verdict == "violation"
+            and set(self.expected_rules) <= set(self.rules)
+        )
+
+    @property
+    def false_positive(self) -> bool:
+        return self.expected == "ok" and self.verdict == "violation"
+
+    @property
+    def met(self) -> bool:
+        if self.expected is None:
+            return True
+        if self.planted:
+            return self.detected
+        return self.verdict == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "call": self.call,
+            "expected": self.expected,
+            "verdict": self.verdict,
+            "rules": list(self.rules),
+            "tx": self.tx,
+            "as": self.actor,
+            "expected_rules": list(self.expected_rules),
+            "stage": self.stage,
+            "met": self.met,
+            "note": self.note,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    title: str
+    steps: tuple[StepResult, ...]
+    deployments: Mapping[str, str]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        planted = [s for s in self.steps if s.planted]
+        return {
+            "planted": len(planted),
+            "detected": sum(1 for s in planted if s.detected),
+            "false_positives": sum(1 for s in self.steps if s.false_positive),
+            "missed": sum(1 for s in planted if not s.detected),
+        }
+
+    @property
+    def ok(self) -> bool:
+        return all(s.met for s in self.steps)
+
+    def rules_caught(self) -> set[str]:
+        return {r for s in self.steps if s.detected for r in s.rules}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "deployments": dict(self.deployments),
+            "steps": [s.to_dict() for s in self.steps],
+            "summary": self.summary,
+            "rules_caught": sorted(self.rules_caught()),
+        }
+
+
+# -- loading ----------------------------------------------------------------------------------------
+def load_scenario(path: str | Path) -> Scenario:
+    """Parse and validate a scenario file. Errors name the file, the entry and what to fix."""
+    source = Path(path)
+    try:
+        raw = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"scenario file {source} does not exist") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: invalid TOML: {exc}") from None
+    known_top = {"title", "accounts", "deploy", "step", "description"}
+    extra = sorted(set(data) - known_top)
+    if extra:
+        raise ScenarioError(f"{source}: unknown top-level key {extra[0]!r} (expected one of "
+                            f"{', '.join(sorted(known_top))})")
+    accounts = data.get("accounts", {})
+    if not isinstance(accounts, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in accounts.values()
+    ):
+        raise ScenarioError(f"{source}: [accounts] maps names to account indexes, e.g. alice = 2")
+    deploys: list[DeploySpec] = []
+    names: set[str] = set(accounts)
+    for i, entry in enumerate(data.get("deploy", []), start=1):
+        where = f"{source}: [[deploy]] #{i}"
+        name = entry.get("name")
+        if not isinstance(name, str) or not name:
+            raise ScenarioError(f"{where} needs name = \"...\"")
+        if name in names:
+            raise ScenarioError(f"{where}: name {name!r} is already used by an account or deployment")
+        template, contract = entry.get("template"), entry.get("contract")
+        if bool(template) == bool(contract):
+            raise ScenarioError(f"{where} ({name}) needs exactly one of template = or contract =")
+        sender = entry.get("from", next(iter(accounts), None))
+        if sender not in accounts:
+            raise ScenarioError(f"{where} ({name}): from = {sender!r} is not an account in [accounts]")
+        deploys.append(
+            DeploySpec(name, template, contract, sender, dict(entry.get("params", {})),
+                       tuple(entry.get("args", ())))
+        )
+        names.add(name)
+    steps: list[StepSpec] = []
+    allowed = {"as", "call", "args", "value", "advance", "expect", "rules", "send", "note"}
+    for i, entry in enumerate(data.get("step", []), start=1):
+        where = f"{source}: [[step]] #{i}"
+        unknown = sorted(set(entry) - allowed)
+        if unknown:
+            raise ScenarioError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        actor, call = entry.get("as"), entry.get("call")
+        if call is not None:
+            if actor not in accounts:
+                raise ScenarioError(f"{where}: as = {actor!r} is not an account in [accounts]")
+            if not isinstance(call, str) or call.count(".") != 1:
+                raise ScenarioError(f"{where}: call = {call!r} must be \"deployment.function\"")
+            dep_name = call.split(".")[0]
+            if dep_name not in {d.name for d in deploys}:
+                raise ScenarioError(f"{where}: call = {call!r} names no deployment {dep_name!r}")
+        elif "advance" not in entry:
+            raise ScenarioError(f"{where} needs call = \"deployment.function\" or advance =")
+        expect = entry.get("expect")
+        if expect not in (None, "ok", "violation"):
+            raise ScenarioError(f"{where}: expect must be \"ok\" or \"violation\", not {expect!r}")
+        try:
+            advance = parse_duration(entry.get("advance", 0))
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: advance: {exc}") from None
+        rules = entry.get("rules", [])
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+            raise ScenarioError(f"{where}: rules must be a list of rule IDs")
+        steps.append(
+            StepSpec(
+                index=i, actor=actor, call=call, args=dict(entry.get("args", {})),
+                value=entry.get("value", 0), advance=advance, expect=expect,
+                rules=tuple(rules), send=bool(entry.get("send", False)), note=str(entry.get("note", "")),
+            )
+        )
+    _check_rule_ids(source, steps)
+    return Scenario(source, str(data.get("title", source.stem)), dict(accounts), tuple(deploys), tuple(steps))
+
+
+def _check_rule_ids(source: Path, steps: Sequence[StepSpec]) -> None:
+    try:
+        from decree8.rules import load_pack
+    except ImportError:  # pragma: no cover - the pack ships with the package
+        return
+    pack = load_pack()
+    for step in steps:
+        for rid in step.rules:
+            pack.rule(rid)  # raises a UsageError listing the valid IDs
+
+
+# -- running ----------------------------------------------------------------------------------------
+class _Names:
+    """Resolves account and deployment names to addresses."""
+
+    def __init__(self, chain: Chain, scenario: Scenario) -> None:
+        self.accounts: dict[str, str] = {}
+        for name, index in scenario.accounts.items():
+            if index >= len(chain.accounts):
+                raise ScenarioError(
+                    f"{scenario.path}: account {name} = {index}, but the chain has only "
+                    f"{len(chain.accounts)} accounts"
+                )
+            self.accounts[name] = chain.accounts[index]
+        self.deployments: dict[str, Deployment] = {}
+
+    def address(self, text: str) -> str:
+        if text in self.accounts:
+            return self.accounts[text]
+        if text in self.deployments:
+            return self.deployments[text].address
+        if is_address(text):
+            return to_checksum_address(text)
+        known = ", ".join([*self.accounts, *self.deployments])
+        raise ScenarioError(f"{text!r} is not an account, a deployment or an address (known: {known})")
+
+
+def _convert_arg(abi_type: str, value: Any, names: _Names, now: int, base_dir: Path) -> Any:
+    if abi_type.endswith("]"):
+        inner = abi_type[: abi_type.rindex("[")]
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list for {abi_type}")
+        return [_convert_arg(inner, v, names, now, base_dir) for v in value]
+    if abi_type == "address":
+        return names.address(str(value))
+    if abi_type.startswith(("uint", "int")):
+        if isinstance(value, str) and value.startswith("+"):
+            return now + parse_duration(value)
+        if isinstance(value, bool):
+            raise ValueError("expected a number")
+        if isinstance(value, str) and value.startswith("0x"):
+            return int(value, 16)
+        return parse_amount(value) if not (isinstance(value, int) and value < 0) else value
+    if abi_type == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
+    if abi_type.startswith("bytes") and abi_type != "bytes":
+        size = int(abi_type[5:])
+        text = str(value)
+        if text.startswith("file:"):
+            path = Path(text[5:])
+            path = path if path.is_absolute() else base_dir / path
+            try:
+                digest = keccak(path.read_bytes())
+            except OSError:
+                raise ValueError(f"file {path} cannot be read") from None
+            return digest[:size]
+        if text.startswith("0x") and len(text) == 2 + 2 * size:
+            return bytes.fromhex(text[2:])
+        raw = parse_reference(text) if size == 32 else text.encode("utf-8")
+        if len(raw.rstrip(b"\0")) > size:
+            raise ValueError(f"{text!r} does not fit in {abi_type}")
+        return raw[:size].ljust(size, b"\0")
+    if abi_type == "bytes":
+        text = str(value)
+        return bytes.fromhex(text[2:]) if text.startswith("0x") else text.encode("utf-8")
+    if abi_type == "string":
+        return str(value)
+    raise ValueError(f"unsupported ABI type {abi_type}")
+
+
+def _function_abi(dep: Deployment, fn_name: str, arg_names: Sequence[str]) -> dict[str, Any]:
+    candidates = [e for e in dep.abi if e.get("type") == "function" and e.get("name") == fn_name]
+    if not candidates:
+        available = sorted({str(e["name"]) for e in dep.abi if e.get("type") == "function"})
+        raise ScenarioError(
+            f"{dep.contract} has no function {fn_name!r} (it has: {', '.join(available)})"
+        )
+    for entry in candidates:
+        if sorted(i["name"] for i in entry["inputs"]) == sorted(arg_names):
+            return dict(entry)
+    wanted = " or ".join(
+        "(" + ", ".join(i["name"] for i in e["inputs"]) + ")" for e in candidates
+    )
+    raise ScenarioError(
+        f"{dep.contract}.{fn_name} takes arguments {wanted}, not ({', '.join(arg_names)})"
+    )
+
+
+def run_scenario(
+    scenario: Scenario,
+    chain: Chain,
+    build: Build,
+    *,
+    on_step: Callable[[StepResult], None] | None = None,
+    on_deploy: Callable[[str, Deployment], None] | None = None,
+) -> ScenarioResult:
+    """Deploy, then run every step: pre-flight check, send (when compliant or `send = true`),
+    check the mined transaction. Returns the per-step verdicts and the summary."""
+    from decree8.check import CallRequest, Checker
+    from decree8.deploy import deploy
+    from decree8.templates import deploy_template
+
+    names = _Names(chain, scenario)
+    checker: Checker = Checker(chain, build, deployments=[])
+    for spec in scenario.deployments:
+        sender = names.accounts[spec.sender]
+        where = f"{scenario.path}: [[deploy]] {spec.name}"
+        try:
+            if spec.template:
+                dep = deploy_template(
+                    chain, build, spec.template, {k: _param_text(v) for k, v in spec.params.items()},
+                    sender=sender, resolve_address=names.address, base_dir=scenario.base_dir,
+                )
+            else:
+                artifact = build.artifact(str(spec.contract))
+                ctor = next((e for e in artifact.abi if e.get("type") == "constructor"), None)
+                types = [i["type"] for i in ctor["inputs"]] if ctor else []
+                if len(types) != len(spec.args):
+                    raise ScenarioError(f"{where}: {spec.contract} takes {len(types)} constructor args")
+                now = chain.timestamp()
+                args = [
+                    _convert_arg(t, v, names, now, scenario.base_dir)
+                    for t, v in zip(types, spec.args, strict=True)
+                ]
+                dep = deploy(chain, artifact, args, sender=sender)
+        except (ValueError, TransactionReverted) as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+        except UsageError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+        names.deployments[spec.name] = dep
+        checker.add_deployment(dep)
+        if on_deploy:
+            on_deploy(spec.name, dep)
+
+    results: list[StepResult] = []
+    for step in scenario.steps:
+        result = _run_step(step, scenario, chain, checker, names, CallRequest)
+        results.append(result)
+        if on_step:
+            on_step(result)
+    return ScenarioResult(
+        scenario.title, tuple(results), {k: v.address for k, v in names.deployments.items()}
+    )
+
+
+def _param_text(value: Any) -> Any:
+    return value if isinstance(value, str) else (str(value) if isinstance(value, int) else value)
+
+
+def _run_step(
+    step: StepSpec, scenario: Scenario, chain: Chain, checker: Checker, names: _Names,
+    call_request: Any,
+) -> StepResult:
+    where = f"{scenario.path}: [[step]] #{step.index}"
+    if step.advance:
+        chain.time_travel(step.advance)
+    if step.call is None:
+        return StepResult(step.index, f"advance {step.advance}s", None, step.expect, step.rules,
+                          "ok", (), None, "-", step.note, "clock moved")
+    dep_name, fn_name = step.call.split(".")
+    dep = names.deployments[dep_name]
+    fn = _function_abi(dep, fn_name, list(step.args))
+    now = chain.timestamp()
+    try:
+        args = [
+            _convert_arg(i["type"], step.args[i["name"]], names, now, scenario.base_dir)
+            for i in fn["inputs"]
+        ]
+        value = parse_amount(step.value)
+    except (ValueError, UsageError) as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    sender = names.accounts[str(step.actor)]
+    request = call_request(to=dep.address, sender=sender, function=fn_name, args=args, value=value)
+    pre = checker.check_call(request)
+    verdicts = [pre]
+    rules = set(pre.rule_ids)
+    violation = not pre.compliant
+    tx_hash: str | None = None
+    stage = "preflight"
+    detail = _describe(pre)
+    if pre.compliant or step.send:
+        contract = chain.w3.eth.contract(address=dep.address, abi=list(dep.abi))
+        data = contract.encode_abi(fn_name, args=args)
+        tx = {"from": sender, "to": dep.address, "data": data, "value": value}
+        try:
+            receipt = chain.transact(tx, gas=STEP_GAS)
+            tx_hash = _hex(receipt["transactionHash"])
+        except TransactionReverted as exc:
+            tx_hash = exc.tx_hash
+            if tx_hash is None:  # the node refused it outright (Hardhat): nothing was mined
+                detail += f"; not mined: {exc}"
+        if tx_hash is not None:
+            mined = checker.check_tx(tx_hash)
+            verdicts.append(mined)
+            rules |= set(mined.rule_ids)
+            violation = violation or not mined.compliant
+            stage = "preflight+mined" if not pre.compliant else "mined"
+            if not mined.compliant:
+                detail = _describe(mined) if pre.compliant else detail
+    return StepResult(
+        index=step.index,
+        call=f"{step.call}({', '.join(f'{k}={v}' for k, v in step.args.items())})",
+        actor=step.actor,
+        expected=step.expect,
+        expected_rules=step.rules,
+        verdict="violation" if violation else "ok",
+        rules=tuple(sorted(rules)),
+        tx=tx_hash,
+        stage=stage,
+        note=step.note,
+        detail=detail,
+        verdicts=tuple(verdicts),
+    )
+
+
+def _describe(v: Verdict) -> str:
+    if v.compliant:
+        return "compliant"
+    if v.findings:
+        return "; ".join(f"{f.rule_id}: {f.message}" for f in v.findings)
+    sim = v.simulation
+    return f"reverts with {sim.error}" if sim is not None and sim.error else "not compliant"
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") else "0x" + text
