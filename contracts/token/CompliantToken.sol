@@ -108,6 +108,8 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
     error ZeroAmount();
     /// @notice Unfreezing `requested` tokens of `holder`, of which only `frozen` are frozen.
     error UnfreezeExceedsFrozen(address holder, uint256 frozen, uint256 requested);
+    /// @notice A forced transfer must move tokens to another address than `holder`'s own.
+    error ForcedTransferToSelf(address holder);
 
     /**
      * @param name_ token name.
@@ -216,12 +218,18 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
         return _restrictionCode(from, from, to, value, PURPOSE_NONE);
     }
 
-    /// @notice As {detectTransferRestriction}, for a transfer that states `purpose`.
+    /**
+     * @notice As {detectTransferRestriction}, for a transfer by `from` that states `purpose`
+     * (`PURPOSE_NONE` gives the same answer as {detectTransferRestriction}).
+     *
+     * Requirements: `purpose` is at most `PURPOSE_OWN_WALLET` (else `InvalidPurpose`, as the transfer would).
+     */
     function detectTransferRestrictionWithPurpose(address from, address to, uint256 value, uint8 purpose)
         external
         view
         returns (uint8)
     {
+        if (purpose > PURPOSE_OWN_WALLET) revert InvalidPurpose(purpose);
         return _restrictionCode(from, from, to, value, purpose);
     }
 
@@ -339,7 +347,8 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
      * available balance of `from`, its frozen amount is reduced by the excess.
      *
      * Requirements: caller has `LEGAL_ORDER_ROLE`; `orderRef` non-zero; `from` holds `amount`; `to` is
-     * identified (else `TransferRestricted` HOLDER_IDENTIFIED) and not blocked (ILLICIT_ADDRESS).
+     * another address, identified (else `TransferRestricted` HOLDER_IDENTIFIED) and not blocked
+     * (ILLICIT_ADDRESS).
      *
      * Emits a {Transfer} and a {ForcedTransfer} event, and a {TokensUnfrozen} event for any excess.
      */
@@ -350,6 +359,7 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
         _checkOrderRef(orderRef);
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        if (to == from) revert ForcedTransferToSelf(from);
         IHolderRegistry.HolderStatus memory receiver = _registry.statusOf(to);
         if (receiver.blocked) revert TransferRestricted(RuleCodes.ILLICIT_ADDRESS, from, to, amount);
         if (!receiver.identified) revert TransferRestricted(RuleCodes.HOLDER_IDENTIFIED, from, to, amount);

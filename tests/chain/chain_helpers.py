@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_typing import ChecksumAddress
+from web3 import Web3
 from web3.contract import Contract
 
 from decree8.chain import Chain
@@ -34,6 +36,15 @@ class Probe:
         outputs = self.contract.get_function_by_name(fn).abi["outputs"]
         (value,) = self.chain.w3.codec.decode([o["type"] for o in outputs], raw)
         return value
+
+
+def balance(chain: Chain, account: str) -> int:
+    """The wei balance of ``account`` at the latest block."""
+    return int(chain.w3.eth.get_balance(checksum(account)))
+
+
+def checksum(address: str) -> ChecksumAddress:
+    return Web3.to_checksum_address(address)
 
 
 def deploy_probe(chain: Chain, artifact: Artifact) -> Probe:

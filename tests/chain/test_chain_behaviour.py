@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from chain_helpers import LIMIT, Probe
+from chain_helpers import LIMIT, Probe, balance
+from eth_typing import HexStr
 from web3 import Web3
 from web3.middleware.base import Web3Middleware
 from web3.types import RPCEndpoint
@@ -24,13 +25,13 @@ GAS = 200_000
 def test_accounts_are_checksummed_funded_and_unlocked(chain: Chain) -> None:
     assert len(chain.accounts) >= 10
     assert all(Web3.is_checksum_address(a) for a in chain.accounts)
-    assert all(chain.w3.eth.get_balance(a) >= 1_000 * ETHER for a in chain.accounts[:10])
+    assert all(balance(chain, a) >= 1_000 * ETHER for a in chain.accounts[:10])
 
-    before = chain.w3.eth.get_balance(chain.accounts[2])
+    before = balance(chain, chain.accounts[2])
     receipt = chain.transact({"from": chain.accounts[1], "to": chain.accounts[2], "value": 12345})
 
     assert receipt["status"] == 1
-    assert chain.w3.eth.get_balance(chain.accounts[2]) == before + 12345
+    assert balance(chain, chain.accounts[2]) == before + 12345
 
 
 def test_transactions_never_ask_the_node_for_the_chain_id(chain: Chain) -> None:
@@ -41,7 +42,8 @@ def test_transactions_never_ask_the_node_for_the_chain_id(chain: Chain) -> None:
             seen.append(method)
             return method, params
 
-    chain.w3.middleware_onion.add(Recorder, "recorder")  # innermost: sees what reaches the node
+    # The innermost layer: it sees what reaches the node.
+    chain.w3.middleware_onion.inject(Recorder, "recorder", layer=0)
     try:
         chain.transact({"to": chain.accounts[1], "value": 1})
         chain.transact({"to": chain.accounts[1], "value": 1}, gas=30_000)
@@ -77,7 +79,7 @@ def test_transact_sends_value_to_a_payable_function(probe: Probe) -> None:
     probe.chain.transact(probe.tx("deposit", value=5 * ETHER))
 
     assert probe.read("deposited") == 5 * ETHER
-    assert probe.chain.w3.eth.get_balance(probe.address) == 5 * ETHER
+    assert balance(probe.chain, probe.address) == 5 * ETHER
 
 
 def test_call_returns_the_raw_return_data(probe: Probe) -> None:
@@ -152,7 +154,7 @@ def test_a_reverted_mined_transaction_names_its_hash(probe: Probe) -> None:
 
     tx_hash = caught.value.tx_hash
     assert tx_hash is not None and tx_hash in str(caught.value)
-    receipt = probe.chain.w3.eth.get_transaction_receipt(tx_hash)
+    receipt = probe.chain.w3.eth.get_transaction_receipt(HexStr(tx_hash))
     assert receipt["status"] == 0
     assert receipt["blockNumber"] == block + 1
 
@@ -187,7 +189,7 @@ def test_revert_restores_storage_balances_block_number_and_timestamp(probe: Prob
     chain = probe.chain
     chain.transact(probe.tx("setValue", 1), gas=GAS)
     block, stamp = chain.block_number, chain.timestamp()
-    balance = chain.w3.eth.get_balance(chain.accounts[5])
+    funds = balance(chain, chain.accounts[5])
     snap = chain.snapshot()
 
     chain.transact(probe.tx("setValue", 2), gas=GAS)
@@ -198,7 +200,7 @@ def test_revert_restores_storage_balances_block_number_and_timestamp(probe: Prob
     chain.revert(snap)
 
     assert probe.read("value") == 1
-    assert chain.w3.eth.get_balance(chain.accounts[5]) == balance
+    assert balance(chain, chain.accounts[5]) == funds
     assert chain.block_number == block
     assert chain.timestamp() == stamp
 

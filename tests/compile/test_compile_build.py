@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO
+from compile_support import FIXTURES, REPO
 
 from decree8.compile import (
     OUTPUT_SELECTION,
@@ -276,17 +276,40 @@ def test_contracts_sharing_a_name_are_keyed_by_path(tmp_path: Path, solcjs: Solc
         build.artifact("Nope")
 
 
-def test_artifacts_of_removed_contracts_are_deleted(
+def test_artifacts_of_removed_contracts_are_deleted_by_a_full_build(
     project: Callable[[str], Path], solcjs: SolcJsCompiler
 ) -> None:
     root = project("simple")
     build_project(root, solcjs)
-    assert (root / "build/artifacts/Math.json").exists()
-    build_project(root, solcjs, sources=["contracts/lib/Math.sol"])
-    assert not (root / "build/artifacts/Counter.json").exists()
-    assert (root / "build/artifacts/Math.json").exists()
+    counter = root / "contracts" / "Counter.sol"
+    counter.write_text(counter.read_text().replace("contract Counter", "contract Tally"))
+    build_project(root, solcjs)
+    artifacts = sorted(p.name for p in (root / "build/artifacts").iterdir())
+    assert artifacts == ["Math.json", "Tally.json"]
+
+
+def test_a_partial_build_keeps_the_other_artifacts(
+    project: Callable[[str], Path], solcjs: SolcJsCompiler
+) -> None:
+    root = project("simple")
+    build_project(root, solcjs)
+    partial = build_project(root, solcjs, sources=["contracts/lib/Math.sol"])
+    assert list(partial.artifacts) == ["Math"]
+    assert (root / "build/artifacts/Counter.json").exists()
+    saved = json.loads((root / "build/artifacts/Math.json").read_text())
+    assert saved["input_hash"] == partial.input_hash
 
 
 def test_unknown_backend_name_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown compiler 'solc'"):
         build_project(FIXTURES / "simple", "solc", cache_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_the_repository_contracts_tree_builds(tmp_path: Path, solcjs: SolcJsCompiler) -> None:
+    build = build_project(REPO, solcjs, cache_dir=tmp_path)
+    units = {a.source for a in build.artifacts.values()}
+    assert units and units <= set(build.input["settings"]["outputSelection"])
+    assert all(u.startswith("contracts/") for u in units)
+    assert any(a.is_deployable for a in build.artifacts.values())
+    assert build_project(REPO, "solcjs", cache_dir=tmp_path).cached

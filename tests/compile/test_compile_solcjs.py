@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, REPO
+from compile_support import FIXTURES, REPO
 
 from decree8.compile import PINNED_SOLC_VERSION, SolcJsCompiler, get_compiler
 from decree8.compile.interface import locate

@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, NODE_MODULES, REPO, real_node, write_script
+from compile_support import FIXTURES, NODE_MODULES, REPO, real_node, write_script
 
 from decree8.compile import (
     PINNED_SOLC_VERSION,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, real_node, write_script
+from compile_support import FIXTURES, REPO, real_node, write_script
 
 from decree8.compile import SolcJsCompiler, build_project, get_compiler
 from decree8.errors import ToolchainError

@@ -27,7 +27,7 @@ def new_web3(backend: str) -> Web3:
 
 
 def deploy(w3: Web3, artifact: Artifact, *args: Any, sender: str | None = None) -> Contract:
-    """Deploys ``artifact`` with web3's own constructor().transact() and returns the bound contract."""
+    """Deploys ``artifact`` with web3's own ``constructor().transact()``; the bound contract."""
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     tx_hash = factory.constructor(*args).transact({"from": sender or w3.eth.accounts[0]})
     receipt = w3.eth.get_transaction_receipt(tx_hash)
@@ -47,7 +47,7 @@ def revert_data(action: Callable[[], object]) -> bytes:
         text = str(exc.args[0])
         prefix = "execution reverted: "
         assert text.startswith(prefix), text
-        shown = text[len(prefix):]
+        shown = text[len(prefix) :]
         try:  # custom errors: eth-tester shows the raw bytes' repr
             value = ast.literal_eval(shown)
         except (ValueError, SyntaxError):  # Error(string): web3 has decoded the reason already

@@ -1,5 +1,6 @@
-"""Fixtures of the token and registry tests: one build per session, one deployment per module on the
-embedded chain, and a snapshot reverted after every test so that tests never see each other's state."""
+"""Fixtures of the token and registry tests: one build per session, one deployment per module on
+the embedded chain, and a snapshot reverted after every test so that tests never see each other's
+state."""
 
 from __future__ import annotations
 
@@ -43,9 +44,14 @@ def chain() -> Iterator[Chain]:
 
 @pytest.fixture(scope="module")
 def system(build: Build, chain: Chain) -> System:
-    admin, operator, agent, legal, oversight, alice, bob, carol, exchange, dave = chain.accounts[:10]
+    admin, operator, agent, legal, oversight, alice, bob, carol, exchange, dave = chain.accounts[
+        :10
+    ]
     registry = deploy(
-        chain, build.artifact("HolderRegistry"), [OPERATOR_REGISTRATION, admin, operator], sender=admin
+        chain,
+        build.artifact("HolderRegistry"),
+        [OPERATOR_REGISTRATION, admin, operator],
+        sender=admin,
     ).bind(chain)
     token = deploy(
         chain,
@@ -80,7 +86,12 @@ def system(build: Build, chain: Chain) -> System:
         exchange=exchange,
         dave=dave,
     )
-    for holder, holder_type in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (carol, ENTITY), (exchange, OPERATOR)):
+    for holder, holder_type in (
+        (alice, INDIVIDUAL),
+        (bob, INDIVIDUAL),
+        (carol, ENTITY),
+        (exchange, OPERATOR),
+    ):
         sys_.attest(holder, holder_type)
         sys_.accept_terms(holder)
     sys_.tok("issue", alice, ISSUED, sender=agent)

@@ -30,17 +30,35 @@ def test_frozen_address_can_neither_send_nor_receive(system: System) -> None:
     ]
     assert system.view(system.token, "isFrozen", system.alice)
     system.assert_restricted(
-        "LEGAL-ORDER", "transfer", system.carol, V, sender=system.alice,
-        frm=system.alice, to=system.carol, value=V,
-    )  # fmt: skip
+        "LEGAL-ORDER",
+        "transfer",
+        system.carol,
+        V,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.carol,
+        value=V,
+    )
     system.assert_restricted(
-        "LEGAL-ORDER", "transfer", system.alice, V, sender=system.carol,
-        frm=system.carol, to=system.alice, value=V,
-    )  # fmt: skip
+        "LEGAL-ORDER",
+        "transfer",
+        system.alice,
+        V,
+        sender=system.carol,
+        frm=system.carol,
+        to=system.alice,
+        value=V,
+    )
     system.assert_restricted(
-        "LEGAL-ORDER", "issue", system.alice, V, sender=system.agent,
-        frm="0x" + "00" * 20, to=system.alice, value=V,
-    )  # fmt: skip
+        "LEGAL-ORDER",
+        "issue",
+        system.alice,
+        V,
+        sender=system.agent,
+        frm="0x" + "00" * 20,
+        to=system.alice,
+        value=V,
+    )
 
 
 def test_unfrozen_address_transfers_again(system: System) -> None:
@@ -93,9 +111,15 @@ def test_frozen_amount_cannot_be_spent(system: System) -> None:
     assert system.view(system.token, "frozenBalanceOf", system.alice) == frozen
     assert system.view(system.token, "availableBalanceOf", system.alice) == 4 * V
     system.assert_restricted(
-        "LEGAL-ORDER", "transfer", system.carol, 4 * V + 1, sender=system.alice,
-        frm=system.alice, to=system.carol, value=4 * V + 1,
-    )  # fmt: skip
+        "LEGAL-ORDER",
+        "transfer",
+        system.carol,
+        4 * V + 1,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.carol,
+        value=4 * V + 1,
+    )
 
 
 def test_available_balance_can_be_spent_despite_a_partial_freeze(system: System) -> None:
@@ -122,16 +146,29 @@ def test_freezes_add_up_and_may_exceed_the_balance(system: System) -> None:
     assert system.view(system.token, "frozenBalanceOf", system.alice) == ISSUED + V
     assert system.view(system.token, "availableBalanceOf", system.alice) == 0
     system.assert_restricted(
-        "LEGAL-ORDER", "transfer", system.carol, 1, sender=system.alice,
-        frm=system.alice, to=system.carol, value=1,
-    )  # fmt: skip
+        "LEGAL-ORDER",
+        "transfer",
+        system.carol,
+        1,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.carol,
+        value=1,
+    )
 
 
 def test_unfreezing_an_amount_releases_it(system: System) -> None:
     system.tok("freezeAmount", system.alice, ISSUED, ORDER, sender=system.legal)
-    receipt = system.tok("unfreezeAmount", system.alice, 3 * V, ref("ORDER-EASED"), sender=system.legal)
+    receipt = system.tok(
+        "unfreezeAmount", system.alice, 3 * V, ref("ORDER-EASED"), sender=system.legal
+    )
     assert system.events(receipt, system.token, "TokensUnfrozen") == [
-        {"holder": system.alice, "amount": 3 * V, "orderRef": ref("ORDER-EASED"), "by": system.legal}
+        {
+            "holder": system.alice,
+            "amount": 3 * V,
+            "orderRef": ref("ORDER-EASED"),
+            "by": system.legal,
+        }
     ]
     assert system.view(system.token, "availableBalanceOf", system.alice) == 3 * V
     system.tok("transfer", system.carol, 3 * V, sender=system.alice)
@@ -139,22 +176,25 @@ def test_unfreezing_an_amount_releases_it(system: System) -> None:
 
 def test_amount_orders_are_checked(system: System) -> None:
     system.tok("freezeAmount", system.alice, V, ORDER, sender=system.legal)
-    err = system.reverts(system.token, "unfreezeAmount", system.alice, V + 1, ORDER, sender=system.legal)
+    err = system.reverts(
+        system.token, "unfreezeAmount", system.alice, V + 1, ORDER, sender=system.legal
+    )
     assert (err.name, args_of(err)) == (
-        "UnfreezeExceedsFrozen", {"holder": system.alice, "frozen": V, "requested": V + 1},
-    )  # fmt: skip
+        "UnfreezeExceedsFrozen",
+        {"holder": system.alice, "frozen": V, "requested": V + 1},
+    )
     for fn in ("freezeAmount", "unfreezeAmount"):
-        assert system.reverts(system.token, fn, system.alice, 0, ORDER, sender=system.legal).name == (
-            "ZeroAmount"
-        )
+        assert system.reverts(
+            system.token, fn, system.alice, 0, ORDER, sender=system.legal
+        ).name == ("ZeroAmount")
 
 
 # ── forced transfer ───────────────────────────────────────────────────────────────────────────
 
 
 def test_forced_transfer_bypasses_pause_freeze_terms_eligibility_and_p2p(system: System) -> None:
-    """The enforcement wallet (dave) is an identified but minor-flagged entity that never accepted the
-    terms; alice is frozen as a whole and partially; the token is paused; bob and alice are both
+    """The enforcement wallet (dave) is an identified but minor-flagged entity that never accepted
+    the terms; alice is frozen as a whole and partially; the token is paused; bob and alice are both
     individuals. The forced transfer still moves the tokens and releases the frozen excess."""
     system.attest(system.dave, ENTITY, flags=FLAG_MINOR)
     system.tok("freeze", system.alice, ORDER, sender=system.legal)
@@ -163,14 +203,24 @@ def test_forced_transfer_bypasses_pause_freeze_terms_eligibility_and_p2p(system:
 
     amount = 5 * V  # 2V available, so 3V of the frozen amount is released
     receipt = system.tok(
-        "forcedTransfer", system.alice, system.dave, amount, ref("ENFORCEMENT-77"), sender=system.legal
+        "forcedTransfer",
+        system.alice,
+        system.dave,
+        amount,
+        ref("ENFORCEMENT-77"),
+        sender=system.legal,
     )
     assert system.balance(system.dave) == amount
     assert system.balance(system.alice) == ISSUED - amount
     assert system.view(system.token, "frozenBalanceOf", system.alice) == ISSUED - 5 * V
     assert system.view(system.token, "isFrozen", system.alice)  # the whole freeze stays
     assert system.events(receipt, system.token, "TokensUnfrozen") == [
-        {"holder": system.alice, "amount": 3 * V, "orderRef": ref("ENFORCEMENT-77"), "by": system.legal}
+        {
+            "holder": system.alice,
+            "amount": 3 * V,
+            "orderRef": ref("ENFORCEMENT-77"),
+            "by": system.legal,
+        }
     ]
     assert system.events(receipt, system.token, "Transfer") == [
         {"from": system.alice, "to": system.dave, "value": amount}
@@ -191,41 +241,73 @@ def test_forced_transfer_bypasses_pause_freeze_terms_eligibility_and_p2p(system:
 
 def test_forced_transfer_within_the_available_balance_releases_nothing(system: System) -> None:
     system.tok("freezeAmount", system.alice, V, ORDER, sender=system.legal)
-    receipt = system.tok("forcedTransfer", system.alice, system.carol, V, ORDER, sender=system.legal)
+    receipt = system.tok(
+        "forcedTransfer", system.alice, system.carol, V, ORDER, sender=system.legal
+    )
     assert system.events(receipt, system.token, "TokensUnfrozen") == []
     assert system.view(system.token, "frozenBalanceOf", system.alice) == V
 
 
-@pytest.mark.parametrize(("receiver", "rule"), [("dave", "HOLDER-IDENTIFIED"), ("carol", "ILLICIT-ADDRESS")])
+@pytest.mark.parametrize(
+    ("receiver", "rule"), [("dave", "HOLDER-IDENTIFIED"), ("carol", "ILLICIT-ADDRESS")]
+)
 def test_forced_transfer_needs_an_identified_unblocked_receiver(
     system: System, receiver: str, rule: str
 ) -> None:
     to = getattr(system, receiver)
     if rule == "ILLICIT-ADDRESS":
         system.reg("blockAddress", to, ref("D48-REG-5"))
-    err = system.reverts(system.token, "forcedTransfer", system.alice, to, V, ORDER, sender=system.legal)
+    err = system.reverts(
+        system.token, "forcedTransfer", system.alice, to, V, ORDER, sender=system.legal
+    )
     assert err.name == "TransferRestricted"
     assert args_of(err) == {"code": CODE[rule], "from": system.alice, "to": to, "value": V}
 
 
 def test_forced_transfer_cannot_move_more_than_the_balance(system: System) -> None:
     err = system.reverts(
-        system.token, "forcedTransfer", system.alice, system.carol, ISSUED + 1, ORDER, sender=system.legal
+        system.token,
+        "forcedTransfer",
+        system.alice,
+        system.carol,
+        ISSUED + 1,
+        ORDER,
+        sender=system.legal,
     )
     assert (err.name, args_of(err)) == (
-        "ERC20InsufficientBalance", {"sender": system.alice, "balance": ISSUED, "needed": ISSUED + 1},
-    )  # fmt: skip
+        "ERC20InsufficientBalance",
+        {"sender": system.alice, "balance": ISSUED, "needed": ISSUED + 1},
+    )
+
+
+def test_forced_transfer_cannot_go_to_the_same_address(system: System) -> None:
+    system.tok("freezeAmount", system.alice, ISSUED, ORDER, sender=system.legal)
+    err = system.reverts(
+        system.token, "forcedTransfer", system.alice, system.alice, V, ORDER, sender=system.legal
+    )
+    assert (err.name, args_of(err)) == ("ForcedTransferToSelf", {"holder": system.alice})
+    assert system.view(system.token, "frozenBalanceOf", system.alice) == ISSUED
 
 
 def test_forced_transfer_cannot_mint(system: System) -> None:
     zero = "0x" + "00" * 20
-    err = system.reverts(system.token, "forcedTransfer", zero, system.carol, V, ORDER, sender=system.legal)
+    err = system.reverts(
+        system.token, "forcedTransfer", zero, system.carol, V, ORDER, sender=system.legal
+    )
     assert err.name == "ERC20InvalidSender"
 
 
 def test_frozen_holder_cannot_use_a_purpose_to_escape(system: System) -> None:
     system.tok("freeze", system.alice, ORDER, sender=system.legal)
     system.assert_restricted(
-        "LEGAL-ORDER", "transferWithPurpose", system.bob, V, PURPOSE_GIFT, sender=system.alice,
-        frm=system.alice, to=system.bob, value=V, purpose=PURPOSE_GIFT,
-    )  # fmt: skip
+        "LEGAL-ORDER",
+        "transferWithPurpose",
+        system.bob,
+        V,
+        PURPOSE_GIFT,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.bob,
+        value=V,
+        purpose=PURPOSE_GIFT,
+    )

@@ -30,7 +30,8 @@ ZERO = "0x" + "00" * 20
 
 
 def status(system: System, holder: str) -> tuple[int, bool, bool, bool]:
-    return tuple(system.view(system.registry, "statusOf", holder))  # type: ignore[return-value]
+    holder_type, identified, eligible, blocked = system.view(system.registry, "statusOf", holder)
+    return holder_type, identified, eligible, blocked
 
 
 def test_constructor_fixes_operator_registration_and_assigns_roles(system: System) -> None:
@@ -93,7 +94,14 @@ def test_unattested_holder_is_neither_identified_nor_eligible(system: System) ->
     assert not system.view(reg, "isEligible", system.dave)
     assert system.view(reg, "holderTypeOf", system.dave) == NONE
     assert status(system, system.dave) == (NONE, False, False, False)
-    assert tuple(system.view(reg, "attestationOf", system.dave)) == (NONE, b"\0\0", 0, b"\0" * 32, 0, False)
+    assert tuple(system.view(reg, "attestationOf", system.dave)) == (
+        NONE,
+        b"\0\0",
+        0,
+        b"\0" * 32,
+        0,
+        False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -204,7 +212,12 @@ def test_jurisdiction_restriction_is_recorded_and_can_be_lifted(system: System) 
 
 def test_jurisdiction_restriction_needs_a_jurisdiction(system: System) -> None:
     err = system.reverts(
-        system.registry, "setJurisdictionProhibited", b"\0\0", True, ref("X"), sender=system.operator
+        system.registry,
+        "setJurisdictionProhibited",
+        b"\0\0",
+        True,
+        ref("X"),
+        sender=system.operator,
     )
     assert err.name == "MissingJurisdiction"
 

@@ -27,13 +27,18 @@ from token_helpers import (
     ref,
 )
 from web3 import Web3
+from web3.exceptions import ContractCustomError
+
+from decree8.compile import Build
+from decree8.deploy import deploy
+from decree8.errors import TransactionReverted
 
 ZERO = "0x" + "00" * 20
 V = 10 * 10**18
 
 
 def moved(system: System, frm: str, to: str, fn: str, *args: object, sender: str) -> None:
-    """Sends token.fn(*args) and asserts that V tokens moved from `frm` to `to` with one Transfer."""
+    """Sends token.fn(*args); asserts that V tokens moved from `frm` to `to` with one Transfer."""
     before = system.balance(frm), system.balance(to)
     receipt = system.tok(fn, *args, sender=sender)
     assert system.balance(frm) == before[0] - V
@@ -44,8 +49,10 @@ def moved(system: System, frm: str, to: str, fn: str, *args: object, sender: str
 # ── messages ───────────────────────────────────────────────────────────────────────────────────
 
 
-@pytest.mark.parametrize(("rule", "code"), sorted(CODE.items(), key=lambda item: item[1]))
-def test_every_rule_code_has_a_message_naming_the_rule(system: System, rule: str, code: int) -> None:
+@pytest.mark.parametrize(("rule", "code"), list(CODE.items()))
+def test_every_rule_code_has_a_message_naming_the_rule(
+    system: System, rule: str, code: int
+) -> None:
     message = system.message(code)
     assert message.startswith(f"{rule}: ")
     assert len(message) > len(rule) + 10
@@ -66,12 +73,55 @@ def test_issuer_registration_is_fixed_at_deployment(system: System) -> None:
     assert system.view(system.token, "cap") == CAP
 
 
+@pytest.mark.parametrize(
+    ("field", "error"),
+    [
+        ("cap", "ZeroCap"),
+        ("issuerRegistration", "MissingIssuerRegistration"),
+        ("registry", "MissingRegistry"),
+    ],
+)
+def test_deployment_needs_cap_issuer_registration_and_registry(
+    system: System, build: Build, field: str, error: str
+) -> None:
+    args = {
+        "name": "T",
+        "symbol": "T",
+        "cap": CAP,
+        "issuerRegistration": ISSUER_REGISTRATION,
+        "registry": system.registry.address,
+        "termsHash": TERMS_HASH,
+        "termsUri": TERMS_URI,
+        "admin": system.admin,
+        "agent": system.agent,
+        "legal": system.legal,
+        "oversight": system.oversight,
+    }
+    args[field] = {"cap": 0, "issuerRegistration": b"\0" * 32, "registry": ZERO}[field]
+    with pytest.raises(TransactionReverted) as info:
+        deploy(
+            system.chain,
+            build.artifact("CompliantToken"),
+            list(args.values()),
+            sender=system.admin,
+            gas=5_000_000,
+        )
+    assert info.value.name == error
+
+
 @pytest.mark.parametrize("caller", ["admin", "operator", "legal", "oversight", "alice", "exchange"])
 def test_issue_by_anyone_but_the_placement_agent_is_restricted(system: System, caller: str) -> None:
     system.assert_restricted(
-        "ISSUER-HTP", "issue", system.bob, V, sender=getattr(system, caller),
-        frm=ZERO, to=system.bob, value=V, detect=False,
-    )  # fmt: skip
+        "ISSUER-HTP",
+        "issue",
+        system.bob,
+        V,
+        sender=getattr(system, caller),
+        frm=ZERO,
+        to=system.bob,
+        value=V,
+        detect=False,
+    )
 
 
 def test_placement_agent_issues(system: System) -> None:
@@ -87,9 +137,15 @@ def test_placement_agent_issues(system: System) -> None:
 
 def test_issuance_obeys_the_receiver_rules(system: System) -> None:
     system.assert_restricted(
-        "HOLDER-IDENTIFIED", "issue", system.dave, V, sender=system.agent,
-        frm=ZERO, to=system.dave, value=V,
-    )  # fmt: skip
+        "HOLDER-IDENTIFIED",
+        "issue",
+        system.dave,
+        V,
+        sender=system.agent,
+        frm=ZERO,
+        to=system.dave,
+        value=V,
+    )
 
 
 # ── SUPPLY-CAP ────────────────────────────────────────────────────────────────────────────────
@@ -98,9 +154,15 @@ def test_issuance_obeys_the_receiver_rules(system: System) -> None:
 def test_issuance_beyond_the_cap_is_restricted(system: System) -> None:
     room = CAP - system.view(system.token, "totalSupply")
     system.assert_restricted(
-        "SUPPLY-CAP", "issue", system.bob, room + 1, sender=system.agent,
-        frm=ZERO, to=system.bob, value=room + 1,
-    )  # fmt: skip
+        "SUPPLY-CAP",
+        "issue",
+        system.bob,
+        room + 1,
+        sender=system.agent,
+        frm=ZERO,
+        to=system.bob,
+        value=room + 1,
+    )
 
 
 def test_issuance_up_to_the_cap_succeeds(system: System) -> None:
@@ -119,13 +181,25 @@ def test_issuance_up_to_the_cap_succeeds(system: System) -> None:
 def test_receiver_without_accepted_terms_is_restricted(system: System) -> None:
     system.attest(system.dave, ENTITY, flags=0)
     system.assert_restricted(
-        "TERMS-ACCEPTED", "transfer", system.dave, V, sender=system.carol,
-        frm=system.carol, to=system.dave, value=V,
-    )  # fmt: skip
+        "TERMS-ACCEPTED",
+        "transfer",
+        system.dave,
+        V,
+        sender=system.carol,
+        frm=system.carol,
+        to=system.dave,
+        value=V,
+    )
     system.assert_restricted(
-        "TERMS-ACCEPTED", "issue", system.dave, V, sender=system.agent,
-        frm=ZERO, to=system.dave, value=V,
-    )  # fmt: skip
+        "TERMS-ACCEPTED",
+        "issue",
+        system.dave,
+        V,
+        sender=system.agent,
+        frm=ZERO,
+        to=system.dave,
+        value=V,
+    )
 
 
 def test_receiver_that_accepted_the_terms_receives(system: System) -> None:
@@ -174,9 +248,15 @@ def test_amended_terms_make_earlier_acceptance_stale(system: System) -> None:
     assert not system.view(system.token, "hasAcceptedCurrentTerms", system.carol)
 
     system.assert_restricted(
-        "TERMS-ACCEPTED", "transfer", system.carol, V, sender=system.alice,
-        frm=system.alice, to=system.carol, value=V,
-    )  # fmt: skip
+        "TERMS-ACCEPTED",
+        "transfer",
+        system.carol,
+        V,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.carol,
+        value=V,
+    )
     err = system.reverts(system.token, "acceptTerms", 1, TERMS_HASH, sender=system.carol)
     assert err.name == "TermsVersionNotCurrent"
 
@@ -205,9 +285,15 @@ def test_transfer_to_an_unidentified_holder_is_restricted(system: System, how: s
         else:
             system.reg("revoke", target, ref("KYC-WITHDRAWN"))
     system.assert_restricted(
-        "HOLDER-IDENTIFIED", "transfer", target, V, sender=system.carol,
-        frm=system.carol, to=target, value=V,
-    )  # fmt: skip
+        "HOLDER-IDENTIFIED",
+        "transfer",
+        target,
+        V,
+        sender=system.carol,
+        frm=system.carol,
+        to=target,
+        value=V,
+    )
 
 
 @pytest.mark.parametrize("how", ["expired", "revoked"])
@@ -218,9 +304,15 @@ def test_transfer_from_an_unidentified_holder_is_restricted(system: System, how:
     else:
         system.reg("revoke", system.alice, ref("KYC-WITHDRAWN"))
     system.assert_restricted(
-        "HOLDER-IDENTIFIED", "transfer", system.carol, V, sender=system.alice,
-        frm=system.alice, to=system.carol, value=V,
-    )  # fmt: skip
+        "HOLDER-IDENTIFIED",
+        "transfer",
+        system.carol,
+        V,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.carol,
+        value=V,
+    )
 
 
 def test_reidentified_holder_transfers_again(system: System) -> None:
@@ -272,7 +364,14 @@ def test_blocked_party_is_restricted(system: System, side: str) -> None:
 def test_issuance_to_a_blocked_address_is_restricted(system: System) -> None:
     system.reg("blockAddress", system.bob, ref("D48-REG-10"))
     system.assert_restricted(
-        "ILLICIT-ADDRESS", "issue", system.bob, V, sender=system.agent, frm=ZERO, to=system.bob, value=V
+        "ILLICIT-ADDRESS",
+        "issue",
+        system.bob,
+        V,
+        sender=system.agent,
+        frm=ZERO,
+        to=system.bob,
+        value=V,
     )
 
 
@@ -287,18 +386,33 @@ def test_unblocked_party_transfers_again(system: System) -> None:
 
 def test_direct_transfer_between_individuals_without_purpose_is_restricted(system: System) -> None:
     system.assert_restricted(
-        "P2P-SALE", "transfer", system.bob, V, sender=system.alice,
-        frm=system.alice, to=system.bob, value=V,
-    )  # fmt: skip
+        "P2P-SALE",
+        "transfer",
+        system.bob,
+        V,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.bob,
+        value=V,
+    )
     assert system.detect(system.alice, system.bob, V, PURPOSE_NONE) == CODE["P2P-SALE"]
 
 
-def test_transfer_between_individuals_by_an_individual_spender_is_restricted(system: System) -> None:
+def test_transfer_between_individuals_by_an_individual_spender_is_restricted(
+    system: System,
+) -> None:
     system.tok("approve", system.bob, V, sender=system.alice)
     system.assert_restricted(
-        "P2P-SALE", "transferFrom", system.alice, system.bob, V, sender=system.bob,
-        frm=system.alice, to=system.bob, value=V,
-    )  # fmt: skip
+        "P2P-SALE",
+        "transferFrom",
+        system.alice,
+        system.bob,
+        V,
+        sender=system.bob,
+        frm=system.alice,
+        to=system.bob,
+        value=V,
+    )
 
 
 @pytest.mark.parametrize("purpose", [PURPOSE_GIFT, PURPOSE_INHERITANCE, PURPOSE_OWN_WALLET])
@@ -314,9 +428,15 @@ def test_transfer_between_individuals_with_a_non_sale_purpose_succeeds(
     ]
     # the purpose lasts for that transfer only
     system.assert_restricted(
-        "P2P-SALE", "transfer", system.bob, V, sender=system.alice,
-        frm=system.alice, to=system.bob, value=V,
-    )  # fmt: skip
+        "P2P-SALE",
+        "transfer",
+        system.bob,
+        V,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.bob,
+        value=V,
+    )
 
 
 def test_transfer_from_with_purpose_between_individuals_succeeds(system: System) -> None:
@@ -331,11 +451,22 @@ def test_transfer_from_with_purpose_between_individuals_succeeds(system: System)
     ]
 
 
+def test_restriction_view_rejects_an_invalid_purpose_as_the_transfer_does(system: System) -> None:
+    for purpose in (4, 255):
+        with pytest.raises(ContractCustomError):
+            system.detect(system.alice, system.bob, V, purpose)
+    assert system.detect(system.alice, system.bob, V, PURPOSE_NONE) == CODE["P2P-SALE"]
+
+
 @pytest.mark.parametrize("purpose", [PURPOSE_NONE, 4, 255])
 @pytest.mark.parametrize("fn", ["transferWithPurpose", "transferFromWithPurpose"])
 def test_invalid_purpose_is_rejected(system: System, purpose: int, fn: str) -> None:
     system.tok("approve", system.carol, V, sender=system.alice)
-    args = (system.bob, V, purpose) if fn == "transferWithPurpose" else (system.alice, system.bob, V, purpose)
+    args = (
+        (system.bob, V, purpose)
+        if fn == "transferWithPurpose"
+        else (system.alice, system.bob, V, purpose)
+    )
     sender = system.alice if fn == "transferWithPurpose" else system.carol
     err = system.reverts(system.token, fn, *args, sender=sender)
     assert (err.name, err.args) == ("InvalidPurpose", {"purpose": purpose})
@@ -344,24 +475,46 @@ def test_invalid_purpose_is_rejected(system: System, purpose: int, fn: str) -> N
 def test_operator_spender_may_move_tokens_between_individuals(system: System) -> None:
     system.tok("approve", system.exchange, V, sender=system.alice)
     moved(
-        system, system.alice, system.bob, "transferFrom", system.alice, system.bob, V,
+        system,
+        system.alice,
+        system.bob,
+        "transferFrom",
+        system.alice,
+        system.bob,
+        V,
         sender=system.exchange,
-    )  # fmt: skip
+    )
 
 
 def test_blocked_or_unidentified_operator_spender_is_no_exemption(system: System) -> None:
     system.tok("approve", system.exchange, 2 * V, sender=system.alice)
     system.reg("blockAddress", system.exchange, ref("D48-REG-12"))
     system.assert_restricted(
-        "P2P-SALE", "transferFrom", system.alice, system.bob, V, sender=system.exchange,
-        frm=system.alice, to=system.bob, value=V, detect=False,
-    )  # fmt: skip
+        "P2P-SALE",
+        "transferFrom",
+        system.alice,
+        system.bob,
+        V,
+        sender=system.exchange,
+        frm=system.alice,
+        to=system.bob,
+        value=V,
+        detect=False,
+    )
     system.reg("unblockAddress", system.exchange, ref("D48-DELISTED"))
     system.reg("revoke", system.exchange, ref("LICENCE-LAPSED"))
     system.assert_restricted(
-        "P2P-SALE", "transferFrom", system.alice, system.bob, V, sender=system.exchange,
-        frm=system.alice, to=system.bob, value=V, detect=False,
-    )  # fmt: skip
+        "P2P-SALE",
+        "transferFrom",
+        system.alice,
+        system.bob,
+        V,
+        sender=system.exchange,
+        frm=system.alice,
+        to=system.bob,
+        value=V,
+        detect=False,
+    )
 
 
 @pytest.mark.parametrize("counterpart", ["exchange", "carol"])
@@ -392,18 +545,38 @@ def test_pause_stops_transfers_and_issuance(system: System) -> None:
     assert system.events(receipt, system.token, "Paused") == [{"account": system.oversight}]
     assert system.view(system.token, "paused")
     system.assert_restricted(
-        "OVERSIGHT-PAUSE", "transfer", system.carol, V, sender=system.alice,
-        frm=system.alice, to=system.carol, value=V,
-    )  # fmt: skip
+        "OVERSIGHT-PAUSE",
+        "transfer",
+        system.carol,
+        V,
+        sender=system.alice,
+        frm=system.alice,
+        to=system.carol,
+        value=V,
+    )
     system.assert_restricted(
-        "OVERSIGHT-PAUSE", "issue", system.carol, V, sender=system.agent,
-        frm=ZERO, to=system.carol, value=V,
-    )  # fmt: skip
+        "OVERSIGHT-PAUSE",
+        "issue",
+        system.carol,
+        V,
+        sender=system.agent,
+        frm=ZERO,
+        to=system.carol,
+        value=V,
+    )
     system.tok("approve", system.exchange, V, sender=system.alice)  # approvals are not transfers
     system.assert_restricted(
-        "OVERSIGHT-PAUSE", "transferFromWithPurpose", system.alice, system.bob, V, PURPOSE_GIFT,
-        sender=system.exchange, frm=system.alice, to=system.bob, value=V,
-    )  # fmt: skip
+        "OVERSIGHT-PAUSE",
+        "transferFromWithPurpose",
+        system.alice,
+        system.bob,
+        V,
+        PURPOSE_GIFT,
+        sender=system.exchange,
+        frm=system.alice,
+        to=system.bob,
+        value=V,
+    )
 
 
 def test_unpause_restores_transfers(system: System) -> None:
@@ -423,8 +596,9 @@ def test_pause_and_unpause_require_the_opposite_state(system: System) -> None:
 
 
 def test_first_failing_rule_wins_and_the_view_agrees(system: System) -> None:
-    """Break the rules for a carol → dave transfer one by one, from last to first; after each breach
-    the transfer reverts with the newest (earliest-ranked) rule and detectTransferRestriction agrees."""
+    """Break the rules for a dave → alice transfer one by one, from last to first; after each
+    breach the transfer reverts with the newest (earliest-ranked) rule and the ERC-1404 view
+    agrees."""
     system.attest(system.dave, INDIVIDUAL)
     system.accept_terms(system.dave)
     system.tok("transferWithPurpose", system.dave, 3 * V, PURPOSE_GIFT, sender=system.alice)
@@ -453,7 +627,10 @@ def test_first_failing_rule_wins_and_the_view_agrees(system: System) -> None:
 def test_restriction_error_carries_the_failing_values(system: System) -> None:
     err = system.reverts(system.token, "transfer", system.dave, 7, sender=system.alice)
     assert args_of(err) == {
-        "code": CODE["HOLDER-IDENTIFIED"], "from": system.alice, "to": system.dave, "value": 7,
-    }  # fmt: skip
+        "code": CODE["HOLDER-IDENTIFIED"],
+        "from": system.alice,
+        "to": system.dave,
+        "value": 7,
+    }
     assert system.balance(system.dave) == 0
     assert system.balance(system.alice) == ISSUED

@@ -1,4 +1,4 @@
-"""Shared pieces of the token and registry tests: the deployed system, parties and revert assertions."""
+"""Shared pieces of the token and registry tests: the deployed system, parties, revert checks."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ FLAG_COMPETENCE_PASSED = 2
 # CompliantToken purposes
 PURPOSE_NONE, PURPOSE_GIFT, PURPOSE_INHERITANCE, PURPOSE_OWN_WALLET = 0, 1, 2, 3
 
-#: ERC-1404 code of every rule, from the rule pack (which a rules test keeps equal to RuleCodes.sol).
+#: ERC-1404 code of every rule, from the rule pack (a rules test keeps it equal to RuleCodes.sol).
 CODE: dict[str, int] = {rule.id: rule.code for rule in load_pack()}
 
 BY = b"BY"
@@ -64,10 +64,10 @@ class System:
     """A holder registry and a compliant token on one chain, with named parties.
 
     Roles: `admin` (both contracts' DEFAULT_ADMIN_ROLE and TERMS_ADMIN_ROLE), `operator` (registry
-    REGISTRAR_ROLE and BLOCKLIST_ROLE), `agent` (PLACEMENT_AGENT_ROLE), `legal` (LEGAL_ORDER_ROLE),
-    `oversight` (OVERSIGHT_ROLE). Holders: `alice` and `bob` (eligible individuals), `carol` (an entity),
-    `exchange` (an Operator-type holder); `dave` is not attested. All attested holders accepted the terms;
-    `alice` and `carol` hold ISSUED tokens each.
+    REGISTRAR_ROLE and BLOCKLIST_ROLE), `agent` (PLACEMENT_AGENT_ROLE), `legal`
+    (LEGAL_ORDER_ROLE), `oversight` (OVERSIGHT_ROLE). Holders: `alice` and `bob` (eligible
+    individuals), `carol` (an entity), `exchange` (an Operator-type holder); `dave` is not
+    attested. All attested holders accepted the terms; `alice` and `carol` hold ISSUED tokens each.
     """
 
     chain: Chain
@@ -85,9 +85,15 @@ class System:
     dave: str
 
     # -- transactions ---------------------------------------------------------------------------
-    def send(self, contract: Contract, fn: str, *args: Any, sender: str, gas: int = GAS) -> TxReceipt:
+    def send(
+        self, contract: Contract, fn: str, *args: Any, sender: str, gas: int = GAS
+    ) -> TxReceipt:
         """Sends `contract.fn(*args)` from `sender` and returns the mined receipt."""
-        tx = {"from": sender, "to": contract.address, "data": contract.encode_abi(fn, args=list(args))}
+        tx = {
+            "from": sender,
+            "to": contract.address,
+            "data": contract.encode_abi(fn, args=list(args)),
+        }
         return self.chain.transact(tx, gas=gas)
 
     def tok(self, fn: str, *args: Any, sender: str, gas: int = GAS) -> TxReceipt:
@@ -134,7 +140,9 @@ class System:
         if purpose is None:
             return int(self.view(self.token, "detectTransferRestriction", sender, to, value))
         return int(
-            self.view(self.token, "detectTransferRestrictionWithPurpose", sender, to, value, purpose)
+            self.view(
+                self.token, "detectTransferRestrictionWithPurpose", sender, to, value, purpose
+            )
         )
 
     def message(self, code: int) -> str:
@@ -153,9 +161,9 @@ class System:
         purpose: int | None = None,
         detect: bool = True,
     ) -> TransactionReverted:
-        """Asserts that token.fn(*args) from `sender` reverts with TransferRestricted(rule's code, frm,
-        to, value); unless `detect` is False, that the ERC-1404 view gives the same code (the view
-        assumes `frm` acts itself); and that the code's message names the rule."""
+        """Asserts that token.fn(*args) from `sender` reverts with TransferRestricted(rule's code,
+        frm, to, value); unless `detect` is False, that the ERC-1404 view gives the same code (the
+        view assumes `frm` acts itself); and that the code's message names the rule."""
         code = CODE[rule]
         err = self.reverts(self.token, fn, *args, sender=sender)
         assert err.name == "TransferRestricted", err
@@ -171,7 +179,7 @@ class System:
         return err
 
     def events(self, receipt: TxReceipt, contract: Contract, name: str) -> list[dict[str, Any]]:
-        """The decoded `name` events of `contract` in `receipt`, as plain dicts of their arguments."""
+        """The decoded `name` events of `contract` in `receipt`, as dicts of their arguments."""
         decoded = contract.events[name]().process_receipt(receipt, errors=DISCARD)
         return [
             {k: _norm(v) for k, v in dict(ev["args"]).items()}

@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from eth_tester import EthereumTester, PyEVMBackend
-from eth_tester.exceptions import SnapshotNotFound, TransactionFailed, ValidationError
+from eth_tester.exceptions import SnapshotNotFound, TransactionFailed
+from eth_tester.exceptions import ValidationError as TesterValidationError
+from eth_utils.exceptions import ValidationError as EvmValidationError
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import RPCEndpoint, RPCResponse
 
-from decree8.chain.errors import encode_error_string, tester_failure_data
+from decree8.chain.errors import encode_error_string, eth_tester_revert_data
 from decree8.chain.interface import Chain
 from decree8.errors import ChainError
 
@@ -25,8 +27,8 @@ __all__ = [
     "EmbeddedChain",
     "RevertingTesterProvider",
     "new_tester",
-    "tester_increase_time",
-    "tester_set_next_timestamp",
+    "increase_next_timestamp",
+    "set_next_block_timestamp",
 ]
 
 REVERT_CODE = 3  # the JSON-RPC error code geth and Hardhat give an execution revert
@@ -44,7 +46,7 @@ def _latest_timestamp(tester: EthereumTester) -> int:
     return int(tester.get_block_by_number("latest")["timestamp"])
 
 
-def tester_set_next_timestamp(tester: EthereumTester, timestamp: int) -> None:
+def set_next_block_timestamp(tester: EthereumTester, timestamp: int) -> None:
     """Makes the next block eth-tester mines carry ``timestamp``, mining nothing.
 
     eth-tester's own ``time_travel(ts)`` mines a filler block at ``ts - 1``; this sets the pending
@@ -60,7 +62,7 @@ def tester_set_next_timestamp(tester: EthereumTester, timestamp: int) -> None:
     chain.header = chain.header.copy(timestamp=timestamp)
 
 
-def tester_increase_time(tester: EthereumTester, seconds: int) -> int:
+def increase_next_timestamp(tester: EthereumTester, seconds: int) -> int:
     """Moves the next block's timestamp ``seconds`` later; returns that timestamp."""
     if seconds < 0:
         raise ChainError(f"time only moves forward: cannot travel {seconds}s")
@@ -116,7 +118,7 @@ class RevertingTesterProvider(EthereumTesterProvider):
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
     def _failure_data(self, method: RPCEndpoint, params: Any, exc: TransactionFailed) -> bytes:
-        data = tester_failure_data(exc)
+        data = eth_tester_revert_data(exc)
         if data is not None:
             return data
         # eth-tester's call gives a plain string: a reason it decoded from Error(string), or an EVM
@@ -127,7 +129,7 @@ class RevertingTesterProvider(EthereumTesterProvider):
             try:
                 self.api_endpoints["eth"]["estimateGas"](self.tester, params)
             except TransactionFailed as again:
-                data = tester_failure_data(again)
+                data = eth_tester_revert_data(again)
                 if data is not None:
                     return data
             except Exception:  # noqa: BLE001 - fall back to the message eth-tester gave
@@ -172,11 +174,11 @@ class EmbeddedChain(Chain):
         if seconds < 0:
             raise ChainError(f"time only moves forward: cannot travel {seconds}s")
         if seconds:
-            tester_set_next_timestamp(self.tester, _latest_timestamp(self.tester) + seconds)
+            set_next_block_timestamp(self.tester, _latest_timestamp(self.tester) + seconds)
         self.tester.mine_blocks(1)
 
     def set_next_timestamp(self, timestamp: int) -> None:
-        tester_set_next_timestamp(self.tester, timestamp)
+        set_next_block_timestamp(self.tester, timestamp)
 
     def mine(self, blocks: int = 1) -> None:
         if blocks < 0:
@@ -185,6 +187,7 @@ class EmbeddedChain(Chain):
             self.tester.mine_blocks(blocks)
 
     def _translate(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationError):
-            raise ChainError(f"eth-tester refused the transaction: {exc}") from exc
+        if isinstance(exc, TesterValidationError | EvmValidationError):
+            message = " ".join(str(exc).split())
+            raise ChainError(f"the embedded chain refused the request: {message}") from exc
         super()._translate(exc)

@@ -31,7 +31,7 @@ __all__ = [
     "RevertInfo",
     "encode_error_string",
     "revert_info",
-    "tester_failure_data",
+    "eth_tester_revert_data",
 ]
 
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
@@ -182,7 +182,7 @@ def _literal_bytes(text: str) -> bytes | None:
     return value if isinstance(value, bytes) else None
 
 
-def tester_failure_data(exc: BaseException) -> bytes | None:
+def eth_tester_revert_data(exc: BaseException) -> bytes | None:
     """The revert data inside an eth-tester ``TransactionFailed``.
 
     Its first argument is the EVM's ``Revert`` exception (from ``estimate_gas``), the ``repr`` of
@@ -223,7 +223,7 @@ def revert_info(exc: BaseException) -> RevertInfo | None:
             )
         return info or RevertInfo(b"")
     if isinstance(exc, TransactionFailed):
-        raw = tester_failure_data(exc)
+        raw = eth_tester_revert_data(exc)
         if raw is not None:
             return RevertInfo(raw)
         reason = str(exc.args[0]).removeprefix("execution reverted: ")

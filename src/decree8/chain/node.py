@@ -38,9 +38,9 @@ from web3.types import RPCEndpoint
 
 from decree8.chain.embedded import (
     RevertingTesterProvider,
+    increase_next_timestamp,
     new_tester,
-    tester_increase_time,
-    tester_set_next_timestamp,
+    set_next_block_timestamp,
 )
 from decree8.errors import ChainError, RpcUnavailable, UsageError
 
@@ -192,7 +192,7 @@ class NodeDispatcher:
         if len(params) != 1:
             raise _RpcFailure(INVALID_PARAMS, "evm_increaseTime takes a number of seconds")
         seconds = _quantity(params[0], "the seconds")
-        tester_increase_time(self.tester, seconds)
+        increase_next_timestamp(self.tester, seconds)
         self._time_offset += seconds
         return str(self._time_offset)  # Hardhat answers the total offset, as a decimal string
 
@@ -200,12 +200,12 @@ class NodeDispatcher:
         if len(params) != 1:
             raise _RpcFailure(INVALID_PARAMS, "evm_setNextBlockTimestamp takes a timestamp")
         timestamp = _quantity(params[0], "the timestamp")
-        tester_set_next_timestamp(self.tester, timestamp)
+        set_next_block_timestamp(self.tester, timestamp)
         return str(timestamp)
 
     def _evm_mine(self, params: list[Any]) -> str:
         if params and params[0] is not None:
-            tester_set_next_timestamp(self.tester, _quantity(params[0], "the timestamp"))
+            set_next_block_timestamp(self.tester, _quantity(params[0], "the timestamp"))
         self.tester.mine_blocks(1)
         return "0x0"
 
@@ -274,13 +274,16 @@ class NodeServer(ThreadingHTTPServer):
                 f"refusing to serve on {host}: the node's accounts are unlocked and it has no "
                 "authentication; use 127.0.0.1 (or allow remote access explicitly)"
             )
-        self.dispatcher = NodeDispatcher(accounts)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.address_family = family
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
             super().__init__((host, port), _Handler)
         except OSError as exc:
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        try:
+            self.dispatcher = NodeDispatcher(accounts)
+        except BaseException:
+            self.server_close()
+            raise
 
     @property
     def url(self) -> str:
@@ -371,7 +374,7 @@ def wait_for_rpc(
     while True:
         if process is not None and process.poll() is not None:
             raise RpcUnavailable(f"the node for {url} exited with code {process.returncode}")
-        if _answers(url, timeout=1.0):
+        if _answers(url, timeout=0.5):
             return
         if time.monotonic() >= deadline:
             raise RpcUnavailable(f"no JSON-RPC node answered at {url} within {timeout:g}s")

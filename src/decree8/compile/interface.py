@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from decree8.errors import CompileError, Diagnostic
 
@@ -47,7 +47,7 @@ class Compiler(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op for stateless compilers
         """Release what the compiler holds (a worker process). Calling it twice is harmless."""
 
-    def __enter__(self) -> Compiler:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

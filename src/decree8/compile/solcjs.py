@@ -54,6 +54,8 @@ class _Worker:
     def read_message(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
+        while line and not line.lstrip().startswith(b"{"):
+            line = self.proc.stdout.readline()  # skip anything a library logged to stdout
         if not line:
             code = self.proc.wait()
             tail = self.stderr_tail()
@@ -191,8 +193,8 @@ class SolcJsCompiler(Compiler):
                 worker = self._worker = self._start()
             try:
                 reply = worker.request(input)
-            except ToolchainError:
-                # The worker died or may be half-way through a reply: never reuse it.
+            except BaseException:
+                # The worker died, or (Ctrl-C) may be half-way through a reply: never reuse it.
                 if self._finalizer is not None:
                     self._finalizer()
                 self._worker = None

@@ -78,9 +78,14 @@ def find_native_solc(
     """
     installed = _from_solcx(version)
     if installed is not None:
-        found, full = solc_binary_version(installed)
-        if found == version:
-            return NativeSolc(installed, found, full, "py-solc-x")
+        try:
+            found, full = solc_binary_version(installed)
+        except ToolchainError:
+            if strict:
+                raise
+        else:
+            if found == version:
+                return NativeSolc(installed, found, full, "py-solc-x")
     on_path = shutil.which("solc")
     if on_path is not None:
         try:

@@ -1,40 +1,60 @@
-"""An in-process dev chain on revm (through pyrevm): accounts, automining, receipts, logs, snapshots.
+"""An in-process dev chain on revm (through pyrevm): accounts, automining, receipts, logs.
 
-:class:`RevmNode` is the typed core behind :class:`decree8.revm.RevmProvider`. It keeps the EVM state
-in one ``pyrevm.EVM`` and everything a node adds on top (blocks, transactions, receipts, a log index,
-the clock, snapshots) in Python. Values are Python ints, bytes and checksummed address strings; the
-provider turns them into JSON-RPC hex.
+:class:`RevmNode` is the typed core behind :class:`decree8.revm.RevmProvider`. It keeps the EVM
+state in one ``pyrevm.EVM`` and everything a node adds on top (blocks, transactions, receipts, a
+log index, the clock, snapshots) in Python. Values are Python ints, bytes and checksummed address
+strings; the provider turns them into JSON-RPC hex.
 
 What it does, and where it differs from eth-tester (py-evm):
 
-* One block per transaction (automine). Block ``n``'s hash is ``keccak(str(n))``, the value revm's
-  ``BLOCKHASH`` returns for it, so the opcode and ``eth_getBlockByNumber`` agree.
+* One block per transaction (automine). Block ``n``'s hash is ``keccak(str(n))``, the value
+  revm's ``BLOCKHASH`` returns for it, so the opcode and ``eth_getBlockByNumber`` agree.
 * Base fee is 0 in every block. A transaction pays ``gas_used * price`` where the price is its
-  ``gasPrice`` (legacy) or ``min(maxFeePerGas, maxPriorityFeePerGas)`` (EIP-1559, base fee 0); web3's
-  defaults (``eth_gasPrice`` and ``eth_maxPriorityFeePerGas`` answer ``gas_price``, 0 unless set) make
-  that 0, so balances then move by value only. Fees go to the coinbase.
-* Only the latest state exists: reads and calls at an older block are refused (:class:`RevmError`)
-  unless no transaction succeeded since that block (so a failed transaction can be replayed as a
-  call on its parent block, as the chain layer does); balances and nonces: latest block only.
-* pyrevm never ends a transaction's journal, so accounts and slots stay *warm* across transactions
-  and an ``SSTORE``'s "original value" is the one first loaded. A contract's first touch costs what it
-  costs on eth-tester; later transactions that touch the same slots cost less (no cold surcharge, no
-  20,000/2,900 ``SSTORE`` charge for a slot already written). Behaviour does not change, gas does.
-* Unsigned transactions (``eth_sendTransaction``) get a deterministic pseudo hash and ``v = r = s = 0``.
+  ``gasPrice`` (legacy) or ``min(maxFeePerGas, maxPriorityFeePerGas)`` (EIP-1559, base fee 0).
+  web3's defaults (``eth_gasPrice`` and ``eth_maxPriorityFeePerGas`` answer ``gas_price``, 0
+  unless set) make that 0, so balances then move by value only. Fees go to the coinbase.
+* Only the latest state exists: reads and calls at an older block are refused
+  (:class:`RevmError`) unless no transaction succeeded since that block (so a failed transaction
+  can be replayed as a call on its parent block, as the chain layer does); balances and nonces:
+  latest block only.
+* pyrevm never ends a transaction's journal, so accounts and slots stay *warm* across
+  transactions and an ``SSTORE``'s "original value" is the one first loaded. A contract's first
+  touch costs what it costs on eth-tester; later transactions that touch the same slots cost less
+  (no cold surcharge, no 20,000/2,900 ``SSTORE`` charge for a slot already written; as every slot
+  of a fresh chain was first loaded as 0, clearing a slot refunds as a reset-to-original, capped
+  at a fifth of the gas). Behaviour does not change, gas does (only ever downwards, as far as
+  we know).
+* Unsigned transactions (``eth_sendTransaction``) get a deterministic pseudo hash and
+  ``v = r = s = 0``.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyrevm
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak as _eth_keccak
+from eth_utils import to_checksum_address
 
 from decree8.errors import ChainError
+
+try:  # a C keccak several times faster than eth-hash's pycryptodome backend, when installed
+    import sha3 as _sha3
+except ImportError:  # pragma: no cover - depends on the environment
+    _sha3 = None
+
+
+def keccak(data: bytes) -> bytes:
+    """Keccak-256 of ``data``."""
+    if _sha3 is not None:
+        return bytes(_sha3.keccak_256(data).digest())
+    return _eth_keccak(data)
+
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_COINBASE = "0xC014BA5EC014BA5EC014BA5EC014BA5EC014BA5E"
@@ -106,7 +126,7 @@ class TxRequest:
 
 @dataclass(frozen=True)
 class Log:
-    """One event log; ``topics`` are 0x-prefixed lowercase hex, ``log_index`` counts within the block."""
+    """One event log; ``topics`` are lowercase 0x-hex, ``log_index`` counts within the block."""
 
     address: str
     topics: tuple[str, ...]
@@ -144,7 +164,7 @@ class Transaction:
 
 @dataclass(frozen=True)
 class Receipt:
-    """The receipt of a mined transaction; ``revert_data`` is set when ``status`` is 0 by a revert."""
+    """A mined transaction's receipt; ``revert_data`` is set when a revert made ``status`` 0."""
 
     tx_hash: bytes
     sender: str
@@ -246,6 +266,7 @@ class RevmNode:
 
         env = pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=chain_id), block=self._block_env(0, 0))
         self._evm = pyrevm.EVM(env=env, gas_limit=gas_limit, spec_id=spec)
+        # pyrevm 0.3.7's stubs lag its binary: deploy(gas_price=) and AccountInfo(balance=) exist.
         for address in self.accounts:
             self._evm.set_balance(address, balance)
         self._env_key: tuple[int, int] = (0, 0)
@@ -254,8 +275,18 @@ class RevmNode:
         self._time_offset = 0 if timestamp is None else timestamp - int(time.time())
         self._next_timestamp: int | None = None
         self._blocks: list[Block] = [
-            Block(0, _block_hash(0), b"\x00" * 32, genesis_time, gas_limit, 0, self.coinbase,
-                  _prevrandao(0), 0, ())
+            Block(
+                0,
+                _block_hash(0),
+                b"\x00" * 32,
+                genesis_time,
+                gas_limit,
+                0,
+                self.coinbase,
+                _prevrandao(0),
+                0,
+                (),
+            )
         ]
         self._block_by_hash: dict[bytes, int] = {self._blocks[0].hash: 0}
         self._transactions: dict[bytes, Transaction] = {}
@@ -327,15 +358,18 @@ class RevmNode:
         """
         sender = tx.sender
         if not signed and sender.lower() not in self._unlocked:
-            raise RevmError(f"unknown account {sender}: eth_sendTransaction signs for "
-                            "the node's own accounts only (send a raw transaction instead)")
+            raise RevmError(
+                f"unknown account {sender}: eth_sendTransaction signs for "
+                "the node's own accounts only (send a raw transaction instead)"
+            )
         if tx.chain_id is not None and tx.chain_id != self.chain_id:
             raise RevmError(f"invalid chain id {tx.chain_id}: this chain is {self.chain_id}")
         nonce = self.nonce(sender)
         if tx.nonce is not None and tx.nonce != nonce:
             word = "low" if tx.nonce < nonce else "high"
-            raise RevmError(f"nonce too {word}: account {sender} has nonce {nonce}, "
-                            f"transaction has {tx.nonce}")
+            raise RevmError(
+                f"nonce too {word}: account {sender} has nonce {nonce}, transaction has {tx.nonce}"
+            )
         gas = self.estimate_gas(tx) if tx.gas is None else tx.gas
         if gas > self.gas_limit:
             raise RevmError(f"gas {gas} exceeds the block gas limit {self.gas_limit}")
@@ -344,8 +378,10 @@ class RevmNode:
             needed = gas * price + tx.value
             have = self.balance(sender)
             if have < needed:
-                raise RevmError(f"insufficient funds for gas * price + value: {sender} has {have} "
-                                f"wei, needs {needed}")
+                raise RevmError(
+                    f"insufficient funds for gas * price + value: {sender} has {have} "
+                    f"wei, needs {needed}"
+                )
         if tx_hash is None:
             tx_hash = _pseudo_hash(tx, nonce, gas, self.chain_id)
 
@@ -363,17 +399,48 @@ class RevmNode:
 
         block_hash = _block_hash(number)
         logs = tuple(
-            Log(to_checksum_address(log.address), tuple(t.lower() for t in log.topics),
-                bytes(log.data[1]), number, block_hash, tx_hash, index)
+            Log(
+                log.address,
+                tuple(t.lower() for t in log.topics),
+                bytes(log.data[1]),
+                number,
+                block_hash,
+                tx_hash,
+                index,
+            )
             for index, log in enumerate(raw_logs)
         )
         self._transactions[tx_hash] = Transaction(
-            tx_hash, sender, tx.to, tx.value, tx.data, gas, price, tx.max_fee_per_gas,
-            tx.max_priority_fee_per_gas, nonce, self.chain_id, tx.type, number, block_hash)
+            tx_hash,
+            sender,
+            tx.to,
+            tx.value,
+            tx.data,
+            gas,
+            price,
+            tx.max_fee_per_gas,
+            tx.max_priority_fee_per_gas,
+            nonce,
+            self.chain_id,
+            tx.type,
+            number,
+            block_hash,
+        )
         self._receipts[tx_hash] = Receipt(
-            tx_hash, sender, tx.to, number, block_hash, status, gas_used, price, created, logs,
-            tx.type, None if status else output)
-        self._seal(number, timestamp, gas_used, (tx_hash,), logs)
+            tx_hash,
+            sender,
+            tx.to,
+            number,
+            block_hash,
+            status,
+            gas_used,
+            price,
+            created,
+            logs,
+            tx.type,
+            None if status else output,
+        )
+        self._seal(number, timestamp, gas_used, (tx_hash,), logs, block_hash)
         if status:
             self._state_changes.append(number)
         return tx_hash
@@ -483,10 +550,13 @@ class RevmNode:
             return []
         if addresses:
             wanted = {a.lower() for a in addresses}
-            numbers: Iterable[int] = sorted({
-                n for a in wanted
-                for n in _between(self._log_blocks_by_address.get(a, []), from_block, to_block)
-            })
+            numbers: Iterable[int] = sorted(
+                {
+                    n
+                    for a in wanted
+                    for n in _between(self._log_blocks_by_address.get(a, []), from_block, to_block)
+                }
+            )
         else:
             wanted = set()
             numbers = _between(self._blocks_with_logs, from_block, to_block)
@@ -497,10 +567,13 @@ class RevmNode:
                 if wanted and log.address.lower() not in wanted:
                     continue
                 if len(topic_sets) > len(log.topics):
-                    if any(s is not None for s in topic_sets[len(log.topics):]):
+                    if any(s is not None for s in topic_sets[len(log.topics) :]):
                         continue
-                if all(s is None or log.topics[i] in s for i, s in enumerate(topic_sets)
-                       if i < len(log.topics)):
+                if all(
+                    s is None or log.topics[i] in s
+                    for i, s in enumerate(topic_sets)
+                    if i < len(log.topics)
+                ):
                     found.append(log)
         return found
 
@@ -508,9 +581,15 @@ class RevmNode:
 
     def _block_env(self, number: int, timestamp: int) -> pyrevm.BlockEnv:
         return pyrevm.BlockEnv(
-            number=number, coinbase=self.coinbase,
-            timestamp=timestamp, difficulty=0, prevrandao=_prevrandao(number), basefee=0,
-            gas_limit=self.gas_limit, excess_blob_gas=0)
+            number=number,
+            coinbase=self.coinbase,
+            timestamp=timestamp,
+            difficulty=0,
+            prevrandao=_prevrandao(number),
+            basefee=0,
+            gas_limit=self.gas_limit,
+            excess_blob_gas=0,
+        )
 
     def _use_block_env(self, number: int, timestamp: int) -> None:
         if self._env_key != (number, timestamp):
@@ -541,11 +620,14 @@ class RevmNode:
             raise RevmError(f"unknown block tag {block!r}", code=-32602)
         if number > self.block_number or number < 0:
             raise RevmError(f"block {number} does not exist (latest is {self.block_number})")
-        oldest = self.block_number if exact else (
-            self._state_changes[-1] if self._state_changes else 0)
+        oldest = (
+            self.block_number if exact else (self._state_changes[-1] if self._state_changes else 0)
+        )
         if number < oldest:
-            raise RevmError(f"block {number} is historical: the revm chain keeps only the latest "
-                            f"state (block {self.block_number}, unchanged since block {oldest})")
+            raise RevmError(
+                f"block {number} is historical: the revm chain keeps only the latest "
+                f"state (block {self.block_number}, unchanged since block {oldest})"
+            )
         return number
 
     def _run(self, tx: TxRequest, gas: int) -> tuple[int, int, bytes, str | None, list[pyrevm.Log]]:
@@ -554,13 +636,18 @@ class RevmNode:
         evm = self._evm
         try:
             if tx.to is None:
-                created: str | None = to_checksum_address(
-                    evm.deploy(tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0))
+                address = evm.deploy(  # type: ignore[call-arg]
+                    tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0
+                )
+                created: str | None = to_checksum_address(address)
                 output = b""
             else:
                 created = None
-                output = bytes(evm.message_call(tx.sender, tx.to, tx.data, value=tx.value,
-                                                gas=gas, gas_price=0))
+                output = bytes(
+                    evm.message_call(
+                        tx.sender, tx.to, tx.data, value=tx.value, gas=gas, gas_price=0
+                    )
+                )
         except RuntimeError as exc:
             text = str(exc)
             reverted = _REVERT.match(text)
@@ -588,8 +675,12 @@ class RevmNode:
     def _adjust(self, address: str, balance_delta: int, nonce_delta: int) -> None:
         """Change an account outside revm's journal, recorded so that :meth:`revert` undoes it."""
         info = self._evm.basic(address)
-        self._evm.insert_account_info(address, pyrevm.AccountInfo(
-            balance=int(info.balance) + balance_delta, nonce=int(info.nonce) + nonce_delta))
+        self._evm.insert_account_info(
+            address,
+            pyrevm.AccountInfo(  # type: ignore[call-arg]
+                balance=int(info.balance) + balance_delta, nonce=int(info.nonce) + nonce_delta
+            ),
+        )
         if self._snapshots:
             entry = self._snapshots[-1].ledger.setdefault(address.lower(), [0, 0])
             entry[0] += balance_delta
@@ -597,8 +688,13 @@ class RevmNode:
 
     def _take(self, snapshot_id: int) -> _Snapshot:
         return _Snapshot(
-            snapshot_id, self._evm.snapshot(), len(self._blocks), self._time_offset,
-            self._next_timestamp, frozenset(a.lower() for a in self._evm.journal_state))
+            snapshot_id,
+            self._evm.snapshot(),
+            len(self._blocks),
+            self._time_offset,
+            self._next_timestamp,
+            frozenset(a.lower() for a in self._evm.journal_state),
+        )
 
     def _undo(self, snapshot: _Snapshot) -> None:
         self._evm.revert(snapshot.checkpoint)
@@ -607,9 +703,13 @@ class RevmNode:
         for address, (balance_delta, nonce_delta) in snapshot.ledger.items():
             if address in snapshot.loaded:
                 info = self._evm.basic(address)
-                self._evm.insert_account_info(address, pyrevm.AccountInfo(
-                    balance=int(info.balance) - balance_delta,
-                    nonce=int(info.nonce) - nonce_delta))
+                self._evm.insert_account_info(
+                    address,
+                    pyrevm.AccountInfo(  # type: ignore[call-arg]
+                        balance=int(info.balance) - balance_delta,
+                        nonce=int(info.nonce) - nonce_delta,
+                    ),
+                )
         self._env_key = (-1, -1)
 
     def _truncate(self, block_count: int) -> None:
@@ -620,10 +720,10 @@ class RevmNode:
                 self._receipts.pop(tx_hash, None)
         del self._blocks[block_count:]
         del self._logs_by_block[block_count:]
-        del self._blocks_with_logs[bisect.bisect_left(self._blocks_with_logs, block_count):]
-        del self._state_changes[bisect.bisect_left(self._state_changes, block_count):]
+        del self._blocks_with_logs[bisect.bisect_left(self._blocks_with_logs, block_count) :]
+        del self._state_changes[bisect.bisect_left(self._state_changes, block_count) :]
         for numbers in self._log_blocks_by_address.values():
-            del numbers[bisect.bisect_left(numbers, block_count):]
+            del numbers[bisect.bisect_left(numbers, block_count) :]
 
     def _take_timestamp(self) -> int:
         timestamp = self.pending_timestamp()
@@ -639,10 +739,20 @@ class RevmNode:
         gas_used: int,
         transactions: tuple[bytes, ...],
         logs: tuple[Log, ...],
+        block_hash: bytes | None = None,
     ) -> None:
-        block = Block(number, _block_hash(number), self._blocks[-1].hash, timestamp,
-                      self.gas_limit, gas_used, self.coinbase, _prevrandao(number), 0,
-                      transactions)
+        block = Block(
+            number,
+            block_hash or _block_hash(number),
+            self._blocks[-1].hash,
+            timestamp,
+            self.gas_limit,
+            gas_used,
+            self.coinbase,
+            _prevrandao(number),
+            0,
+            transactions,
+        )
         self._blocks.append(block)
         self._block_by_hash[block.hash] = number
         self._logs_by_block.append(logs)
@@ -664,22 +774,33 @@ def _address_of_key(private_key: bytes) -> str:
 
 
 def _block_hash(number: int) -> bytes:
+    """What revm's in-memory database answers to ``BLOCKHASH``: ``keccak(str(number))``."""
     return keccak(str(number).encode())
 
 
 def _prevrandao(number: int) -> bytes:
-    return keccak(b"decree8-revm-prevrandao" + number.to_bytes(32, "big"))
+    """A fixed pseudo-random value per block number (sha256: it only has to look random)."""
+    return hashlib.sha256(b"decree8-revm-prevrandao" + number.to_bytes(32, "big")).digest()
 
 
 def _pseudo_hash(tx: TxRequest, nonce: int, gas: int, chain_id: int) -> bytes:
-    parts = [b"decree8-revm-tx", tx.sender.lower().encode(), (tx.to or "").lower().encode(),
-             nonce.to_bytes(32, "big"), chain_id.to_bytes(32, "big"), tx.value.to_bytes(32, "big"),
-             gas.to_bytes(32, "big"), tx.price.to_bytes(32, "big"), tx.data]
-    return keccak(b"|".join(parts))
+    """A unique id for an unsigned transaction: sha256 of its fields (there is no signature)."""
+    parts = [
+        b"decree8-revm-tx",
+        tx.sender.lower().encode(),
+        (tx.to or "").lower().encode(),
+        nonce.to_bytes(32, "big"),
+        chain_id.to_bytes(32, "big"),
+        tx.value.to_bytes(32, "big"),
+        gas.to_bytes(32, "big"),
+        tx.price.to_bytes(32, "big"),
+        tx.data,
+    ]
+    return hashlib.sha256(b"|".join(parts)).digest()
 
 
 def _between(numbers: list[int], low: int, high: int) -> list[int]:
-    return numbers[bisect.bisect_left(numbers, low):bisect.bisect_right(numbers, high)]
+    return numbers[bisect.bisect_left(numbers, low) : bisect.bisect_right(numbers, high)]
 
 
 def _error_string(output: bytes) -> str | None:
@@ -687,7 +808,7 @@ def _error_string(output: bytes) -> str | None:
         return None
     try:
         length = int.from_bytes(output[36:68], "big")
-        return output[68:68 + length].decode("utf-8")
+        return output[68 : 68 + length].decode("utf-8")
     except (UnicodeDecodeError, OverflowError):
         return None
 
@@ -699,8 +820,10 @@ def _refusal(text: str, tx: TxRequest, gas: int) -> RevmError:
         return RevmError(f"intrinsic gas too low: gas {gas}, minimum needed {initial.group(1)}")
     funds = _NO_FUNDS.search(text)
     if funds:
-        return RevmError(f"insufficient funds for gas * price + value: {tx.sender} has "
-                         f"{funds.group(2)} wei, needs {funds.group(1)}")
+        return RevmError(
+            f"insufficient funds for gas * price + value: {tx.sender} has "
+            f"{funds.group(2)} wei, needs {funds.group(1)}"
+        )
     if "RejectCallerWithCode" in text:
         return RevmError(f"sender {tx.sender} is not an externally owned account (it has code)")
     if "CallerGasLimitMoreThanBlock" in text:

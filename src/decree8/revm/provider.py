@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, cast
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from web3.providers import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
@@ -38,6 +38,7 @@ from decree8.revm.node import (
     RevmNode,
     Transaction,
     TxRequest,
+    keccak,
 )
 
 CLIENT_VERSION = "decree8-revm/pyrevm-0.3"
@@ -91,7 +92,7 @@ class RevmProvider(BaseProvider):
             "evm_increaseTime": lambda p: self.node.increase_time(_quantity(p[0])),
             "evm_mine": self._mine,
             "evm_setNextBlockTimestamp": self._set_next_timestamp,
-            "testing_timeTravel": self._set_next_timestamp,
+            "testing_timeTravel": self._time_travel,
         }
 
     # -- web3 provider API ------------------------------------------------------------------
@@ -193,8 +194,11 @@ class RevmProvider(BaseProvider):
             low = self._block_number(query.get("fromBlock") or "latest")
             high = self._block_number(query.get("toBlock") or "latest")
         raw_address = query.get("address")
-        addresses = [] if raw_address is None else (
-            [raw_address] if isinstance(raw_address, str) else list(raw_address))
+        addresses = (
+            []
+            if raw_address is None
+            else ([raw_address] if isinstance(raw_address, str) else list(raw_address))
+        )
         topics = [
             None if t is None else ([t] if isinstance(t, str) else list(t))
             for t in (query.get("topics") or [])
@@ -208,6 +212,10 @@ class RevmProvider(BaseProvider):
 
     def _set_next_timestamp(self, params: list[Any]) -> None:
         self.node.set_next_timestamp(_quantity(params[0]))
+
+    def _time_travel(self, params: list[Any]) -> None:
+        """eth-tester's ``time_travel``: mine one empty block at the given timestamp."""
+        self.node.mine(1, _quantity(params[0]))
 
     # -- parameter parsing ------------------------------------------------------------------
 
@@ -305,6 +313,7 @@ def decode_raw_transaction(raw: bytes) -> TxRequest:
     import rlp
     from eth_account import Account
     from eth_account.typed_transactions import TypedTransaction
+    from hexbytes import HexBytes
 
     try:
         sender = to_checksum_address(Account.recover_transaction(raw))
@@ -313,22 +322,33 @@ def decode_raw_transaction(raw: bytes) -> TxRequest:
             v_int = int.from_bytes(v, "big")
             chain_id = (v_int - 35) // 2 if v_int >= 35 else None
             return TxRequest(
-                sender=sender, to=to_checksum_address(to) if to else None,
-                value=int.from_bytes(value, "big"), data=bytes(data),
-                gas=int.from_bytes(gas, "big"), gas_price=int.from_bytes(gas_price, "big"),
-                nonce=int.from_bytes(nonce, "big"), chain_id=chain_id)
-        fields = TypedTransaction.from_bytes(raw).as_dict()
+                sender=sender,
+                to=to_checksum_address(to) if to else None,
+                value=int.from_bytes(value, "big"),
+                data=bytes(data),
+                gas=int.from_bytes(gas, "big"),
+                gas_price=int.from_bytes(gas_price, "big"),
+                nonce=int.from_bytes(nonce, "big"),
+                chain_id=chain_id,
+            )
+        fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
     except Exception as exc:  # noqa: BLE001 - any decoding failure is the same user error
         raise RevmError(f"cannot decode the raw transaction: {exc}", code=-32602) from None
     if fields.get("type") not in (1, 2):
         raise RevmError(f"transaction type {fields.get('type')} is not supported by the revm chain")
     to = fields.get("to")
     return TxRequest(
-        sender=sender, to=to_checksum_address(to) if to else None, value=int(fields["value"]),
-        data=bytes(fields.get("data", b"")), gas=int(fields["gas"]),
-        gas_price=fields.get("gasPrice"), max_fee_per_gas=fields.get("maxFeePerGas"),
+        sender=sender,
+        to=to_checksum_address(to) if to else None,
+        value=int(fields["value"]),
+        data=bytes(fields.get("data", b"")),
+        gas=int(fields["gas"]),
+        gas_price=fields.get("gasPrice"),
+        max_fee_per_gas=fields.get("maxFeePerGas"),
         max_priority_fee_per_gas=fields.get("maxPriorityFeePerGas"),
-        nonce=int(fields["nonce"]), chain_id=int(fields["chainId"]))
+        nonce=int(fields["nonce"]),
+        chain_id=int(fields["chainId"]),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,7 +435,7 @@ def logs_bloom(logs: tuple[Log, ...] | list[Log]) -> bytes:
         for item in (bytes.fromhex(log.address[2:]), *(bytes.fromhex(t[2:]) for t in log.topics)):
             digest = keccak(item)
             for i in (0, 2, 4):
-                bloom |= 1 << (int.from_bytes(digest[i:i + 2], "big") & 2047)
+                bloom |= 1 << (int.from_bytes(digest[i : i + 2], "big") & 2047)
     return bloom.to_bytes(256, "big")
 
 

@@ -26,6 +26,10 @@ __all__ = ["HolderStatus", "StateReader", "ViewFunction", "view_functions"]
 
 T = TypeVar("T")
 
+#: Views that return an immutable of decree8's contracts: their answer is kept across readers
+#: (when the readers share an ``immutables`` cache, as a checker's do).
+IMMUTABLE_VIEWS = frozenset({"registry", "cap", "issuerRegistration", "operatorRegistration"})
+
 #: IHolderRegistry.HolderType
 HOLDER_TYPES: tuple[str, ...] = ("None", "Individual", "Entity", "Operator")
 
@@ -96,6 +100,7 @@ class StateReader:
     ``abis`` maps a contract name (``"CompliantToken"``) to its ABI. ``template_of`` tells the
     contract name of an address when it is one of decree8's (used to recognise, e.g., that an escrow
     leg's asset is a compliant token); ``timestamp`` is the block time the checked transaction runs at.
+    ``immutables`` is a cache of :data:`IMMUTABLE_VIEWS` answers that outlives the reader.
     """
 
     def __init__(
@@ -106,6 +111,7 @@ class StateReader:
         *,
         timestamp: int,
         template_of: Callable[[str], str | None] | None = None,
+        immutables: dict[Hashable, Any] | None = None,
     ) -> None:
         self.chain = chain
         self.block = block
@@ -113,6 +119,7 @@ class StateReader:
         self._functions = {name: view_functions(abi) for name, abi in abis.items()}
         self._template_of = template_of
         self._cache: dict[Hashable, Any] = {}
+        self._immutables = immutables if immutables is not None else {}
         self.calls = 0  # eth_calls made (the rest came from the cache)
 
     # -- calls ---------------------------------------------------------------------------------
@@ -124,11 +131,17 @@ class StateReader:
 
     def call(self, address: str, contract: str, fn: str, *args: Any) -> Any:
         """``contract(address).fn(*args)`` at this reader's block; raises TransactionReverted."""
-        key = (address, fn, _hashable(args), self.block)
+        immutable = fn in IMMUTABLE_VIEWS and not args
+        key = (address, fn, _hashable(args), None if immutable else self.block)
+        cache = self._immutables if immutable else self._cache
         try:
-            return self._cache[key]
+            found = cache[key]
         except KeyError:
             pass
+        else:
+            if isinstance(found, TransactionReverted):
+                raise found
+            return found
         spec = self.function(contract, fn)
         tx = {"to": address, "data": "0x" + spec.encode(args).hex()}
         self.calls += 1
@@ -137,7 +150,7 @@ class StateReader:
         except TransactionReverted as err:
             self._cache[key] = err
             raise
-        self._cache[key] = value
+        cache[key] = value
         return value
 
     def try_call(self, address: str, contract: str, fn: str, *args: Any) -> Any | None:

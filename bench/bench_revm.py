@@ -1,0 +1,244 @@
+"""Benchmarks of the revm backend against eth-tester, measured in the same run.
+
+``figures()`` returns one dict per figure: ``{"name", "value", "unit", "baseline",
+"baseline_value", "ratio", "note"}`` with ratio = value / baseline_value (transactions per second:
+bigger is better). Every figure sends plain OpenZeppelin ERC-20 transfers
+(``bench/contracts/RevmBenchERC20.sol``) with explicit gas and fees, one block each (automine),
+and checks the recipient's final balance, so a failed transfer cannot go unnoticed.
+
+- ``revm.erc20_transfers_per_s_web3``: ``token.functions.transfer(to, 1).transact(tx)`` plus
+  ``get_transaction_receipt`` per transfer, the way application code does it.
+- ``revm.erc20_transfers_per_s_web3_lean``: ``w3.eth.send_lean_transaction(tx)``, a web3 ``Method``
+  attached with ``attach_methods`` that sends an already JSON-RPC-shaped transaction (hex fields,
+  calldata from ``eth_abi``) through web3's manager, middleware and result formatter but without
+  web3's Python-side request normalizers; no receipt per transfer.
+- ``revm.erc20_transfers_per_s_engine``: ``RevmNode.send`` against
+  ``EthereumTester.send_transaction`` (no web3): the engines alone.
+
+What the Web3 objects have in common (both backends, so the ratio is fair): the default middleware
+``validation``, ``gas_estimate``, ``ens_name_to_address``, ``gas_price_strategy`` and ``attrdict``
+are removed (the validation middleware asks ``eth_chainId`` before every transaction);
+``chainId``, ``gas``, ``maxFeePerGas`` and ``maxPriorityFeePerGas`` are in the transaction, so web3
+fills nothing in. When ``safe-pysha3`` is installed, eth-hash is pointed at it
+(``ETH_HASH_BACKEND=pysha3``): web3 hashes ~30 times a transaction (checksummed addresses,
+selectors) and pycryptodome's keccak is several times slower.
+
+Profile (cProfile, web3 path on revm): about 70% of a transfer is web3's request formatting
+(``map_abi_data`` over the transaction and the call arguments, checksum validation), 15% the
+provider and node, under 5% revm itself. Run ``PYTHONPATH=src python bench/bench_revm.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+if importlib.util.find_spec("sha3") is not None:  # before eth-hash picks a backend
+    os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_ROOT = REPO / "bench"
+BENCH_SOURCE = "contracts/RevmBenchERC20.sol"
+
+if str(REPO / "src") not in sys.path:  # runnable before the package is pip-installed
+    sys.path.insert(0, str(REPO / "src"))
+
+from eth_abi import encode  # noqa: E402
+from web3 import Web3  # noqa: E402
+from web3.contract import Contract  # noqa: E402
+from web3.method import Method  # noqa: E402
+from web3.types import RPCEndpoint  # noqa: E402
+
+from decree8.compile import Artifact, build_project  # noqa: E402
+from decree8.revm import RevmProvider, TxRequest  # noqa: E402
+
+Figure = dict[str, Any]
+
+#: Transfers per measurement: eth-tester runs ~20-60 a second, revm hundreds to thousands.
+REVM_TRANSFERS = 1_000
+TESTER_TRANSFERS = 100
+TRANSFER_GAS = 100_000
+TRIMMED_MIDDLEWARE = (
+    "validation",
+    "gas_estimate",
+    "ens_name_to_address",
+    "gas_price_strategy",
+    "attrdict",
+)
+
+
+def _figure(name: str, value: float, baseline: str, baseline_value: float, note: str) -> Figure:
+    return {
+        "name": name,
+        "value": round(value, 1),
+        "unit": "tx/s",
+        "baseline": baseline,
+        "baseline_value": round(baseline_value, 1),
+        "ratio": round(value / baseline_value, 2) if baseline_value > 0 else None,
+        "note": note,
+    }
+
+
+def _artifact() -> Artifact:
+    return build_project(BENCH_ROOT, sources=[BENCH_SOURCE]).artifact("RevmBenchERC20")
+
+
+def _web3(backend: str) -> Web3:
+    provider = RevmProvider() if backend == "revm" else Web3.EthereumTesterProvider()
+    w3 = Web3(provider)
+    for name in TRIMMED_MIDDLEWARE:
+        w3.middleware_onion.remove(name)
+    w3.eth.attach_methods(
+        {
+            "send_lean_transaction": Method(
+                RPCEndpoint("eth_sendTransaction"),
+                mungers=[lambda module, tx: [tx]],
+                request_formatters=lambda method: lambda params: params,
+            )
+        }
+    )
+    return w3
+
+
+def _deploy(w3: Web3, artifact: Artifact) -> Contract:
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    sender = w3.eth.accounts[0]
+    tx_hash = factory.constructor(10**30).transact({"from": sender, "gas": 3_000_000})
+    address = w3.eth.get_transaction_receipt(tx_hash)["contractAddress"]
+    return cast(Contract, w3.eth.contract(address=address, abi=artifact.abi))
+
+
+def _rate(count: int, send: Callable[[int], None], check: Callable[[], int]) -> float:
+    started = time.perf_counter()
+    for i in range(count):
+        send(i)
+    elapsed = time.perf_counter() - started
+    delivered = check()
+    if delivered != count:
+        raise RuntimeError(f"{delivered} of {count} transfers arrived")
+    return count / elapsed
+
+
+def web3_contract_rate(backend: str, artifact: Artifact, count: int) -> float:
+    """Transfers a second through ``contract.functions.transfer(...).transact`` + receipt."""
+    w3 = _web3(backend)
+    token = _deploy(w3, artifact)
+    sender, recipient = list(w3.eth.accounts)[:2]
+    price = w3.eth.gas_price
+    tx = {
+        "from": sender,
+        "gas": TRANSFER_GAS,
+        "maxFeePerGas": price,
+        "maxPriorityFeePerGas": price,
+        "chainId": w3.eth.chain_id,
+    }
+    transfer = token.functions.transfer
+
+    def send(_: int) -> None:
+        receipt = w3.eth.get_transaction_receipt(transfer(recipient, 1).transact(tx))  # type: ignore[arg-type]
+        if receipt["status"] != 1:
+            raise RuntimeError("a transfer failed")
+
+    return _rate(count, send, lambda: int(token.functions.balanceOf(recipient).call()))
+
+
+def web3_lean_rate(backend: str, artifact: Artifact, count: int) -> float:
+    """Transfers a second through the attached lean ``eth_sendTransaction`` method."""
+    w3 = _web3(backend)
+    token = _deploy(w3, artifact)
+    sender, recipient = list(w3.eth.accounts)[:2]
+    selector = Web3.keccak(text="transfer(address,uint256)")[:4]
+    price = hex(w3.eth.gas_price)
+    base = {
+        "from": sender,
+        "to": token.address,
+        "gas": hex(TRANSFER_GAS),
+        "maxFeePerGas": price,
+        "maxPriorityFeePerGas": price,
+        "chainId": hex(w3.eth.chain_id),
+    }
+    lean = w3.eth.send_lean_transaction  # type: ignore[attr-defined]
+
+    def send(_: int) -> None:
+        data = selector + encode(["address", "uint256"], [recipient, 1])
+        lean({**base, "data": "0x" + data.hex()})
+
+    return _rate(count, send, lambda: int(token.functions.balanceOf(recipient).call()))
+
+
+def engine_rate(backend: str, artifact: Artifact, count: int) -> float:
+    """Transfers a second sent to the engine's own API (no web3)."""
+    w3 = _web3(backend)
+    token = _deploy(w3, artifact)
+    sender, recipient = list(w3.eth.accounts)[:2]
+    data = Web3.keccak(text="transfer(address,uint256)")[:4] + encode(
+        ["address", "uint256"], [recipient, 1]
+    )
+    if backend == "revm":
+        node = w3.provider.node  # type: ignore[attr-defined]
+        request = TxRequest(sender=sender, to=token.address, data=data, gas=TRANSFER_GAS)
+
+        def send(_: int) -> None:
+            node.send(request)
+    else:
+        tester = w3.provider.ethereum_tester  # type: ignore[attr-defined]
+        price = w3.eth.gas_price
+        tx = {
+            "from": sender,
+            "to": token.address,
+            "data": "0x" + data.hex(),
+            "gas": TRANSFER_GAS,
+            "max_fee_per_gas": price,
+            "max_priority_fee_per_gas": price,
+        }
+
+        def send(_: int) -> None:
+            tester.send_transaction(tx)
+
+    return _rate(count, send, lambda: int(token.functions.balanceOf(recipient).call()))
+
+
+def figures() -> list[Figure]:
+    """Every figure of this module (about half a minute on an idle 2-core machine)."""
+    artifact = _artifact()
+    keccak = os.environ.get("ETH_HASH_BACKEND", "auto")
+    common = f"trimmed middleware, chainId, gas and EIP-1559 fees given, eth-hash backend {keccak}"
+    out = []
+    for name, measure, what in (
+        (
+            "revm.erc20_transfers_per_s_web3",
+            web3_contract_rate,
+            "contract.functions.transfer().transact() + receipt",
+        ),
+        (
+            "revm.erc20_transfers_per_s_web3_lean",
+            web3_lean_rate,
+            "attached eth_sendTransaction Method without request normalizers, no receipt",
+        ),
+        (
+            "revm.erc20_transfers_per_s_engine",
+            engine_rate,
+            "RevmNode.send vs EthereumTester.send_transaction",
+        ),
+    ):
+        revm = measure("revm", artifact, REVM_TRANSFERS)
+        tester = measure("eth-tester", artifact, TESTER_TRANSFERS)
+        out.append(_figure(name, revm, f"eth-tester, same path ({what})", tester, common))
+    return out
+
+
+def main() -> None:
+    for figure in figures():
+        print(
+            f"{figure['name']}: {figure['value']} {figure['unit']} (baseline "
+            f"{figure['baseline']}: {figure['baseline_value']}; ratio {figure['ratio']}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""The checker: is a call compliant before it is signed, and was a mined transaction?
+
+```python
+from decree8.check import Checker, CallRequest
+checker = Checker(chain, build, deployments=[token_dep, registry_dep])
+v = checker.check_call(CallRequest(to=token, sender=alice, function="transfer",
+                                   args={"to": bob, "value": 5}))
+v.compliant, v.rule_ids, v.findings, v.simulation
+v = checker.check_tx("0x...")           # a mined transaction, against the state before it
+```
+"""
+
+from __future__ import annotations
+
+from decree8.check.checker import Checker
+from decree8.check.decode import ContractAbi, DecodedEvent, coerce_arg, runtime_matches
+from decree8.check.render import verdict_line, verdict_text
+from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult, Verdict
+
+__all__ = [
+    "CallRequest",
+    "Checker",
+    "ContractAbi",
+    "DecodedCall",
+    "DecodedEvent",
+    "SimulationResult",
+    "Verdict",
+    "coerce_arg",
+    "runtime_matches",
+    "verdict_line",
+    "verdict_text",
+]

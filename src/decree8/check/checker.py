@@ -1,0 +1,281 @@
+"""The :class:`Checker`: which template is at which address, and the entry points of both checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from eth_utils import is_address, to_checksum_address
+
+from decree8.check.decode import AbiFunction, ContractAbi, DecodedEvent, runtime_matches
+from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult, Verdict
+from decree8.errors import TransactionReverted, UsageError
+from decree8.report.finding import Finding
+from decree8.rules.evaluators import TxContext, evaluate, rule_for_error
+from decree8.rules.pack import RulePack, load_pack
+from decree8.rules.state import StateReader
+from decree8.templates import CATALOGUE, get_template, template_for_contract
+
+if TYPE_CHECKING:
+    from decree8.chain import Chain
+    from decree8.compile import Artifact, Build
+    from decree8.deploy import Deployment
+
+__all__ = ["Checker"]
+
+_CODED = ("TransferRestricted", "DealRestricted", "WithdrawalRestricted")
+
+
+class Checker:
+    """Checks calls before they are sent (:meth:`check_call`) and transactions after they are mined
+    (:meth:`check_tx`) against every rule of the pack.
+
+    ``build`` must hold the template contracts (``HolderRegistry``, ``CompliantToken``,
+    ``DealEscrow``). Which template is at an address comes from ``deployments`` (manifests) or, for an
+    address no manifest names, from comparing its runtime code with each template's.
+    """
+
+    def __init__(
+        self,
+        chain: Chain,
+        build: Build,
+        deployments: Iterable[Deployment] = (),
+        pack: RulePack | None = None,
+    ) -> None:
+        self.chain = chain
+        self.build = build
+        self.pack = pack or load_pack()
+        self.artifacts: dict[str, Artifact] = {}
+        for template in CATALOGUE.values():
+            try:
+                self.artifacts[template.contract] = build.artifact(template.contract)
+            except UsageError:
+                continue
+        if not self.artifacts:
+            raise UsageError("the build holds none of decree8's template contracts")
+        self.abis = {name: ContractAbi(name, art.abi) for name, art in self.artifacts.items()}
+        self.raw_abis = {name: art.abi for name, art in self.artifacts.items()}
+        for art in self.artifacts.values():
+            chain.register_abi(art.abi)
+        self._known: dict[str, str] = {}
+        self._recognised: dict[str, str | None] = {}
+        self._immutables: dict[Any, Any] = {}
+        for dep in deployments:
+            self.add_deployment(dep)
+
+    # -- which template where ---------------------------------------------------------------------
+    def add_deployment(self, dep: Deployment) -> None:
+        """Remembers the template of a deployment (from its manifest)."""
+        template = get_template(dep.template) if dep.template else template_for_contract(dep.contract)
+        if template is None:
+            raise UsageError(
+                f"deployment {dep.address} is a {dep.contract}, which is not a decree8 template"
+            )
+        if template.contract not in self.artifacts:
+            raise UsageError(f"the build has no {template.contract} for deployment {dep.address}")
+        self._known[to_checksum_address(dep.address)] = template.contract
+
+    def contract_at(self, address: str) -> str:
+        """The template contract name at ``address``; :class:`UsageError` for an address without
+        code or whose code is no template."""
+        found = self.contract_or_none(address)
+        if found is not None:
+            return found
+        code = bytes(self.chain.w3.eth.get_code(to_checksum_address(address)))
+        if not code:
+            raise UsageError(f"there is no contract at {address} on this chain")
+        raise UsageError(
+            f"the contract at {address} is not a decree8 template "
+            f"({', '.join(sorted(self.artifacts))}); pass its --manifest if it is one"
+        )
+
+    def contract_or_none(self, address: str) -> str | None:
+        address = to_checksum_address(address)
+        if address in self._known:
+            return self._known[address]
+        if address not in self._recognised:
+            code = bytes(self.chain.w3.eth.get_code(address))
+            self._recognised[address] = next(
+                (name for name, art in self.artifacts.items() if code and runtime_matches(art, code)),
+                None,
+            )
+        return self._recognised[address]
+
+    def template_name(self, contract: str) -> str:
+        found = template_for_contract(contract)
+        return found.name if found is not None else contract
+
+    # -- decoding ----------------------------------------------------------------------------------
+    def decode_request(self, req: CallRequest, resolve: Any = None) -> tuple[DecodedCall, bytes]:
+        """The call ``req`` makes, decoded with its template's ABI, and its calldata."""
+        to = _address(req.to, "--to")
+        sender = _address(req.sender, "--from")
+        contract = self.contract_at(to)
+        cabi = self.abis[contract]
+        if req.data is not None:
+            if req.function is not None or req.args:
+                raise UsageError("give a call either as calldata or as a function with arguments")
+            data = bytes(req.data)
+            fn = cabi.function_for(data)
+            args = fn.decode(data)
+        else:
+            if not req.function:
+                raise UsageError("name the function to call (--fn NAME) or give calldata")
+            fn = cabi.function(req.function, arity=len(req.args))
+            args = fn.arguments(req.args, resolve)
+            data = fn.encode(args)
+        value = int(req.value)
+        if value < 0:
+            raise UsageError(f"--value {value} is negative")
+        if value and not fn.payable:
+            raise UsageError(f"{contract}.{fn.name} is not payable: it takes no --value")
+        return self._decoded(contract, to, fn, args, sender, value, data), data
+
+    def _decoded(
+        self,
+        contract: str,
+        to: str,
+        fn: AbiFunction,
+        args: Mapping[str, Any],
+        sender: str,
+        value: int,
+        data: bytes,
+    ) -> DecodedCall:
+        return DecodedCall(
+            template=self.template_name(contract),
+            contract=contract,
+            address=to,
+            function=fn.name,
+            args=dict(args),
+            sender=sender,
+            value=value,
+            signature=fn.signature,
+            data=data,
+        )
+
+    def decode_logs(self, logs: Iterable[Mapping[str, Any]]) -> tuple[DecodedEvent, ...]:
+        """The logs that a known ABI decodes (the emitter's own ABI first)."""
+        out = []
+        for log in logs:
+            emitter = self.contract_or_none(str(log["address"]))
+            order = [emitter] if emitter else []
+            order += [name for name in self.abis if name != emitter]
+            for name in order:
+                event = self.abis[name].decode_log(log)
+                if event is not None:
+                    if name != emitter:
+                        event = DecodedEvent(
+                            event.address, emitter, event.name, event.args, event.log_index
+                        )
+                    out.append(event)
+                    break
+        return tuple(out)
+
+    # -- shared pieces of both checks ----------------------------------------------------------------
+    def state_at(self, block: int | str, timestamp: int) -> StateReader:
+        return StateReader(
+            self.chain,
+            block,
+            self.raw_abis,
+            timestamp=timestamp,
+            template_of=self.contract_or_none,
+            immutables=self._immutables,
+        )
+
+    def context(
+        self,
+        decoded: DecodedCall,
+        *,
+        source: str,
+        block: int | None,
+        timestamp: int | None,
+        tx_hash: str | None = None,
+    ) -> TxContext:
+        return TxContext(
+            contract=decoded.contract,
+            address=decoded.address,
+            function=decoded.function,
+            args=decoded.args,
+            sender=decoded.sender,
+            value=decoded.value,
+            source=source,
+            template=decoded.template,
+            tx_hash=tx_hash,
+            block=block,
+            timestamp=timestamp,
+            pack=self.pack,
+        )
+
+    def evaluate(self, ctx: TxContext, state: StateReader) -> list[Finding]:
+        return evaluate(ctx, state, self.pack)
+
+    def simulation_from(
+        self, decoded: DecodedCall, err: TransactionReverted | None
+    ) -> SimulationResult:
+        """A :class:`SimulationResult` for a call that succeeded (``err`` None) or reverted."""
+        if err is None:
+            return SimulationResult(success=True)
+        args = dict(err.args)
+        code = int(args["code"]) if err.name in _CODED and "code" in args else None
+        rule_id = rule_for_error(decoded.contract, decoded.function, err.name, args, self.pack)
+        if err.name is None:
+            text = (
+                f"reverted with unknown data 0x{err.data.hex()}"
+                if err.data
+                else "reverted without data (out of gas or an invalid operation)"
+            )
+        else:
+            shown = ", ".join(f"{k}={_show(v)}" for k, v in args.items())
+            text = f"{err.name}({shown})"
+        return SimulationResult(
+            success=False,
+            error=text,
+            code=code,
+            rule_id=rule_id,
+            data=err.data,
+            name=err.name,
+            args=args,
+        )
+
+    def with_simulated_rule(
+        self, findings: list[Finding], sim: SimulationResult, ctx: TxContext
+    ) -> list[Finding]:
+        """``findings`` plus one for the rule the revert names, when no evaluator found it."""
+        if sim.rule_id is None or any(f.rule_id == sim.rule_id for f in findings):
+            return findings
+        extra = ctx.finding(
+            sim.rule_id,
+            f"the contract refuses the call with {sim.error}",
+            parties=[("caller", ctx.sender)],
+            details={"from_simulation": True},
+            code=sim.code,
+        )
+        return [*findings, extra]
+
+    # -- the checks -------------------------------------------------------------------------------
+    def check_call(
+        self, req: CallRequest, block: int | str = "latest", resolve: Any = None
+    ) -> Verdict:
+        """Pre-flight: evaluates every rule for ``req`` against the state at ``block`` and simulates
+        it there. See :mod:`decree8.check.preflight`."""
+        from decree8.check.preflight import check_call
+
+        return check_call(self, req, block, resolve)
+
+    def check_tx(self, tx_hash: str) -> Verdict:
+        """A mined transaction, against the state before it. See :mod:`decree8.check.mined`."""
+        from decree8.check.mined import check_tx
+
+        return check_tx(self, tx_hash)
+
+
+def _address(text: str, what: str) -> str:
+    if not isinstance(text, str) or not (is_address(text) and text.startswith("0x")):
+        raise UsageError(f"{what} {text!r} is not an address (0x followed by 40 hex digits)")
+    return to_checksum_address(text)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    return str(value)

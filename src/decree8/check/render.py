@@ -1,0 +1,70 @@
+"""A verdict as text for people: the verdict line first, then one block per failing rule."""
+
+from __future__ import annotations
+
+from decree8.check.verdict import Verdict
+from decree8.report.finding import jsonable
+from decree8.rules.pack import RulePack, load_pack
+
+__all__ = ["verdict_line", "verdict_text"]
+
+
+def verdict_line(verdict: Verdict) -> str:
+    """``COMPLIANT``, ``VIOLATION: 2 rules`` or ``NOT COMPLIANT: ...`` for a refused call."""
+    rules = len(verdict.rule_ids)
+    if rules:
+        return f"VIOLATION: {rules} rule{'s' if rules != 1 else ''}"
+    sim = verdict.simulation
+    if verdict.source == "preflight" and not sim.success:
+        return f"NOT COMPLIANT: the call would revert with {sim.error} (no rule applies)"
+    if verdict.source == "mined" and not sim.success:
+        return f"COMPLIANT: no rule broken (the transaction reverted with {sim.error}; no rule applies)"
+    return "COMPLIANT"
+
+
+def verdict_text(verdict: Verdict, pack: RulePack | None = None) -> str:
+    pack = pack or load_pack()
+    call = verdict.decoded
+    shown = ", ".join(f"{k}={jsonable(v)}" for k, v in call.args.items())
+    lines = [verdict_line(verdict)]
+    where = f"{call.template} at {call.address}"
+    if verdict.source == "mined":
+        lines.append(f"  transaction {verdict.tx_hash} in block {verdict.block}")
+    else:
+        lines.append(f"  pre-flight at block {verdict.block}")
+    lines.append(f"  call {call.function}({shown}) on {where}")
+    lines.append(f"  from {call.sender}" + (f", value {call.value} wei" if call.value else ""))
+    for rule_id in verdict.rule_ids:
+        rule = pack.rule(rule_id)
+        label = " / ".join(_label(tag) for tag in rule.confidence)
+        lines.append("")
+        lines.append(f"{rule.id}: {rule.title}")
+        for finding in verdict.findings:
+            if finding.rule_id == rule_id:
+                lines.append(f"  - {finding.message}")
+        lines.append(f"  legal basis: {rule.basis}")
+        lines.append(f"  confidence: {label}")
+        lines.append(f"  on-chain restriction code: {rule.code}")
+    sim = verdict.simulation
+    lines.append("")
+    what = "simulation" if verdict.source == "preflight" else "on chain"
+    if sim.success:
+        lines.append(f"{what}: succeeds" if verdict.source == "preflight" else f"{what}: succeeded")
+    else:
+        rule = f" -> {sim.rule_id}" if sim.rule_id else " (not a rule: no rule ID)"
+        code = f" [restriction code {sim.code}]" if sim.code is not None else ""
+        verb = "reverts with" if verdict.source == "preflight" else "reverted with"
+        lines.append(f"{what}: {verb} {sim.error}{code}{rule}")
+    if verdict.events:
+        lines.append("events: " + ", ".join(e.name for e in verdict.events))
+    return "\n".join(lines)
+
+
+def _label(tag: str) -> str:
+    if tag == "policy":
+        return "POLICY safeguard (not law)"
+    if tag == "unverified":
+        return "UNVERIFIED (not confirmed law)"
+    return {"primary": "primary source", "secondary": "secondary source", "news": "news only"}.get(
+        tag, tag
+    )

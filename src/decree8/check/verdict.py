@@ -1,0 +1,130 @@
+"""What a check takes and gives: :class:`CallRequest` in, :class:`Verdict` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from decree8.check.decode import DecodedEvent
+from decree8.report.finding import Finding, jsonable
+
+__all__ = ["CallRequest", "DecodedCall", "SimulationResult", "Verdict"]
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """An unsigned call: ``function`` with ``args`` (positional in ABI order or by parameter name;
+    text is parsed by ABI type), or raw calldata ``data`` (then ``function`` and ``args`` are not
+    given). ``value`` is the ETH sent, in wei."""
+
+    to: str
+    sender: str
+    function: str | None = None
+    args: Sequence[Any] | Mapping[str, Any] = ()
+    value: int = 0
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """How the call ran on chain (pre-flight: an ``eth_call``; mined: the receipt and, for a failed
+    transaction, its replay). ``error`` is the decoded revert (``TransferRestricted(code=4, ...)``),
+    ``code`` the ERC-1404 restriction code it carries, ``rule_id`` the rule the revert stands for
+    (``None`` when it is not a rule, e.g. ``ERC20InsufficientBalance``)."""
+
+    success: bool
+    error: str | None = None
+    code: int | None = None
+    rule_id: str | None = None
+    data: bytes = b""
+    name: str | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "error": self.error,
+            "error_name": self.name,
+            "error_args": {k: jsonable(v) for k, v in self.args.items()},
+            "code": self.code,
+            "rule_id": self.rule_id,
+            "data": "0x" + bytes(self.data).hex(),
+        }
+
+
+@dataclass(frozen=True)
+class DecodedCall:
+    """A call decoded with its template's ABI: ``args`` by parameter name in ABI order."""
+
+    template: str
+    contract: str
+    address: str
+    function: str
+    args: Mapping[str, Any]
+    sender: str
+    value: int
+    signature: str = ""
+    data: bytes = b""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "template": self.template,
+            "contract": self.contract,
+            "address": self.address,
+            "function": self.function,
+            "signature": self.signature,
+            "args": {k: jsonable(v) for k, v in self.args.items()},
+            "from": self.sender,
+            "value": self.value,
+            "data": "0x" + bytes(self.data).hex(),
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checker's answer about one call or transaction.
+
+    ``compliant`` is True when no rule fails and, pre-flight, the simulated call succeeds. A mined
+    transaction that reverted for a reason that is no rule (``ERC20InsufficientBalance``) broke no
+    rule: it is compliant, and its ``simulation`` says why it failed.
+    """
+
+    source: str  # "preflight" | "mined"
+    compliant: bool
+    findings: tuple[Finding, ...]
+    simulation: SimulationResult
+    decoded: DecodedCall
+    tx_hash: str | None = None
+    block: int | None = None
+    timestamp: int | None = None
+    events: tuple[DecodedEvent, ...] = ()
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Sorted unique IDs of the rules found broken."""
+        return tuple(sorted({f.rule_id for f in self.findings}))
+
+    @property
+    def verdict(self) -> str:
+        return "compliant" if self.compliant else "violation"
+
+    @property
+    def refused_without_rule(self) -> bool:
+        """True when the call fails (or failed) for a reason that is no rule."""
+        return not self.simulation.success and self.simulation.rule_id is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "compliant": self.compliant,
+            "source": self.source,
+            "rule_ids": list(self.rule_ids),
+            "call": self.decoded.to_dict(),
+            "simulation": self.simulation.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "tx_hash": self.tx_hash,
+            "block": self.block,
+            "timestamp": self.timestamp,
+            "events": [e.to_dict() for e in self.events],
+        }
