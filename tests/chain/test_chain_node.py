@@ -68,6 +68,20 @@ def test_a_reverting_call_is_an_error_carrying_the_revert_data(dispatcher: NodeD
     assert answer["error"] == {"code": 3, "message": "execution reverted", "data": "0xdeadbeef"}
 
 
+def test_a_transaction_sent_without_gas_gets_an_estimate(dispatcher: NodeDispatcher) -> None:
+    sender, receiver = dispatcher.accounts[0], dispatcher.accounts[1]
+    transfer = {"from": sender, "to": receiver, "value": "0x5"}
+
+    sent = dispatcher.handle(_request("eth_sendTransaction", [transfer]))
+    receipt = dispatcher.handle(_request("eth_getTransactionReceipt", [sent["result"]]))["result"]
+
+    assert receipt["status"] == "0x1"
+    assert int(receipt["gasUsed"], 16) == 21_000
+    reverting = {"from": sender, "data": "0x63deadbeef60e01b60005260046000fd"}
+    refused = dispatcher.handle(_request("eth_sendTransaction", [reverting]))
+    assert refused["error"] == {"code": 3, "message": "execution reverted", "data": "0xdeadbeef"}
+
+
 def test_snapshots_are_single_use_like_hardhat(dispatcher: NodeDispatcher) -> None:
     block = dispatcher.handle(_request("eth_blockNumber"))["result"]
     snap = dispatcher.handle(_request("evm_snapshot"))["result"]

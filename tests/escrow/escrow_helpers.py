@@ -33,6 +33,7 @@ SOURCES = (
     "contracts/mocks/ReturnsFalseToken.sol",
     "contracts/mocks/ReentrantReceiver.sol",
     "contracts/mocks/ReentrantToken.sol",
+    "contracts/mocks/EscrowProbe.sol",
 )
 
 GAS = 1_500_000
@@ -98,7 +99,8 @@ class EscrowSystem:
     alice, bob, carol and the receiver accepted the escrow's and the token's terms (erin and dave only the
     escrow's) and hold FUNDS of the
     compliant token, the plain token and the reentrant token, all approved to the escrow; the escrow is
-    an Operator-type holder and accepted the token's terms.
+    an Operator-type holder and accepted the token's terms. `probe` (EscrowProbe) reads the escrow's books
+    in one call.
     """
 
     chain: Chain
@@ -110,6 +112,7 @@ class EscrowSystem:
     false_token: Contract
     reentrant_token: Contract
     receiver: Contract
+    probe: Contract
     admin: str
     operator: str
     legal: str
@@ -334,6 +337,7 @@ def deploy_system(chain: Chain, build: Build) -> EscrowSystem:
     false_token = dep("ReturnsFalseToken")
     reentrant_token = dep("ReentrantToken")
     receiver = dep("ReentrantReceiver", sender=attacker)
+    probe = dep("EscrowProbe")
     system = EscrowSystem(
         chain=chain,
         registry=registry,
@@ -344,6 +348,7 @@ def deploy_system(chain: Chain, build: Build) -> EscrowSystem:
         false_token=false_token,
         reentrant_token=reentrant_token,
         receiver=receiver,
+        probe=probe,
         admin=admin,
         operator=operator,
         legal=legal,

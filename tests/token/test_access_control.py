@@ -167,7 +167,7 @@ def test_privileged_function_refuses_every_account_without_the_role(
 
     refused = 0
     for name in ACCOUNTS:
-        if name == entry.holder:  # the only holder (test_roles_are_held_by_the_named_accounts_only)
+        if name == entry.holder:
             continue
         caller = getattr(system, name)
         with pytest.raises(TransactionReverted) as info:
@@ -180,25 +180,6 @@ def test_privileged_function_refuses_every_account_without_the_role(
             assert args_of(info.value) == {"account": caller, "neededRole": role_id}
         refused += 1
     assert refused == len(ACCOUNTS) - 1
-
-
-def test_roles_are_held_by_the_named_accounts_only(system: System) -> None:
-    expected = {
-        (system.registry, "REGISTRAR_ROLE"): {"operator"},
-        (system.registry, "BLOCKLIST_ROLE"): {"operator"},
-        (system.token, "PLACEMENT_AGENT_ROLE"): {"agent"},
-        (system.token, "LEGAL_ORDER_ROLE"): {"legal"},
-        (system.token, "OVERSIGHT_ROLE"): {"oversight"},
-        (system.token, "TERMS_ADMIN_ROLE"): {"admin"},
-        (system.token, "DEFAULT_ADMIN_ROLE"): {"admin"},
-        (system.registry, "DEFAULT_ADMIN_ROLE"): {"admin"},
-    }
-    for (contract, role), holders in expected.items():
-        role_id = system.view(contract, role)
-        have = {
-            n for n in ACCOUNTS if system.view(contract, "hasRole", role_id, getattr(system, n))
-        }
-        assert have == holders, role
 
 
 def test_admin_can_hand_the_placement_agent_role_over(system: System) -> None:

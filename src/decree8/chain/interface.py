@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from web3.types import BlockIdentifier, LogReceipt, TxReceipt
 
     from decree8.chain.embedded import EmbeddedChain
+    from decree8.chain.revm import RevmChain
     from decree8.chain.rpc import RpcChain
 
 __all__ = ["Chain", "chain_id_cache"]
@@ -86,6 +87,16 @@ class Chain(abc.ABC):
         from decree8.chain.embedded import EmbeddedChain
 
         return EmbeddedChain(accounts=accounts)
+
+    @staticmethod
+    def revm(accounts: int = 10, **options: Any) -> RevmChain:
+        """An in-process revm chain (pyrevm, CANCUN): the same API, many times faster.
+
+        Needs the optional ``pyrevm`` package (``pip install 'decree8[revm]'``).
+        """
+        from decree8.chain.revm import RevmChain
+
+        return RevmChain(accounts=accounts, **options)
 
     @staticmethod
     def rpc(url: str, timeout: float = 10) -> RpcChain:

@@ -159,6 +159,10 @@ class NodeDispatcher:
                 if custom is not None:
                     result = custom(params)
                 else:
+                    if method == "eth_sendTransaction":
+                        gas_error = self._fill_gas(params)
+                        if gas_error is not None:
+                            return {"jsonrpc": "2.0", "id": request_id, "error": gas_error}
                     response = self._forward(RPCEndpoint(method), params)
                     if "error" in response:
                         return {"jsonrpc": "2.0", "id": request_id, "error": response["error"]}
@@ -170,6 +174,17 @@ class NodeDispatcher:
             return _error(request_id, SERVER_ERROR, str(exc))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON-RPC error
             return _error(request_id, SERVER_ERROR, f"{type(exc).__name__}: {exc}")
+
+    def _fill_gas(self, params: list[Any]) -> Any:
+        """Gives a transaction sent without ``gas`` its estimate, as Hardhat does (eth-tester
+        requires it); returns the estimate's JSON-RPC error instead when estimating fails."""
+        if not params or not isinstance(params[0], dict) or params[0].get("gas") is not None:
+            return None
+        estimate = self._forward(RPCEndpoint("eth_estimateGas"), [params[0]])
+        if "error" in estimate:
+            return estimate["error"]
+        params[0] = {**params[0], "gas": hex(int(estimate["result"]))}
+        return None
 
     # -- development methods -------------------------------------------------------------------
 

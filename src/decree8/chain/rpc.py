@@ -15,13 +15,14 @@ import requests
 from web3 import HTTPProvider, Web3
 from web3.types import RPCEndpoint
 
+from decree8.chain.devnode import DevNodeControl
 from decree8.chain.interface import Chain
 from decree8.errors import ChainError, RpcUnavailable
 
 __all__ = ["RpcChain"]
 
 
-class RpcChain(Chain):
+class RpcChain(DevNodeControl, Chain):
     """A JSON-RPC node at ``url``; accounts are its ``eth_accounts`` (unlocked on dev nodes).
 
     Snapshots are the node's: on Hardhat and ``decree8 node`` a revert consumes its snapshot and
@@ -62,40 +63,6 @@ class RpcChain(Chain):
             message = error.get("message") if isinstance(error, Mapping) else error
             raise ChainError(f"the node refused {method}: {message}")
         return response.get("result")
-
-    def snapshot(self) -> int:
-        result = self.request("evm_snapshot")
-        return int(result, 16) if isinstance(result, str) else int(result)
-
-    def revert(self, snap_id: int) -> None:
-        if self.request("evm_revert", [hex(snap_id)]) is not True:
-            raise ChainError(
-                f"no snapshot {snap_id} to revert to (a revert uses up its snapshot and later ones)"
-            )
-
-    def time_travel(self, seconds: int) -> None:
-        # evm_increaseTime moves an offset from the node's wall clock, which can trail the latest
-        # block when blocks come faster than one a second: setting the next timestamp is exact.
-        if seconds < 0:
-            raise ChainError(f"time only moves forward: cannot travel {seconds}s")
-        if seconds:
-            self.set_next_timestamp(self.timestamp() + seconds)
-        self.request("evm_mine")
-
-    def set_next_timestamp(self, timestamp: int) -> None:
-        latest = self.timestamp()
-        if timestamp <= latest:
-            raise ChainError(
-                f"the next block's timestamp {timestamp} must be after the latest block's "
-                f"({latest})"
-            )
-        self.request("evm_setNextBlockTimestamp", [timestamp])
-
-    def mine(self, blocks: int = 1) -> None:
-        if blocks < 0:
-            raise ChainError(f"cannot mine {blocks} blocks")
-        for _ in range(blocks):
-            self.request("evm_mine")
 
     def close(self) -> None:
         self._session.close()

@@ -251,7 +251,8 @@ def node_cmd(app: App, port: int, accounts: int) -> None:
     """
     from decree8.chain.node import serve
 
-    def ready(url: str, addresses: list[str]) -> None:
+    def ready(server: Any) -> None:
+        url, addresses = server.url, list(server.dispatcher.accounts)
         if app.json_output:
             app.emit({"url": url, "accounts": addresses}, "")
         else:
@@ -260,7 +261,4 @@ def node_cmd(app: App, port: int, accounts: int) -> None:
                 app.out(f"  account {i}: {a}")
             app.out("Ctrl-C to stop.")
 
-    try:
-        serve(host="127.0.0.1", port=port, accounts=accounts, ready_callback=ready)
-    except OSError as exc:
-        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port")
+    serve(host="127.0.0.1", port=port, accounts=accounts, ready_callback=ready)
