@@ -591,12 +591,15 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * @notice Accepts the current terms of a token (e.g. a decree8 compliant token) on behalf of the escrow,
      * so the escrow may receive it.
      *
-     * Requirements: OPERATOR_ROLE; the token accepts `version` and `termsHash_` as its current terms.
+     * Requirements: OPERATOR_ROLE; the token accepts `version` and `contentHash` as its current terms.
      *
      * Emits the token's {TermsAccepted} event.
      */
-    function acceptTokenTerms(address token, uint32 version, bytes32 termsHash_) external onlyRole(OPERATOR_ROLE) {
-        TermsBound(token).acceptTerms(version, termsHash_);
+    function acceptTokenTerms(address token, uint32 version, bytes32 contentHash)
+        external
+        onlyRole(OPERATOR_ROLE)
+    {
+        TermsBound(token).acceptTerms(version, contentHash);
     }
 
     /**

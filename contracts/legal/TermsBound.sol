@@ -41,29 +41,29 @@ abstract contract TermsBound {
      * @notice Publishes a new version of the terms. Earlier acceptances stay on record but no longer
      * count as acceptance of the current version.
      *
-     * Requirements: the caller passes {_authorizeTermsAmendment}; `termsHash_` non-zero, `termsUri_` non-empty.
+     * Requirements: the caller passes {_authorizeTermsAmendment}; `contentHash` non-zero, `uri` non-empty.
      *
      * Emits a {TermsPublished} event.
      */
-    function amendTerms(bytes32 termsHash_, string calldata termsUri_) external {
+    function amendTerms(bytes32 contentHash, string calldata uri) external {
         _authorizeTermsAmendment();
-        _publishTerms(termsHash_, termsUri_);
+        _publishTerms(contentHash, uri);
     }
 
     /**
-     * @notice Records that the caller accepts terms `version` with content hash `termsHash_`.
+     * @notice Records that the caller accepts terms `version` with content hash `contentHash`.
      *
-     * Requirements: `version` is the current version and `termsHash_` its hash.
+     * Requirements: `version` is the current version and `contentHash` its hash.
      *
      * Emits a {TermsAccepted} event.
      */
-    function acceptTerms(uint32 version, bytes32 termsHash_) external {
+    function acceptTerms(uint32 version, bytes32 contentHash) external {
         uint32 current = _currentVersion;
         if (version != current) revert TermsVersionNotCurrent(current, version);
         bytes32 expected = _versions[current].termsHash;
-        if (termsHash_ != expected) revert TermsHashMismatch(current, expected, termsHash_);
+        if (contentHash != expected) revert TermsHashMismatch(current, expected, contentHash);
         _acceptedVersion[msg.sender] = current;
-        emit TermsAccepted(msg.sender, current, termsHash_);
+        emit TermsAccepted(msg.sender, current, contentHash);
     }
 
     /// @notice The current terms version (1 after deployment).

@@ -154,10 +154,19 @@ class EscrowMachine(RuleBasedStateMachine):
         asset_b=st.integers(0, 2),
         amount_b=st.one_of(st.just(0), st.integers(1, 5 * 10**18)),
         duration=st.sampled_from(DURATIONS),
+        then=st.sampled_from(["nothing", "accept", "fund", "fund all"]),
     )
     def open_deal(
-        self, pair: tuple[int, int], asset_a: int, amount_a: int, asset_b: int, amount_b: int, duration: int
+        self,
+        pair: tuple[int, int],
+        asset_a: int,
+        amount_a: int,
+        asset_b: int,
+        amount_b: int,
+        duration: int,
+        then: str,
     ) -> int:
+        """Opens a deal and, to reach the later states often, may go on to accept and fund it."""
         s = self.system
         a, b = self.parties[pair[0]], self.parties[pair[1]]
         leg_b_asset = self.assets[asset_b] if amount_b else ETH
@@ -178,6 +187,12 @@ class EscrowMachine(RuleBasedStateMachine):
         (opened,) = s.events(s.escrow, "DealOpened", receipt)
         deal = DealModel(int(opened["dealId"]), a, b, self.assets[asset_a], amount_a, leg_b_asset, amount_b, deadline)
         self.book[deal.id] = deal
+        if then != "nothing":
+            self.accept(deal.id)
+        if then.startswith("fund"):
+            self.fund(deal.id, side_b=False)
+        if then == "fund all" and deal.two_sided:
+            self.fund(deal.id, side_b=True)
         return deal.id
 
     @rule(deal_id=deals)
@@ -281,10 +296,12 @@ class EscrowMachine(RuleBasedStateMachine):
                 if amount - to_a:
                     self._credit(d.b, asset, amount - to_a)
 
-    @rule(party=st.integers(0, 2), asset=st.integers(0, 2))
-    def withdraw(self, party: int, asset: int) -> None:
+    @rule(pick=st.integers(0, 2**16), party=st.integers(0, 2), asset=st.integers(0, 2))
+    def withdraw(self, pick: int, party: int, asset: int) -> None:
+        """Withdraws a credited balance, or (when nothing is credited) tries an empty one."""
         s = self.system
-        account, token = self.parties[party], self.assets[asset]
+        credited = sorted(k for k, v in self.credits.items() if v)
+        account, token = credited[pick % len(credited)] if credited else (self.parties[party], self.assets[asset])
         amount = self.credits[(account, token)]
         error = "NothingToWithdraw" if amount == 0 else None
         receipt = self._send("withdraw", token, sender=account, error=error)

@@ -172,7 +172,7 @@ class Checker:
         return tuple(out)
 
     # -- shared pieces of both checks ----------------------------------------------------------------
-    def state_at(self, block: int | str, timestamp: int) -> StateReader:
+    def state_at(self, block: int | str, timestamp: int | None) -> StateReader:
         return StateReader(
             self.chain,
             block,

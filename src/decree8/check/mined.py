@@ -26,7 +26,7 @@ from decree8.check.decode import DecodedEvent
 from decree8.check.verdict import Verdict
 from decree8.errors import ChainError, TransactionReverted, UsageError
 from decree8.report.finding import Finding
-from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements
+from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
 from decree8.rules.state import StateReader
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     ctx = checker.context(
         decoded, source="mined", block=number, timestamp=timestamp, tx_hash=tx_hash
     )
+    state.prefetch(prefetch_plan(ctx, state))
     findings = checker.evaluate(ctx, state)
 
     success = int(receipt["status"]) == 1
@@ -163,6 +164,11 @@ def records_findings(
         )
         parties[ctx.address].add(ctx.sender)
 
+    reads = [
+        (token, TOKEN, "balanceOf", (party,)) for token in parties for party in parties[token]
+    ] + [(token, TOKEN, "totalSupply", ()) for token in parties]
+    before.prefetch(reads)
+    after.prefetch(reads)
     out: list[Finding] = []
     for token in sorted(parties):
         for party in sorted(parties[token]):

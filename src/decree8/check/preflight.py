@@ -4,34 +4,23 @@ The call is decoded with its template's ABI, every rule's evaluator runs against
 chosen block (``latest`` by default) and the call is simulated there with ``eth_call``. The verdict is
 compliant when no rule fails and the simulation succeeds. Rules are evaluated at the block time the
 simulation sees (read from the EVM itself), so a deadline or an attestation expiring between that
-block and the one the transaction is mined in is not foreseen.
+block and the one the transaction is mined in is not foreseen. The state the evaluators need is read
+in one batched ``eth_call`` (see :meth:`decree8.rules.state.StateReader.prefetch`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from decree8.check.verdict import CallRequest, Verdict
-from decree8.errors import ChainError, TransactionReverted
+from decree8.errors import TransactionReverted
+from decree8.rules.evaluators import prefetch_plan
 
 if TYPE_CHECKING:
     from decree8.check.checker import Checker
 
-__all__ = ["check_call", "evm_timestamp"]
-
-# Init code that returns block.timestamp: TIMESTAMP PUSH0 MSTORE PUSH1 32 PUSH0 RETURN.
-_TIMESTAMP_PROBE = "0x425f5260205ff3"
-
-
-def evm_timestamp(checker: Checker, block: int | str) -> int:
-    """The ``block.timestamp`` an ``eth_call`` at ``block`` runs with."""
-    try:
-        raw = checker.chain.call({"data": _TIMESTAMP_PROBE}, block=block)
-        if len(raw) == 32:
-            return int.from_bytes(raw, "big")
-    except (ChainError, TransactionReverted):
-        pass
-    return int(checker.chain.w3.eth.get_block(block)["timestamp"])  # type: ignore[arg-type]
+__all__ = ["check_call"]
 
 
 def check_call(
@@ -39,9 +28,11 @@ def check_call(
 ) -> Verdict:
     decoded, data = checker.decode_request(req, resolve)
     number = checker.chain.block_number if isinstance(block, str) else int(block)
-    timestamp = evm_timestamp(checker, block)
-    state = checker.state_at(block, timestamp)
-    ctx = checker.context(decoded, source="preflight", block=number, timestamp=timestamp)
+    state = checker.state_at(block, None)
+    ctx = checker.context(decoded, source="preflight", block=number, timestamp=None)
+    state.prefetch(prefetch_plan(ctx, state))
+    timestamp = state.timestamp
+    ctx = replace(ctx, timestamp=timestamp)
     findings = checker.evaluate(ctx, state)
     tx = {"from": decoded.sender, "to": decoded.address, "data": "0x" + data.hex()}
     if decoded.value:

@@ -47,6 +47,7 @@ __all__ = [
     "evaluate",
     "evaluator",
     "movements",
+    "prefetch_plan",
     "role_hash",
     "rule_for_error",
 ]
@@ -448,7 +449,7 @@ def terms_bound(ctx: TxContext, state: StateReader) -> list[Finding]:
     if ctx.is_(ESCROW, "acceptTokenTerms") and state.template_of(ctx.args["token"]) == TOKEN:
         out += _terms_acceptance(ctx, state, ctx.args["token"], TOKEN)
     if ctx.contract in (TOKEN, ESCROW) and ctx.function == "amendTerms":
-        if bytes(ctx.args["termsHash_"]) == ZERO32 or not ctx.args["termsUri_"]:
+        if bytes(ctx.args["contentHash"]) == ZERO32 or not ctx.args["uri"]:
             out.append(
                 ctx.finding(
                     "TERMS-BOUND",
@@ -476,7 +477,7 @@ def _terms_acceptance(
 ) -> list[Finding]:
     current = int(state.call(address, contract, "termsVersion"))
     expected = bytes(state.call(address, contract, "termsHash"))
-    version, given = int(ctx.args["version"]), bytes(ctx.args["termsHash_"])
+    version, given = int(ctx.args["version"]), bytes(ctx.args["contentHash"])
     out = []
     if version != current:
         out.append(
@@ -856,6 +857,47 @@ def supply_cap(ctx: TxContext, state: StateReader) -> list[Finding]:
                 )
             )
     return out
+
+
+Read = tuple[str, str, str, tuple[Any, ...]]
+
+
+def prefetch_plan(ctx: TxContext, state: StateReader) -> list[Read]:
+    """The view calls the evaluators will make for ``ctx``, as far as they are known before any
+    evaluator runs, so that :meth:`StateReader.prefetch` makes them in one ``eth_call``. (A read
+    missing here is made on demand; an extra one only costs its share of the batch.)"""
+    reads: list[Read] = []
+    gate = ROLE_GATES.get((ctx.contract, ctx.function))
+    if gate is not None:
+        reads.append((ctx.address, ctx.contract, "hasRole", (role_hash(gate[0]), ctx.sender)))
+    for mv in movements(ctx, state):
+        token, registry = mv.token, _registry_of(state, mv.token, TOKEN)
+        reads += [
+            (token, TOKEN, "paused", ()),
+            (token, TOKEN, "hasAcceptedCurrentTerms", (mv.receiver,)),
+            (token, TOKEN, "isFrozen", (mv.receiver,)),
+            (registry, REGISTRY, "statusOf", (mv.receiver,)),
+        ]
+        if mv.minting:
+            reads += [(token, TOKEN, "totalSupply", ()), (token, TOKEN, "cap", ())]
+            continue
+        reads += [
+            (registry, REGISTRY, "statusOf", (mv.sender,)),
+            (token, TOKEN, "isFrozen", (mv.sender,)),
+            (token, TOKEN, "frozenBalanceOf", (mv.sender,)),
+            (token, TOKEN, "balanceOf", (mv.sender,)),
+        ]
+        if mv.operator not in (mv.sender, mv.receiver):
+            reads.append((registry, REGISTRY, "statusOf", (mv.operator,)))
+    if ctx.contract == ESCROW:
+        reads.append((ctx.address, ESCROW, "paused", ()))
+        if ctx.function in ("openDeal", "acceptDeal"):
+            reads.append((ctx.address, ESCROW, "hasAcceptedCurrentTerms", (ctx.sender,)))
+        parties = _admissions(ctx, state)
+        if parties:
+            registry = _escrow_registry(ctx, state)
+            reads += [(registry, REGISTRY, "statusOf", (party,)) for _, party in parties]
+    return reads
 
 
 # ---------------------------------------------------------------------------------------------------

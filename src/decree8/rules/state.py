@@ -14,15 +14,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from eth_abi import abi as eth_abi
+from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from eth_utils.abi import abi_to_signature, get_abi_input_types, get_abi_output_types
 
-from decree8.errors import TransactionReverted, UsageError
+from decree8.errors import Decree8Error, TransactionReverted, UsageError
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
 
-__all__ = ["HolderStatus", "StateReader", "ViewFunction", "view_functions"]
+__all__ = [
+    "BATCH_PROGRAM",
+    "HolderStatus",
+    "StateReader",
+    "ViewFunction",
+    "batch_code",
+    "parse_batch",
+    "view_functions",
+]
 
 T = TypeVar("T")
 
@@ -94,6 +103,92 @@ def view_functions(abi: Iterable[Mapping[str, Any]]) -> dict[str, ViewFunction]:
     return out
 
 
+# ---------------------------------------------------------------------------------------------------
+# Many view calls in one eth_call
+# ---------------------------------------------------------------------------------------------------
+
+
+def _assemble(items: Sequence[str | int | tuple[str, str]]) -> bytes:
+    """A tiny assembler: opcode names, ``("PUSH2", label)``, ``("LABEL", name)`` and integers
+    (pushed with the shortest PUSH)."""
+    ops = {
+        "ADD": 0x01, "GT": 0x11, "OR": 0x17, "SHL": 0x1B, "SHR": 0x1C, "CODESIZE": 0x38,
+        "CODECOPY": 0x39, "RETURNDATASIZE": 0x3D, "RETURNDATACOPY": 0x3E, "TIMESTAMP": 0x42,
+        "POP": 0x50, "MLOAD": 0x51, "MSTORE": 0x52, "JUMP": 0x56, "JUMPI": 0x57, "GAS": 0x5A,
+        "JUMPDEST": 0x5B, "PUSH0": 0x5F, "SWAP1": 0x90, "STATICCALL": 0xFA, "RETURN": 0xF3,
+    }  # fmt: skip
+    ops.update({f"DUP{n}": 0x7F + n for n in range(1, 17)})
+    labels: dict[str, int] = {}
+    for _ in range(2):  # first pass finds the labels, second emits with them
+        out = bytearray()
+        for item in items:
+            if isinstance(item, tuple) and item[0] == "LABEL":
+                labels[item[1]] = len(out)
+            elif isinstance(item, tuple):
+                out += bytes([0x61]) + labels.get(item[1], 0).to_bytes(2, "big")
+            elif isinstance(item, int):
+                out += bytes([0x60, item]) if item else bytes([0x5F])
+            else:
+                out.append(ops[item])
+    return bytes(out)
+
+
+#: Init code run by ``eth_call`` (never deployed): it reads records ``address (20 bytes) | length
+#: (2 bytes) | calldata`` appended to itself, makes each a STATICCALL, and returns ``block.timestamp``
+#: followed, per call, by a word ``success << 255 | returndatasize`` and the return data.
+#: Stack comments list the stack bottom to top.
+BATCH_PROGRAM: bytes = _assemble(
+    [
+        "TIMESTAMP", "PUSH0", "MSTORE",  # mem[0] = block.timestamp
+        32, ("PUSH2", "end"),  # out ptr
+        ("LABEL", "loop"), "JUMPDEST",
+        "DUP1", "CODESIZE", "GT", ("PUSH2", "body"), "JUMPI",  # while ptr < codesize
+        "POP", "PUSH0", "RETURN",  # return mem[0:out]
+        ("LABEL", "body"), "JUMPDEST",
+        32, "DUP2", "DUP4", "CODECOPY",  # mem[out:] = code[ptr:ptr+32]
+        "DUP2", "MLOAD", 96, "SHR",  # out ptr addr
+        32, "DUP3", 20, "ADD", "DUP5", "CODECOPY",
+        "DUP3", "MLOAD", 240, "SHR",  # out ptr addr len
+        "DUP1", "DUP4", 22, "ADD", "DUP6", 32, "ADD", "CODECOPY",  # mem[out+32:] = calldata
+        "PUSH0", "PUSH0", "DUP3", "DUP7", 32, "ADD", "DUP6", "GAS", "STATICCALL",
+        255, "SHL", "RETURNDATASIZE", "OR",  # out ptr addr len word
+        "DUP5", "MSTORE",  # mem[out] = word
+        "RETURNDATASIZE", "PUSH0", "DUP6", 32, "ADD", "RETURNDATACOPY",
+        "SWAP1", "POP", 22, "ADD", "ADD",  # out ptr'
+        "SWAP1", 32, "ADD", "RETURNDATASIZE", "ADD", "SWAP1",  # out' ptr'
+        ("PUSH2", "loop"), "JUMP",
+        ("LABEL", "end"),
+    ]
+)  # fmt: skip
+
+
+def batch_code(calls: Sequence[tuple[str, bytes]]) -> bytes:
+    """The init code that makes the view ``calls`` (``(address, calldata)``) in one ``eth_call``."""
+    payload = bytearray()
+    for address, data in calls:
+        if len(data) > 0xFFFF:
+            raise ValueError("calldata of a batched view call is at most 65535 bytes")
+        payload += bytes.fromhex(address[2:]) + len(data).to_bytes(2, "big") + data
+    return BATCH_PROGRAM + bytes(payload)
+
+
+def parse_batch(raw: bytes, count: int) -> tuple[int, list[tuple[bool, bytes]]]:
+    """``(block.timestamp, [(success, returndata), ...])`` from a batch's answer."""
+    if len(raw) < 32:
+        raise ValueError("the batched call returned too little data")
+    timestamp = int.from_bytes(raw[:32], "big")
+    results: list[tuple[bool, bytes]] = []
+    at = 32
+    for _ in range(count):
+        word = int.from_bytes(raw[at : at + 32], "big")
+        size = word & ((1 << 255) - 1)
+        results.append((bool(word >> 255), bytes(raw[at + 32 : at + 32 + size])))
+        at += 32 + size
+    if at != len(raw):
+        raise ValueError("the batched call returned data of an unexpected length")
+    return timestamp, results
+
+
 class StateReader:
     """View calls of known contracts at ``block`` (a number, or ``"latest"`` for one pre-flight check).
 
@@ -109,20 +204,70 @@ class StateReader:
         block: int | str,
         abis: Mapping[str, Sequence[Mapping[str, Any]]],
         *,
-        timestamp: int,
+        timestamp: int | None = None,
         template_of: Callable[[str], str | None] | None = None,
         immutables: dict[Hashable, Any] | None = None,
     ) -> None:
         self.chain = chain
         self.block = block
-        self.timestamp = timestamp
+        self._timestamp = timestamp
         self._functions = {name: view_functions(abi) for name, abi in abis.items()}
         self._template_of = template_of
         self._cache: dict[Hashable, Any] = {}
         self._immutables = immutables if immutables is not None else {}
         self.calls = 0  # eth_calls made (the rest came from the cache)
 
+    @property
+    def timestamp(self) -> int:
+        """The block time the checked transaction runs at (by default: what ``eth_call`` at this
+        reader's block sees)."""
+        if self._timestamp is None:
+            self.prefetch(())
+        if self._timestamp is None:
+            block = self.chain.w3.eth.get_block(self.block)  # type: ignore[arg-type]
+            self._timestamp = int(block["timestamp"])
+        return self._timestamp
+
     # -- calls ---------------------------------------------------------------------------------
+    def _key(self, address: str, fn: str, args: Sequence[Any]) -> tuple[Hashable, bool]:
+        immutable = fn in IMMUTABLE_VIEWS and not args
+        return (address, fn, _hashable(tuple(args)), None if immutable else self.block), immutable
+
+    def prefetch(self, reads: Iterable[tuple[str, str, str, Sequence[Any]]]) -> None:
+        """Makes the view calls ``(address, contract, function, args)`` that are not cached yet in
+        one ``eth_call`` and caches their answers; sets :attr:`timestamp` (when it is unknown) to the
+        block time that call ran with. A node that cannot run the batch leaves the reads to
+        :meth:`call`."""
+        pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]] = {}
+        for address, contract, fn, args in reads:
+            key, immutable = self._key(address, fn, args)
+            if key in pending or key in (self._immutables if immutable else self._cache):
+                continue
+            spec = self.function(contract, fn)
+            pending[key] = (spec, address, spec.encode(tuple(args)), immutable)
+        if not pending and self._timestamp is not None:
+            return
+        code = batch_code([(address, data) for _, address, data, _ in pending.values()])
+        self.calls += 1
+        try:
+            raw = self.chain.call({"data": "0x" + code.hex()}, block=self.block)
+            timestamp, results = parse_batch(raw, len(pending))
+        except (ValueError, TransactionReverted, Decree8Error):
+            return
+        if self._timestamp is None:
+            self._timestamp = timestamp
+        for (key, (spec, _, _, immutable)), (ok, data) in zip(
+            pending.items(), results, strict=True
+        ):
+            if ok:
+                try:
+                    value = spec.decode(data)
+                except (DecodingError, ValueError, OverflowError):
+                    continue  # left to call(), which reports it
+                (self._immutables if immutable else self._cache)[key] = value
+            else:
+                self._cache[key] = self.chain.decode_revert(data)
+
     def function(self, contract: str, fn: str) -> ViewFunction:
         try:
             return self._functions[contract][fn]
@@ -131,8 +276,7 @@ class StateReader:
 
     def call(self, address: str, contract: str, fn: str, *args: Any) -> Any:
         """``contract(address).fn(*args)`` at this reader's block; raises TransactionReverted."""
-        immutable = fn in IMMUTABLE_VIEWS and not args
-        key = (address, fn, _hashable(args), None if immutable else self.block)
+        key, immutable = self._key(address, fn, args)
         cache = self._immutables if immutable else self._cache
         try:
             found = cache[key]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from decree8.errors import TemplateError
-from decree8.templates.params import Param, resolve_params
+from decree8.templates.params import Param, reference_text, resolve_params
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -263,7 +263,13 @@ def deploy_template(
         given, deployer=deployer, resolve_address=resolve_address, base_dir=base_dir
     )
     artifact = build.artifact(template.contract)
-    shown = {k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in values.items()}
+    shown: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = template.param(key).kind
+        if isinstance(value, bytes):
+            shown[key] = reference_text(value) if kind == "reference" else "0x" + value.hex()
+        else:
+            shown[key] = value
     if "terms" in given:
         shown["terms_file"] = str(given["terms"])
     terms_hash = shown.get("terms") if "terms" in values else None
