@@ -39,8 +39,12 @@ def figures() -> list[dict[str, Any]]:
 
     chain = Chain.embedded(accounts=16)
     s = deploy_system(chain, template_build())
-    good = CallRequest(to=s.token.address, sender=s.alice, function="transferWithPurpose",
-                       args=[s.bob, 5, PURPOSE_GIFT])
+    good = CallRequest(
+        to=s.token.address,
+        sender=s.alice,
+        function="transferWithPurpose",
+        args=[s.bob, 5, PURPOSE_GIFT],
+    )
     bad = CallRequest(to=s.token.address, sender=s.alice, function="transfer", args=[s.dave, 5])
 
     def preflight() -> None:
@@ -67,8 +71,10 @@ def figures() -> list[dict[str, Any]]:
     violation_rate = _rate(violation)
     s.tok("unpause", sender=s.oversight)
 
-    hashes = [s.send_raw(s.token, "transferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.alice)
-              for _ in range(ROUNDS // 2)]
+    hashes = [
+        s.send_raw(s.token, "transferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.alice)
+        for _ in range(ROUNDS // 2)
+    ]
     queue = list(hashes)
 
     def mined() -> None:
@@ -78,8 +84,11 @@ def figures() -> list[dict[str, Any]]:
     chain.close()
     return [
         {"name": "check.preflight_per_s", "value": round(compliant_rate, 1), "unit": "checks/s"},
-        {"name": "check.preflight_violation_per_s", "value": round(violation_rate, 1),
-         "unit": "checks/s"},
+        {
+            "name": "check.preflight_violation_per_s",
+            "value": round(violation_rate, 1),
+            "unit": "checks/s",
+        },
         {"name": "check.mined_per_s", "value": round(mined_rate, 1), "unit": "checks/s"},
         {"name": "check.state_calls_per_preflight", "value": per_check, "unit": "eth_calls"},
     ]

@@ -6,16 +6,23 @@
   test gets the session's chain for that backend, reverted to a clean snapshot after the test.
   Node-backed params carry the ``rpc`` marker (``-m "not rpc"`` keeps to the embedded chain).
 - ``embedded_chain``: the embedded chain only, same snapshot discipline.
+
+Hypothesis profiles (``HYPOTHESIS_PROFILE``, default ``ci``): ``ci`` is small and derandomized,
+``dev`` larger and random, ``long`` hundreds of examples (with ``-m slow``, the long property runs).
+A test may still pass its own ``settings``; what it leaves out comes from the profile.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from decree8.chain import Chain
 from decree8.chain.node import NodeProcess, free_port, wait_for_rpc
@@ -25,6 +32,23 @@ REPO = Path(__file__).resolve().parents[1]
 HARDHAT_DIR = Path(__file__).resolve().parent / "hardhat"
 HARDHAT_CLI = REPO / "node_modules" / "hardhat" / "internal" / "cli" / "cli.js"
 NODE_STARTUP_TIMEOUT = 60.0
+
+# Chain-backed examples are slow by hypothesis' standards, so no deadline and no too_slow check.
+_CHAIN_SETTINGS: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile(
+    "ci",
+    max_examples=10,
+    stateful_step_count=15,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    **_CHAIN_SETTINGS,
+)
+settings.register_profile("dev", max_examples=50, stateful_step_count=25, **_CHAIN_SETTINGS)
+settings.register_profile(
+    "long", max_examples=300, stateful_step_count=40, database=None, **_CHAIN_SETTINGS
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CHAIN_BACKENDS = [
     pytest.param("embedded", id="embedded"),

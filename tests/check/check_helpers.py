@@ -1,5 +1,5 @@
-"""The deployed system the checker tests run against: a holder registry, a compliant token and a deal
-escrow on one embedded chain, with named parties in known registry states."""
+"""The deployed system the checker tests run against: a holder registry, a compliant token and a
+deal escrow on one embedded chain, with named parties in known registry states."""
 
 from __future__ import annotations
 
@@ -54,11 +54,12 @@ class System:
     """Registry, token and escrow, and the parties.
 
     Roles: `admin` (DEFAULT_ADMIN and TERMS_ADMIN everywhere), `operator` (registry REGISTRAR and
-    BLOCKLIST, escrow OPERATOR), `agent` (PLACEMENT_AGENT), `legal` (LEGAL_ORDER on token and escrow),
-    `oversight` (OVERSIGHT on token and escrow). Holders: `alice`, `bob` (eligible individuals), `carol`
-    (an entity), `exchange` (an Operator-type holder) are attested and accepted the token's and the
-    escrow's terms; `alice` and `carol` hold ISSUED tokens. `dave` is not attested. `spare` are fresh
-    accounts for property tests. The escrow is attested as an entity and accepted the token's terms.
+    BLOCKLIST, escrow OPERATOR), `agent` (PLACEMENT_AGENT), `legal` (LEGAL_ORDER on token and
+    escrow), `oversight` (OVERSIGHT on token and escrow). Holders: `alice`, `bob` (eligible
+    individuals), `carol` (an entity), `exchange` (an Operator-type holder) are attested and
+    accepted the token's and the escrow's terms; `alice` and `carol` hold ISSUED tokens. `dave` is
+    not attested. `spare` are fresh accounts for property tests. The escrow is attested as an
+    entity and accepted the token's terms.
     """
 
     chain: Chain
@@ -78,6 +79,10 @@ class System:
     exchange: str
     dave: str
     spare: tuple[str, ...]
+
+    def now(self) -> int:
+        """The latest block's timestamp."""
+        return int(self.chain.w3.eth.get_block("latest")["timestamp"])
 
     # -- sending ----------------------------------------------------------------------------------
     def send(
@@ -118,20 +123,33 @@ class System:
 
     # -- registry and terms -----------------------------------------------------------------------
     def attest(
-        self, holder: str, holder_type: int = INDIVIDUAL, *, flags: int = FLAG_COMPETENCE,
-        jurisdiction: bytes = b"BY", valid_for: int = YEAR,
+        self,
+        holder: str,
+        holder_type: int = INDIVIDUAL,
+        *,
+        flags: int = FLAG_COMPETENCE,
+        jurisdiction: bytes = b"BY",
+        valid_for: int = YEAR,
     ) -> None:
         kyc = bytes(Web3.keccak(text=f"kyc:{holder}"))
-        until = self.chain.timestamp() + valid_for
+        until = self.now() + valid_for
         self.reg("attest", holder, holder_type, jurisdiction, until, kyc, flags)
 
     def accept_token_terms(self, party: str) -> None:
-        self.tok("acceptTerms", self.view(self.token, "termsVersion"),
-                 self.view(self.token, "termsHash"), sender=party)
+        self.tok(
+            "acceptTerms",
+            self.view(self.token, "termsVersion"),
+            self.view(self.token, "termsHash"),
+            sender=party,
+        )
 
     def accept_escrow_terms(self, party: str) -> None:
-        self.esc("acceptTerms", self.view(self.escrow, "termsVersion"),
-                 self.view(self.escrow, "termsHash"), sender=party)
+        self.esc(
+            "acceptTerms",
+            self.view(self.escrow, "termsVersion"),
+            self.view(self.escrow, "termsHash"),
+            sender=party,
+        )
 
     # -- checks -----------------------------------------------------------------------------------
     def check(
@@ -142,14 +160,31 @@ class System:
         )
 
     def open_deal(
-        self, party_a: str, party_b: str, *, amount_a: int = 10**18, amount_b: int = 0,
-        asset_a: str | None = None, asset_b: str | None = None, deadline_in: int = DAY,
+        self,
+        party_a: str,
+        party_b: str,
+        *,
+        amount_a: int = 10**18,
+        amount_b: int = 0,
+        asset_a: str | None = None,
+        asset_b: str | None = None,
+        deadline_in: int = DAY,
         purpose: int = 1,
     ) -> int:
         zero = "0x" + "00" * 20
-        deadline = self.chain.timestamp() + deadline_in
-        self.esc("openDeal", party_b, asset_a or zero, amount_a, asset_b or zero, amount_b,
-                 deadline, purpose, DEAL_TERMS, sender=party_a)
+        deadline = self.now() + deadline_in
+        self.esc(
+            "openDeal",
+            party_b,
+            asset_a or zero,
+            amount_a,
+            asset_b or zero,
+            amount_b,
+            deadline,
+            purpose,
+            DEAL_TERMS,
+            sender=party_a,
+        )
         return int(self.view(self.escrow, "dealCount"))
 
     @contextmanager
@@ -164,22 +199,74 @@ class System:
 def deploy_system(chain: Chain, build: Build) -> System:
     a = chain.accounts
     admin, operator, agent, legal, oversight, alice, bob, carol, exchange, dave = a[:10]
-    registry = deploy(chain, build.artifact("HolderRegistry"),
-                      [OPERATOR_REGISTRATION, admin, operator], sender=admin,
-                      template="holder-registry")
-    token = deploy(chain, build.artifact("CompliantToken"),
-                   ["Decree Token", "DCR", CAP, ISSUER_REGISTRATION, registry.address, TOKEN_TERMS,
-                    "ipfs://token-terms", admin, agent, legal, oversight],
-                   sender=admin, template="compliant-token")
-    escrow = deploy(chain, build.artifact("DealEscrow"),
-                    [OPERATOR_REGISTRATION, registry.address, ESCROW_TERMS, "ipfs://escrow-terms",
-                     admin, operator, legal, oversight],
-                    sender=admin, template="deal-escrow")
+    registry = deploy(
+        chain,
+        build.artifact("HolderRegistry"),
+        [OPERATOR_REGISTRATION, admin, operator],
+        sender=admin,
+        template="holder-registry",
+    )
+    token = deploy(
+        chain,
+        build.artifact("CompliantToken"),
+        [
+            "Decree Token",
+            "DCR",
+            CAP,
+            ISSUER_REGISTRATION,
+            registry.address,
+            TOKEN_TERMS,
+            "ipfs://token-terms",
+            admin,
+            agent,
+            legal,
+            oversight,
+        ],
+        sender=admin,
+        template="compliant-token",
+    )
+    escrow = deploy(
+        chain,
+        build.artifact("DealEscrow"),
+        [
+            OPERATOR_REGISTRATION,
+            registry.address,
+            ESCROW_TERMS,
+            "ipfs://escrow-terms",
+            admin,
+            operator,
+            legal,
+            oversight,
+        ],
+        sender=admin,
+        template="deal-escrow",
+    )
     checker = Checker(chain, build, deployments=[registry, token, escrow])
-    system = System(chain, build, registry, token, escrow, checker, admin, operator, agent, legal,
-                    oversight, alice, bob, carol, exchange, dave, tuple(a[10:]))
-    for holder, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (carol, ENTITY),
-                         (exchange, OPERATOR)):
+    system = System(
+        chain,
+        build,
+        registry,
+        token,
+        escrow,
+        checker,
+        admin,
+        operator,
+        agent,
+        legal,
+        oversight,
+        alice,
+        bob,
+        carol,
+        exchange,
+        dave,
+        tuple(a[10:]),
+    )
+    for holder, kind in (
+        (alice, INDIVIDUAL),
+        (bob, INDIVIDUAL),
+        (carol, ENTITY),
+        (exchange, OPERATOR),
+    ):
         system.attest(holder, kind)
         system.accept_token_terms(holder)
         system.accept_escrow_terms(holder)

@@ -52,7 +52,9 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "long":
 
 @dataclass(frozen=True)
 class Party:
-    kind: int  # 0 = not identified (never attested, or revoked), else INDIVIDUAL / ENTITY / OPERATOR
+    kind: (
+        int  # 0 = not identified (never attested, or revoked), else INDIVIDUAL / ENTITY / OPERATOR
+    )
     eligible: bool
     blocked: bool
     accepted: bool

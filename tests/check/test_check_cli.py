@@ -52,9 +52,23 @@ def one_error_line(result: Result) -> str:
 
 def test_compliant_call_exits_0(node: tuple[System, Path]) -> None:
     s, folder = node
-    result = run(s, "check", "call", "--to", s.token.address, "--from", s.alice, "--fn",
-                 "transfer", "--arg", s.carol, "--arg", "5", "--manifest",
-                 str(folder / "compliant-token.json"))
+    result = run(
+        s,
+        "check",
+        "call",
+        "--to",
+        s.token.address,
+        "--from",
+        s.alice,
+        "--fn",
+        "transfer",
+        "--arg",
+        s.carol,
+        "--arg",
+        "5",
+        "--manifest",
+        str(folder / "compliant-token.json"),
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "COMPLIANT"
 
@@ -62,21 +76,53 @@ def test_compliant_call_exits_0(node: tuple[System, Path]) -> None:
 def test_violation_text_lists_every_failing_rule(node: tuple[System, Path]) -> None:
     s, _ = node
     # No manifest: the token is recognised from its code. Account 9 is dave (not identified).
-    result = run(s, "check", "call", "--to", s.token.address, "--from", "5", "--fn", "transfer",
-                 "--arg", "9", "--arg", "1e3")
+    result = run(
+        s,
+        "check",
+        "call",
+        "--to",
+        s.token.address,
+        "--from",
+        "5",
+        "--fn",
+        "transfer",
+        "--arg",
+        "9",
+        "--arg",
+        "1e3",
+    )
     assert result.exit_code == 1, result.output
     out = result.stdout
     assert out.splitlines()[0] == "VIOLATION: 2 rules"
-    for text in ("HOLDER-IDENTIFIED", "TERMS-ACCEPTED", "legal basis: HTP AML/KYC rules",
-                 "confidence: secondary source", "on-chain restriction code: 4",
-                 "simulation: reverts with TransferRestricted(code=4"):
+    for text in (
+        "HOLDER-IDENTIFIED",
+        "TERMS-ACCEPTED",
+        "legal basis: HTP AML/KYC rules",
+        "confidence: secondary source",
+        "on-chain restriction code: 4",
+        "simulation: reverts with TransferRestricted(code=4",
+    ):
         assert text in out, out
 
 
 def test_json_output_is_the_verdict(node: tuple[System, Path]) -> None:
     s, _ = node
-    result = run(s, "--json", "check", "call", "--to", s.token.address, "--from", s.alice,
-                 "--fn", "transfer", "--arg", s.bob, "--arg", "5")
+    result = run(
+        s,
+        "--json",
+        "check",
+        "call",
+        "--to",
+        s.token.address,
+        "--from",
+        s.alice,
+        "--fn",
+        "transfer",
+        "--arg",
+        s.bob,
+        "--arg",
+        "5",
+    )
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert data["verdict"] == "violation" and data["rule_ids"] == ["P2P-SALE"]
@@ -97,7 +143,9 @@ def test_check_tx_successful_and_failed(node: tuple[System, Path]) -> None:
     s, folder = node
     good = s.send_raw(s.token, "transfer", s.carol, 5, sender=s.alice)
     bad = s.send_raw(s.token, "transfer", s.dave, 5, sender=s.alice)
-    result = run(s, "--json", "check", "tx", good, "--manifest", str(folder / "compliant-token.json"))
+    result = run(
+        s, "--json", "check", "tx", good, "--manifest", str(folder / "compliant-token.json")
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["compliant"] and data["tx_hash"] == good and data["events"][0]["name"] == "Transfer"
@@ -116,13 +164,28 @@ def test_escrow_transaction_checked_by_cli(node: tuple[System, Path]) -> None:
     assert "LegFunded" in result.stdout
 
 
-# -- bad input: one line, exit 2 ------------------------------------------------------------------------
+# -- bad input: one line, exit 2 -------------------------------------------------------------------
 
 
 def test_address_without_code(node: tuple[System, Path]) -> None:
     s, _ = node
-    line = one_error_line(run(s, "check", "call", "--to", s.dave, "--from", s.alice, "--fn",
-                              "transfer", "--arg", s.bob, "--arg", "1"))
+    line = one_error_line(
+        run(
+            s,
+            "check",
+            "call",
+            "--to",
+            s.dave,
+            "--from",
+            s.alice,
+            "--fn",
+            "transfer",
+            "--arg",
+            s.bob,
+            "--arg",
+            "1",
+        )
+    )
     assert "no contract" in line
 
 
@@ -131,8 +194,23 @@ def test_contract_that_is_not_a_template(node: tuple[System, Path]) -> None:
     # Init code that deploys the one-byte runtime code 0x00.
     receipt = s.chain.transact({"from": s.admin, "data": "0x6001600c60003960016000f300"})
     other = receipt["contractAddress"]
-    line = one_error_line(run(s, "check", "call", "--to", other, "--from", s.alice, "--fn",
-                              "transfer", "--arg", s.bob, "--arg", "1"))
+    line = one_error_line(
+        run(
+            s,
+            "check",
+            "call",
+            "--to",
+            other,
+            "--from",
+            s.alice,
+            "--fn",
+            "transfer",
+            "--arg",
+            s.bob,
+            "--arg",
+            "1",
+        )
+    )
     assert "not a decree8 template" in line
 
 
@@ -154,8 +232,23 @@ def test_hash_that_is_not_a_transaction(node: tuple[System, Path]) -> None:
 
 def test_function_the_template_does_not_have(node: tuple[System, Path], tmp_path: Path) -> None:
     s, _ = node
-    line = one_error_line(run(s, "check", "call", "--to", s.registry.address, "--from", s.alice,
-                              "--fn", "transfer", "--arg", s.bob, "--arg", "1"))
+    line = one_error_line(
+        run(
+            s,
+            "check",
+            "call",
+            "--to",
+            s.registry.address,
+            "--from",
+            s.alice,
+            "--fn",
+            "transfer",
+            "--arg",
+            s.bob,
+            "--arg",
+            "1",
+        )
+    )
     assert "HolderRegistry has no function 'transfer'" in line
     path = tmp_path / "call.json"
     path.write_text(json.dumps({"to": s.token.address, "from": s.alice, "data": "0xdeadbeef"}))

@@ -84,8 +84,9 @@ def test_records_mismatch_between_balances_and_events_is_a_finding(s: System) ->
     v = s.checker.check_tx(h)
     assert v.compliant
     # The same transaction, as if its Transfer event had not been emitted.
-    ctx = s.checker.context(v.decoded, source="mined", block=v.block, timestamp=v.timestamp,
-                            tx_hash=h)
+    ctx = s.checker.context(
+        v.decoded, source="mined", block=v.block, timestamp=v.timestamp, tx_hash=h
+    )
     before = s.checker.state_at(v.block - 1, v.timestamp)
     after = s.checker.state_at(v.block, v.timestamp)
     found = records_findings(ctx, before, after, events=())

@@ -47,7 +47,7 @@ def assert_compliant(v: Verdict) -> None:
     assert v.simulation.success
 
 
-# -- token transfers ---------------------------------------------------------------------------------
+# -- token transfers -------------------------------------------------------------------------------
 
 
 def test_transfer_to_an_entity_is_compliant(s: System) -> None:
@@ -64,7 +64,9 @@ def test_transfer_between_individuals_without_purpose_is_p2p_sale(s: System) -> 
 
 
 def test_transfer_between_individuals_with_a_gift_purpose_is_compliant(s: System) -> None:
-    assert_compliant(s.check(s.token, "transferWithPurpose", [s.bob, 5, PURPOSE_GIFT], sender=s.alice))
+    assert_compliant(
+        s.check(s.token, "transferWithPurpose", [s.bob, 5, PURPOSE_GIFT], sender=s.alice)
+    )
 
 
 def test_operator_spender_between_individuals_is_compliant_other_spender_is_not(s: System) -> None:
@@ -128,7 +130,7 @@ def test_spending_more_than_the_balance_is_refused_without_a_rule(s: System) -> 
     assert "no rule applies" in verdict_text(v)
 
 
-# -- privileged token calls --------------------------------------------------------------------------
+# -- privileged token calls ------------------------------------------------------------------------
 
 
 def test_issue_by_non_agent_is_issuer_htp(s: System) -> None:
@@ -147,7 +149,9 @@ def test_legal_orders_need_the_role_and_a_reference(s: System) -> None:
     v = s.check(s.token, "freeze", [s.carol, ZERO32], sender=s.alice)
     assert_rules(v, "LEGAL-ORDER")
     assert len(v.findings) == 2  # no role, and no order reference
-    assert_rules(s.check(s.token, "freezeAmount", [s.carol, 5, ZERO32], sender=s.legal), "LEGAL-ORDER")
+    assert_rules(
+        s.check(s.token, "freezeAmount", [s.carol, 5, ZERO32], sender=s.legal), "LEGAL-ORDER"
+    )
     assert_compliant(s.check(s.token, "freeze", [s.carol, ref("ORDER-3")], sender=s.legal))
 
 
@@ -158,7 +162,9 @@ def test_forced_transfer_to_unidentified_receiver(s: System) -> None:
     s.attest(enforcement, ENTITY)
     s.tok("pause", sender=s.oversight)
     assert_compliant(
-        s.check(s.token, "forcedTransfer", [s.carol, enforcement, 5, ref("ORDER-4")], sender=s.legal)
+        s.check(
+            s.token, "forcedTransfer", [s.carol, enforcement, 5, ref("ORDER-4")], sender=s.legal
+        )
     )
 
 
@@ -172,15 +178,17 @@ def test_terms_acceptance_with_wrong_version_or_hash_is_terms_bound(s: System) -
     v = s.check(s.token, "acceptTerms", [1, "0x" + "ab" * 32], sender=s.dave)
     assert_rules(v, "TERMS-BOUND")
     assert_compliant(s.check(s.token, "acceptTerms", [1, TOKEN_TERMS], sender=s.dave))
-    assert_rules(s.check(s.token, "amendTerms", ["0x" + "55" * 32, "ipfs://x"], sender=s.alice),
-                 "TERMS-BOUND")
+    assert_rules(
+        s.check(s.token, "amendTerms", ["0x" + "55" * 32, "ipfs://x"], sender=s.alice),
+        "TERMS-BOUND",
+    )
 
 
-# -- registry -----------------------------------------------------------------------------------------
+# -- registry --------------------------------------------------------------------------------------
 
 
 def test_registry_attest_needs_the_registrar_and_a_kyc_hash(s: System) -> None:
-    until = s.chain.timestamp() + DAY
+    until = s.now() + DAY
     args = [s.dave, INDIVIDUAL, "BY", until, ref("kyc"), FLAG_COMPETENCE]
     assert_rules(s.check(s.registry, "attest", args, sender=s.alice), "HOLDER-IDENTIFIED")
     bad = [s.dave, INDIVIDUAL, "BY", until, ZERO32, FLAG_COMPETENCE]
@@ -191,10 +199,12 @@ def test_registry_attest_needs_the_registrar_and_a_kyc_hash(s: System) -> None:
 
 
 def test_registry_blocklist_needs_the_role_and_a_reference(s: System) -> None:
-    assert_rules(s.check(s.registry, "blockAddress", [s.dave, ref("D48")], sender=s.alice),
-                 "ILLICIT-ADDRESS")
-    assert_rules(s.check(s.registry, "blockAddress", [s.dave, ZERO32], sender=s.operator),
-                 "ILLICIT-ADDRESS")
+    assert_rules(
+        s.check(s.registry, "blockAddress", [s.dave, ref("D48")], sender=s.alice), "ILLICIT-ADDRESS"
+    )
+    assert_rules(
+        s.check(s.registry, "blockAddress", [s.dave, ZERO32], sender=s.operator), "ILLICIT-ADDRESS"
+    )
     assert_compliant(s.check(s.registry, "blockAddress", [s.dave, ref("D48")], sender=s.operator))
 
 
@@ -208,17 +218,27 @@ def test_registry_revoking_an_unattested_holder_is_refused_without_a_rule(s: Sys
     assert not v.compliant and v.rule_ids == () and v.simulation.name == "NotAttested"
 
 
-# -- escrow -------------------------------------------------------------------------------------------
+# -- escrow ----------------------------------------------------------------------------------------
 
 
 def _open_args(s: System, counterparty: str, purpose: int = 1, amount_b: int = 0) -> list:
-    deadline = s.chain.timestamp() + DAY
-    return [counterparty, ZERO_ADDRESS, 10**18, ZERO_ADDRESS, amount_b, deadline, purpose, DEAL_TERMS]
+    deadline = s.now() + DAY
+    return [
+        counterparty,
+        ZERO_ADDRESS,
+        10**18,
+        ZERO_ADDRESS,
+        amount_b,
+        deadline,
+        purpose,
+        DEAL_TERMS,
+    ]
 
 
 def test_escrow_open_for_payment_is_not_payment(s: System) -> None:
-    assert_rules(s.check(s.escrow, "openDeal", _open_args(s, s.bob, 5), sender=s.alice),
-                 "NOT-PAYMENT")
+    assert_rules(
+        s.check(s.escrow, "openDeal", _open_args(s, s.bob, 5), sender=s.alice), "NOT-PAYMENT"
+    )
     assert_compliant(s.check(s.escrow, "openDeal", _open_args(s, s.bob, 2), sender=s.alice))
 
 
@@ -252,8 +272,9 @@ def test_escrow_complete_after_deadline_is_funds_return_refund_is_compliant(s: S
 
 def test_escrow_frozen_deal_is_legal_order(s: System) -> None:
     deal = s.open_deal(s.alice, s.carol)
-    assert_rules(s.check(s.escrow, "freezeDeal", [deal, ref("ORDER")], sender=s.alice),
-                 "LEGAL-ORDER")
+    assert_rules(
+        s.check(s.escrow, "freezeDeal", [deal, ref("ORDER")], sender=s.alice), "LEGAL-ORDER"
+    )
     s.esc("freezeDeal", deal, ref("ORDER"), sender=s.legal)
     assert_rules(s.check(s.escrow, "fund", [deal], sender=s.alice, value=10**18), "LEGAL-ORDER")
 
@@ -280,7 +301,7 @@ def test_escrow_token_leg_checks_the_token_rules(s: System) -> None:
     assert_rules(s.check(s.escrow, "fund", [deal], sender=s.alice), "OVERSIGHT-PAUSE")
 
 
-# -- API details --------------------------------------------------------------------------------------
+# -- API details -----------------------------------------------------------------------------------
 
 
 def test_calldata_requests_decode_like_named_ones(s: System) -> None:
@@ -297,8 +318,9 @@ def test_template_is_recognised_from_code_without_a_manifest(s: System) -> None:
     assert bare.contract_at(s.token.address) == "CompliantToken"
     assert bare.contract_at(s.escrow.address) == "DealEscrow"
     assert bare.contract_at(s.registry.address) == "HolderRegistry"
-    v = bare.check_call(CallRequest(to=s.token.address, sender=s.alice, function="transfer",
-                                    args=[s.bob, "1e3"]))
+    v = bare.check_call(
+        CallRequest(to=s.token.address, sender=s.alice, function="transfer", args=[s.bob, "1e3"])
+    )
     assert v.rule_ids == ("P2P-SALE",) and v.decoded.args["value"] == 1000
 
 

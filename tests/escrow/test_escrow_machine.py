@@ -35,7 +35,13 @@ from escrow_helpers import (
 )
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from decree8.errors import TransactionReverted
 
@@ -43,7 +49,19 @@ HOUR = 60 * 60
 #: Deadlines and time jumps are whole hours apart while a run makes far fewer than 3600 one-second blocks,
 #: so "before the deadline" never sits on a boundary the model and the chain could read differently.
 DURATIONS = (2 * HOUR, DAY, 2 * DAY)
-JUMPS = (HOUR, 6 * HOUR, DAY)
+JUMPS = (0, 0, 0, HOUR, 6 * HOUR, DAY)
+ACTIONS = ("open", "accept", "fund", "complete", "refund", "dispute", "resolve", "withdraw")
+#: (parties, asset A, amount A, asset B, amount B (0 = one-sided), duration, what to do after opening)
+Opening = tuple[tuple[int, int], int, int, int, int, int, str]
+OPENING = st.tuples(
+    st.permutations([0, 1, 2]).map(lambda p: (p[0], p[1])),
+    st.integers(0, 2),
+    st.integers(1, 5 * 10**18),
+    st.integers(0, 2),
+    st.one_of(st.just(0), st.integers(1, 5 * 10**18)),
+    st.sampled_from(DURATIONS),
+    st.sampled_from(["nothing", "accept", "fund", "fund all"]),
+)
 STEP_GAS = 600_000
 UNFINISHED = (OPEN, FUNDED, DISPUTED)
 
@@ -81,7 +99,6 @@ class EscrowMachine(RuleBasedStateMachine):
     """Drives one deployed :class:`EscrowSystem`; set ``system`` on the class before running."""
 
     system: ClassVar[EscrowSystem]
-    deals = Bundle("deals")
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,10 +113,13 @@ class EscrowMachine(RuleBasedStateMachine):
         self.owed: dict[tuple[str, str], int] = defaultdict(int)  # everything ever credited
         self.paid: dict[tuple[str, str], int] = defaultdict(int)  # everything withdrawn
         self.fees: dict[str, int] = defaultdict(int)
-        self.start = self._wallets(self._read())
+        self.start = self._wallets(self._read(full=True))
 
     def teardown(self) -> None:
-        self.system.chain.revert(self.snap)
+        try:
+            self._check_parties_and_deals(self._read(full=True))
+        finally:
+            self.system.chain.revert(self.snap)
 
     # -- plumbing -------------------------------------------------------------------------------
     def _wallets(self, reading: dict[str, Any]) -> dict[tuple[str, str], int]:
@@ -134,29 +154,79 @@ class EscrowMachine(RuleBasedStateMachine):
         self.owed[(account, asset)] += amount
         self.locked[asset] -= amount
 
-    def _read(self) -> dict[str, Any]:
-        """The escrow's books in one call (EscrowProbe), with the model's expired unfinished deals."""
+    def _read(self, *, full: bool) -> dict[str, Any]:
+        """The escrow's books in one call (EscrowProbe): per-asset totals and whether each expired,
+        unfinished deal of the model can be refunded; with `full`, also every party's credits and wallet
+        and every deal's state."""
         s = self.system
         now = self._now()
         due = [d.id for d in self.book.values() if d.state in UNFINISHED and now >= d.deadline]
-        fn = s.probe.functions.read(s.escrow.address, self.assets, self.parties, list(self.book), due)
+        accounts, deal_ids = (self.parties, list(self.book)) if full else ([], [])
+        fn = s.probe.functions.read(s.escrow.address, self.assets, accounts, deal_ids, due)
         names = [c["name"] for c in fn.abi["outputs"][0]["components"]]
         reading = dict(zip(names, fn.call({"from": s.dave}), strict=True))
         reading["due"] = due
         return reading
 
     # -- rules ----------------------------------------------------------------------------------
+    @initialize(opening=OPENING)
+    def first_deal(self, opening: Opening) -> None:
+        self._open(*opening)
+
     @rule(
-        target=deals,
-        pair=st.permutations([0, 1, 2]).map(lambda p: (p[0], p[1])),
-        asset_a=st.integers(0, 2),
-        amount_a=st.integers(1, 5 * 10**18),
-        asset_b=st.integers(0, 2),
-        amount_b=st.one_of(st.just(0), st.integers(1, 5 * 10**18)),
-        duration=st.sampled_from(DURATIONS),
-        then=st.sampled_from(["nothing", "accept", "fund", "fund all"]),
+        action=st.sampled_from(ACTIONS),
+        sensible=st.booleans(),
+        deal_pick=st.integers(0, 2**16),
+        who=st.integers(0, 2),
+        move_pick=st.integers(0, 2**16),
+        bps=st.one_of(st.sampled_from([0, 10_000]), st.integers(0, 10_000)),
+        jump=st.sampled_from(JUMPS),
+        opening=OPENING,
     )
-    def open_deal(
+    def step(
+        self,
+        action: str,
+        sensible: bool,
+        deal_pick: int,
+        who: int,
+        move_pick: int,
+        bps: int,
+        jump: int,
+        opening: Opening,
+    ) -> None:
+        """One step: maybe let time pass, then open a deal, act on one, or withdraw. With `sensible`, the
+        step is one the model expects to succeed (so that runs often reach completion, dispute and
+        resolution); otherwise it is any action by anyone, usually refused. Everything is one rule with the
+        action as data, because hypothesis's swarm testing switches whole rules off for an example."""
+        if jump:
+            self.system.chain.time_travel(jump)
+        if action == "open":
+            self._open(*opening)
+            return
+        deal_id = list(self.book)[deal_pick % len(self.book)]
+        if sensible:
+            moves = self._sensible(self.book[deal_id])
+            if any(self.credits.values()):
+                moves.append(("withdraw", 0))
+            if moves:
+                action, who = moves[move_pick % len(moves)]
+        if action == "accept":
+            self.accept(deal_id)
+        elif action == "fund":
+            self.fund(deal_id, side_b=who == 1)
+        elif action == "complete":
+            self.complete(deal_id, who)
+        elif action == "refund":
+            self.refund(deal_id, who)
+        elif action == "dispute":
+            self.dispute(deal_id, side_b=who == 1)
+        elif action == "resolve":
+            self.resolve(deal_id, bps)
+        else:
+            self.withdraw(move_pick, who)
+
+    # -- actions, each predicted by the model ----------------------------------------------------
+    def _open(
         self,
         pair: tuple[int, int],
         asset_a: int,
@@ -165,7 +235,7 @@ class EscrowMachine(RuleBasedStateMachine):
         amount_b: int,
         duration: int,
         then: str,
-    ) -> int:
+    ) -> None:
         """Opens a deal and, to reach the later states often, may go on to accept and fund it."""
         s = self.system
         a, b = self.parties[pair[0]], self.parties[pair[1]]
@@ -193,9 +263,28 @@ class EscrowMachine(RuleBasedStateMachine):
             self.fund(deal.id, side_b=False)
         if then == "fund all" and deal.two_sided:
             self.fund(deal.id, side_b=True)
-        return deal.id
 
-    @rule(deal_id=deals)
+    def _sensible(self, d: DealModel) -> list[tuple[str, int]]:
+        """The (action, who) pairs the model expects the escrow to accept on deal `d` now."""
+        before = self._now() < d.deadline
+        moves: list[tuple[str, int]] = []
+        if d.state == OPEN and before:
+            if not d.accepted_b:
+                moves.append(("accept", 1))
+            if not d.funded_a:
+                moves.append(("fund", 0))
+            if d.two_sided and d.accepted_b and not d.funded_b:
+                moves.append(("fund", 1))
+        if d.state == FUNDED and before:
+            moves += [("complete", 0), ("complete", 2)] + ([("complete", 1)] if d.two_sided else [])
+        if d.state in (OPEN, FUNDED) and before and (d.funded_a or d.funded_b):
+            moves += [("dispute", 0), ("dispute", 1)]
+        if d.state in UNFINISHED and not before:
+            moves.append(("refund", 0))
+        if d.state == DISPUTED:
+            moves.append(("resolve", 2))
+        return moves
+
     def accept(self, deal_id: int) -> None:
         d = self.book[deal_id]
         if d.state != OPEN:
@@ -209,7 +298,6 @@ class EscrowMachine(RuleBasedStateMachine):
         if self._send("acceptDeal", deal_id, DEAL_TERMS, sender=d.b, error=error) is not None:
             d.accepted_b = True
 
-    @rule(deal_id=deals, side_b=st.booleans())
     def fund(self, deal_id: int, side_b: bool) -> None:
         d = self.book[deal_id]
         caller, asset, amount = (d.b, d.asset_b, d.amount_b) if side_b else (d.a, d.asset_a, d.amount_a)
@@ -236,16 +324,15 @@ class EscrowMachine(RuleBasedStateMachine):
             self.locked[asset] += amount
             self.deposited[(caller, asset)] += amount
 
-    @rule(deal_id=deals, who=st.sampled_from(["a", "b", "operator"]))
-    def complete(self, deal_id: int, who: str) -> None:
+    def complete(self, deal_id: int, who: int) -> None:
         s = self.system
         d = self.book[deal_id]
-        caller = {"a": d.a, "b": d.b, "operator": s.operator}[who]
+        caller = (d.a, d.b, s.operator)[who]
         if d.state != FUNDED:
             error: str | None = "InvalidDealState"
         elif self._now() >= d.deadline:
             error = "DeadlinePassed"
-        elif who == "b" and not d.two_sided:
+        elif who == 1 and not d.two_sided:
             error = "NotAParty"
         else:
             error = None
@@ -255,7 +342,6 @@ class EscrowMachine(RuleBasedStateMachine):
             if d.two_sided:
                 self._credit(d.a, d.asset_b, d.amount_b)
 
-    @rule(deal_id=deals, caller=st.integers(0, 2))
     def refund(self, deal_id: int, caller: int) -> None:
         d = self.book[deal_id]
         if d.state not in UNFINISHED:
@@ -269,7 +355,6 @@ class EscrowMachine(RuleBasedStateMachine):
             for depositor, asset, amount in d.legs():
                 self._credit(depositor, asset, amount)
 
-    @rule(deal_id=deals, side_b=st.booleans())
     def dispute(self, deal_id: int, side_b: bool) -> None:
         d = self.book[deal_id]
         if d.state not in (OPEN, FUNDED):
@@ -283,7 +368,6 @@ class EscrowMachine(RuleBasedStateMachine):
         if self._send("dispute", deal_id, ref("dispute"), sender=d.b if side_b else d.a, error=error) is not None:
             d.state = DISPUTED
 
-    @rule(deal_id=deals, bps=st.one_of(st.sampled_from([0, 10_000]), st.integers(0, 10_000)))
     def resolve(self, deal_id: int, bps: int) -> None:
         d = self.book[deal_id]
         error = None if d.state == DISPUTED else "InvalidDealState"
@@ -296,35 +380,36 @@ class EscrowMachine(RuleBasedStateMachine):
                 if amount - to_a:
                     self._credit(d.b, asset, amount - to_a)
 
-    @rule(pick=st.integers(0, 2**16), party=st.integers(0, 2), asset=st.integers(0, 2))
-    def withdraw(self, pick: int, party: int, asset: int) -> None:
-        """Withdraws a credited balance, or (when nothing is credited) tries an empty one."""
+    def withdraw(self, pick: int, party: int) -> None:
+        """Withdraws one credited balance or, when nothing is credited, tries an empty withdrawal."""
         s = self.system
         credited = sorted(k for k, v in self.credits.items() if v)
-        account, token = credited[pick % len(credited)] if credited else (self.parties[party], self.assets[asset])
+        account, token = credited[pick % len(credited)] if credited else (self.parties[party], self.assets[pick % 3])
         amount = self.credits[(account, token)]
-        error = "NothingToWithdraw" if amount == 0 else None
+        error = None if amount else "NothingToWithdraw"
         receipt = self._send("withdraw", token, sender=account, error=error)
         if receipt is not None:
             assert s.events(s.escrow, "Withdrawn", receipt) == [{"account": account, "asset": token, "amount": amount}]
             self.credits[(account, token)] = 0
             self.paid[(account, token)] += amount
 
-    @rule(seconds=st.sampled_from(JUMPS))
-    def time_travel(self, seconds: int) -> None:
-        self.system.chain.time_travel(seconds)
-
     # -- invariants -----------------------------------------------------------------------------
     @invariant()
-    def books_balance_and_every_party_got_what_it_was_owed(self) -> None:
-        """One probe read per step checks every invariant of the module docstring."""
-        r = self._read()
-        # The escrow holds exactly the funded, unreleased legs plus the credited, unwithdrawn balances.
+    def escrow_holds_exactly_locked_plus_credited_and_expired_deals_refund(self) -> None:
+        """After every step, for every asset: the escrow holds exactly the funded, unreleased legs plus
+        the credited, unwithdrawn balances, as the model says; every unfinished deal past its deadline
+        can be refunded (FUNDS-RETURN)."""
+        r = self._read(full=False)
         for j, asset in enumerate(self.assets):
             credited = sum(v for (_, x), v in self.credits.items() if x == asset)
             assert (r["locked"][j], r["totalCredits"][j]) == (self.locked[asset], credited), asset
             assert r["escrowBalances"][j] == self.locked[asset] + credited, asset
-        # Credits match the model; nobody ends with more (or less) than it was owed.
+        assert all(r["refundable"]), dict(zip(r["due"], r["refundable"], strict=True))
+
+    def _check_parties_and_deals(self, r: dict[str, Any]) -> None:
+        """At the end of every run (reading every party and deal costs too much EVM time for every step):
+        credits match the model; no party ends with more, or less, than it was owed; every deal is in the
+        model's state."""
         n = len(self.assets)
         wallets = self._wallets(r)
         for i, party in enumerate(self.parties):
@@ -336,12 +421,10 @@ class EscrowMachine(RuleBasedStateMachine):
                 if asset == ETH:
                     expected -= self.fees[party]
                 assert wallets[key] == expected, key
-        # Every deal is in the model's state; every unfinished deal past its deadline can be refunded.
         for k, d in enumerate(self.book.values()):
             word = int(r["deals"][k])
             flags = (word & 0xFF, bool(word >> 8 & 1), bool(word >> 9 & 1), bool(word >> 10 & 1))
             assert flags == (d.state, d.funded_a, d.funded_b, d.accepted_b), d
-        assert all(r["refundable"]), dict(zip(r["due"], r["refundable"], strict=True))
 
 
 def _run(system: EscrowSystem, max_examples: int, steps: int) -> None:

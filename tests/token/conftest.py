@@ -1,6 +1,10 @@
-"""Fixtures of the token and registry tests: one build per session, one deployment per module on
-the embedded chain, and a snapshot reverted after every test so that tests never see each other's
-state."""
+"""Fixtures of the token and registry tests: one build per session, one deployment per module and
+backend, and a snapshot reverted after every test so that tests never see each other's state.
+
+The modules in MULTI_BACKEND (plain ERC-20 behaviour and the rule tests) run on every backend of
+token_helpers.BACKENDS: eth-tester, a Hardhat node (the session's, from tests/conftest.py; marked
+``rpc``) and revm. Their module-scoped ``backend`` is parametrized, so pytest groups each module's
+tests by backend and deploys once per backend. The other modules run on the embedded chain."""
 
 from __future__ import annotations
 
@@ -8,22 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from token_helpers import (
-    CAP,
-    ENTITY,
-    INDIVIDUAL,
-    ISSUED,
-    ISSUER_REGISTRATION,
-    OPERATOR,
-    OPERATOR_REGISTRATION,
-    TERMS_HASH,
-    TERMS_URI,
-    System,
-)
+from token_helpers import BACKENDS, System, deploy_system, open_chain
 
 from decree8.chain import Chain
 from decree8.compile import Build, build_project
-from decree8.deploy import deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Only what these tests deploy, so that work in progress elsewhere in contracts/ cannot break them.
@@ -34,69 +26,35 @@ SOURCES = ("contracts/registry", "contracts/token", "contracts/mocks/PlainERC20.
 def build() -> Build:
     return build_project(ROOT, sources=SOURCES)
 
+#: Test modules that run on every backend.
+MULTI_BACKEND = frozenset({"test_erc20", "test_rules", "test_legal_orders"})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.module.__name__ in MULTI_BACKEND and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
 
 @pytest.fixture(scope="module")
-def chain() -> Iterator[Chain]:
-    chain = Chain.embedded()
+def backend(request: pytest.FixtureRequest) -> str:
+    """The module's backend: ``embedded`` unless the module is in MULTI_BACKEND."""
+    return str(getattr(request, "param", "embedded"))
+
+
+@pytest.fixture(scope="module")
+def chain(backend: str, request: pytest.FixtureRequest) -> Iterator[Chain]:
+    chain = open_chain(backend, request)
     yield chain
     chain.close()
 
 
 @pytest.fixture(scope="module")
-def system(build: Build, chain: Chain) -> System:
-    admin, operator, agent, legal, oversight, alice, bob, carol, exchange, dave = chain.accounts[
-        :10
-    ]
-    registry = deploy(
-        chain,
-        build.artifact("HolderRegistry"),
-        [OPERATOR_REGISTRATION, admin, operator],
-        sender=admin,
-    ).bind(chain)
-    token = deploy(
-        chain,
-        build.artifact("CompliantToken"),
-        [
-            "Decree Token",
-            "DCR",
-            CAP,
-            ISSUER_REGISTRATION,
-            registry.address,
-            TERMS_HASH,
-            TERMS_URI,
-            admin,
-            agent,
-            legal,
-            oversight,
-        ],
-        sender=admin,
-    ).bind(chain)
-    sys_ = System(
-        chain=chain,
-        registry=registry,
-        token=token,
-        admin=admin,
-        operator=operator,
-        agent=agent,
-        legal=legal,
-        oversight=oversight,
-        alice=alice,
-        bob=bob,
-        carol=carol,
-        exchange=exchange,
-        dave=dave,
-    )
-    for holder, holder_type in (
-        (alice, INDIVIDUAL),
-        (bob, INDIVIDUAL),
-        (carol, ENTITY),
-        (exchange, OPERATOR),
-    ):
-        sys_.attest(holder, holder_type)
-        sys_.accept_terms(holder)
-    sys_.tok("issue", alice, ISSUED, sender=agent)
-    sys_.tok("issue", carol, ISSUED, sender=agent)
-    return sys_
+def system(build: Build, chain: Chain) -> Iterator[System]:
+    """The module's deployment, made on a snapshot that is reverted when the module ends, so a
+    shared node (Hardhat) is left as it was found."""
+    snap = chain.snapshot()
+    yield deploy_system(chain, build)
+    chain.revert(snap)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ EVM through a JSON-RPC-shaped request."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from decree8.errors import ChainError
 
@@ -14,11 +14,11 @@ __all__ = ["DevNodeControl"]
 class DevNodeControl:
     """Mixin for a :class:`~decree8.chain.interface.Chain` with a ``request(method, params)``."""
 
-    def request(self, method: str, params: list[Any] | None = None) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the chain class this is mixed into
 
-    def timestamp(self) -> int:  # pragma: no cover - provided by Chain
-        raise NotImplementedError
+        def request(self, method: str, params: list[Any] | None = None) -> Any: ...
+
+        def timestamp(self) -> int: ...
 
     def snapshot(self) -> int:
         result = self.request("evm_snapshot")

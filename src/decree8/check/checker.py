@@ -31,8 +31,8 @@ class Checker:
     (:meth:`check_tx`) against every rule of the pack.
 
     ``build`` must hold the template contracts (``HolderRegistry``, ``CompliantToken``,
-    ``DealEscrow``). Which template is at an address comes from ``deployments`` (manifests) or, for an
-    address no manifest names, from comparing its runtime code with each template's.
+    ``DealEscrow``). Which template is at an address comes from ``deployments`` (manifests) or, for
+    an address no manifest names, from comparing its runtime code with each template's.
     """
 
     def __init__(
@@ -60,20 +60,37 @@ class Checker:
         self._known: dict[str, str] = {}
         self._recognised: dict[str, str | None] = {}
         self._immutables: dict[Any, Any] = {}
+        self.foreign_tokens: set[str] = set()
         for dep in deployments:
             self.add_deployment(dep)
 
     # -- which template where ---------------------------------------------------------------------
     def add_deployment(self, dep: Deployment) -> None:
         """Remembers the template of a deployment (from its manifest)."""
-        template = get_template(dep.template) if dep.template else template_for_contract(dep.contract)
+        template = (
+            get_template(dep.template) if dep.template else template_for_contract(dep.contract)
+        )
         if template is None:
+            if _erc20_shaped(dep.abi):
+                self._add_foreign_token(dep)
+                return
             raise UsageError(
                 f"deployment {dep.address} is a {dep.contract}, which is not a decree8 template"
             )
         if template.contract not in self.artifacts:
             raise UsageError(f"the build has no {template.contract} for deployment {dep.address}")
         self._known[to_checksum_address(dep.address)] = template.contract
+
+    def _add_foreign_token(self, dep: Deployment) -> None:
+        """An ERC-20-shaped contract that is no template (e.g. a test-only mock): its calls are
+        decoded with its own ABI and its mined transactions are checked for RECORDS only."""
+        name = dep.contract
+        abi = [dict(e) for e in dep.abi]
+        self.abis[name] = ContractAbi(name, abi)
+        self.raw_abis[name] = abi
+        self.foreign_tokens.add(name)
+        self.chain.register_abi(abi)
+        self._known[to_checksum_address(dep.address)] = name
 
     def contract_at(self, address: str) -> str:
         """The template contract name at ``address``; :class:`UsageError` for an address without
@@ -93,13 +110,19 @@ class Checker:
         address = to_checksum_address(address)
         if address in self._known:
             return self._known[address]
-        if address not in self._recognised:
-            code = bytes(self.chain.w3.eth.get_code(address))
-            self._recognised[address] = next(
-                (name for name, art in self.artifacts.items() if code and runtime_matches(art, code)),
-                None,
-            )
-        return self._recognised[address]
+        if address in self._recognised:
+            return self._recognised[address]
+        code = bytes(self.chain.w3.eth.get_code(address))
+        found = next(
+            (n for n, a in self.artifacts.items() if code and runtime_matches(a, code)), None
+        )
+        if code:  # an address without code may be deployed to later: ask again then
+            self._recognised[address] = found
+        return found
+
+    def token_contracts(self) -> set[str]:
+        """Contract names whose balances RECORDS checks: the template token and foreign ERC-20s."""
+        return {"CompliantToken", *self.foreign_tokens}
 
     def template_name(self, contract: str) -> str:
         found = template_for_contract(contract)
@@ -171,7 +194,7 @@ class Checker:
                     break
         return tuple(out)
 
-    # -- shared pieces of both checks ----------------------------------------------------------------
+    # -- shared pieces of both checks --------------------------------------------------------------
     def state_at(self, block: int | str, timestamp: int | None) -> StateReader:
         return StateReader(
             self.chain,
@@ -267,6 +290,11 @@ class Checker:
         from decree8.check.mined import check_tx
 
         return check_tx(self, tx_hash)
+
+
+def _erc20_shaped(abi: Iterable[Mapping[str, Any]]) -> bool:
+    names = {(e.get("type"), e.get("name")) for e in abi}
+    return {("function", "balanceOf"), ("function", "totalSupply"), ("event", "Transfer")} <= names
 
 
 def _address(text: str, what: str) -> str:

@@ -88,14 +88,17 @@ class AbiFunction:
     @property
     def shown(self) -> str:
         """``transfer(address to, uint256 value)``."""
-        params = ", ".join(f"{t} {n}" for t, n in zip(self.input_types, self.input_names, strict=True))
+        params = ", ".join(
+            f"{t} {n}" for t, n in zip(self.input_types, self.input_names, strict=True)
+        )
         return f"{self.name}({params})"
 
     def arguments(
         self, args: Sequence[Any] | Mapping[str, Any], resolve: AccountResolver | None = None
     ) -> dict[str, Any]:
         """``args`` (positional in ABI order, or by parameter name) checked and converted to ABI
-        values, by parameter name in ABI order. Strings are parsed by type (see :func:`coerce_arg`)."""
+        values, by parameter name in ABI order. Strings are parsed by type (see
+        :func:`coerce_arg`)."""
         if isinstance(args, Mapping):
             unknown = [k for k in args if k not in self.input_names]
             missing = [n for n in self.input_names if n not in args]
@@ -246,17 +249,17 @@ class ContractAbi:
         )
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Arguments
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 def coerce_arg(kind: str, value: Any, what: str, resolve: AccountResolver | None = None) -> Any:
     """``value`` as an ABI value of type ``kind``; text is parsed by type.
 
     address: ``0x`` + 40 hex digits (or, with ``resolve``, an account index); integers: ``1000``,
-    ``1_000``, ``1000e18`` (``-`` for signed types); bool: true/false/yes/no/1/0; bytesN: ``0x`` + 2N
-    hex digits or a text of at most N bytes (right-padded with zeros, like a bytes32 reference);
+    ``1_000``, ``1000e18`` (``-`` for signed types); bool: true/false/yes/no/1/0; bytesN: ``0x`` +
+    2N hex digits or a text of at most N bytes (right-padded with zeros, like a bytes32 reference);
     bytes: ``0x`` hex; string: as given. Raises :class:`UsageError` naming ``what``.
     """
     try:
@@ -340,9 +343,9 @@ def _coerce(kind: str, value: Any, resolve: AccountResolver | None) -> Any:
     raise ValueError(f"arguments of type {kind} are not supported here; give the call as --tx data")
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Recognising a template from runtime code
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 def strip_metadata(code: bytes) -> bytes:

@@ -1,12 +1,12 @@
 """Mined transactions: did a transaction that is on chain comply?
 
-The transaction and its receipt are fetched; its calldata and events are decoded with the templates'
-ABIs and, when it failed, its revert is recovered by replaying it as a call on the state of the block
-before (the chain layer decodes the custom error). Every rule is evaluated against that state, the
-state **before** the transaction, at the block time it ran with. Transactions earlier in the same block
-are not accounted for: on a node that mines several transactions a block, the state a transaction
-really saw may differ from the parent block's (the embedded chain and ``decree8 node`` mine one
-transaction a block).
+The transaction and its receipt are fetched; its calldata and events are decoded with the
+templates' ABIs and, when it failed, its revert is recovered by replaying it as a call on the state
+of the block before (the chain layer decodes the custom error). Every rule is evaluated against that
+state, the state **before** the transaction, at the block time it ran with. Transactions earlier in
+the same block are not accounted for: on a node that mines several transactions a block, the state
+a transaction really saw may differ from the parent block's (the embedded chain and ``decree8
+node`` mine one transaction a block).
 
 RECORDS: for a successful transaction that moved compliant tokens, the balance change of every party
 between the two blocks must equal what the ``Transfer`` events of the receipt say, and the change of
@@ -94,7 +94,7 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     events = checker.decode_logs(receipt["logs"])
     if success:
         after = checker.state_at(number, timestamp)
-        findings += records_findings(ctx, state, after, events)
+        findings += records_findings(ctx, state, after, events, checker.token_contracts())
     return Verdict(
         source="mined",
         compliant=not findings,
@@ -135,14 +135,19 @@ def records_findings(
     before: StateReader,
     after: StateReader,
     events: tuple[DecodedEvent, ...],
+    token_contracts: set[str] | None = None,
 ) -> list[Finding]:
-    """RECORDS findings: compliant-token balances and supply that changed otherwise than the
-    transaction's ``Transfer`` events say."""
+    """RECORDS findings: token balances and supply that changed otherwise than the transaction's
+    ``Transfer`` events say. ``token_contracts`` names the ERC-20-shaped contracts to check
+    (default: the compliant-token template only)."""
+    kinds = token_contracts or {TOKEN}
     nets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     minted: dict[str, int] = defaultdict(int)
+    kind_of: dict[str, str] = {}
     for event in events:
-        if event.contract != TOKEN or event.name != "Transfer":
+        if event.contract not in kinds or event.name != "Transfer":
             continue
+        kind_of[event.address] = str(event.contract)
         token, value = event.address, int(event.args["value"])
         src, dst = str(event.args["from"]), str(event.args["to"])
         if src == ZERO_ADDRESS:
@@ -158,22 +163,26 @@ def records_findings(
         parties[token].update(net)
     for mv in movements(ctx, before):
         parties[mv.token].update(p for p in (mv.sender, mv.receiver) if p != ZERO_ADDRESS)
-    if ctx.contract == TOKEN:
+        kind_of.setdefault(mv.token, TOKEN)
+    if ctx.contract in kinds:
         parties[ctx.address].update(
             str(v) for k, v in ctx.args.items() if k in ("from", "to") and v != ZERO_ADDRESS
         )
         parties[ctx.address].add(ctx.sender)
+        kind_of[ctx.address] = ctx.contract
 
     reads = [
-        (token, TOKEN, "balanceOf", (party,)) for token in parties for party in parties[token]
-    ] + [(token, TOKEN, "totalSupply", ()) for token in parties]
+        (token, kind_of.get(token, TOKEN), "balanceOf", (party,))
+        for token in parties
+        for party in parties[token]
+    ] + [(token, kind_of.get(token, TOKEN), "totalSupply", ()) for token in parties]
     before.prefetch(reads)
     after.prefetch(reads)
     out: list[Finding] = []
     for token in sorted(parties):
         for party in sorted(parties[token]):
-            old = int(before.call(token, TOKEN, "balanceOf", party))
-            new = int(after.call(token, TOKEN, "balanceOf", party))
+            old = int(before.call(token, kind_of.get(token, TOKEN), "balanceOf", party))
+            new = int(after.call(token, kind_of.get(token, TOKEN), "balanceOf", party))
             recorded = nets[token].get(party, 0) if token in nets else 0
             if new - old != recorded:
                 out.append(
@@ -185,8 +194,8 @@ def records_findings(
                         details={"token": token, "change": new - old, "recorded": recorded},
                     )
                 )
-        supply_old = int(before.call(token, TOKEN, "totalSupply"))
-        supply_new = int(after.call(token, TOKEN, "totalSupply"))
+        supply_old = int(before.call(token, kind_of.get(token, TOKEN), "totalSupply"))
+        supply_new = int(after.call(token, kind_of.get(token, TOKEN), "totalSupply"))
         if supply_new - supply_old != minted.get(token, 0):
             out.append(
                 ctx.finding(

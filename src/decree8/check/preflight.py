@@ -1,11 +1,11 @@
 """Pre-flight: is an unsigned call compliant, before anyone signs it?
 
 The call is decoded with its template's ABI, every rule's evaluator runs against the state at the
-chosen block (``latest`` by default) and the call is simulated there with ``eth_call``. The verdict is
-compliant when no rule fails and the simulation succeeds. Rules are evaluated at the block time the
-simulation sees (read from the EVM itself), so a deadline or an attestation expiring between that
-block and the one the transaction is mined in is not foreseen. The state the evaluators need is read
-in one batched ``eth_call`` (see :meth:`decree8.rules.state.StateReader.prefetch`).
+chosen block (``latest`` by default) and the call is simulated there with ``eth_call``. The verdict
+is compliant when no rule fails and the simulation succeeds. Rules are evaluated at the block time
+the simulation sees (read from the EVM itself), so a deadline or an attestation expiring between
+that block and the one the transaction is mined in is not foreseen. The state the evaluators need
+is read in one batched ``eth_call`` (see :meth:`decree8.rules.state.StateReader.prefetch`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def check_call(
     if decoded.value:
         tx["value"] = decoded.value  # type: ignore[assignment]
     try:
-        checker.chain.call(tx, block=block)
+        checker.chain.call(tx, block=block)  # type: ignore[arg-type]
         err = None
     except TransactionReverted as exc:
         err = exc

@@ -18,7 +18,10 @@ def verdict_line(verdict: Verdict) -> str:
     if verdict.source == "preflight" and not sim.success:
         return f"NOT COMPLIANT: the call would revert with {sim.error} (no rule applies)"
     if verdict.source == "mined" and not sim.success:
-        return f"COMPLIANT: no rule broken (the transaction reverted with {sim.error}; no rule applies)"
+        return (
+            f"COMPLIANT: no rule broken (the transaction reverted with {sim.error}; "
+            "no rule applies)"
+        )
     return "COMPLIANT"
 
 
@@ -39,9 +42,7 @@ def verdict_text(verdict: Verdict, pack: RulePack | None = None) -> str:
         label = " / ".join(_label(tag) for tag in rule.confidence)
         lines.append("")
         lines.append(f"{rule.id}: {rule.title}")
-        for finding in verdict.findings:
-            if finding.rule_id == rule_id:
-                lines.append(f"  - {finding.message}")
+        lines.extend(f"  - {f.message}" for f in verdict.findings if f.rule_id == rule_id)
         lines.append(f"  legal basis: {rule.basis}")
         lines.append(f"  confidence: {label}")
         lines.append(f"  on-chain restriction code: {rule.code}")
@@ -51,10 +52,10 @@ def verdict_text(verdict: Verdict, pack: RulePack | None = None) -> str:
     if sim.success:
         lines.append(f"{what}: succeeds" if verdict.source == "preflight" else f"{what}: succeeded")
     else:
-        rule = f" -> {sim.rule_id}" if sim.rule_id else " (not a rule: no rule ID)"
+        named = f" -> {sim.rule_id}" if sim.rule_id else " (not a rule: no rule ID)"
         code = f" [restriction code {sim.code}]" if sim.code is not None else ""
         verb = "reverts with" if verdict.source == "preflight" else "reverted with"
-        lines.append(f"{what}: {verb} {sim.error}{code}{rule}")
+        lines.append(f"{what}: {verb} {sim.error}{code}{named}")
     if verdict.events:
         lines.append("events: " + ", ".join(e.name for e in verdict.events))
     return "\n".join(lines)

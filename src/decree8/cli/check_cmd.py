@@ -1,5 +1,5 @@
-"""`decree8 check call` and `decree8 check tx`: is a call compliant before it is sent, and was a mined
-transaction? Exit 0 when compliant, 1 when not, 2 for bad input."""
+"""`decree8 check call` and `decree8 check tx`: is a call compliant before it is sent, and was a
+mined transaction? Exit 0 when compliant, 1 when not, 2 for bad input."""
 
 from __future__ import annotations
 
@@ -149,13 +149,13 @@ def call_cmd(
     raw_value = value if value is not None else spec.get("value", 0)
     data_hex = spec.get("data") if not function else None
     if not to:
-        fail("name the contract called with --to ADDR (or a \"to\" key in --tx)")
+        fail('name the contract called with --to ADDR (or a "to" key in --tx)')
     if not sender:
-        fail("name the caller with --from ADDR (or a \"from\" key in --tx)")
+        fail('name the caller with --from ADDR (or a "from" key in --tx)')
     if not function and not data_hex:
-        fail("name the function with --fn NAME (or give \"function\" or \"data\" in --tx)")
+        fail('name the function with --fn NAME (or give "function" or "data" in --tx)')
     if not isinstance(call_args, list | dict):
-        fail("\"args\" in --tx must be a list (ABI order) or an object (by parameter name)")
+        fail('"args" in --tx must be a list (ABI order) or an object (by parameter name)')
     if block != "latest" and not block.isdigit():
         fail(f"--block {block!r} is neither a block number nor latest")
 
@@ -165,11 +165,11 @@ def call_cmd(
     data: bytes | None = None
     if data_hex is not None:
         if not isinstance(data_hex, str) or not data_hex.startswith("0x"):
-            fail("\"data\" in --tx must be 0x-prefixed hex calldata")
+            fail('"data" in --tx must be 0x-prefixed hex calldata')
         try:
             data = bytes.fromhex(data_hex[2:])
         except ValueError:
-            fail("\"data\" in --tx is not valid hex")
+            fail('"data" in --tx is not valid hex')
     checker = make_checker(app, manifests)
     request = CallRequest(
         to=to_addr,
@@ -179,8 +179,9 @@ def call_cmd(
         value=_value(raw_value, "--value"),
         data=data,
     )
-    verdict = checker.check_call(request, block=int(block) if block.isdigit() else block,
-                                 resolve=resolve)
+    verdict = checker.check_call(
+        request, block=int(block) if block.isdigit() else block, resolve=resolve
+    )
     _finish(app, verdict)
 
 

@@ -1,24 +1,24 @@
 """Rule evaluators: plain functions that tell which rules a decoded transaction breaks.
 
 An evaluator is ``(ctx: TxContext, state: StateReader) -> list[Finding]``, registered under its rule
-ID with :func:`evaluator`. It looks at one decoded call (``ctx``) and the chain state the call runs on
-(``state``, read at one block) and returns a finding for every way the call breaks its rule: the
-checker runs every evaluator, so a verdict lists **every** failing rule, where the contract reverts on
-the first. The same evaluators serve pre-flight checks (state at ``latest``), mined transactions (state
-at the block before) and audits.
+ID with :func:`evaluator`. It looks at one decoded call (``ctx``) and the chain state the call runs
+on (``state``, read at one block) and returns a finding for every way the call breaks its rule: the
+checker runs every evaluator, so a verdict lists **every** failing rule, where the contract reverts
+on the first. The same evaluators serve pre-flight checks (state at ``latest``), mined transactions
+(state at the block before) and audits.
 
 The contract logic they mirror (the order of checks is the contracts' own; see the NatSpec of
 ``CompliantToken._restrictionCode``, ``DealEscrow`` and ``HolderRegistry``):
 
-* a token movement (``transfer``, ``transferFrom``, the ``...WithPurpose`` variants, ``issue``, and the
-  ERC-20 legs an escrow pulls on ``fund`` or pays on ``withdraw``) is checked for OVERSIGHT-PAUSE,
-  SUPPLY-CAP (issuance), ILLICIT-ADDRESS, HOLDER-IDENTIFIED, HOLDER-ELIGIBLE (identified parties only),
-  TERMS-ACCEPTED (receiver), LEGAL-ORDER (whole and partial freezes) and P2P-SALE (two individuals, no
-  purpose, no compliant Operator-type spender);
-* privileged calls are checked against the role that gates them (:data:`ROLE_GATES`) and the reference
-  they must carry (:data:`REFERENCE_ARGS`);
-* escrow calls are checked for the pause, the escrow's terms, the admission of every party the contract
-  screens, NOT-PAYMENT, deal freezes and FUNDS-RETURN (completing after the deadline).
+* a token movement (``transfer``, ``transferFrom``, the ``...WithPurpose`` variants, ``issue``, and
+  the ERC-20 legs an escrow pulls on ``fund`` or pays on ``withdraw``) is checked for
+  OVERSIGHT-PAUSE, SUPPLY-CAP (issuance), ILLICIT-ADDRESS, HOLDER-IDENTIFIED, HOLDER-ELIGIBLE
+  (identified parties only), TERMS-ACCEPTED (receiver), LEGAL-ORDER (whole and partial freezes)
+  and P2P-SALE (two individuals, no purpose, no compliant Operator-type spender);
+* privileged calls are checked against the role that gates them (:data:`ROLE_GATES`) and the
+  reference they must carry (:data:`REFERENCE_ARGS`);
+* escrow calls are checked for the pause, the escrow's terms, the admission of every party the
+  contract screens, NOT-PAYMENT, deal freezes and FUNDS-RETURN (completing after the deadline).
 
 :func:`rule_for_error` maps a decoded revert of one of the three contracts to the rule it stands for
 (``None`` for errors that are not a rule, such as ``ERC20InsufficientBalance``).
@@ -75,7 +75,8 @@ def role_hash(name: str) -> bytes:
     return ZERO32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
 
 
-#: ``(contract, function) -> (role, rule ID)``: the role a privileged function needs and the rule it serves.
+#: ``(contract, function) -> (role, rule ID)``: the role a privileged function needs and the rule
+#: it serves.
 ROLE_GATES: Mapping[tuple[str, str], tuple[str, str]] = {
     (TOKEN, "issue"): ("PLACEMENT_AGENT_ROLE", "ISSUER-HTP"),
     **{
@@ -127,16 +128,17 @@ _REFERENCE_WHAT = {
 }
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Context and registry
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class TxContext:
-    """One decoded call: which contract (``contract`` is the template's contract name), which function
-    with which arguments (by ABI parameter name), from whom, with how much ETH; plus where the findings
-    come from (``source``) and, for a mined transaction, its hash, block and block time."""
+    """One decoded call: which contract (``contract`` is the template's contract name), which
+    function with which arguments (by ABI parameter name), from whom, with how much ETH; plus where
+    the findings come from (``source``) and, for a mined transaction, its hash, block and block
+    time."""
 
     contract: str
     address: str
@@ -213,9 +215,9 @@ def evaluate(ctx: TxContext, state: StateReader, pack: RulePack | None = None) -
     return out
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Shared reads
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 def _registry_of(state: StateReader, address: str, contract: str) -> str:
@@ -315,14 +317,18 @@ def _movements(ctx: TxContext, state: StateReader) -> Iterable[Movement]:
         else:
             return
         if asset != ZERO_ADDRESS and state.template_of(asset) == TOKEN:
-            yield Movement(asset, ctx.address, me, ctx.address, amount, PURPOSE_NONE, "escrow funding")
+            yield Movement(
+                asset, ctx.address, me, ctx.address, amount, PURPOSE_NONE, "escrow funding"
+            )
     elif ctx.contract == ESCROW and ctx.function == "withdraw":
         asset = a["asset"]
         if asset == ZERO_ADDRESS or state.template_of(asset) != TOKEN:
             return
         credit = int(state.call(ctx.address, ESCROW, "creditOf", me, asset))
         if credit:
-            yield Movement(asset, ctx.address, ctx.address, me, credit, PURPOSE_NONE, "escrow withdrawal")
+            yield Movement(
+                asset, ctx.address, ctx.address, me, credit, PURPOSE_NONE, "escrow withdrawal"
+            )
 
 
 def _movement_statuses(
@@ -417,9 +423,9 @@ def _escrow_paused(ctx: TxContext, state: StateReader) -> bool:
     )
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # The evaluators, one per rule, in rule-pack order
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 @evaluator("ISSUER-HTP")
@@ -441,8 +447,8 @@ def issuer_htp(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 @evaluator("TERMS-BOUND")
 def terms_bound(ctx: TxContext, state: StateReader) -> list[Finding]:
-    """Terms are accepted by their current version and hash; only the terms admin amends them; a deal
-    names its terms' hash and is accepted by that hash."""
+    """Terms are accepted by their current version and hash; only the terms admin amends them; a
+    deal names its terms' hash and is accepted by that hash."""
     out = _role_findings(ctx, state, "TERMS-BOUND") + _reference_findings(ctx, "TERMS-BOUND")
     if ctx.contract in (TOKEN, ESCROW) and ctx.function == "acceptTerms":
         out += _terms_acceptance(ctx, state, ctx.address, ctx.contract)
@@ -483,7 +489,8 @@ def _terms_acceptance(
         out.append(
             ctx.finding(
                 "TERMS-BOUND",
-                f"accepts terms version {version} of {address}, but the current version is {current}",
+                f"accepts terms version {version} of {address}, but the current version is "
+                f"{current}",
                 parties=[("party", ctx.sender)],
                 details={"current_version": current, "given_version": version},
             )
@@ -503,19 +510,18 @@ def _terms_acceptance(
 
 @evaluator("TERMS-ACCEPTED")
 def terms_accepted(ctx: TxContext, state: StateReader) -> list[Finding]:
-    """The receiver of tokens accepted the token's current terms; a party accepted the escrow's terms
-    before opening or accepting a deal, and the deal's terms before funding its leg."""
-    out = []
-    for mv in movements(ctx, state):
-        if not state.call(mv.token, TOKEN, "hasAcceptedCurrentTerms", mv.receiver):
-            out.append(
-                ctx.finding(
-                    "TERMS-ACCEPTED",
-                    f"receiver {mv.receiver} has not accepted the current terms of token {mv.token}",
-                    parties=mv.parties(),
-                    details=_where(mv),
-                )
-            )
+    """The receiver of tokens accepted the token's current terms; a party accepted the escrow's
+    terms before opening or accepting a deal, and the deal's terms before funding its leg."""
+    out = [
+        ctx.finding(
+            "TERMS-ACCEPTED",
+            f"receiver {mv.receiver} has not accepted the current terms of token {mv.token}",
+            parties=mv.parties(),
+            details=_where(mv),
+        )
+        for mv in movements(ctx, state)
+        if not state.call(mv.token, TOKEN, "hasAcceptedCurrentTerms", mv.receiver)
+    ]
     if ctx.is_(ESCROW, "openDeal", "acceptDeal"):
         relevant = ctx.function == "openDeal"
         if not relevant:
@@ -541,7 +547,8 @@ def terms_accepted(ctx: TxContext, state: StateReader) -> list[Finding]:
             out.append(
                 ctx.finding(
                     "TERMS-ACCEPTED",
-                    f"party B {ctx.sender} funds deal {ctx.args['dealId']} before accepting its terms",
+                    f"party B {ctx.sender} funds deal {ctx.args['dealId']} before accepting "
+                    "its terms",
                     parties=[("party B", ctx.sender)],
                 )
             )
@@ -566,18 +573,14 @@ def _party_rule(
         if bad:
             names = " and ".join(f"{'sender' if r == 'from' else 'receiver'} {a}" for r, a in bad)
             out.append(
-                ctx.finding(
-                    rule_id, f"{names} {what}", parties=mv.parties(), details=_where(mv)
-                )
+                ctx.finding(rule_id, f"{names} {what}", parties=mv.parties(), details=_where(mv))
             )
     parties = _admissions(ctx, state)
     if parties:
         registry = _escrow_registry(ctx, state)
         for role, party in parties:
             if failing(_status(state, registry, party)):
-                out.append(
-                    ctx.finding(rule_id, f"{role} {party} {what}", parties=[(role, party)])
-                )
+                out.append(ctx.finding(rule_id, f"{role} {party} {what}", parties=[(role, party)]))
     return out
 
 
@@ -613,7 +616,9 @@ def holder_identified(ctx: TxContext, state: StateReader) -> list[Finding]:
         if bytes(a["jurisdiction"]) == bytes(2):
             problems.append("names no jurisdiction")
         if int(a["validUntil"]) <= state.timestamp:
-            problems.append(f"expires at {a['validUntil']}, not after the block time {state.timestamp}")
+            problems.append(
+                f"expires at {a['validUntil']}, not after the block time {state.timestamp}"
+            )
         for problem in problems:
             out.append(
                 ctx.finding(
@@ -627,8 +632,8 @@ def holder_identified(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 @evaluator("HOLDER-ELIGIBLE")
 def holder_eligible(ctx: TxContext, state: StateReader) -> list[Finding]:
-    """Every identified party is eligible (not a minor, not from a prohibited jurisdiction, individuals
-    passed the competence test); only the registrar prohibits jurisdictions."""
+    """Every identified party is eligible (not a minor, not from a prohibited jurisdiction,
+    individuals passed the competence test); only the registrar prohibits jurisdictions."""
     out = _role_findings(ctx, state, "HOLDER-ELIGIBLE")
     out += _party_rule(
         ctx,
@@ -637,7 +642,9 @@ def holder_eligible(ctx: TxContext, state: StateReader) -> list[Finding]:
         lambda s: s.identified and not s.eligible,
         "is not eligible (a minor, a prohibited jurisdiction or no passed competence test)",
     )
-    if ctx.is_(REGISTRY, "setJurisdictionProhibited") and bytes(ctx.args["jurisdiction"]) == bytes(2):
+    if ctx.is_(REGISTRY, "setJurisdictionProhibited") and bytes(ctx.args["jurisdiction"]) == bytes(
+        2
+    ):
         out.append(
             ctx.finding(
                 "HOLDER-ELIGIBLE",
@@ -650,7 +657,8 @@ def holder_eligible(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 @evaluator("ILLICIT-ADDRESS")
 def illicit_address(ctx: TxContext, state: StateReader) -> list[Finding]:
-    """No party is on the illicit-address register; only the blocklist role keeps it, with references."""
+    """No party is on the illicit-address register; only the blocklist role keeps it, with
+    references."""
     out = _role_findings(ctx, state, "ILLICIT-ADDRESS")
     out += _reference_findings(ctx, "ILLICIT-ADDRESS")
     out += _party_rule(
@@ -900,9 +908,9 @@ def prefetch_plan(ctx: TxContext, state: StateReader) -> list[Read]:
     return reads
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Reverts to rules
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 _CODED_ERRORS = frozenset({"TransferRestricted", "DealRestricted", "WithdrawalRestricted"})
 

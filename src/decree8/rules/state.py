@@ -1,10 +1,11 @@
 """Reading contract state at one block, for the rule evaluators.
 
 A :class:`StateReader` answers view calls (``paused()``, ``statusOf(holder)`` ...) of decree8's
-contracts at one block, each through one ``eth_call`` encoded by hand from the contract's ABI (no web3
-contract objects in the hot path), and remembers every answer per ``(address, function, args, block)``.
-Evaluators ask the same question many times (every rule looks at the parties' registry status): the
-chain is asked once. A reader is meant for one check; the state it reads does not change under it.
+contracts at one block, each through one ``eth_call`` encoded by hand from the contract's ABI (no
+web3 contract objects in the hot path), and remembers every answer per ``(address, function, args,
+block)``. Evaluators ask the same question many times (every rule looks at the parties' registry
+status): the chain is asked once. A reader is meant for one check; the state it reads does not
+change under it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ HOLDER_TYPES: tuple[str, ...] = ("None", "Individual", "Entity", "Operator")
 
 
 class HolderStatus(NamedTuple):
-    """``IHolderRegistry.HolderStatus`` of one address: ``holder_type`` is 0 (None) unless identified."""
+    """``IHolderRegistry.HolderStatus`` of one address: ``holder_type`` is 0 (None) unless
+    identified."""
 
     holder_type: int
     identified: bool
@@ -53,7 +55,9 @@ class HolderStatus(NamedTuple):
 
     @property
     def type_name(self) -> str:
-        return HOLDER_TYPES[self.holder_type] if 0 <= self.holder_type < 4 else str(self.holder_type)
+        return (
+            HOLDER_TYPES[self.holder_type] if 0 <= self.holder_type < 4 else str(self.holder_type)
+        )
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,9 @@ def view_functions(abi: Iterable[Mapping[str, Any]]) -> dict[str, ViewFunction]:
     return out
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Many view calls in one eth_call
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
 
 def _assemble(items: Sequence[str | int | tuple[str, str]]) -> bytes:
@@ -134,9 +138,9 @@ def _assemble(items: Sequence[str | int | tuple[str, str]]) -> bytes:
 
 
 #: Init code run by ``eth_call`` (never deployed): it reads records ``address (20 bytes) | length
-#: (2 bytes) | calldata`` appended to itself, makes each a STATICCALL, and returns ``block.timestamp``
-#: followed, per call, by a word ``success << 255 | returndatasize`` and the return data.
-#: Stack comments list the stack bottom to top.
+#: (2 bytes) | calldata`` appended to itself, makes each a STATICCALL, and returns
+#: ``block.timestamp`` followed, per call, by a word ``success << 255 | returndatasize`` and the
+#: return data. Stack comments list the stack bottom to top.
 BATCH_PROGRAM: bytes = _assemble(
     [
         "TIMESTAMP", "PUSH0", "MSTORE",  # mem[0] = block.timestamp
@@ -190,12 +194,13 @@ def parse_batch(raw: bytes, count: int) -> tuple[int, list[tuple[bool, bytes]]]:
 
 
 class StateReader:
-    """View calls of known contracts at ``block`` (a number, or ``"latest"`` for one pre-flight check).
+    """View calls of known contracts at ``block`` (a number, or ``"latest"`` for one pre-flight
+    check).
 
     ``abis`` maps a contract name (``"CompliantToken"``) to its ABI. ``template_of`` tells the
     contract name of an address when it is one of decree8's (used to recognise, e.g., that an escrow
-    leg's asset is a compliant token); ``timestamp`` is the block time the checked transaction runs at.
-    ``immutables`` is a cache of :data:`IMMUTABLE_VIEWS` answers that outlives the reader.
+    leg's asset is a compliant token); ``timestamp`` is the block time the checked transaction runs
+    at. ``immutables`` is a cache of :data:`IMMUTABLE_VIEWS` answers that outlives the reader.
     """
 
     def __init__(
@@ -235,8 +240,8 @@ class StateReader:
 
     def prefetch(self, reads: Iterable[tuple[str, str, str, Sequence[Any]]]) -> None:
         """Makes the view calls ``(address, contract, function, args)`` that are not cached yet in
-        one ``eth_call`` and caches their answers; sets :attr:`timestamp` (when it is unknown) to the
-        block time that call ran with. A node that cannot run the batch leaves the reads to
+        one ``eth_call`` and caches their answers; sets :attr:`timestamp` (when it is unknown) to
+        the block time that call ran with. A node that cannot run the batch leaves the reads to
         :meth:`call`."""
         pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]] = {}
         for address, contract, fn, args in reads:
@@ -250,7 +255,7 @@ class StateReader:
         code = batch_code([(address, data) for _, address, data, _ in pending.values()])
         self.calls += 1
         try:
-            raw = self.chain.call({"data": "0x" + code.hex()}, block=self.block)
+            raw = self.chain.call({"data": "0x" + code.hex()}, block=self.block)  # type: ignore[arg-type]
             timestamp, results = parse_batch(raw, len(pending))
         except (ValueError, TransactionReverted, Decree8Error):
             return
@@ -290,7 +295,8 @@ class StateReader:
         tx = {"to": address, "data": "0x" + spec.encode(args).hex()}
         self.calls += 1
         try:
-            value = spec.decode(self.chain.call(tx, block=self.block))
+            raw = self.chain.call(tx, block=self.block)  # type: ignore[arg-type]
+            value = spec.decode(raw)
         except TransactionReverted as err:
             self._cache[key] = err
             raise
@@ -309,7 +315,7 @@ class StateReader:
         full = ("memo", key)
         if full not in self._cache:
             self._cache[full] = compute()
-        return self._cache[full]  # type: ignore[no-any-return]
+        return self._cache[full]
 
     def template_of(self, address: str) -> str | None:
         """The decree8 contract name deployed at ``address``, if known."""
@@ -335,4 +341,4 @@ def _hashable(value: Any) -> Hashable:
         return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     if isinstance(value, bytearray):
         return bytes(value)
-    return value  # type: ignore[no-any-return]
+    return value

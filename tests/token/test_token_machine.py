@@ -1,0 +1,57 @@
+"""The token's state machine (token_machine.py): registry, terms, issuance, transfers, legal orders
+and pause, checked against a model after every step.
+
+The default test runs on the embedded chain (eth-tester) with the hypothesis profile from
+``HYPOTHESIS_PROFILE`` (tests/conftest.py; ``ci`` by default: 10 examples of 15 steps). The ``slow``
+test runs it on revm with the ``long`` profile (issue 8: long property runs use revm); revm only
+changes gas, which the machine does not look at (every transaction carries explicit gas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+from token_helpers import System, deploy_system, open_chain
+from token_machine import machine_for
+
+from decree8.compile import Build
+
+
+def _deployed(backend: str, build: Build, request: pytest.FixtureRequest) -> Iterator[System]:
+    chain = open_chain(backend, request)
+    try:
+        yield deploy_system(chain, build)
+    finally:
+        chain.close()
+
+
+@pytest.fixture(scope="session")
+def embedded_system(build: Build, request: pytest.FixtureRequest) -> Iterator[System]:
+    """One deployment on its own embedded chain for the session (the machine reverts per example)."""
+    yield from _deployed("embedded", build, request)
+
+
+@pytest.fixture(scope="session")
+def revm_system(build: Build, request: pytest.FixtureRequest) -> Iterator[System]:
+    yield from _deployed("revm", build, request)
+
+
+@pytest.fixture(autouse=True)
+def _isolated() -> None:
+    """Overrides the per-test snapshot of conftest.py: the machine's chains are its own."""
+
+
+def test_token_machine_keeps_its_invariants(embedded_system: System) -> None:
+    machine = machine_for(embedded_system)
+    run_state_machine_as_test(machine, settings=settings())
+    assert machine.steps[0] > 0
+
+
+@pytest.mark.slow
+def test_token_machine_keeps_its_invariants_long_on_revm(revm_system: System) -> None:
+    machine = machine_for(revm_system)
+    run_state_machine_as_test(machine, settings=settings(settings.get_profile("long")))
+    assert machine.steps[0] > 0

@@ -1,0 +1,624 @@
+"""A hypothesis state machine over the holder registry and the compliant token, checked step by step
+against a Python model of both (used by test_token_machine.py and bench/bench_token_machine.py).
+
+Rules: attest, revoke, block, unblock, accept terms, amend terms, approve, issue, transfer,
+transferWithPurpose, transferFrom (with or without a purpose), freeze, unfreeze, freezeAmount,
+unfreezeAmount, forcedTransfer, pause, unpause, and time passing (short attestations expire), over five
+holders whose registry statuses start random (an ``initialize`` rule). Each rule predicts from the
+model what the contract does: success, or the exact custom error and its arguments; the decoded revert
+must match. Transfers by the sender itself also ask the ERC-1404 views first: the detected code must
+be the model's, the transfer must succeed exactly when it is 0 (and the sender holds the value), and a
+restricted transfer must revert with the detected code.
+
+Invariants after every step, on what the chain says: every balance is the model's; the total supply
+is the sum of the balances of every account that can hold tokens (the five holders: nothing else
+is ever issued or sent anything) and at most the cap; a balance drops below the holder's frozen
+amount, or a wholly frozen holder's balance changes, only in a forced transfer; and an address
+gains a balance only while it is identified and not blocked (read from the registry).
+
+The chain is deployed once; :func:`machine_for` snapshots it, and every example ends by reverting to
+that snapshot and taking a new one (snapshots are single-use).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from token_helpers import (
+    BY,
+    CAP,
+    CODE,
+    ENTITY,
+    FLAG_COMPETENCE_PASSED,
+    FLAG_MINOR,
+    INDIVIDUAL,
+    MAX_UINT256,
+    NONE,
+    OPERATOR,
+    PURPOSE_GIFT,
+    PURPOSE_INHERITANCE,
+    PURPOSE_NONE,
+    PURPOSE_OWN_WALLET,
+    TERMS_HASH,
+    YEAR,
+    System,
+    args_of,
+    ref,
+)
+from web3 import Web3
+from web3.contract import Contract
+
+from decree8.errors import TransactionReverted
+
+HOUR = 60 * 60
+#: Short attestations last an hour; time passes two hours at a time. An example mines far fewer than
+#: 3600 blocks, so no attestation is ever on the boundary the model and the chain could read apart.
+SHORT_VALIDITY = HOUR
+TIME_STEP = 2 * HOUR
+UNIT = 10**18
+ZERO = "0x0000000000000000000000000000000000000000"
+#: The holders, by their names on :class:`System`.
+NAMES = ("alice", "bob", "carol", "exchange", "dave")
+ORDER = ref("ORDER-M")
+
+#: Expected outcome of a transaction: None for success, else the custom error's name and arguments.
+Outcome = tuple[str, dict[str, Any]] | None
+
+# ── strategies ────────────────────────────────────────────────────────────────────────────────
+names = st.sampled_from(NAMES)
+holder_types = st.sampled_from((INDIVIDUAL, ENTITY, OPERATOR))
+flag_sets = st.sampled_from((FLAG_COMPETENCE_PASSED, 0, FLAG_MINOR | FLAG_COMPETENCE_PASSED))
+#: How much of the sender's balance a transfer moves.
+transfer_amounts = st.sampled_from(
+    ("unit", "half", "available", "available+1", "all", "all+1", "zero")
+)
+issue_amounts = st.sampled_from(("unit", "big", "room", "room+1", "zero"))
+freeze_amounts = st.sampled_from(("unit", "balance", "balance+unit", "zero"))
+unfreeze_amounts = st.sampled_from(("unit", "all", "all+1", "zero"))
+allowances = st.sampled_from(("unit", "big", "max", "zero"))
+purposes = st.sampled_from((PURPOSE_GIFT, PURPOSE_INHERITANCE, PURPOSE_OWN_WALLET))
+#: A starting status: None keeps the deployment's; else (type or None to revoke, flags, blocked,
+#: accepts the current terms).
+statuses = st.none() | st.tuples(
+    st.sampled_from((INDIVIDUAL, ENTITY, OPERATOR, None)), flag_sets, st.booleans(), st.booleans()
+)
+
+
+# ── model ─────────────────────────────────────────────────────────────────────────────────────
+@dataclass
+class HolderModel:
+    """What the registry and the token know of one holder."""
+
+    holder_type: int = NONE  # as attested, even if since revoked or expired
+    flags: int = 0
+    revoked: bool = False
+    short: bool = False  # attested for SHORT_VALIDITY only
+    expired: bool = False
+    blocked: bool = False
+    accepted: int = 0  # terms version accepted
+    balance: int = 0
+    whole_frozen: bool = False
+    frozen: int = 0
+
+    @property
+    def identified(self) -> bool:
+        return self.holder_type != NONE and not self.revoked and not self.expired
+
+    @property
+    def eligible(self) -> bool:
+        if not self.identified or self.flags & FLAG_MINOR:
+            return False
+        return self.holder_type != INDIVIDUAL or bool(self.flags & FLAG_COMPETENCE_PASSED)
+
+    @property
+    def status_type(self) -> int:
+        """The holder type the registry reports (None unless identified)."""
+        return self.holder_type if self.identified else NONE
+
+    def available(self) -> int:
+        return max(self.balance - self.frozen, 0)
+
+
+@dataclass
+class TokenModel:
+    holders: dict[str, HolderModel]
+    supply: int
+    paused: bool = False
+    terms_version: int = 1
+    terms_hash: bytes = TERMS_HASH
+    allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def read_model(system: System) -> TokenModel:
+    """The model of the deployment as the chain has it now (read once, before the examples)."""
+    now = system.chain.timestamp()
+    holders = {}
+    for name in NAMES:
+        addr = getattr(system, name)
+        holder_type, _, valid_until, _, flags, revoked = system.view(
+            system.registry, "attestationOf", addr
+        )
+        assert holder_type == NONE or valid_until > now + 30 * 24 * HOUR, name
+        holders[name] = HolderModel(
+            holder_type=int(holder_type),
+            flags=int(flags),
+            revoked=bool(revoked),
+            blocked=bool(system.view(system.registry, "isBlocked", addr)),
+            accepted=int(system.view(system.token, "acceptedTermsVersion", addr)),
+            balance=system.balance(addr),
+            whole_frozen=bool(system.view(system.token, "isFrozen", addr)),
+            frozen=int(system.view(system.token, "frozenBalanceOf", addr)),
+        )
+    allowed = {}
+    for owner in NAMES:
+        for spender in NAMES:
+            value = int(
+                system.view(
+                    system.token, "allowance", getattr(system, owner), getattr(system, spender)
+                )
+            )
+            if value:
+                allowed[(owner, spender)] = value
+    return TokenModel(
+        holders=holders,
+        supply=int(system.view(system.token, "totalSupply")),
+        paused=bool(system.view(system.token, "paused")),
+        terms_version=int(system.view(system.token, "termsVersion")),
+        terms_hash=bytes(system.view(system.token, "termsHash")),
+        allowances=allowed,
+    )
+
+
+def _calldata(contract: Contract, fn: str, *args: Any) -> dict[str, Any]:
+    return {"to": contract.address, "data": contract.encode_abi(fn, args=list(args))}
+
+
+# ── machine ───────────────────────────────────────────────────────────────────────────────────
+class TokenMachine(RuleBasedStateMachine):
+    """Bound to a deployment by :func:`machine_for`; see the module docstring."""
+
+    system: ClassVar[System]
+    base: ClassVar[TokenModel]
+    snapshot: ClassVar[list[int]]  # one element: the snapshot every example starts from
+    steps: ClassVar[list[int]]  # one element: rules run so far (for the benchmark)
+
+    def __init__(self) -> None:
+        super().__init__()
+        s = self.system
+        self.addr = {name: getattr(s, name) for name in NAMES}
+        self.name_of = {a: n for n, a in self.addr.items()}
+        self.m = copy.deepcopy(self.base)
+        self.prev = {n: h.balance for n, h in self.m.holders.items()}
+        self.whole_before = {n: h.whole_frozen for n, h in self.m.holders.items()}
+        self.forced = False
+        self.reads = {n: _calldata(s.token, "balanceOf", a) for n, a in self.addr.items()}
+        self.supply_read = _calldata(s.token, "totalSupply")
+
+    def teardown(self) -> None:
+        chain = self.system.chain
+        chain.revert(self.snapshot[0])
+        self.snapshot[0] = chain.snapshot()
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _begin(self, forced: bool = False) -> None:
+        self.forced = forced
+        self.steps[0] += 1
+
+    def _send(
+        self, contract: Contract, fn: str, args: list[Any], sender: str, expected: Outcome
+    ) -> TransactionReverted | None:
+        """Sends contract.fn(*args); asserts the outcome the model expects. Returns the revert."""
+        try:
+            self.system.send(contract, fn, *args, sender=sender)
+        except TransactionReverted as err:
+            got = (err.name, args_of(err))
+            assert expected is not None, f"{fn}{tuple(args)} reverted with {got}; model: success"
+            assert got == expected, f"{fn}{tuple(args)} reverted with {got}; model: {expected}"
+            return err
+        assert expected is None, f"{fn}{tuple(args)} succeeded; model: {expected}"
+        return None
+
+    def _uint(self, tx: dict[str, Any]) -> int:
+        return int.from_bytes(self.system.chain.call(tx), "big")
+
+    def _status(self, addr: str) -> tuple[int, bool, bool, bool]:
+        """The registry's (holderType, identified, eligible, blocked) of `addr`."""
+        t, identified, eligible, blocked = self.system.view(self.system.registry, "statusOf", addr)
+        return int(t), bool(identified), bool(eligible), bool(blocked)
+
+    def _check_freeze_state(self, name: str) -> None:
+        h, addr = self.m.holders[name], self.addr[name]
+        assert self.system.view(self.system.token, "frozenBalanceOf", addr) == h.frozen, name
+        assert self.system.view(self.system.token, "isFrozen", addr) == h.whole_frozen, name
+
+    def _amount(self, name: str, kind: str) -> int:
+        h = self.m.holders[name]
+        return {
+            "unit": UNIT,
+            "half": h.balance // 2,
+            "available": h.available(),
+            "available+1": h.available() + 1,
+            "all": h.balance,
+            "all+1": h.balance + 1,
+            "zero": 0,
+        }[kind]
+
+    def _code(self, operator: str, frm: str, to: str, value: int, purpose: int) -> int:
+        """The model's ERC-1404 code for moving `value` from `frm` (ZERO: issuance) to `to`, made
+        by `operator` with `purpose`: the first failing rule in the contract's documented order."""
+        m = self.m
+        minting = frm == ZERO
+        if m.paused:
+            return CODE["OVERSIGHT-PAUSE"]
+        if minting and m.supply + value > CAP:
+            return CODE["SUPPLY-CAP"]
+        r = m.holders[self.name_of[to]]
+        s = None if minting else m.holders[self.name_of[frm]]
+        if r.blocked or (s is not None and s.blocked):
+            return CODE["ILLICIT-ADDRESS"]
+        if not r.identified or (s is not None and not s.identified):
+            return CODE["HOLDER-IDENTIFIED"]
+        if not r.eligible or (s is not None and not s.eligible):
+            return CODE["HOLDER-ELIGIBLE"]
+        if r.accepted != m.terms_version:
+            return CODE["TERMS-ACCEPTED"]
+        if r.whole_frozen:
+            return CODE["LEGAL-ORDER"]
+        if s is not None:
+            if s.whole_frozen:
+                return CODE["LEGAL-ORDER"]
+            if s.frozen and value <= s.balance and value > s.available():
+                return CODE["LEGAL-ORDER"]
+            if (
+                purpose == PURPOSE_NONE
+                and frm != to
+                and s.status_type == INDIVIDUAL
+                and r.status_type == INDIVIDUAL
+                and (operator in (frm, to) or not self._compliant_operator(operator))
+            ):
+                return CODE["P2P-SALE"]
+        return 0
+
+    def _compliant_operator(self, addr: str) -> bool:
+        h = self.m.holders.get(self.name_of.get(addr, ""))
+        return h is not None and h.status_type == OPERATOR and h.eligible and not h.blocked
+
+    def _move_outcome(self, frm: str, to: str, value: int, code: int) -> Outcome:
+        if code:
+            return ("TransferRestricted", {"code": code, "from": frm, "to": to, "value": value})
+        balance = self.m.holders[self.name_of[frm]].balance
+        if value > balance:
+            return (
+                "ERC20InsufficientBalance",
+                {"sender": frm, "balance": balance, "needed": value},
+            )
+        return None
+
+    def _moved(self, frm: str, to: str, value: int) -> None:
+        self.m.holders[self.name_of[frm]].balance -= value
+        self.m.holders[self.name_of[to]].balance += value
+
+    def _own_transfer(self, frm_name: str, to_name: str, kind: str, purpose: int) -> None:
+        """A transfer by the sender itself: the ERC-1404 view first, then the action."""
+        s = self.system
+        frm, to = self.addr[frm_name], self.addr[to_name]
+        value = self._amount(frm_name, kind)
+        detected = s.detect(frm, to, value, None if purpose == PURPOSE_NONE else purpose)
+        code = self._code(frm, frm, to, value, purpose)
+        assert detected == code, f"detected {detected}, model {code}"
+        balance = self.m.holders[frm_name].balance
+        fn, args = (
+            ("transfer", [to, value])
+            if purpose == PURPOSE_NONE
+            else ("transferWithPurpose", [to, value, purpose])
+        )
+        err = self._send(s.token, fn, args, frm, self._move_outcome(frm, to, value, code))
+        # ERC-1404: success exactly when the view said 0 (for a value the sender holds), and a
+        # restricted transfer reverts with the code the view gave.
+        assert (err is None) == (detected == 0 and value <= balance)
+        if err is not None and detected:
+            assert (err.name, err.args["code"]) == ("TransferRestricted", detected)
+        if err is None:
+            self._moved(frm, to, value)
+
+    # -- initial statuses --------------------------------------------------------------------
+    @initialize(start=st.lists(statuses, min_size=len(NAMES), max_size=len(NAMES)))
+    def random_statuses(self, start: list[tuple[int | None, int, bool, bool] | None]) -> None:
+        for name, status in zip(NAMES, start, strict=True):
+            if status is None:
+                continue
+            holder_type, flags, blocked, accepts = status
+            if holder_type is None:
+                self.revoke(name)
+            else:
+                self.attest(name, holder_type, flags, short=False)
+            if blocked:
+                self.block(name)
+            if accepts:
+                self.accept_terms(name)
+
+    # -- registry ----------------------------------------------------------------------------
+    @rule(name=names, holder_type=holder_types, flags=flag_sets, short=st.booleans())
+    def attest(self, name: str, holder_type: int, flags: int, short: bool) -> None:
+        self._begin()
+        s, addr = self.system, self.addr[name]
+        valid_until = s.chain.timestamp() + (SHORT_VALIDITY if short else YEAR)
+        kyc = bytes(Web3.keccak(text=f"kyc:{name}"))
+        args = [addr, holder_type, BY, valid_until, kyc, flags]
+        self._send(s.registry, "attest", args, s.operator, None)
+        h = self.m.holders[name]
+        h.holder_type, h.flags, h.revoked, h.short, h.expired = holder_type, flags, False, short, False
+
+    @rule(name=names)
+    def revoke(self, name: str) -> None:
+        self._begin()
+        h, addr = self.m.holders[name], self.addr[name]
+        expected: Outcome = None
+        if h.holder_type == NONE or h.revoked:
+            expected = ("NotAttested", {"holder": addr})
+        s = self.system
+        if self._send(s.registry, "revoke", [addr, ref("KYC-WITHDRAWN")], s.operator, expected):
+            return
+        h.revoked = True
+
+    @rule(name=names)
+    def block(self, name: str) -> None:
+        self._begin()
+        h, addr = self.m.holders[name], self.addr[name]
+        expected: Outcome = ("AlreadyBlocked", {"account": addr}) if h.blocked else None
+        s = self.system
+        if self._send(s.registry, "blockAddress", [addr, ref("D48-REG")], s.operator, expected):
+            return
+        h.blocked = True
+
+    @rule(name=names)
+    def unblock(self, name: str) -> None:
+        self._begin()
+        h, addr = self.m.holders[name], self.addr[name]
+        expected: Outcome = None if h.blocked else ("NotBlocked", {"account": addr})
+        s = self.system
+        if self._send(s.registry, "unblockAddress", [addr, ref("D48-OFF")], s.operator, expected):
+            return
+        h.blocked = False
+
+    @rule()
+    def time_passes(self) -> None:
+        """Two hours pass: every short attestation expires."""
+        self._begin()
+        self.system.chain.time_travel(TIME_STEP)
+        for h in self.m.holders.values():
+            if h.short:
+                h.expired = True
+
+    # -- terms ---------------------------------------------------------------------------------
+    @rule(name=names)
+    def accept_terms(self, name: str) -> None:
+        self._begin()
+        s, m = self.system, self.m
+        self._send(s.token, "acceptTerms", [m.terms_version, m.terms_hash], self.addr[name], None)
+        m.holders[name].accepted = m.terms_version
+
+    @rule()
+    def amend_terms(self) -> None:
+        self._begin()
+        s, m = self.system, self.m
+        version = m.terms_version + 1
+        terms_hash = bytes(Web3.keccak(text=f"terms v{version}"))
+        self._send(s.token, "amendTerms", [terms_hash, f"ipfs://terms-v{version}"], s.admin, None)
+        m.terms_version, m.terms_hash = version, terms_hash
+
+    # -- ERC-20 --------------------------------------------------------------------------------
+    @rule(owner=names, spender=names, kind=allowances)
+    def approve(self, owner: str, spender: str, kind: str) -> None:
+        self._begin()
+        value = {"unit": UNIT, "big": 500 * UNIT, "max": MAX_UINT256, "zero": 0}[kind]
+        s = self.system
+        self._send(s.token, "approve", [self.addr[spender], value], self.addr[owner], None)
+        self.m.allowances[(owner, spender)] = value
+
+    @rule(to=names, kind=issue_amounts, by_agent=st.booleans())
+    def issue(self, to: str, kind: str, by_agent: bool) -> None:
+        self._begin()
+        s, m, addr = self.system, self.m, self.addr[to]
+        room = CAP - m.supply
+        value = {"unit": UNIT, "big": 1000 * UNIT, "room": room, "room+1": room + 1, "zero": 0}[
+            kind
+        ]
+        if not by_agent:  # ISSUER-HTP: the admin is privileged, but not the placement agent
+            refused: Outcome = (
+                "TransferRestricted",
+                {"code": CODE["ISSUER-HTP"], "from": ZERO, "to": addr, "value": value},
+            )
+            self._send(s.token, "issue", [addr, value], s.admin, refused)
+            return
+        detected = s.detect(ZERO, addr, value)
+        code = self._code(s.agent, ZERO, addr, value, PURPOSE_NONE)
+        assert detected == code, f"detected {detected}, model {code}"
+        expected: Outcome = None
+        if code:
+            expected = ("TransferRestricted", {"code": code, "from": ZERO, "to": addr, "value": value})
+        err = self._send(s.token, "issue", [addr, value], s.agent, expected)
+        assert (err is None) == (detected == 0)
+        if err is None:
+            m.supply += value
+            m.holders[to].balance += value
+
+    @rule(frm=names, to=names, kind=transfer_amounts)
+    def transfer(self, frm: str, to: str, kind: str) -> None:
+        self._begin()
+        self._own_transfer(frm, to, kind, PURPOSE_NONE)
+
+    @rule(frm=names, to=names, kind=transfer_amounts, purpose=purposes)
+    def transfer_with_purpose(self, frm: str, to: str, kind: str, purpose: int) -> None:
+        self._begin()
+        self._own_transfer(frm, to, kind, purpose)
+
+    @rule(
+        spender=names,
+        frm=names,
+        to=names,
+        kind=transfer_amounts,
+        purpose=st.none() | purposes,
+    )
+    def transfer_from(
+        self, spender: str, frm: str, to: str, kind: str, purpose: int | None
+    ) -> None:
+        self._begin()
+        s, m = self.system, self.m
+        by, src, dst = self.addr[spender], self.addr[frm], self.addr[to]
+        value = self._amount(frm, kind)
+        allowance = m.allowances.get((frm, spender), 0)
+        expected: Outcome
+        if allowance < value:
+            expected = (
+                "ERC20InsufficientAllowance",
+                {"spender": by, "allowance": allowance, "needed": value},
+            )
+        else:
+            code = self._code(by, src, dst, value, purpose or PURPOSE_NONE)
+            expected = self._move_outcome(src, dst, value, code)
+        fn, args = (
+            ("transferFrom", [src, dst, value])
+            if purpose is None
+            else ("transferFromWithPurpose", [src, dst, value, purpose])
+        )
+        if self._send(s.token, fn, args, by, expected):
+            return
+        if allowance != MAX_UINT256:
+            m.allowances[(frm, spender)] = allowance - value
+        self._moved(src, dst, value)
+
+    # -- legal orders ----------------------------------------------------------------------------
+    @rule(name=names)
+    def freeze(self, name: str) -> None:
+        self._begin()
+        h, addr, s = self.m.holders[name], self.addr[name], self.system
+        expected: Outcome = ("AlreadyFrozen", {"holder": addr}) if h.whole_frozen else None
+        if not self._send(s.token, "freeze", [addr, ORDER], s.legal, expected):
+            h.whole_frozen = True
+        self._check_freeze_state(name)
+
+    @rule(name=names)
+    def unfreeze(self, name: str) -> None:
+        self._begin()
+        h, addr, s = self.m.holders[name], self.addr[name], self.system
+        expected: Outcome = None if h.whole_frozen else ("NotFrozen", {"holder": addr})
+        if not self._send(s.token, "unfreeze", [addr, ORDER], s.legal, expected):
+            h.whole_frozen = False
+        self._check_freeze_state(name)
+
+    @rule(name=names, kind=freeze_amounts)
+    def freeze_amount(self, name: str, kind: str) -> None:
+        self._begin()
+        h, addr, s = self.m.holders[name], self.addr[name], self.system
+        amount = {"unit": UNIT, "balance": h.balance, "balance+unit": h.balance + UNIT, "zero": 0}[
+            kind
+        ]
+        expected: Outcome = ("ZeroAmount", {}) if amount == 0 else None
+        if not self._send(s.token, "freezeAmount", [addr, amount, ORDER], s.legal, expected):
+            h.frozen += amount
+        self._check_freeze_state(name)
+
+    @rule(name=names, kind=unfreeze_amounts)
+    def unfreeze_amount(self, name: str, kind: str) -> None:
+        self._begin()
+        h, addr, s = self.m.holders[name], self.addr[name], self.system
+        amount = {"unit": UNIT, "all": h.frozen, "all+1": h.frozen + 1, "zero": 0}[kind]
+        expected: Outcome = None
+        if amount == 0:
+            expected = ("ZeroAmount", {})
+        elif amount > h.frozen:
+            expected = (
+                "UnfreezeExceedsFrozen",
+                {"holder": addr, "frozen": h.frozen, "requested": amount},
+            )
+        if not self._send(s.token, "unfreezeAmount", [addr, amount, ORDER], s.legal, expected):
+            h.frozen -= amount
+        self._check_freeze_state(name)
+
+    @rule(frm=names, to=names, kind=transfer_amounts)
+    def forced_transfer(self, frm: str, to: str, kind: str) -> None:
+        self._begin(forced=True)
+        s, m = self.system, self.m
+        src, dst = self.addr[frm], self.addr[to]
+        sender, receiver = m.holders[frm], m.holders[to]
+        value = self._amount(frm, kind)
+        expected: Outcome = None
+        if src == dst:
+            expected = ("ForcedTransferToSelf", {"holder": src})
+        elif receiver.blocked:
+            code = CODE["ILLICIT-ADDRESS"]
+            expected = ("TransferRestricted", {"code": code, "from": src, "to": dst, "value": value})
+        elif not receiver.identified:
+            code = CODE["HOLDER-IDENTIFIED"]
+            expected = ("TransferRestricted", {"code": code, "from": src, "to": dst, "value": value})
+        elif value > sender.balance:
+            expected = (
+                "ERC20InsufficientBalance",
+                {"sender": src, "balance": sender.balance, "needed": value},
+            )
+        args = [src, dst, value, ref("ENFORCEMENT")]
+        if not self._send(s.token, "forcedTransfer", args, s.legal, expected):
+            sender.frozen -= max(value - sender.available(), 0)
+            self._moved(src, dst, value)
+        self._check_freeze_state(frm)
+
+    # -- oversight -------------------------------------------------------------------------------
+    @rule()
+    def pause(self) -> None:
+        self._begin()
+        s = self.system
+        expected: Outcome = ("EnforcedPause", {}) if self.m.paused else None
+        if not self._send(s.token, "pause", [], s.oversight, expected):
+            self.m.paused = True
+
+    @rule()
+    def unpause(self) -> None:
+        self._begin()
+        s = self.system
+        expected: Outcome = None if self.m.paused else ("ExpectedPause", {})
+        if not self._send(s.token, "unpause", [], s.oversight, expected):
+            self.m.paused = False
+
+    # -- invariants ------------------------------------------------------------------------------
+    @invariant()
+    def balances_supply_freezes_and_receivers(self) -> None:
+        m = self.m
+        balances = {n: self._uint(tx) for n, tx in self.reads.items()}
+        supply = self._uint(self.supply_read)
+        assert balances == {n: h.balance for n, h in m.holders.items()}
+        assert supply == m.supply == sum(balances.values())
+        assert supply <= CAP
+        for name, now in balances.items():
+            before = self.prev[name]
+            if not self.forced:
+                if now < before:  # only what was not frozen was spent
+                    frozen = self.system.view(self.system.token, "frozenBalanceOf", self.addr[name])
+                    assert now >= frozen, (name, now, frozen)
+                if self.whole_before[name]:
+                    assert now == before, (name, before, now)
+            if now > before:  # only an identified, unblocked address gains
+                _, identified, _, blocked = self._status(self.addr[name])
+                assert identified and not blocked, (name, identified, blocked)
+        self.prev = balances
+        self.whole_before = {n: h.whole_frozen for n, h in m.holders.items()}
+
+
+def machine_for(system: System) -> type[TokenMachine]:
+    """A TokenMachine bound to `system`: its model is read from the chain now, and a snapshot is
+    taken that every example starts from. The step counter is ``cls.steps[0]``."""
+    base = read_model(system)
+    return type(
+        "TokenMachine",
+        (TokenMachine,),
+        {
+            "system": system,
+            "base": base,
+            "snapshot": [system.chain.snapshot()],
+            "steps": [0],
+        },
+    )
