@@ -26,8 +26,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from multiread import MultiRead, View, answers_creations
 from token_helpers import (
     BY,
     CAP,
@@ -173,8 +175,9 @@ def read_model(system: System) -> TokenModel:
     )
 
 
-def _calldata(contract: Contract, fn: str, *args: Any) -> dict[str, Any]:
-    return {"to": contract.address, "data": contract.encode_abi(fn, args=list(args))}
+def _view(contract: Contract, fn: str, *args: Any, words: int = 1) -> View:
+    data = bytes.fromhex(contract.encode_abi(fn, args=list(args))[2:])
+    return View(contract.address, data, words)
 
 
 # ── machine ───────────────────────────────────────────────────────────────────────────────────
@@ -185,6 +188,7 @@ class TokenMachine(RuleBasedStateMachine):
     base: ClassVar[TokenModel]
     snapshot: ClassVar[list[int]]  # one element: the snapshot every example starts from
     steps: ClassVar[list[int]]  # one element: rules run so far (for the benchmark)
+    batched: ClassVar[bool]  # whether the chain reads many views in one eth_call (multiread.py)
 
     def __init__(self) -> None:
         super().__init__()
@@ -195,8 +199,23 @@ class TokenMachine(RuleBasedStateMachine):
         self.prev = {n: h.balance for n, h in self.m.holders.items()}
         self.whole_before = {n: h.whole_frozen for n, h in self.m.holders.items()}
         self.forced = False
-        self.reads = {n: _calldata(s.token, "balanceOf", a) for n, a in self.addr.items()}
-        self.supply_read = _calldata(s.token, "totalSupply")
+        chain, token = s.chain, s.token
+        #: balances of every holder, then the total supply
+        self.totals = MultiRead(
+            chain,
+            [_view(token, "balanceOf", a) for a in self.addr.values()]
+            + [_view(token, "totalSupply")],
+            self.batched,
+        )
+        #: per holder: frozen amount and whole-address freeze
+        self.freezes = {
+            n: MultiRead(
+                chain,
+                [_view(token, "frozenBalanceOf", a), _view(token, "isFrozen", a)],
+                self.batched,
+            )
+            for n, a in self.addr.items()
+        }
 
     def teardown(self) -> None:
         chain = self.system.chain
@@ -216,14 +235,13 @@ class TokenMachine(RuleBasedStateMachine):
             self.system.send(contract, fn, *args, sender=sender)
         except TransactionReverted as err:
             got = (err.name, args_of(err))
+            event(f"{fn}: {err.name}" + (f" {err.args['code']}" if "code" in err.args else ""))
             assert expected is not None, f"{fn}{tuple(args)} reverted with {got}; model: success"
             assert got == expected, f"{fn}{tuple(args)} reverted with {got}; model: {expected}"
             return err
         assert expected is None, f"{fn}{tuple(args)} succeeded; model: {expected}"
+        event(f"{fn}: ok")
         return None
-
-    def _uint(self, tx: dict[str, Any]) -> int:
-        return int.from_bytes(self.system.chain.call(tx), "big")
 
     def _status(self, addr: str) -> tuple[int, bool, bool, bool]:
         """The registry's (holderType, identified, eligible, blocked) of `addr`."""
@@ -231,9 +249,8 @@ class TokenMachine(RuleBasedStateMachine):
         return int(t), bool(identified), bool(eligible), bool(blocked)
 
     def _check_freeze_state(self, name: str) -> None:
-        h, addr = self.m.holders[name], self.addr[name]
-        assert self.system.view(self.system.token, "frozenBalanceOf", addr) == h.frozen, name
-        assert self.system.view(self.system.token, "isFrozen", addr) == h.whole_frozen, name
+        h = self.m.holders[name]
+        assert self.freezes[name].ints() == [h.frozen, int(h.whole_frozen)], name
 
     def _amount(self, name: str, kind: str) -> int:
         h = self.m.holders[name]
@@ -588,8 +605,8 @@ class TokenMachine(RuleBasedStateMachine):
     @invariant()
     def balances_supply_freezes_and_receivers(self) -> None:
         m = self.m
-        balances = {n: self._uint(tx) for n, tx in self.reads.items()}
-        supply = self._uint(self.supply_read)
+        *amounts, supply = self.totals.ints()
+        balances = dict(zip(NAMES, amounts, strict=True))
         assert balances == {n: h.balance for n, h in m.holders.items()}
         assert supply == m.supply == sum(balances.values())
         assert supply <= CAP
@@ -597,7 +614,7 @@ class TokenMachine(RuleBasedStateMachine):
             before = self.prev[name]
             if not self.forced:
                 if now < before:  # only what was not frozen was spent
-                    frozen = self.system.view(self.system.token, "frozenBalanceOf", self.addr[name])
+                    frozen = self.freezes[name].ints()[0]
                     assert now >= frozen, (name, now, frozen)
                 if self.whole_before[name]:
                     assert now == before, (name, before, now)
@@ -620,5 +637,6 @@ def machine_for(system: System) -> type[TokenMachine]:
             "base": base,
             "snapshot": [system.chain.snapshot()],
             "steps": [0],
+            "batched": answers_creations(system.chain),
         },
     )

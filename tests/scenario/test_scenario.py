@@ -1,0 +1,174 @@
+"""Scenario files: loading errors, the run command's JSON contract, exit codes, and the demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from decree8.cli import main
+from decree8.rules import load_pack
+from decree8.scenario import ScenarioError, load_scenario, parse_duration
+
+REPO = Path(__file__).resolve().parents[2]
+TERMS = REPO / "examples" / "terms" / "minsk-token-white-paper.md"
+
+HEADER = f"""
+title = "small"
+[accounts]
+issuer = 0
+alice = 4
+dave = 7
+
+[[deploy]]
+name = "registry"
+template = "holder-registry"
+from = "issuer"
+params = {{ operator_registration = "HTP-1" }}
+
+[[deploy]]
+name = "token"
+template = "compliant-token"
+from = "issuer"
+params = {{ name = "T", symbol = "T", cap = "1000e18", issuer_registration = "HTP-2", registry = "registry", terms = "{TERMS}" }}
+"""
+
+STEPS = f"""
+[[step]]
+as = "issuer"
+call = "registry.attest"
+args = {{ holder = "alice", holderType = 2, jurisdiction = "BY", validUntil = "+30d", kycHash = "kyc:a", flags = 0 }}
+expect = "ok"
+
+[[step]]
+as = "alice"
+call = "token.acceptTerms"
+args = {{ version = 1, contentHash = "file:{TERMS}" }}
+expect = "ok"
+
+[[step]]
+as = "issuer"
+call = "token.issue"
+args = {{ to = "alice", amount = "10e18" }}
+expect = "ok"
+
+[[step]]
+as = "alice"
+call = "token.transfer"
+args = {{ to = "dave", value = "1e18" }}
+expect = "violation"
+rules = ["HOLDER-IDENTIFIED"]
+send = true
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    return path
+
+
+def test_durations() -> None:
+    assert parse_duration("8d") == 8 * 86400
+    assert parse_duration("+90m") == 5400
+    assert parse_duration(3600) == 3600
+    with pytest.raises(ValueError):
+        parse_duration("soon")
+
+
+def test_run_reports_steps_and_summary_as_json(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--json", "run", str(_write(tmp_path, HEADER + STEPS))])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"] == {"planted": 1, "detected": 1, "false_positives": 0, "missed": 0}
+    steps = data["steps"]
+    assert [s["index"] for s in steps] == [1, 2, 3, 4]
+    for s in steps:
+        assert {"index", "call", "expected", "verdict", "rules", "tx"} <= set(s)
+    assert [s["verdict"] for s in steps] == ["ok", "ok", "ok", "violation"]
+    assert "HOLDER-IDENTIFIED" in steps[3]["rules"]
+    assert steps[3]["tx"] is not None  # sent anyway (send = true) and checked after mining
+    assert steps[3]["stage"] == "preflight+mined"
+
+
+def test_a_failed_expectation_exits_1(tmp_path: Path) -> None:
+    wrong = STEPS.replace('rules = ["HOLDER-IDENTIFIED"]', 'rules = ["SUPPLY-CAP"]')
+    result = CliRunner().invoke(main, ["run", str(_write(tmp_path, HEADER + wrong))])
+    assert result.exit_code == 1, result.output
+    assert "expected violation ['SUPPLY-CAP']" in result.output
+    assert "FAIL" in result.output
+
+
+def test_a_compliant_step_expected_as_violation_is_missed(tmp_path: Path) -> None:
+    flipped = STEPS.replace('args = {{ to = "alice", amount = "10e18" }}\nexpect = "ok"'.replace("{{", "{").replace("}}", "}"),
+                            'args = { to = "alice", amount = "10e18" }\nexpect = "violation"')
+    result = CliRunner().invoke(main, ["--json", "run", str(_write(tmp_path, HEADER + flipped))])
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["missed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("title = 'x'\n[accounts\nalice = 1\n", "invalid TOML"),
+        ("title = 'x'\nfoo = 1\n", "unknown top-level key 'foo'"),
+        ("[accounts]\nalice = 'one'\n", "maps names to account indexes"),
+        (HEADER + '[[step]]\nas = "zed"\ncall = "token.transfer"\nargs = {}\n', "as = 'zed' is not an account"),
+        (HEADER + '[[step]]\nas = "alice"\ncall = "nothing.transfer"\n', "names no deployment 'nothing'"),
+        (HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\nexpect = "maybe"\n', "expect must be"),
+        (HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\nrules = ["NO-SUCH"]\n', "NO-SUCH"),
+        (HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\ncolour = 1\n', "unknown key 'colour'"),
+    ],
+)
+def test_bad_scenarios_are_refused_with_one_line(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(Exception, match=message):
+        load_scenario(path)
+    result = CliRunner().invoke(main, ["run", str(path)])
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message.split("'")[0] in lines[0], result.stderr
+
+
+def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'title = "x"\n\n[accounts]\nalice = \n')
+    with pytest.raises(ScenarioError, match=r"line 4"):
+        load_scenario(path)
+
+
+def test_unknown_function_and_wrong_arguments_are_bad_input(tmp_path: Path) -> None:
+    step = '\n[[step]]\nas = "alice"\ncall = "token.fly"\nargs = {}\n'
+    result = CliRunner().invoke(main, ["run", str(_write(tmp_path, HEADER + step))])
+    assert result.exit_code == 2
+    assert "has no function 'fly'" in result.stderr
+    step = '\n[[step]]\nas = "alice"\ncall = "token.transfer"\nargs = { to = "alice" }\n'
+    result = CliRunner().invoke(main, ["run", str(_write(tmp_path, HEADER + step))])
+    assert result.exit_code == 2
+    assert "takes arguments (to, value)" in result.stderr
+
+
+def test_missing_scenario_file_is_bad_input(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "none.toml")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_demo_catches_every_rule_and_flags_no_compliant_step() -> None:
+    result = CliRunner().invoke(main, ["--json", "demo"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    summary = data["summary"]
+    assert summary["planted"] == summary["detected"] >= len(load_pack().rules)
+    assert summary["false_positives"] == 0 and summary["missed"] == 0
+    assert set(data["rules_caught"]) == {r.id for r in load_pack()}
+    assert data["ok"] is True
+
+
+def test_demo_text_report_is_readable() -> None:
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "rules caught: 13 of 13 (every rule)" in result.output
+    assert "PASS: every expectation met" in result.output
