@@ -286,3 +286,15 @@ def test_parse_pack_refuses_unknown_act() -> None:
 def test_confidence_levels_cover_every_tag_in_the_pack(pack: RulePack) -> None:
     used = {tag for rule in pack for tag in rule.confidence} | {n.confidence for n in pack.notes}
     assert used == set(CONFIDENCE_LEVELS)
+
+
+def test_docs_rules_page_is_the_generated_one() -> None:
+    """docs/rules.md is generated from the pack: regenerate it when the pack changes."""
+    from pathlib import Path
+
+    from decree8.rules.docs import render_rules_markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    assert page.read_text(encoding="utf-8") == render_rules_markdown(), (
+        "docs/rules.md is stale: regenerate it (see its first lines)"
+    )
