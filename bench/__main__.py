@@ -76,7 +76,11 @@ def main(argv: list[str]) -> int:
             print("  ".join("-" * w for w in widths))
     out = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "figures": results,
         "failed_modules": failed,
     }
@@ -87,7 +91,11 @@ def main(argv: list[str]) -> int:
             existing = json.loads(target.read_text())
         except (OSError, json.JSONDecodeError):
             existing = {}
-        kept = [f for f in existing.get("figures", []) if f.get("module") not in {r["module"] for r in results}]
+        kept = [
+            f
+            for f in existing.get("figures", [])
+            if f.get("module") not in {r["module"] for r in results}
+        ]
         out["figures"] = kept + results
     fd, tmp = tempfile.mkstemp(dir=HERE, prefix=".results.", suffix=".json")
     with os.fdopen(fd, "w") as fh:

@@ -3,9 +3,12 @@
 ``figures()`` returns one dict per figure: ``{"name", "value", "unit", "baseline",
 "baseline_value", "ratio", "note"}`` with ratio = value / baseline_value (transactions per second:
 bigger is better). Every figure sends plain OpenZeppelin ERC-20 transfers
-(``bench/contracts/RevmBenchERC20.sol``) with explicit gas and fees, one block each (automine),
-and checks the recipient's final balance, so a failed transfer cannot go unnoticed.
+(``bench/contracts/RevmBenchERC20.sol``) or plain ether transfers with explicit gas and fees, one
+block each (automine), and checks the recipient's final balance, so a failed transfer cannot go
+unnoticed.
 
+- ``revm.eth_transfers_per_s_web3``: plain ether transfers, ``w3.eth.send_transaction(tx)`` plus
+  ``get_transaction_receipt`` per transfer (no contract involved).
 - ``revm.erc20_transfers_per_s_web3``: ``token.functions.transfer(to, 1).transact(tx)`` plus
   ``get_transaction_receipt`` per transfer, the way application code does it.
 - ``revm.erc20_transfers_per_s_web3_lean``: ``w3.eth.send_lean_transaction(tx)``, a web3 ``Method``
@@ -124,6 +127,31 @@ def _rate(count: int, send: Callable[[int], None], check: Callable[[], int]) -> 
     return count / elapsed
 
 
+def web3_ether_rate(backend: str, artifact: Artifact, count: int) -> float:
+    """Plain ether transfers a second through ``w3.eth.send_transaction`` + receipt."""
+    del artifact  # no contract: the signature is the other measurements'
+    w3 = _web3(backend)
+    sender, recipient = list(w3.eth.accounts)[:2]
+    price = w3.eth.gas_price
+    tx = {
+        "from": sender,
+        "to": recipient,
+        "value": 1,
+        "gas": 21_000,
+        "maxFeePerGas": price,
+        "maxPriorityFeePerGas": price,
+        "chainId": w3.eth.chain_id,
+    }
+    start = w3.eth.get_balance(recipient)
+
+    def send(_: int) -> None:
+        receipt = w3.eth.get_transaction_receipt(w3.eth.send_transaction(tx))  # type: ignore[arg-type]
+        if receipt["status"] != 1:
+            raise RuntimeError("a transfer failed")
+
+    return _rate(count, send, lambda: int(w3.eth.get_balance(recipient)) - start)
+
+
 def web3_contract_rate(backend: str, artifact: Artifact, count: int) -> float:
     """Transfers a second through ``contract.functions.transfer(...).transact`` + receipt."""
     w3 = _web3(backend)
@@ -210,6 +238,11 @@ def figures() -> list[Figure]:
     common = f"trimmed middleware, chainId, gas and EIP-1559 fees given, eth-hash backend {keccak}"
     out = []
     for name, measure, what in (
+        (
+            "revm.eth_transfers_per_s_web3",
+            web3_ether_rate,
+            "w3.eth.send_transaction() + receipt, plain ether transfer",
+        ),
         (
             "revm.erc20_transfers_per_s_web3",
             web3_contract_rate,

@@ -2,7 +2,7 @@
 
 - ``hardhat_url`` / ``decree8_node_url``: one node process each per session, on a free loopback
   port, started on first use and ended by pid at the end (also when the session fails).
-- ``chain``: parametrized over the backends ``embedded``, ``decree8-node`` and ``hardhat``; each
+- ``chain``: parametrized over the backends ``embedded``, ``revm``, ``decree8-node`` and ``hardhat``; each
   test gets the session's chain for that backend, reverted to a clean snapshot after the test.
   Node-backed params carry the ``rpc`` marker (``-m "not rpc"`` keeps to the embedded chain).
 - ``embedded_chain``: the embedded chain only, same snapshot discipline.
@@ -34,7 +34,10 @@ HARDHAT_CLI = REPO / "node_modules" / "hardhat" / "internal" / "cli" / "cli.js"
 NODE_STARTUP_TIMEOUT = 60.0
 
 # Chain-backed examples are slow by hypothesis' standards, so no deadline and no too_slow check.
-_CHAIN_SETTINGS: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+_CHAIN_SETTINGS: dict[str, Any] = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow],
+}
 settings.register_profile(
     "ci",
     max_examples=10,
@@ -52,6 +55,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CHAIN_BACKENDS = [
     pytest.param("embedded", id="embedded"),
+    pytest.param("revm", id="revm"),
     pytest.param("decree8-node", id="decree8-node", marks=pytest.mark.rpc),
     pytest.param("hardhat", id="hardhat", marks=pytest.mark.rpc),
 ]
@@ -114,6 +118,8 @@ def session_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
     chain: Chain
     if backend == "embedded":
         chain = Chain.embedded()
+    elif backend == "revm":
+        chain = Chain.revm()
     elif backend == "decree8-node":
         chain = Chain.rpc(request.getfixturevalue("decree8_node_url"))
     else:

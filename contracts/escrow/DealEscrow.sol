@@ -452,7 +452,8 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
 
     /**
      * @notice The operator resolves a dispute: of every funded leg, `toPartyABps` / 10000 is credited to
-     * party A and the rest to party B (rounding favours party B by at most one unit).
+     * party A and the rest to party B (rounding favours party B by at most one unit). A disputed deal
+     * past its deadline can still be resolved until someone refunds it (FUNDS-RETURN keeps both open).
      *
      * Requirements: OPERATOR_ROLE; not paused; the deal is Disputed and not frozen; `toPartyABps <= 10000`;
      * `resolutionRef` non-zero; every party receiving a non-zero share is identified, eligible and not blocked.

@@ -73,7 +73,7 @@ class Deployment:
                 f"{chain.chain_id}: use the --rpc of the chain it was deployed to"
             )
         chain.register_abi(list(self.abi))
-        return chain.w3.eth.contract(address=self.address, abi=list(self.abi))
+        return chain.w3.eth.contract(address=to_checksum_address(self.address), abi=list(self.abi))
 
     # -- manifest -------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -208,8 +208,10 @@ def load_scenario(path: str | Path) -> Scenario:
     known_top = {"title", "accounts", "deploy", "step", "description"}
     extra = sorted(set(data) - known_top)
     if extra:
-        raise ScenarioError(f"{source}: unknown top-level key {extra[0]!r} (expected one of "
-                            f"{', '.join(sorted(known_top))})")
+        raise ScenarioError(
+            f"{source}: unknown top-level key {extra[0]!r} (expected one of "
+            f"{', '.join(sorted(known_top))})"
+        )
     accounts = data.get("accounts", {})
     if not isinstance(accounts, dict) or not all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in accounts.values()
@@ -221,18 +223,28 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f"{source}: [[deploy]] #{i}"
         name = entry.get("name")
         if not isinstance(name, str) or not name:
-            raise ScenarioError(f"{where} needs name = \"...\"")
+            raise ScenarioError(f'{where} needs name = "..."')
         if name in names:
-            raise ScenarioError(f"{where}: name {name!r} is already used by an account or deployment")
+            raise ScenarioError(
+                f"{where}: name {name!r} is already used by an account or deployment"
+            )
         template, contract = entry.get("template"), entry.get("contract")
         if bool(template) == bool(contract):
             raise ScenarioError(f"{where} ({name}) needs exactly one of template = or contract =")
         sender = entry.get("from", next(iter(accounts), None))
         if sender not in accounts:
-            raise ScenarioError(f"{where} ({name}): from = {sender!r} is not an account in [accounts]")
+            raise ScenarioError(
+                f"{where} ({name}): from = {sender!r} is not an account in [accounts]"
+            )
         deploys.append(
-            DeploySpec(name, template, contract, sender, dict(entry.get("params", {})),
-                       tuple(entry.get("args", ())))
+            DeploySpec(
+                name,
+                template,
+                contract,
+                sender,
+                dict(entry.get("params", {})),
+                tuple(entry.get("args", ())),
+            )
         )
         names.add(name)
     steps: list[StepSpec] = []
@@ -241,21 +253,23 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f"{source}: [[step]] #{i}"
         unknown = sorted(set(entry) - allowed)
         if unknown:
-            raise ScenarioError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+            raise ScenarioError(
+                f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+            )
         actor, call = entry.get("as"), entry.get("call")
         if call is not None:
             if actor not in accounts:
                 raise ScenarioError(f"{where}: as = {actor!r} is not an account in [accounts]")
             if not isinstance(call, str) or call.count(".") != 1:
-                raise ScenarioError(f"{where}: call = {call!r} must be \"deployment.function\"")
+                raise ScenarioError(f'{where}: call = {call!r} must be "deployment.function"')
             dep_name = call.split(".")[0]
             if dep_name not in {d.name for d in deploys}:
                 raise ScenarioError(f"{where}: call = {call!r} names no deployment {dep_name!r}")
         elif "advance" not in entry:
-            raise ScenarioError(f"{where} needs call = \"deployment.function\" or advance =")
+            raise ScenarioError(f'{where} needs call = "deployment.function" or advance =')
         expect = entry.get("expect")
         if expect not in (None, "ok", "violation"):
-            raise ScenarioError(f"{where}: expect must be \"ok\" or \"violation\", not {expect!r}")
+            raise ScenarioError(f'{where}: expect must be "ok" or "violation", not {expect!r}')
         try:
             advance = parse_duration(entry.get("advance", 0))
         except ValueError as exc:
@@ -265,13 +279,22 @@ def load_scenario(path: str | Path) -> Scenario:
             raise ScenarioError(f"{where}: rules must be a list of rule IDs")
         steps.append(
             StepSpec(
-                index=i, actor=actor, call=call, args=dict(entry.get("args", {})),
-                value=entry.get("value", 0), advance=advance, expect=expect,
-                rules=tuple(rules), send=bool(entry.get("send", False)), note=str(entry.get("note", "")),
+                index=i,
+                actor=actor,
+                call=call,
+                args=dict(entry.get("args", {})),
+                value=entry.get("value", 0),
+                advance=advance,
+                expect=expect,
+                rules=tuple(rules),
+                send=bool(entry.get("send", False)),
+                note=str(entry.get("note", "")),
             )
         )
     _check_rule_ids(source, steps)
-    return Scenario(source, str(data.get("title", source.stem)), dict(accounts), tuple(deploys), tuple(steps))
+    return Scenario(
+        source, str(data.get("title", source.stem)), dict(accounts), tuple(deploys), tuple(steps)
+    )
 
 
 def _check_rule_ids(source: Path, steps: Sequence[StepSpec]) -> None:
@@ -308,7 +331,9 @@ class _Names:
         if is_address(text):
             return to_checksum_address(text)
         known = ", ".join([*self.accounts, *self.deployments])
-        raise ScenarioError(f"{text!r} is not an account, a deployment or an address (known: {known})")
+        raise ScenarioError(
+            f"{text!r} is not an account, a deployment or an address (known: {known})"
+        )
 
 
 def _convert_arg(abi_type: str, value: Any, names: _Names, now: int, base_dir: Path) -> Any:
@@ -366,9 +391,7 @@ def _function_abi(dep: Deployment, fn_name: str, arg_names: Sequence[str]) -> di
     for entry in candidates:
         if sorted(i["name"] for i in entry["inputs"]) == sorted(arg_names):
             return dict(entry)
-    wanted = " or ".join(
-        "(" + ", ".join(i["name"] for i in e["inputs"]) + ")" for e in candidates
-    )
+    wanted = " or ".join("(" + ", ".join(i["name"] for i in e["inputs"]) + ")" for e in candidates)
     raise ScenarioError(
         f"{dep.contract}.{fn_name} takes arguments {wanted}, not ({', '.join(arg_names)})"
     )
@@ -396,15 +419,22 @@ def run_scenario(
         try:
             if spec.template:
                 dep = deploy_template(
-                    chain, build, spec.template, {k: _param_text(v) for k, v in spec.params.items()},
-                    sender=sender, resolve_address=names.address, base_dir=scenario.base_dir,
+                    chain,
+                    build,
+                    spec.template,
+                    {k: _param_text(v) for k, v in spec.params.items()},
+                    sender=sender,
+                    resolve_address=names.address,
+                    base_dir=scenario.base_dir,
                 )
             else:
                 artifact = build.artifact(str(spec.contract))
                 ctor = next((e for e in artifact.abi if e.get("type") == "constructor"), None)
                 types = [i["type"] for i in ctor["inputs"]] if ctor else []
                 if len(types) != len(spec.args):
-                    raise ScenarioError(f"{where}: {spec.contract} takes {len(types)} constructor args")
+                    raise ScenarioError(
+                        f"{where}: {spec.contract} takes {len(types)} constructor args"
+                    )
                 now = chain.timestamp()
                 args = [
                     _convert_arg(t, v, names, now, scenario.base_dir)
@@ -436,15 +466,30 @@ def _param_text(value: Any) -> Any:
 
 
 def _run_step(
-    step: StepSpec, scenario: Scenario, chain: Chain, checker: Checker, names: _Names,
+    step: StepSpec,
+    scenario: Scenario,
+    chain: Chain,
+    checker: Checker,
+    names: _Names,
     call_request: Any,
 ) -> StepResult:
     where = f"{scenario.path}: [[step]] #{step.index}"
     if step.advance:
         chain.time_travel(step.advance)
     if step.call is None:
-        return StepResult(step.index, f"advance {step.advance}s", None, step.expect, step.rules,
-                          "ok", (), None, "-", step.note, "clock moved")
+        return StepResult(
+            step.index,
+            f"advance {step.advance}s",
+            None,
+            step.expect,
+            step.rules,
+            "ok",
+            (),
+            None,
+            "-",
+            step.note,
+            "clock moved",
+        )
     dep_name, fn_name = step.call.split(".")
     dep = names.deployments[dep_name]
     fn = _function_abi(dep, fn_name, list(step.args))
@@ -467,7 +512,7 @@ def _run_step(
     stage = "preflight"
     detail = _describe(pre)
     if pre.compliant or step.send:
-        contract = chain.w3.eth.contract(address=dep.address, abi=list(dep.abi))
+        contract = chain.w3.eth.contract(address=to_checksum_address(dep.address), abi=list(dep.abi))
         data = contract.encode_abi(fn_name, args=args)
         tx = {"from": sender, "to": dep.address, "data": data, "value": value}
         try:

@@ -77,7 +77,9 @@ def test_compile_warm_build_is_a_cache_hit(runner: CliRunner) -> None:
     assert second.exit_code == 0, second.output
     data = json.loads(second.stdout)
     assert data["cached"] is True
-    assert {"CompliantToken", "HolderRegistry", "DealEscrow"} <= {c["name"] for c in data["contracts"]}
+    assert {"CompliantToken", "HolderRegistry", "DealEscrow"} <= {
+        c["name"] for c in data["contracts"]
+    }
 
 
 def test_compile_syntax_error_names_file_line_and_column(runner: CliRunner, tmp_path: Path) -> None:
@@ -104,16 +106,27 @@ def test_compile_missing_import_is_reported(runner: CliRunner, tmp_path: Path) -
     assert "Missing.sol" in _one_line_error(result)
 
 
-def test_deploy_writes_a_manifest_and_refuses_to_overwrite(runner: CliRunner, tmp_path: Path) -> None:
+def test_deploy_writes_a_manifest_and_refuses_to_overwrite(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     out = tmp_path / "registry.json"
-    args = ["--json", "deploy", "holder-registry", "--param", "operator_registration=HTP-2019-0777",
-            "--out", str(out)]
+    args = [
+        "--json",
+        "deploy",
+        "holder-registry",
+        "--param",
+        "operator_registration=HTP-2019-0777",
+        "--out",
+        str(out),
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["template"] == "holder-registry" and data["manifest"] == str(out)
     dep = Deployment.load(out)
-    assert dep.contract == "HolderRegistry" and dep.params["operator_registration"] == "HTP-2019-0777"
+    assert (
+        dep.contract == "HolderRegistry" and dep.params["operator_registration"] == "HTP-2019-0777"
+    )
     before = out.read_text()
     again = runner.invoke(main, args)
     assert again.exit_code == 2
@@ -123,12 +136,28 @@ def test_deploy_writes_a_manifest_and_refuses_to_overwrite(runner: CliRunner, tm
 
 def test_deploy_token_hashes_the_terms_file(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "token.json"
-    result = runner.invoke(main, [
-        "--json", "deploy", "compliant-token", "--out", str(out),
-        "--param", "name=Minsk Digital Token", "--param", "symbol=MDT", "--param", "cap=1000000e18",
-        "--param", "issuer_registration=HTP-2018-0421", "--param", "registry=1",
-        "--param", f"terms={TERMS}",
-    ])
+    result = runner.invoke(
+        main,
+        [
+            "--json",
+            "deploy",
+            "compliant-token",
+            "--out",
+            str(out),
+            "--param",
+            "name=Minsk Digital Token",
+            "--param",
+            "symbol=MDT",
+            "--param",
+            "cap=1000000e18",
+            "--param",
+            "issuer_registration=HTP-2018-0421",
+            "--param",
+            "registry=1",
+            "--param",
+            f"terms={TERMS}",
+        ],
+    )
     assert result.exit_code == 0, result.output
     dep = Deployment.load(out)
     from eth_utils import keccak
@@ -155,8 +184,17 @@ def test_deploy_bad_params_are_one_line(runner: CliRunner, params: list[str], me
 def test_rpc_that_does_not_answer_fails_fast(runner: CliRunner) -> None:
     port = free_port()
     started = time.monotonic()
-    result = runner.invoke(main, ["--rpc", f"http://127.0.0.1:{port}", "deploy", "holder-registry",
-                                  "--param", "operator_registration=HTP"])
+    result = runner.invoke(
+        main,
+        [
+            "--rpc",
+            f"http://127.0.0.1:{port}",
+            "deploy",
+            "holder-registry",
+            "--param",
+            "operator_registration=HTP",
+        ],
+    )
     assert result.exit_code == 2
     assert "no JSON-RPC node answered" in _one_line_error(result)
     assert time.monotonic() - started < 15
@@ -181,17 +219,32 @@ def test_debug_shows_the_traceback(runner: CliRunner) -> None:
 def test_node_command_serves_json_rpc_and_stops(tmp_path: Path) -> None:
     port = free_port()
     exe = Path(sys.executable).with_name("decree8")
-    proc = subprocess.Popen([str(exe), "node", "--port", str(port)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ})
+    proc = subprocess.Popen(
+        [str(exe), "node", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for_rpc(url, 30, proc)
         chain = Chain.rpc(url)
         assert len(chain.accounts) == 10
         runner = CliRunner()
-        result = runner.invoke(main, ["--rpc", url, "--json", "deploy", "holder-registry",
-                                      "--param", "operator_registration=HTP-1",
-                                      "--out", str(tmp_path / "r.json")])
+        result = runner.invoke(
+            main,
+            [
+                "--rpc",
+                url,
+                "--json",
+                "deploy",
+                "holder-registry",
+                "--param",
+                "operator_registration=HTP-1",
+                "--out",
+                str(tmp_path / "r.json"),
+            ],
+        )
         assert result.exit_code == 0, result.output
         dep = Deployment.load(tmp_path / "r.json", chain_id=chain.chain_id)
         assert chain.w3.eth.get_code(dep.address) != b""

@@ -1,5 +1,7 @@
-"""Fixtures of the escrow tests: one build per session, one deployment of the whole system per module on
-the embedded chain, and a snapshot reverted after every test so that tests never see each other's state."""
+"""Fixtures of the escrow tests: one build per session, one deployment of the whole system per
+module on the embedded chain, and a snapshot reverted after every test so that tests never see each
+other's state.
+"""
 
 from __future__ import annotations
 

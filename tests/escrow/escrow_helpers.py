@@ -1,5 +1,7 @@
-"""Shared pieces of the escrow tests (and of `bench/bench_escrow.py`): the deployed system of registry,
-compliant token, escrow and attack mocks on one chain, named parties, and revert assertions."""
+"""Shared pieces of the escrow tests (and of `bench/bench_escrow.py`): the deployed system of
+registry, compliant token, escrow and attack mocks on one chain, named parties, and revert
+assertions.
+"""
 
 from __future__ import annotations
 
@@ -92,15 +94,15 @@ class EscrowSystem:
     """Registry, compliant token, escrow, a plain ERC-20 and attack mocks on one chain.
 
     Roles: `admin` (DEFAULT_ADMIN and TERMS_ADMIN everywhere, token placement agent), `operator`
-    (registry registrar and blocklist keeper, escrow OPERATOR_ROLE), `legal` (LEGAL_ORDER_ROLE), `oversight`
-    (OVERSIGHT_ROLE), `enforcer` (an enforcement body's wallet, not attested). Parties: `alice`, `bob`
-    (eligible individuals), `carol` (an entity), `erin` (a minor: identified, not eligible), `dave` (not
-    attested), `attacker` (an entity that owns `receiver`, a ReentrantReceiver attested as an entity).
-    alice, bob, carol and the receiver accepted the escrow's and the token's terms (erin and dave only the
-    escrow's) and hold FUNDS of the
-    compliant token, the plain token and the reentrant token, all approved to the escrow; the escrow is
-    an Operator-type holder and accepted the token's terms. `probe` (EscrowProbe) reads the escrow's books
-    in one call.
+    (registry registrar and blocklist keeper, escrow OPERATOR_ROLE), `legal` (LEGAL_ORDER_ROLE),
+    `oversight` (OVERSIGHT_ROLE), `enforcer` (an enforcement body's wallet, not attested). Parties:
+    `alice`, `bob` (eligible individuals), `carol` (an entity), `erin` (a minor: identified, not
+    eligible), `dave` (not attested), `attacker` (an entity that owns `receiver`, a
+    ReentrantReceiver attested as an entity). alice, bob, carol and the receiver accepted the
+    escrow's and the token's terms (erin and dave only the escrow's) and hold FUNDS of the compliant
+    token, the plain token and the reentrant token, all approved to the escrow; the escrow is an
+    Operator-type holder and accepted the token's terms. `probe` (EscrowProbe) reads the escrow's
+    books in one call.
     """
 
     chain: Chain
@@ -158,7 +160,9 @@ class EscrowSystem:
         return contract.get_function_by_name(fn)(*args).call()
 
     def events(self, contract: Contract, name: str, receipt: TxReceipt) -> list[dict[str, Any]]:
-        """The decoded `name` events of `contract` in `receipt`, as plain dicts of normalised values."""
+        """The decoded `name` events of `contract` in `receipt`, as plain dicts of normalised
+        values.
+        """
         logs = contract.events[name]().process_receipt(receipt, errors=DISCARD)
         return [{k: _norm(v) for k, v in log["args"].items()} for log in logs]
 
@@ -168,7 +172,14 @@ class EscrowSystem:
         """Makes the ReentrantReceiver call `target.fn(*args)` (sent by its owner, the attacker)."""
         data = target.encode_abi(fn, args=list(args))
         return self.send(
-            self.receiver, "execute", target.address, value, data, sender=self.attacker, value=value, gas=gas
+            self.receiver,
+            "execute",
+            target.address,
+            value,
+            data,
+            sender=self.attacker,
+            value=value,
+            gas=gas,
         )
 
     # -- escrow shortcuts -------------------------------------------------------------------------
@@ -188,7 +199,16 @@ class EscrowSystem:
         """Opens a deal lasting `duration` seconds from now and returns its id."""
         deadline = self.chain.timestamp() + duration
         receipt = self.esc(
-            "openDeal", counterparty, asset_a, amount_a, asset_b, amount_b, deadline, purpose, terms, sender=sender
+            "openDeal",
+            counterparty,
+            asset_a,
+            amount_a,
+            asset_b,
+            amount_b,
+            deadline,
+            purpose,
+            terms,
+            sender=sender,
         )
         (opened,) = self.events(self.escrow, "DealOpened", receipt)
         return int(opened["dealId"])
@@ -200,9 +220,13 @@ class EscrowSystem:
         """Funds the sender's leg, sending the ETH the leg needs."""
         deal = self.deal(deal_id)
         asset, amount = (
-            (deal["assetA"], deal["amountA"]) if sender == deal["partyA"] else (deal["assetB"], deal["amountB"])
+            (deal["assetA"], deal["amountA"])
+            if sender == deal["partyA"]
+            else (deal["assetB"], deal["amountB"])
         )
-        return self.esc("fund", deal_id, sender=sender, value=amount if asset == ETH else 0, gas=gas)
+        return self.esc(
+            "fund", deal_id, sender=sender, value=amount if asset == ETH else 0, gas=gas
+        )
 
     def ready(
         self,
@@ -241,30 +265,53 @@ class EscrowSystem:
 
     def held(self, account: str, asset: str) -> int:
         """What `account` holds of `asset` in its own wallet (ETH balance for `ETH`)."""
+        holder = to_checksum_address(account)
         if asset == ETH:
-            return int(self.chain.w3.eth.get_balance(account))
-        return int(self.chain.w3.eth.contract(address=asset, abi=self.plain.abi).functions.balanceOf(account).call())
+            return int(self.chain.w3.eth.get_balance(holder))
+        erc20 = self.chain.w3.eth.contract(address=to_checksum_address(asset), abi=self.plain.abi)
+        return int(erc20.functions.balanceOf(holder).call())
 
     def assert_solvent(self, assets: Sequence[str]) -> None:
-        """For every asset: the escrow holds exactly the funded, unreleased legs plus unwithdrawn credits."""
+        """For every asset: the escrow holds exactly the funded, unreleased legs plus unwithdrawn
+        credits.
+        """
         for asset in assets:
-            assert self.held(self.escrow.address, asset) == self.locked(asset) + self.total_credits(asset), asset
+            assert self.held(self.escrow.address, asset) == self.locked(asset) + self.total_credits(
+                asset
+            ), asset
 
     # -- registry shortcuts -----------------------------------------------------------------------
     def attest(
-        self, holder: str, holder_type: int = INDIVIDUAL, *, flags: int = FLAG_COMPETENCE_PASSED, valid_for: int = YEAR
+        self,
+        holder: str,
+        holder_type: int = INDIVIDUAL,
+        *,
+        flags: int = FLAG_COMPETENCE_PASSED,
+        valid_for: int = YEAR,
     ) -> TxReceipt:
         valid_until = self.chain.timestamp() + valid_for
         kyc_hash = bytes(Web3.keccak(text=f"kyc:{holder}"))
         return self.send(
-            self.registry, "attest", holder, holder_type, BY, valid_until, kyc_hash, flags, sender=self.operator
+            self.registry,
+            "attest",
+            holder,
+            holder_type,
+            BY,
+            valid_until,
+            kyc_hash,
+            flags,
+            sender=self.operator,
         )
 
     def block(self, account: str) -> TxReceipt:
-        return self.send(self.registry, "blockAddress", account, ref("register-entry-1"), sender=self.operator)
+        return self.send(
+            self.registry, "blockAddress", account, ref("register-entry-1"), sender=self.operator
+        )
 
     def unblock(self, account: str) -> TxReceipt:
-        return self.send(self.registry, "unblockAddress", account, ref("register-exit-1"), sender=self.operator)
+        return self.send(
+            self.registry, "unblockAddress", account, ref("register-exit-1"), sender=self.operator
+        )
 
     def accept_escrow_terms(self, party: str) -> TxReceipt:
         version = self.view(self.escrow, "termsVersion")
@@ -272,7 +319,9 @@ class EscrowSystem:
 
     def accept_token_terms(self, party: str) -> TxReceipt:
         version = self.view(self.token, "termsVersion")
-        return self.send(self.token, "acceptTerms", version, self.view(self.token, "termsHash"), sender=party)
+        return self.send(
+            self.token, "acceptTerms", version, self.view(self.token, "termsHash"), sender=party
+        )
 
     # -- isolation --------------------------------------------------------------------------------
     @contextmanager
@@ -291,7 +340,7 @@ def assert_restricted(err: TransactionReverted, rule: str, deal_id: int, party: 
 
 
 def assert_error(err: TransactionReverted, name: str, **args: Any) -> None:
-    """The revert is the custom error `name` with exactly `args` (addresses and bytes normalised)."""
+    """The revert is the custom error `name` with exactly `args` (addresses, bytes normalised)."""
     assert err.name == name, err
     assert {k: _norm(v) for k, v in err.args.items()} == {k: _norm(v) for k, v in args.items()}, err
 
@@ -301,10 +350,14 @@ def deploy_system(chain: Chain, build: Build) -> EscrowSystem:
     accounts = chain.accounts
     if len(accounts) < 11:
         raise ValueError("the escrow system needs a chain with at least 11 accounts")
-    admin, operator, legal, oversight, enforcer, alice, bob, carol, erin, dave, attacker = accounts[:11]
+    admin, operator, legal, oversight, enforcer, alice, bob, carol, erin, dave, attacker = accounts[
+        :11
+    ]
 
     def dep(name: str, *args: Any, sender: str = admin) -> Contract:
-        return deploy(chain, build.artifact(name), list(args), sender=sender, gas=6_000_000).bind(chain)
+        return deploy(chain, build.artifact(name), list(args), sender=sender, gas=6_000_000).bind(
+            chain
+        )
 
     registry = dep("HolderRegistry", OPERATOR_REGISTRATION, admin, operator)
     token = dep(
@@ -390,3 +443,60 @@ def deploy_system(chain: Chain, build: Build) -> EscrowSystem:
         system.send(erc20, "mint", receiver.address, FUNDS, sender=admin)
         system.receiver_call(erc20, "approve", escrow.address, MAX_UINT256)
     return system
+
+
+def measure_gas(system: EscrowSystem) -> list[dict[str, Any]]:
+    """Gas used by each escrow operation on a fresh deal, as `{"name", "value", "unit"}` figures.
+
+    Runs inside a snapshot, so the system is left as it was.
+    """
+    s = system
+    figures: list[dict[str, Any]] = []
+
+    def record(name: str, receipt: TxReceipt) -> None:
+        figures.append({"name": f"escrow {name}", "value": int(receipt["gasUsed"]), "unit": "gas"})
+
+    def opened(receipt: TxReceipt) -> int:
+        return int(s.events(s.escrow, "DealOpened", receipt)[0]["dealId"])
+
+    with s.snapshot():
+        deadline = s.chain.timestamp() + DAY
+        receipt = s.esc(
+            "openDeal", s.bob, ETH, 10**18, ETH, 0, deadline, SALE, DEAL_TERMS, sender=s.alice
+        )
+        record("openDeal (one-sided, ETH)", receipt)
+        deposit = opened(receipt)
+        receipt = s.esc(
+            "openDeal",
+            s.carol,
+            s.token.address,
+            10**18,
+            s.plain.address,
+            10**18,
+            deadline,
+            SALE,
+            DEAL_TERMS,
+            sender=s.alice,
+        )
+        record("openDeal (two-sided, ERC-20 both legs)", receipt)
+        swap = opened(receipt)
+        record("acceptDeal", s.accept(deposit, s.bob))
+        s.accept(swap, s.carol)
+        record("fund (ETH leg)", s.fund(deposit, s.alice))
+        record("fund (compliant token leg)", s.fund(swap, s.alice))
+        record("fund (plain ERC-20 leg)", s.fund(swap, s.carol))
+        record("complete (one-sided)", s.esc("complete", deposit, sender=s.alice))
+        record("complete (two-sided)", s.esc("complete", swap, sender=s.carol))
+        record("withdraw (ETH)", s.esc("withdraw", ETH, sender=s.bob))
+        record("withdraw (compliant token)", s.esc("withdraw", s.token.address, sender=s.carol))
+        record("withdraw (plain ERC-20)", s.esc("withdraw", s.plain.address, sender=s.alice))
+        late = s.ready(s.alice, s.carol, ETH, 10**18, s.plain.address, 10**18)
+        s.chain.time_travel(DAY)
+        record("refund (two legs)", s.esc("refund", late, sender=s.bob))
+        disputed = s.ready(s.alice, s.carol, ETH, 10**18, s.plain.address, 10**18)
+        record("dispute", s.esc("dispute", disputed, ref("reason"), sender=s.carol))
+        record(
+            "resolve (two legs, split)",
+            s.esc("resolve", disputed, 5_000, ref("ruling"), sender=s.operator),
+        )
+    return figures

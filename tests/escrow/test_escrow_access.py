@@ -1,4 +1,6 @@
-"""Access control: every privileged escrow function refuses callers without its role and names the role."""
+"""Access control: every privileged escrow function refuses callers without its role and names the
+role.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ PRIVILEGED: dict[str, tuple[str, Callable[[EscrowSystem, int], tuple[Any, ...]]]
 
 
 @pytest.mark.parametrize("fn", sorted(PRIVILEGED))
-def test_privileged_function_refuses_every_other_role_and_party(system: EscrowSystem, fn: str) -> None:
+def test_privileged_function_refuses_every_other_role_and_party(
+    system: EscrowSystem, fn: str
+) -> None:
     s = system
     role_name, make_args = PRIVILEGED[fn]
     role = s.view(s.escrow, role_name)
@@ -46,6 +50,9 @@ def test_roles_can_be_granted_and_revoked_by_the_admin_only(system: EscrowSystem
     s.esc("pause", sender=s.carol)
     s.esc("revokeRole", role, s.carol, sender=s.admin)
     assert_error(
-        s.esc_reverts("unpause", sender=s.carol), "AccessControlUnauthorizedAccount", account=s.carol, neededRole=role
+        s.esc_reverts("unpause", sender=s.carol),
+        "AccessControlUnauthorizedAccount",
+        account=s.carol,
+        neededRole=role,
     )
     s.esc("unpause", sender=s.oversight)

@@ -1,5 +1,7 @@
-"""Attacks on the escrow: a contract party re-entering on ETH receipt, a token calling back during transfers,
-a fee-on-transfer token and a token that returns false (or lies). None may lose or create value."""
+"""Attacks on the escrow: a contract party re-entering on ETH receipt, a token calling back during
+transfers, a fee-on-transfer token and a token that returns false (or lies). None may lose or create
+value.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from escrow_helpers import (
     FUNDED,
     FUNDS,
     MAX_UINT256,
-    OPEN,
     EscrowSystem,
     assert_error,
 )
@@ -21,7 +22,7 @@ GUARD_ERROR = "ReentrancyGuardReentrantCall"
 
 
 def _credit_receiver(s: EscrowSystem, asset: str, amount: int) -> int:
-    """A completed one-sided deal from alice crediting `amount` of `asset` to the receiver contract."""
+    """Completes a one-sided deal from alice that credits `amount` of `asset` to the receiver."""
     deal_id = s.open(s.alice, s.receiver.address, asset, amount)
     s.receiver_call(s.escrow, "acceptDeal", deal_id, s.deal(deal_id)["termsHash"])
     s.fund(deal_id, s.alice)
@@ -62,7 +63,9 @@ def test_reentrant_receiver_cannot_withdraw_eth_twice(system: EscrowSystem) -> N
     s.assert_solvent([ETH])
 
 
-def test_reentrant_receiver_cannot_reach_another_asset_or_another_deal_on_reentry(system: EscrowSystem) -> None:
+def test_reentrant_receiver_cannot_reach_another_asset_or_another_deal_on_reentry(
+    system: EscrowSystem,
+) -> None:
     s = system
     _credit_receiver(s, ETH, ONE)
     _credit_receiver(s, s.plain.address, ONE)
@@ -95,7 +98,9 @@ def test_reentrant_token_cannot_make_the_escrow_pay_twice(system: EscrowSystem) 
     s.receiver_call(s.escrow, "withdraw", token.address)
 
     calls, successes = s.view(token, "hookStats")
-    assert calls >= 1 and successes == calls  # the hook ran; the receiver swallowed the failed re-entry
+    assert (
+        calls >= 1 and successes == calls
+    )  # the hook ran; the receiver swallowed the failed re-entry
     assert _reentry(s) == (1, 0, GUARD_ERROR)
     assert s.held(s.receiver.address, token.address) == receiver_before + 5 * ONE
     assert s.credit(s.receiver.address, token.address) == 0
@@ -108,7 +113,13 @@ def test_reentrant_token_calling_back_during_funding_is_stopped(system: EscrowSy
     expired = s.ready(s.bob, s.carol, ETH, ONE, duration=DAY // 2)
     deal_id = s.open(s.alice, s.bob, token.address, 4 * ONE, duration=DAY)
     s.chain.time_travel(DAY // 2)  # `expired` is now refundable by anyone
-    s.send(token, "setHook", s.escrow.address, s.escrow.encode_abi("refund", args=[expired]), sender=s.attacker)
+    s.send(
+        token,
+        "setHook",
+        s.escrow.address,
+        s.escrow.encode_abi("refund", args=[expired]),
+        sender=s.attacker,
+    )
     s.fund(deal_id, s.alice)
 
     calls, successes = s.view(token, "hookStats")
@@ -129,7 +140,9 @@ def test_fee_on_transfer_token_is_refused_and_nothing_moves(system: EscrowSystem
     amount = 10 * ONE
     deal_id = s.open(s.alice, s.bob, fee.address, amount)
     err = s.esc_reverts("fund", deal_id, sender=s.alice)
-    assert_error(err, "AssetRefused", asset=fee.address, expected=amount, received=amount - amount // 100)
+    assert_error(
+        err, "AssetRefused", asset=fee.address, expected=amount, received=amount - amount // 100
+    )
     assert s.held(s.alice, fee.address) == FUNDS
     assert s.held(s.escrow.address, fee.address) == 0
     assert s.locked(fee.address) == 0
@@ -143,7 +156,11 @@ def test_token_returning_false_is_refused(system: EscrowSystem) -> None:
     s.send(bad, "mint", s.alice, FUNDS, sender=s.alice)
     s.send(bad, "approve", s.escrow.address, MAX_UINT256, sender=s.alice)
     deal_id = s.open(s.alice, s.bob, bad.address, ONE)
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.alice), "SafeERC20FailedOperation", token=bad.address)
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.alice),
+        "SafeERC20FailedOperation",
+        token=bad.address,
+    )
     assert s.locked(bad.address) == 0
 
 
@@ -153,7 +170,13 @@ def test_token_lying_about_success_is_refused_by_the_balance_check(system: Escro
     s.send(bad, "mint", s.alice, FUNDS, sender=s.alice)
     s.send(bad, "setLying", True, sender=s.alice)
     deal_id = s.open(s.alice, s.bob, bad.address, ONE)
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.alice), "AssetRefused", asset=bad.address, expected=ONE, received=0)
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.alice),
+        "AssetRefused",
+        asset=bad.address,
+        expected=ONE,
+        received=0,
+    )
     assert s.locked(bad.address) == 0 and s.deal(deal_id)["fundedA"] is False
     s.chain.time_travel(DAY)
     s.esc("refund", deal_id, sender=s.bob)  # the unfunded deal still closes

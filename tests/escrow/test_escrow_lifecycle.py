@@ -1,5 +1,7 @@
-"""Deal life cycles of the escrow: one-sided deposits and two-sided swaps in ETH, the compliant token and a
-plain ERC-20, through completion, refund, dispute and resolution, with events, balances and views."""
+"""Deal life cycles of the escrow: one-sided deposits and two-sided swaps in ETH, the compliant
+token and a plain ERC-20, through completion, refund, dispute and resolution, with events, balances
+and views.
+"""
 
 from __future__ import annotations
 
@@ -68,12 +70,19 @@ def test_one_sided_deposit_is_released_to_the_counterparty_and_withdrawn(
 
     bob_before = s.held(s.bob, asset)
     receipt = s.esc("withdraw", asset, sender=s.bob)
-    assert s.events(s.escrow, "Withdrawn", receipt) == [{"account": s.bob, "asset": asset, "amount": amount}]
+    assert s.events(s.escrow, "Withdrawn", receipt) == [
+        {"account": s.bob, "asset": asset, "amount": amount}
+    ]
     fee = receipt["gasUsed"] * receipt["effectiveGasPrice"] if asset == ETH else 0
     assert s.held(s.bob, asset) == bob_before + amount - fee
     assert s.credit(s.bob, asset) == 0
     s.assert_solvent(_assets(s))
-    assert_error(s.esc_reverts("withdraw", asset, sender=s.bob), "NothingToWithdraw", account=s.bob, asset=asset)
+    assert_error(
+        s.esc_reverts("withdraw", asset, sender=s.bob),
+        "NothingToWithdraw",
+        account=s.bob,
+        asset=asset,
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,7 +96,12 @@ def test_two_sided_deal_swaps_both_legs_atomically(system: EscrowSystem, a: str,
     s.accept(deal_id, s.carol)
     s.fund(deal_id, s.alice)
     assert s.deal(deal_id)["state"] == OPEN  # leg B still missing
-    assert_error(s.esc_reverts("complete", deal_id, sender=s.alice), "InvalidDealState", dealId=deal_id, state=OPEN)
+    assert_error(
+        s.esc_reverts("complete", deal_id, sender=s.alice),
+        "InvalidDealState",
+        dealId=deal_id,
+        state=OPEN,
+    )
     receipt = s.fund(deal_id, s.carol)
     assert s.events(s.escrow, "LegFunded", receipt)[0]["leg"] == LEG_B
     assert s.deal(deal_id)["state"] == FUNDED
@@ -112,22 +126,37 @@ def test_two_sided_deal_swaps_both_legs_atomically(system: EscrowSystem, a: str,
 def test_operator_may_complete_and_one_sided_beneficiary_may_not(system: EscrowSystem) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
-    assert_error(s.esc_reverts("complete", deal_id, sender=s.bob), "NotAParty", dealId=deal_id, account=s.bob)
-    assert_error(s.esc_reverts("complete", deal_id, sender=s.carol), "NotAParty", dealId=deal_id, account=s.carol)
+    assert_error(
+        s.esc_reverts("complete", deal_id, sender=s.bob), "NotAParty", dealId=deal_id, account=s.bob
+    )
+    assert_error(
+        s.esc_reverts("complete", deal_id, sender=s.carol),
+        "NotAParty",
+        dealId=deal_id,
+        account=s.carol,
+    )
     s.esc("complete", deal_id, sender=s.operator)
     assert s.deal(deal_id)["state"] == COMPLETED
 
 
-def test_complete_after_the_deadline_is_refused_and_refund_returns_every_leg(system: EscrowSystem) -> None:
+def test_complete_after_the_deadline_is_refused_and_refund_returns_every_leg(
+    system: EscrowSystem,
+) -> None:
     s = system
     deal_id = s.ready(s.alice, s.carol, ETH, ONE, s.plain.address, 4 * ONE)
     deadline = s.deal(deal_id)["deadline"]
     assert_error(
-        s.esc_reverts("refund", deal_id, sender=s.dave), "DeadlineNotReached", dealId=deal_id, deadline=deadline
+        s.esc_reverts("refund", deal_id, sender=s.dave),
+        "DeadlineNotReached",
+        dealId=deal_id,
+        deadline=deadline,
     )
     s.chain.time_travel(DAY)
     assert_error(
-        s.esc_reverts("complete", deal_id, sender=s.alice), "DeadlinePassed", dealId=deal_id, deadline=deadline
+        s.esc_reverts("complete", deal_id, sender=s.alice),
+        "DeadlinePassed",
+        dealId=deal_id,
+        deadline=deadline,
     )
     receipt = s.esc("refund", deal_id, sender=s.dave)  # anyone, even an unidentified address
     assert s.events(s.escrow, "DealRefunded", receipt) == [{"dealId": deal_id, "by": s.dave}]
@@ -137,7 +166,12 @@ def test_complete_after_the_deadline_is_refused_and_refund_returns_every_leg(sys
     ]
     assert s.deal(deal_id)["state"] == REFUNDED
     s.assert_solvent(_assets(s))
-    assert_error(s.esc_reverts("refund", deal_id, sender=s.dave), "InvalidDealState", dealId=deal_id, state=REFUNDED)
+    assert_error(
+        s.esc_reverts("refund", deal_id, sender=s.dave),
+        "InvalidDealState",
+        dealId=deal_id,
+        state=REFUNDED,
+    )
 
 
 def test_partly_funded_and_unfunded_deals_refund_what_was_funded(system: EscrowSystem) -> None:
@@ -157,7 +191,9 @@ def test_partly_funded_and_unfunded_deals_refund_what_was_funded(system: EscrowS
 
 
 @pytest.mark.parametrize(("bps", "to_a"), [(10_000, 10), (0, 0), (3_333, 3), (5_000, 5)])
-def test_dispute_resolution_splits_each_funded_leg(system: EscrowSystem, bps: int, to_a: int) -> None:
+def test_dispute_resolution_splits_each_funded_leg(
+    system: EscrowSystem, bps: int, to_a: int
+) -> None:
     s = system
     amount = 10
     deal_id = s.ready(s.alice, s.carol, ETH, amount, s.plain.address, amount)
@@ -167,7 +203,10 @@ def test_dispute_resolution_splits_each_funded_leg(system: EscrowSystem, bps: in
     ]
     assert s.deal(deal_id)["state"] == DISPUTED
     assert_error(
-        s.esc_reverts("complete", deal_id, sender=s.alice), "InvalidDealState", dealId=deal_id, state=DISPUTED
+        s.esc_reverts("complete", deal_id, sender=s.alice),
+        "InvalidDealState",
+        dealId=deal_id,
+        state=DISPUTED,
     )
     receipt = s.esc("resolve", deal_id, bps, ref("ruling-17"), sender=s.operator)
     assert s.events(s.escrow, "DealResolved", receipt) == [
@@ -183,9 +222,16 @@ def test_dispute_resolution_splits_each_funded_leg(system: EscrowSystem, bps: in
 def test_dispute_of_a_partly_funded_deal_and_its_limits(system: EscrowSystem) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
-    assert_error(s.esc_reverts("dispute", deal_id, ref("r"), sender=s.alice), "NothingFunded", dealId=deal_id)
+    assert_error(
+        s.esc_reverts("dispute", deal_id, ref("r"), sender=s.alice), "NothingFunded", dealId=deal_id
+    )
     s.fund(deal_id, s.alice)
-    assert_error(s.esc_reverts("dispute", deal_id, ref("r"), sender=s.bob), "NotAParty", dealId=deal_id, account=s.bob)
+    assert_error(
+        s.esc_reverts("dispute", deal_id, ref("r"), sender=s.bob),
+        "NotAParty",
+        dealId=deal_id,
+        account=s.bob,
+    )
     assert_error(s.esc_reverts("dispute", deal_id, b"\0" * 32, sender=s.alice), "ReferenceEmpty")
     assert_error(
         s.esc_reverts("resolve", deal_id, 0, ref("x"), sender=s.operator),
@@ -194,9 +240,20 @@ def test_dispute_of_a_partly_funded_deal_and_its_limits(system: EscrowSystem) ->
         state=OPEN,
     )
     s.esc("dispute", deal_id, ref("r"), sender=s.alice)
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.carol), "InvalidDealState", dealId=deal_id, state=DISPUTED)
-    assert_error(s.esc_reverts("resolve", deal_id, 10_001, ref("x"), sender=s.operator), "InvalidBps", bps=10_001)
-    assert_error(s.esc_reverts("resolve", deal_id, 0, b"\0" * 32, sender=s.operator), "ReferenceEmpty")
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.carol),
+        "InvalidDealState",
+        dealId=deal_id,
+        state=DISPUTED,
+    )
+    assert_error(
+        s.esc_reverts("resolve", deal_id, 10_001, ref("x"), sender=s.operator),
+        "InvalidBps",
+        bps=10_001,
+    )
+    assert_error(
+        s.esc_reverts("resolve", deal_id, 0, b"\0" * 32, sender=s.operator), "ReferenceEmpty"
+    )
     receipt = s.esc("resolve", deal_id, 0, ref("x"), sender=s.operator)
     assert s.events(s.escrow, "Credited", receipt) == [
         {"account": s.carol, "asset": ETH, "amount": ONE, "dealId": deal_id}
@@ -209,7 +266,10 @@ def test_disputed_deal_past_its_deadline_is_refundable(system: EscrowSystem) -> 
     s.esc("dispute", deal_id, ref("late"), sender=s.bob)
     deadline = s.deal(deal_id)["deadline"]
     assert_error(
-        s.esc_reverts("dispute", deal_id, ref("again"), sender=s.bob), "InvalidDealState", dealId=deal_id, state=DISPUTED
+        s.esc_reverts("dispute", deal_id, ref("again"), sender=s.bob),
+        "InvalidDealState",
+        dealId=deal_id,
+        state=DISPUTED,
     )
     s.chain.time_travel(DAY)
     assert deadline <= s.chain.timestamp()
@@ -227,9 +287,23 @@ def test_open_validates_its_arguments(system: EscrowSystem) -> None:
     def opening(*args: object) -> TransactionReverted:
         return s.esc_reverts("openDeal", *args, sender=s.alice)
 
-    assert_error(opening(s.alice, ETH, 1, ETH, 0, later, SALE, DEAL_TERMS), "InvalidCounterparty", counterparty=s.alice)
-    assert_error(opening(ETH, ETH, 1, ETH, 0, later, SALE, DEAL_TERMS), "InvalidCounterparty", counterparty=ETH)
-    assert_error(opening(s.bob, ETH, 0, ETH, 0, later, SALE, DEAL_TERMS), "InvalidLeg", leg=LEG_A, asset=ETH, amount=0)
+    assert_error(
+        opening(s.alice, ETH, 1, ETH, 0, later, SALE, DEAL_TERMS),
+        "InvalidCounterparty",
+        counterparty=s.alice,
+    )
+    assert_error(
+        opening(ETH, ETH, 1, ETH, 0, later, SALE, DEAL_TERMS),
+        "InvalidCounterparty",
+        counterparty=ETH,
+    )
+    assert_error(
+        opening(s.bob, ETH, 0, ETH, 0, later, SALE, DEAL_TERMS),
+        "InvalidLeg",
+        leg=LEG_A,
+        asset=ETH,
+        amount=0,
+    )
     assert_error(
         opening(s.bob, ETH, 1, s.plain.address, 0, later, SALE, DEAL_TERMS),
         "InvalidLeg",
@@ -237,13 +311,21 @@ def test_open_validates_its_arguments(system: EscrowSystem) -> None:
         asset=s.plain.address,
         amount=0,
     )
-    assert_error(opening(s.bob, s.dave, 1, ETH, 0, later, SALE, DEAL_TERMS), "AssetNotContract", asset=s.dave)
-    assert_error(opening(s.bob, ETH, 1, s.dave, 5, later, SALE, DEAL_TERMS), "AssetNotContract", asset=s.dave)
+    assert_error(
+        opening(s.bob, s.dave, 1, ETH, 0, later, SALE, DEAL_TERMS), "AssetNotContract", asset=s.dave
+    )
+    assert_error(
+        opening(s.bob, ETH, 1, s.dave, 5, later, SALE, DEAL_TERMS), "AssetNotContract", asset=s.dave
+    )
     err = opening(s.bob, ETH, 1, ETH, 0, now, SALE, DEAL_TERMS)
     assert err.name == "DeadlineNotInFuture" and err.args["deadline"] == now
     assert_error(opening(s.bob, ETH, 1, ETH, 0, later, SALE, b"\0" * 32), "ReferenceEmpty")
     for purpose in (0, 6, 255):
-        assert_error(opening(s.bob, ETH, 1, ETH, 0, later, purpose, DEAL_TERMS), "UnknownPurpose", purpose=purpose)
+        assert_error(
+            opening(s.bob, ETH, 1, ETH, 0, later, purpose, DEAL_TERMS),
+            "UnknownPurpose",
+            purpose=purpose,
+        )
     assert s.view(s.escrow, "dealCount") == next_id - 1
 
 
@@ -274,8 +356,18 @@ def test_deal_opened_event_carries_every_field_and_ids_count_up(system: EscrowSy
     second = s.open(s.carol, s.alice, ETH, 1)
     assert second == first + 1 == s.view(s.escrow, "dealCount")
     deal = s.deal(first)
-    assert (deal["partyA"], deal["partyB"], deal["acceptedA"], deal["acceptedB"]) == (s.alice, s.bob, True, False)
-    assert (deal["deadline"], deal["purpose"], deal["termsHash"], deal["frozen"]) == (deadline, 3, DEAL_TERMS, False)
+    assert (deal["partyA"], deal["partyB"], deal["acceptedA"], deal["acceptedB"]) == (
+        s.alice,
+        s.bob,
+        True,
+        False,
+    )
+    assert (deal["deadline"], deal["purpose"], deal["termsHash"], deal["frozen"]) == (
+        deadline,
+        3,
+        DEAL_TERMS,
+        False,
+    )
     with pytest.raises(TransactionReverted) as info:
         s.chain.call({"to": s.escrow.address, "data": s.escrow.encode_abi("dealOf", args=[999])})
     assert_error(info.value, "UnknownDeal", dealId=999)
@@ -284,8 +376,18 @@ def test_deal_opened_event_carries_every_field_and_ids_count_up(system: EscrowSy
 def test_accept_and_fund_check_the_caller_and_the_leg(system: EscrowSystem) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, 2 * ONE)
-    assert_error(s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.alice), "AlreadyAccepted", dealId=deal_id, party=s.alice)
-    assert_error(s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.bob), "NotAParty", dealId=deal_id, account=s.bob)
+    assert_error(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.alice),
+        "AlreadyAccepted",
+        dealId=deal_id,
+        party=s.alice,
+    )
+    assert_error(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.bob),
+        "NotAParty",
+        dealId=deal_id,
+        account=s.bob,
+    )
     assert_error(
         s.esc_reverts("acceptDeal", deal_id, ref("other terms"), sender=s.carol),
         "DealTermsMismatch",
@@ -294,19 +396,51 @@ def test_accept_and_fund_check_the_caller_and_the_leg(system: EscrowSystem) -> N
         given=ref("other terms"),
     )
     s.accept(deal_id, s.carol)
-    assert_error(s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.carol), "AlreadyAccepted", dealId=deal_id, party=s.carol)
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.bob), "NotAParty", dealId=deal_id, account=s.bob)
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.alice, value=ONE - 1), "WrongEthAmount", expected=ONE, sent=ONE - 1)
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.carol, value=1), "WrongEthAmount", expected=0, sent=1)
+    assert_error(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.carol),
+        "AlreadyAccepted",
+        dealId=deal_id,
+        party=s.carol,
+    )
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.bob), "NotAParty", dealId=deal_id, account=s.bob
+    )
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.alice, value=ONE - 1),
+        "WrongEthAmount",
+        expected=ONE,
+        sent=ONE - 1,
+    )
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.carol, value=1),
+        "WrongEthAmount",
+        expected=0,
+        sent=1,
+    )
     s.fund(deal_id, s.alice)
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.alice, value=ONE), "LegAlreadyFunded", dealId=deal_id, leg=LEG_A)
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.alice, value=ONE),
+        "LegAlreadyFunded",
+        dealId=deal_id,
+        leg=LEG_A,
+    )
     one_sided = s.open(s.alice, s.carol, ETH, ONE)
     s.accept(one_sided, s.carol)
-    assert_error(s.esc_reverts("fund", one_sided, sender=s.carol), "NoLegToFund", dealId=one_sided, account=s.carol)
+    assert_error(
+        s.esc_reverts("fund", one_sided, sender=s.carol),
+        "NoLegToFund",
+        dealId=one_sided,
+        account=s.carol,
+    )
     assert_error(s.esc_reverts("fund", 999, sender=s.carol), "UnknownDeal", dealId=999)
     s.chain.time_travel(DAY)
     deadline = s.deal(deal_id)["deadline"]
-    assert_error(s.esc_reverts("fund", deal_id, sender=s.carol), "DeadlinePassed", dealId=deal_id, deadline=deadline)
+    assert_error(
+        s.esc_reverts("fund", deal_id, sender=s.carol),
+        "DeadlinePassed",
+        dealId=deal_id,
+        deadline=deadline,
+    )
 
 
 def test_escrow_refuses_plain_eth_sends(system: EscrowSystem) -> None:
@@ -337,10 +471,19 @@ def test_views_and_constructor_values(system: EscrowSystem) -> None:
 def test_constructor_refuses_missing_values(system: EscrowSystem, escrow_build: Build) -> None:
     s = system
     artifact = escrow_build.artifact("DealEscrow")
-    good = [ESCROW_REGISTRATION, s.registry.address, ESCROW_TERMS_HASH, ESCROW_TERMS_URI, s.admin, s.operator, s.legal, s.oversight]
+    good = [
+        ESCROW_REGISTRATION,
+        s.registry.address,
+        ESCROW_TERMS_HASH,
+        ESCROW_TERMS_URI,
+        s.admin,
+        s.operator,
+        s.legal,
+        s.oversight,
+    ]
 
     def refused(index: int, value: object) -> TransactionReverted:
-        args = list(good)
+        args: list[object] = list(good)
         args[index] = value
         with pytest.raises(TransactionReverted) as info:
             deploy(s.chain, artifact, args, sender=s.admin, gas=6_000_000)

@@ -1,14 +1,15 @@
-"""A hypothesis state machine over the escrow: open, accept, fund, complete, refund, dispute, resolve,
-withdraw and time travel, checked step by step against a model of the deal book.
+"""A hypothesis state machine over the escrow: open, accept, fund, complete, refund, dispute,
+resolve, withdraw and time travel, checked step by step against a model of the deal book.
 
-Each rule predicts from the model whether the escrow accepts the call (and with which custom error it
-refuses), then checks the chain agrees. Invariants after every step, for every asset: the escrow holds
-exactly the funded, unreleased legs plus the credited, unwithdrawn balances; the model's credits equal the
-escrow's; every unfinished deal past its deadline can be refunded (FUNDS-RETURN); and no party ends with
-more or less than it was owed (wallet = start - deposits + withdrawals - gas fees).
+Every action first predicts from the model whether the escrow accepts it (and with which custom
+error it refuses), then checks the chain agrees. After every step, for every asset: the escrow holds
+exactly the funded, unreleased legs plus the credited, unwithdrawn balances, as the model says; and
+every unfinished deal past its deadline can be refunded (FUNDS-RETURN). At the end of every run:
+each party's credits equal the model's, no party ends with more or less than it was owed (wallet =
+start - deposits + withdrawals - gas fees) and every deal is in the model's state.
 
-The machine snapshots the chain once per example and reverts to it at teardown. Default runs are small
-(`max_examples=15`, 20 steps); `HYPOTHESIS_PROFILE=long` or `-m slow` runs more.
+The machine snapshots the chain once per example and reverts to it at teardown. Default runs are
+small (15 examples, up to 20 steps); `HYPOTHESIS_PROFILE=dev|long` or `-m slow` runs more.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from escrow_helpers import (
     EscrowSystem,
     ref,
 )
+from eth_typing import HexStr
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -46,12 +48,14 @@ from hypothesis.stateful import (
 from decree8.errors import TransactionReverted
 
 HOUR = 60 * 60
-#: Deadlines and time jumps are whole hours apart while a run makes far fewer than 3600 one-second blocks,
-#: so "before the deadline" never sits on a boundary the model and the chain could read differently.
+#: Deadlines and time jumps are whole hours apart while a run makes far fewer than 3600 one-second
+#: blocks, so "before the deadline" never sits on a boundary the model and the chain could read
+#: differently.
 DURATIONS = (2 * HOUR, DAY, 2 * DAY)
 JUMPS = (0, 0, 0, HOUR, 6 * HOUR, DAY)
 ACTIONS = ("open", "accept", "fund", "complete", "refund", "dispute", "resolve", "withdraw")
-#: (parties, asset A, amount A, asset B, amount B (0 = one-sided), duration, what to do after opening)
+#: (parties, asset A, amount A, asset B, amount B (0 = one-sided), duration, what to do after
+#: opening)
 Opening = tuple[tuple[int, int], int, int, int, int, int, str]
 OPENING = st.tuples(
     st.permutations([0, 1, 2]).map(lambda p: (p[0], p[1])),
@@ -140,7 +144,7 @@ class EscrowMachine(RuleBasedStateMachine):
             receipt = s.esc(fn, *args, sender=sender, value=value, gas=STEP_GAS)
         except TransactionReverted as exc:
             if exc.tx_hash:
-                failed = s.chain.w3.eth.get_transaction_receipt(exc.tx_hash)
+                failed = s.chain.w3.eth.get_transaction_receipt(HexStr(exc.tx_hash))
                 self.fees[sender] += failed["gasUsed"] * failed["effectiveGasPrice"]
             assert error is not None, f"{fn}{args} from {sender} reverted: {exc}"
             assert exc.name == error, f"{fn}{args}: expected {error}, got {exc}"
@@ -156,8 +160,9 @@ class EscrowMachine(RuleBasedStateMachine):
 
     def _read(self, *, full: bool) -> dict[str, Any]:
         """The escrow's books in one call (EscrowProbe): per-asset totals and whether each expired,
-        unfinished deal of the model can be refunded; with `full`, also every party's credits and wallet
-        and every deal's state."""
+        unfinished deal of the model can be refunded; with `full`, also every party's credits and
+        wallet and every deal's state.
+        """
         s = self.system
         now = self._now()
         due = [d.id for d in self.book.values() if d.state in UNFINISHED and now >= d.deadline]
@@ -194,10 +199,12 @@ class EscrowMachine(RuleBasedStateMachine):
         jump: int,
         opening: Opening,
     ) -> None:
-        """One step: maybe let time pass, then open a deal, act on one, or withdraw. With `sensible`, the
-        step is one the model expects to succeed (so that runs often reach completion, dispute and
-        resolution); otherwise it is any action by anyone, usually refused. Everything is one rule with the
-        action as data, because hypothesis's swarm testing switches whole rules off for an example."""
+        """One step: maybe let time pass, then open a deal, act on one, or withdraw. With
+        `sensible`, the step is one the model expects to succeed (so that runs often reach
+        completion, dispute and resolution); otherwise it is any action by anyone, usually refused.
+        Everything is one rule with the action as data, because hypothesis's swarm testing switches
+        whole rules off for an example.
+        """
         if jump:
             self.system.chain.time_travel(jump)
         if action == "open":
@@ -255,7 +262,16 @@ class EscrowMachine(RuleBasedStateMachine):
             error=None,
         )
         (opened,) = s.events(s.escrow, "DealOpened", receipt)
-        deal = DealModel(int(opened["dealId"]), a, b, self.assets[asset_a], amount_a, leg_b_asset, amount_b, deadline)
+        deal = DealModel(
+            int(opened["dealId"]),
+            a,
+            b,
+            self.assets[asset_a],
+            amount_a,
+            leg_b_asset,
+            amount_b,
+            deadline,
+        )
         self.book[deal.id] = deal
         if then != "nothing":
             self.accept(deal.id)
@@ -300,14 +316,16 @@ class EscrowMachine(RuleBasedStateMachine):
 
     def fund(self, deal_id: int, side_b: bool) -> None:
         d = self.book[deal_id]
-        caller, asset, amount = (d.b, d.asset_b, d.amount_b) if side_b else (d.a, d.asset_a, d.amount_a)
+        caller, asset, amount = (
+            (d.b, d.asset_b, d.amount_b) if side_b else (d.a, d.asset_a, d.amount_a)
+        )
         if d.state != OPEN:
             error: str | None = "InvalidDealState"
         elif self._now() >= d.deadline:
             error = "DeadlinePassed"
         elif side_b and not d.two_sided:
             error = "NoLegToFund"
-        elif (d.funded_b if side_b else d.funded_a):
+        elif d.funded_b if side_b else d.funded_a:
             error = "LegAlreadyFunded"
         elif side_b and not d.accepted_b:
             error = "DealRestricted"
@@ -365,13 +383,23 @@ class EscrowMachine(RuleBasedStateMachine):
             error = "NothingFunded"
         else:
             error = None
-        if self._send("dispute", deal_id, ref("dispute"), sender=d.b if side_b else d.a, error=error) is not None:
+        if (
+            self._send(
+                "dispute", deal_id, ref("dispute"), sender=d.b if side_b else d.a, error=error
+            )
+            is not None
+        ):
             d.state = DISPUTED
 
     def resolve(self, deal_id: int, bps: int) -> None:
         d = self.book[deal_id]
         error = None if d.state == DISPUTED else "InvalidDealState"
-        if self._send("resolve", deal_id, bps, ref("ruling"), sender=self.system.operator, error=error) is not None:
+        if (
+            self._send(
+                "resolve", deal_id, bps, ref("ruling"), sender=self.system.operator, error=error
+            )
+            is not None
+        ):
             d.state = RESOLVED
             for _, asset, amount in d.legs():
                 to_a = amount * bps // 10_000
@@ -381,24 +409,31 @@ class EscrowMachine(RuleBasedStateMachine):
                     self._credit(d.b, asset, amount - to_a)
 
     def withdraw(self, pick: int, party: int) -> None:
-        """Withdraws one credited balance or, when nothing is credited, tries an empty withdrawal."""
+        """Withdraws one credited balance or, with nothing credited, tries an empty withdrawal."""
         s = self.system
         credited = sorted(k for k, v in self.credits.items() if v)
-        account, token = credited[pick % len(credited)] if credited else (self.parties[party], self.assets[pick % 3])
+        account, token = (
+            credited[pick % len(credited)]
+            if credited
+            else (self.parties[party], self.assets[pick % 3])
+        )
         amount = self.credits[(account, token)]
         error = None if amount else "NothingToWithdraw"
         receipt = self._send("withdraw", token, sender=account, error=error)
         if receipt is not None:
-            assert s.events(s.escrow, "Withdrawn", receipt) == [{"account": account, "asset": token, "amount": amount}]
+            assert s.events(s.escrow, "Withdrawn", receipt) == [
+                {"account": account, "asset": token, "amount": amount}
+            ]
             self.credits[(account, token)] = 0
             self.paid[(account, token)] += amount
 
     # -- invariants -----------------------------------------------------------------------------
     @invariant()
     def escrow_holds_exactly_locked_plus_credited_and_expired_deals_refund(self) -> None:
-        """After every step, for every asset: the escrow holds exactly the funded, unreleased legs plus
-        the credited, unwithdrawn balances, as the model says; every unfinished deal past its deadline
-        can be refunded (FUNDS-RETURN)."""
+        """After every step, for every asset: the escrow holds exactly the funded, unreleased legs
+        plus the credited, unwithdrawn balances, as the model says; every unfinished deal past its
+        deadline can be refunded (FUNDS-RETURN).
+        """
         r = self._read(full=False)
         for j, asset in enumerate(self.assets):
             credited = sum(v for (_, x), v in self.credits.items() if x == asset)
@@ -407,9 +442,10 @@ class EscrowMachine(RuleBasedStateMachine):
         assert all(r["refundable"]), dict(zip(r["due"], r["refundable"], strict=True))
 
     def _check_parties_and_deals(self, r: dict[str, Any]) -> None:
-        """At the end of every run (reading every party and deal costs too much EVM time for every step):
-        credits match the model; no party ends with more, or less, than it was owed; every deal is in the
-        model's state."""
+        """At the end of every run (reading every party and deal costs too much EVM time for every
+        step): credits match the model; no party ends with more, or less, than it was owed; every
+        deal is in the model's state.
+        """
         n = len(self.assets)
         wallets = self._wallets(r)
         for i, party in enumerate(self.parties):
@@ -427,28 +463,27 @@ class EscrowMachine(RuleBasedStateMachine):
             assert flags == (d.state, d.funded_a, d.funded_b, d.accepted_b), d
 
 
-def _run(system: EscrowSystem, max_examples: int, steps: int) -> None:
+def _run(system: EscrowSystem, sizes: settings) -> None:
     EscrowMachine.system = system
     run_state_machine_as_test(
         EscrowMachine,
-        settings=settings(
-            max_examples=max_examples,
-            stateful_step_count=steps,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow],
-            derandomize=os.environ.get("HYPOTHESIS_PROFILE") != "long",
-            database=None,
-        ),
+        settings=settings(sizes, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
     )
 
 
 def test_escrow_machine_keeps_its_invariants(system: EscrowSystem) -> None:
-    if os.environ.get("HYPOTHESIS_PROFILE") == "long":
-        _run(system, max_examples=200, steps=40)
+    """15 examples of up to 20 steps, derandomized, under the default profile (`ci`); another
+    `HYPOTHESIS_PROFILE` (`dev`, `long`) sets the sizes instead."""
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" or settings.default is None:
+        _run(
+            system,
+            settings(max_examples=15, stateful_step_count=20, derandomize=True, database=None),
+        )
     else:
-        _run(system, max_examples=15, steps=20)
+        _run(system, settings.default)
 
 
 @pytest.mark.slow
 def test_escrow_machine_keeps_its_invariants_long(system: EscrowSystem) -> None:
-    _run(system, max_examples=150, steps=40)
+    """150 random examples of up to 40 steps (several minutes)."""
+    _run(system, settings(max_examples=150, stateful_step_count=40, database=None))

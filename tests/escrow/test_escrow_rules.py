@@ -1,6 +1,7 @@
-"""Every rule the escrow enforces stops what it must, with the rule's code, and lets the compliant path
-through: NOT-PAYMENT, TERMS-ACCEPTED, HOLDER-IDENTIFIED, HOLDER-ELIGIBLE, ILLICIT-ADDRESS, FUNDS-RETURN,
-LEGAL-ORDER and OVERSIGHT-PAUSE."""
+"""Every rule the escrow enforces stops what it must, with the rule's code, and lets the compliant
+path through: NOT-PAYMENT, TERMS-ACCEPTED, HOLDER-IDENTIFIED, HOLDER-ELIGIBLE, ILLICIT-ADDRESS,
+FUNDS-RETURN, LEGAL-ORDER and OVERSIGHT-PAUSE.
+"""
 
 from __future__ import annotations
 
@@ -59,15 +60,25 @@ def test_every_other_purpose_is_allowed(system: EscrowSystem, purpose: int) -> N
 # ───────────────────────────── TERMS-ACCEPTED ─────────────────────────────
 
 
-def test_party_that_never_accepted_the_escrow_terms_cannot_open_or_accept(system: EscrowSystem) -> None:
+def test_party_that_never_accepted_the_escrow_terms_cannot_open_or_accept(
+    system: EscrowSystem,
+) -> None:
     s = system
     newcomer = s.chain.accounts[11]
     s.attest(newcomer, INDIVIDUAL)
     assert_restricted(
-        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=newcomer), "TERMS-ACCEPTED", _next_id(s), newcomer
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=newcomer),
+        "TERMS-ACCEPTED",
+        _next_id(s),
+        newcomer,
     )
     deal_id = s.open(s.alice, newcomer, ETH, ONE)
-    assert_restricted(s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=newcomer), "TERMS-ACCEPTED", deal_id, newcomer)
+    assert_restricted(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=newcomer),
+        "TERMS-ACCEPTED",
+        deal_id,
+        newcomer,
+    )
     s.accept_escrow_terms(newcomer)
     s.accept(deal_id, newcomer)
     assert s.deal(deal_id)["acceptedB"] is True
@@ -78,9 +89,17 @@ def test_amended_escrow_terms_must_be_accepted_again(system: EscrowSystem) -> No
     new_hash = ref("escrow terms v2")
     receipt = s.esc("amendTerms", new_hash, "ipfs://escrow-terms-v2", sender=s.admin)
     assert s.events(s.escrow, "TermsPublished", receipt)[0]["version"] == 2
-    assert_restricted(s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.alice), "TERMS-ACCEPTED", _next_id(s), s.alice)
+    assert_restricted(
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.alice),
+        "TERMS-ACCEPTED",
+        _next_id(s),
+        s.alice,
+    )
     assert_error(
-        s.esc_reverts("acceptTerms", *ESCROW_TERMS, sender=s.alice), "TermsVersionNotCurrent", current=2, given=1
+        s.esc_reverts("acceptTerms", *ESCROW_TERMS, sender=s.alice),
+        "TermsVersionNotCurrent",
+        current=2,
+        given=1,
     )
     s.esc("acceptTerms", 2, new_hash, sender=s.alice)
     s.open(s.alice, s.bob, ETH, ONE)
@@ -89,7 +108,9 @@ def test_amended_escrow_terms_must_be_accepted_again(system: EscrowSystem) -> No
 def test_counterparty_must_accept_the_deal_terms_before_funding(system: EscrowSystem) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
-    assert_restricted(s.esc_reverts("fund", deal_id, sender=s.carol), "TERMS-ACCEPTED", deal_id, s.carol)
+    assert_restricted(
+        s.esc_reverts("fund", deal_id, sender=s.carol), "TERMS-ACCEPTED", deal_id, s.carol
+    )
     s.accept(deal_id, s.carol)
     s.fund(deal_id, s.carol)
     assert s.deal(deal_id)["fundedB"] is True
@@ -100,9 +121,19 @@ def test_counterparty_must_accept_the_deal_terms_before_funding(system: EscrowSy
 
 def test_unidentified_party_cannot_open_or_accept(system: EscrowSystem) -> None:
     s = system
-    assert_restricted(s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.dave), "HOLDER-IDENTIFIED", _next_id(s), s.dave)
+    assert_restricted(
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.dave),
+        "HOLDER-IDENTIFIED",
+        _next_id(s),
+        s.dave,
+    )
     deal_id = s.open(s.alice, s.dave, ETH, ONE)
-    assert_restricted(s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.dave), "HOLDER-IDENTIFIED", deal_id, s.dave)
+    assert_restricted(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.dave),
+        "HOLDER-IDENTIFIED",
+        deal_id,
+        s.dave,
+    )
     s.attest(s.dave, INDIVIDUAL)
     s.accept(deal_id, s.dave)
 
@@ -110,9 +141,19 @@ def test_unidentified_party_cannot_open_or_accept(system: EscrowSystem) -> None:
 def test_ineligible_party_cannot_open_or_accept(system: EscrowSystem) -> None:
     s = system
     assert s.view(s.escrow, "admissionCode", s.erin) == CODE["HOLDER-ELIGIBLE"]
-    assert_restricted(s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.erin), "HOLDER-ELIGIBLE", _next_id(s), s.erin)
+    assert_restricted(
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.erin),
+        "HOLDER-ELIGIBLE",
+        _next_id(s),
+        s.erin,
+    )
     deal_id = s.open(s.alice, s.erin, ETH, ONE)
-    assert_restricted(s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.erin), "HOLDER-ELIGIBLE", deal_id, s.erin)
+    assert_restricted(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.erin),
+        "HOLDER-ELIGIBLE",
+        deal_id,
+        s.erin,
+    )
 
 
 def test_expired_attestation_stops_funding_and_release(system: EscrowSystem) -> None:
@@ -122,12 +163,16 @@ def test_expired_attestation_stops_funding_and_release(system: EscrowSystem) -> 
     s.accept(deal_id, s.carol)
     s.fund(deal_id, s.alice)
     s.chain.time_travel(3 * DAY)
-    assert_restricted(s.esc_reverts("fund", deal_id, sender=s.carol), "HOLDER-IDENTIFIED", deal_id, s.carol)
+    assert_restricted(
+        s.esc_reverts("fund", deal_id, sender=s.carol), "HOLDER-IDENTIFIED", deal_id, s.carol
+    )
     s.attest(s.carol, 2)
     s.fund(deal_id, s.carol)
     s.attest(s.carol, 2, valid_for=DAY // 2)
     s.chain.time_travel(DAY)
-    assert_restricted(s.esc_reverts("complete", deal_id, sender=s.alice), "HOLDER-IDENTIFIED", deal_id, s.carol)
+    assert_restricted(
+        s.esc_reverts("complete", deal_id, sender=s.alice), "HOLDER-IDENTIFIED", deal_id, s.carol
+    )
 
 
 # ───────────────────────────── ILLICIT-ADDRESS ─────────────────────────────
@@ -137,12 +182,27 @@ def test_blocked_party_cannot_open_accept_or_fund(system: EscrowSystem) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
     s.block(s.carol)
-    assert_restricted(s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.carol), "ILLICIT-ADDRESS", deal_id, s.carol)
-    assert_restricted(s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.carol), "ILLICIT-ADDRESS", _next_id(s), s.carol)
+    assert_restricted(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.carol),
+        "ILLICIT-ADDRESS",
+        deal_id,
+        s.carol,
+    )
+    assert_restricted(
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.carol),
+        "ILLICIT-ADDRESS",
+        _next_id(s),
+        s.carol,
+    )
     s.unblock(s.carol)
     s.accept(deal_id, s.carol)
     s.block(s.alice)
-    assert_restricted(s.esc_reverts("fund", deal_id, sender=s.alice, value=ONE), "ILLICIT-ADDRESS", deal_id, s.alice)
+    assert_restricted(
+        s.esc_reverts("fund", deal_id, sender=s.alice, value=ONE),
+        "ILLICIT-ADDRESS",
+        deal_id,
+        s.alice,
+    )
 
 
 def test_release_to_a_blocked_recipient_is_refused(system: EscrowSystem) -> None:
@@ -151,17 +211,28 @@ def test_release_to_a_blocked_recipient_is_refused(system: EscrowSystem) -> None
     two_sided = s.ready(s.alice, s.carol, s.token.address, ONE, s.plain.address, ONE)
     s.block(s.bob)
     s.block(s.alice)
-    assert_restricted(s.esc_reverts("complete", one_sided, sender=s.operator), "ILLICIT-ADDRESS", one_sided, s.bob)
-    assert_restricted(s.esc_reverts("complete", two_sided, sender=s.carol), "ILLICIT-ADDRESS", two_sided, s.alice)
+    assert_restricted(
+        s.esc_reverts("complete", one_sided, sender=s.operator), "ILLICIT-ADDRESS", one_sided, s.bob
+    )
+    assert_restricted(
+        s.esc_reverts("complete", two_sided, sender=s.carol), "ILLICIT-ADDRESS", two_sided, s.alice
+    )
     assert s.deal(one_sided)["state"] == s.deal(two_sided)["state"] == FUNDED
 
 
-def test_resolution_may_not_credit_a_blocked_party_but_may_award_the_other(system: EscrowSystem) -> None:
+def test_resolution_may_not_credit_a_blocked_party_but_may_award_the_other(
+    system: EscrowSystem,
+) -> None:
     s = system
     deal_id = s.ready(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
     s.esc("dispute", deal_id, ref("fraud"), sender=s.alice)
     s.block(s.carol)
-    assert_restricted(s.esc_reverts("resolve", deal_id, 5_000, ref("r"), sender=s.operator), "ILLICIT-ADDRESS", deal_id, s.carol)
+    assert_restricted(
+        s.esc_reverts("resolve", deal_id, 5_000, ref("r"), sender=s.operator),
+        "ILLICIT-ADDRESS",
+        deal_id,
+        s.carol,
+    )
     s.esc("resolve", deal_id, 10_000, ref("r"), sender=s.operator)
     assert s.credit(s.alice, ETH) == ONE and s.credit(s.alice, s.plain.address) == ONE
     assert s.credit(s.carol, ETH) == 0
@@ -189,8 +260,15 @@ def test_held_credit_of_a_blocked_account_moves_only_by_legal_order(system: Escr
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.esc("complete", deal_id, sender=s.alice)
     s.block(s.bob)
-    assert_error(s.esc_reverts("directCredit", s.bob, ETH, s.enforcer, ZERO32, sender=s.legal), "ReferenceEmpty")
-    assert_error(s.esc_reverts("directCredit", s.bob, ETH, s.bob, ORDER, sender=s.legal), "InvalidRecipient", recipient=s.bob)
+    assert_error(
+        s.esc_reverts("directCredit", s.bob, ETH, s.enforcer, ZERO32, sender=s.legal),
+        "ReferenceEmpty",
+    )
+    assert_error(
+        s.esc_reverts("directCredit", s.bob, ETH, s.bob, ORDER, sender=s.legal),
+        "InvalidRecipient",
+        recipient=s.bob,
+    )
     receipt = s.esc("directCredit", s.bob, ETH, s.enforcer, ORDER, sender=s.legal)
     assert s.events(s.escrow, "CreditDirected", receipt) == [
         {"account": s.bob, "asset": ETH, "amount": ONE, "recipient": s.enforcer, "orderRef": ORDER}
@@ -232,7 +310,9 @@ def test_frozen_deal_moves_only_by_legal_order(system: EscrowSystem) -> None:
     receipt = s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
     assert s.events(s.escrow, "DealFrozen", receipt) == [{"dealId": deal_id, "orderRef": ORDER}]
     assert s.deal(deal_id)["frozen"] is True
-    assert_error(s.esc_reverts("freezeDeal", deal_id, ORDER, sender=s.legal), "AlreadyFrozen", dealId=deal_id)
+    assert_error(
+        s.esc_reverts("freezeDeal", deal_id, ORDER, sender=s.legal), "AlreadyFrozen", dealId=deal_id
+    )
     for fn, args, sender in (
         ("acceptDeal", (deal_id, DEAL_TERMS), s.carol),
         ("fund", (deal_id,), s.carol),
@@ -243,12 +323,16 @@ def test_frozen_deal_moves_only_by_legal_order(system: EscrowSystem) -> None:
     s.accept(deal_id, s.carol)
     s.fund(deal_id, s.carol)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
-    assert_restricted(s.esc_reverts("complete", deal_id, sender=s.alice), "LEGAL-ORDER", deal_id, s.alice)
+    assert_restricted(
+        s.esc_reverts("complete", deal_id, sender=s.alice), "LEGAL-ORDER", deal_id, s.alice
+    )
     s.chain.time_travel(DAY)
     assert_restricted(s.esc_reverts("refund", deal_id, sender=s.bob), "LEGAL-ORDER", deal_id, s.bob)
     receipt = s.esc("unfreezeDeal", deal_id, ORDER, sender=s.legal)
     assert s.events(s.escrow, "DealUnfrozen", receipt) == [{"dealId": deal_id, "orderRef": ORDER}]
-    assert_error(s.esc_reverts("unfreezeDeal", deal_id, ORDER, sender=s.legal), "NotFrozen", dealId=deal_id)
+    assert_error(
+        s.esc_reverts("unfreezeDeal", deal_id, ORDER, sender=s.legal), "NotFrozen", dealId=deal_id
+    )
     s.esc("refund", deal_id, sender=s.bob)
 
 
@@ -257,7 +341,12 @@ def test_frozen_disputed_deal_cannot_be_resolved(system: EscrowSystem) -> None:
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.esc("dispute", deal_id, ref("r"), sender=s.bob)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
-    assert_restricted(s.esc_reverts("resolve", deal_id, 0, ref("x"), sender=s.operator), "LEGAL-ORDER", deal_id, s.operator)
+    assert_restricted(
+        s.esc_reverts("resolve", deal_id, 0, ref("x"), sender=s.operator),
+        "LEGAL-ORDER",
+        deal_id,
+        s.operator,
+    )
 
 
 def test_legal_order_directs_a_frozen_deal_to_an_enforcement_wallet(system: EscrowSystem) -> None:
@@ -265,10 +354,18 @@ def test_legal_order_directs_a_frozen_deal_to_an_enforcement_wallet(system: Escr
     deal_id = s.ready(s.alice, s.carol, ETH, ONE, s.token.address, 2 * ONE)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
     s.esc("pause", sender=s.oversight)
-    assert_error(s.esc_reverts("directFunds", deal_id, s.enforcer, ZERO32, sender=s.legal), "ReferenceEmpty")
-    assert_error(s.esc_reverts("directFunds", deal_id, ETH, ORDER, sender=s.legal), "InvalidRecipient", recipient=ETH)
+    assert_error(
+        s.esc_reverts("directFunds", deal_id, s.enforcer, ZERO32, sender=s.legal), "ReferenceEmpty"
+    )
+    assert_error(
+        s.esc_reverts("directFunds", deal_id, ETH, ORDER, sender=s.legal),
+        "InvalidRecipient",
+        recipient=ETH,
+    )
     receipt = s.esc("directFunds", deal_id, s.enforcer, ORDER, sender=s.legal)
-    assert s.events(s.escrow, "FundsDirected", receipt) == [{"dealId": deal_id, "recipient": s.enforcer, "orderRef": ORDER}]
+    assert s.events(s.escrow, "FundsDirected", receipt) == [
+        {"dealId": deal_id, "recipient": s.enforcer, "orderRef": ORDER}
+    ]
     assert s.events(s.escrow, "Credited", receipt) == [
         {"account": s.enforcer, "asset": ETH, "amount": ONE, "dealId": deal_id},
         {"account": s.enforcer, "asset": s.token.address, "amount": 2 * ONE, "dealId": deal_id},
@@ -277,7 +374,12 @@ def test_legal_order_directs_a_frozen_deal_to_an_enforcement_wallet(system: Escr
     s.esc("withdraw", ETH, sender=s.enforcer)
     s.assert_solvent([ETH, s.token.address])
     for fn in ("freezeDeal", "unfreezeDeal"):
-        assert_error(s.esc_reverts(fn, deal_id, ORDER, sender=s.legal), "InvalidDealState", dealId=deal_id, state=RESOLVED)
+        assert_error(
+            s.esc_reverts(fn, deal_id, ORDER, sender=s.legal),
+            "InvalidDealState",
+            dealId=deal_id,
+            state=RESOLVED,
+        )
     assert_error(
         s.esc_reverts("directFunds", deal_id, s.enforcer, ORDER, sender=s.legal),
         "InvalidDealState",
@@ -296,7 +398,9 @@ def test_legal_orders_need_a_reference(system: EscrowSystem) -> None:
 # ───────────────────────────── OVERSIGHT-PAUSE ─────────────────────────────
 
 
-def test_pause_stops_deal_making_and_releases_but_not_refunds_disputes_or_withdrawals(system: EscrowSystem) -> None:
+def test_pause_stops_deal_making_and_releases_but_not_refunds_disputes_or_withdrawals(
+    system: EscrowSystem,
+) -> None:
     s = system
     open_deal = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
     funded = s.ready(s.alice, s.bob, ETH, ONE)
@@ -308,11 +412,22 @@ def test_pause_stops_deal_making_and_releases_but_not_refunds_disputes_or_withdr
     receipt = s.esc("pause", sender=s.oversight)
     assert s.events(s.escrow, "Paused", receipt) == [{"account": s.oversight}]
     code = "OVERSIGHT-PAUSE"
-    assert_restricted(s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.alice), code, _next_id(s), s.alice)
-    assert_restricted(s.esc_reverts("acceptDeal", open_deal, DEAL_TERMS, sender=s.carol), code, open_deal, s.carol)
-    assert_restricted(s.esc_reverts("fund", open_deal, sender=s.alice, value=ONE), code, open_deal, s.alice)
+    assert_restricted(
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.alice), code, _next_id(s), s.alice
+    )
+    assert_restricted(
+        s.esc_reverts("acceptDeal", open_deal, DEAL_TERMS, sender=s.carol), code, open_deal, s.carol
+    )
+    assert_restricted(
+        s.esc_reverts("fund", open_deal, sender=s.alice, value=ONE), code, open_deal, s.alice
+    )
     assert_restricted(s.esc_reverts("complete", funded, sender=s.alice), code, funded, s.alice)
-    assert_restricted(s.esc_reverts("resolve", disputed, 0, ref("x"), sender=s.operator), code, disputed, s.operator)
+    assert_restricted(
+        s.esc_reverts("resolve", disputed, 0, ref("x"), sender=s.operator),
+        code,
+        disputed,
+        s.operator,
+    )
     s.esc("withdraw", s.token.address, sender=s.bob)  # already credited funds leave
     s.esc("dispute", funded, ref("r"), sender=s.bob)  # parties can still raise disputes
 

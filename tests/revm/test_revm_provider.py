@@ -149,26 +149,6 @@ def test_estimate_is_enough_and_close_to_the_gas_used(w3: Web3, chain_probe: Art
         probe.functions.setValue(10**7).estimate_gas({"from": sender})
 
 
-def test_calls_at_old_blocks_work_only_while_the_state_is_unchanged(
-    w3: Web3, chain_probe: Artifact
-) -> None:
-    probe = deploy(w3, chain_probe)
-    sender = w3.eth.accounts[0]
-    probe.functions.setValue(1).transact({"from": sender})
-    before = w3.eth.block_number
-    failed = probe.functions.setValue(10**7).transact({"from": sender, "gas": GAS})
-    w3.provider.make_request("evm_mine", [])  # type: ignore[attr-defined]
-    # replaying the failed transaction on its parent block works: no state changed since
-    assert w3.eth.get_transaction_receipt(failed)["blockNumber"] == before + 1
-    with pytest.raises(ContractCustomError):
-        probe.functions.setValue(10**7).call({"from": sender}, block_identifier=before)
-    assert probe.functions.value().call(block_identifier=before) == 1
-    with pytest.raises(Web3RPCError, match="historical"):
-        probe.functions.value().call(block_identifier=before - 1)
-    with pytest.raises(Web3RPCError, match="historical"):
-        w3.eth.get_balance(sender, block_identifier=before)
-
-
 def test_blockhash_opcode_matches_the_block_hashes_served(w3: Web3, revm_probe: Artifact) -> None:
     probe = deploy(w3, revm_probe, 1)
     w3.provider.make_request("evm_mine", [])  # type: ignore[attr-defined]

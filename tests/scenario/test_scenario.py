@@ -102,8 +102,12 @@ def test_a_failed_expectation_exits_1(tmp_path: Path) -> None:
 
 
 def test_a_compliant_step_expected_as_violation_is_missed(tmp_path: Path) -> None:
-    flipped = STEPS.replace('args = {{ to = "alice", amount = "10e18" }}\nexpect = "ok"'.replace("{{", "{").replace("}}", "}"),
-                            'args = { to = "alice", amount = "10e18" }\nexpect = "violation"')
+    flipped = STEPS.replace(
+        'args = {{ to = "alice", amount = "10e18" }}\nexpect = "ok"'.replace("{{", "{").replace(
+            "}}", "}"
+        ),
+        'args = { to = "alice", amount = "10e18" }\nexpect = "violation"',
+    )
     result = CliRunner().invoke(main, ["--json", "run", str(_write(tmp_path, HEADER + flipped))])
     assert result.exit_code == 1, result.output
     summary = json.loads(result.stdout)["summary"]
@@ -116,11 +120,26 @@ def test_a_compliant_step_expected_as_violation_is_missed(tmp_path: Path) -> Non
         ("title = 'x'\n[accounts\nalice = 1\n", "invalid TOML"),
         ("title = 'x'\nfoo = 1\n", "unknown top-level key 'foo'"),
         ("[accounts]\nalice = 'one'\n", "maps names to account indexes"),
-        (HEADER + '[[step]]\nas = "zed"\ncall = "token.transfer"\nargs = {}\n', "as = 'zed' is not an account"),
-        (HEADER + '[[step]]\nas = "alice"\ncall = "nothing.transfer"\n', "names no deployment 'nothing'"),
-        (HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\nexpect = "maybe"\n', "expect must be"),
-        (HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\nrules = ["NO-SUCH"]\n', "NO-SUCH"),
-        (HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\ncolour = 1\n', "unknown key 'colour'"),
+        (
+            HEADER + '[[step]]\nas = "zed"\ncall = "token.transfer"\nargs = {}\n',
+            "as = 'zed' is not an account",
+        ),
+        (
+            HEADER + '[[step]]\nas = "alice"\ncall = "nothing.transfer"\n',
+            "names no deployment 'nothing'",
+        ),
+        (
+            HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\nexpect = "maybe"\n',
+            "expect must be",
+        ),
+        (
+            HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\nrules = ["NO-SUCH"]\n',
+            "NO-SUCH",
+        ),
+        (
+            HEADER + '[[step]]\nas = "alice"\ncall = "token.transfer"\ncolour = 1\n',
+            "unknown key 'colour'",
+        ),
     ],
 )
 def test_bad_scenarios_are_refused_with_one_line(tmp_path: Path, text: str, message: str) -> None:

@@ -79,20 +79,40 @@ def test_missing_unknown_and_bad_params_name_the_parameter(tmp_path: Path) -> No
         TOKEN.resolve({"colour": "red"}, deployer=deployer)
     with pytest.raises(TemplateError, match="--param cap=lots"):
         TOKEN.resolve(
-            {"name": "T", "symbol": "T", "cap": "lots", "issuer_registration": "HTP",
-             "registry": deployer, "terms": "0x" + "aa" * 32, "terms_uri": "ipfs://x"},
+            {
+                "name": "T",
+                "symbol": "T",
+                "cap": "lots",
+                "issuer_registration": "HTP",
+                "registry": deployer,
+                "terms": "0x" + "aa" * 32,
+                "terms_uri": "ipfs://x",
+            },
             deployer=deployer,
         )
     with pytest.raises(TemplateError, match="does not exist"):
         TOKEN.resolve(
-            {"name": "T", "symbol": "T", "cap": "1", "issuer_registration": "HTP",
-             "registry": deployer, "terms": str(tmp_path / "missing.md")},
+            {
+                "name": "T",
+                "symbol": "T",
+                "cap": "1",
+                "issuer_registration": "HTP",
+                "registry": deployer,
+                "terms": str(tmp_path / "missing.md"),
+            },
             deployer=deployer,
         )
     with pytest.raises(TemplateError, match="zero address"):
         TOKEN.resolve(
-            {"name": "T", "symbol": "T", "cap": "1", "issuer_registration": "HTP",
-             "registry": "0x" + "00" * 20, "terms": "0x" + "aa" * 32, "terms_uri": "ipfs://x"},
+            {
+                "name": "T",
+                "symbol": "T",
+                "cap": "1",
+                "issuer_registration": "HTP",
+                "registry": "0x" + "00" * 20,
+                "terms": "0x" + "aa" * 32,
+                "terms_uri": "ipfs://x",
+            },
             deployer=deployer,
         )
 

@@ -26,6 +26,7 @@ SOURCES = ("contracts/registry", "contracts/token", "contracts/mocks/PlainERC20.
 def build() -> Build:
     return build_project(ROOT, sources=SOURCES)
 
+
 #: Test modules that run on every backend.
 MULTI_BACKEND = frozenset({"test_erc20", "test_rules", "test_legal_orders"})
 

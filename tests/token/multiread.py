@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from decree8.chain import Chain
 
 # opcodes
-_JUMP, _JUMPI, _JUMPDEST, _MSTORE, _GAS, _STATICCALL, _ISZERO = 0x56, 0x57, 0x5B, 0x52, 0x5A, 0xFA, 0x15
+_JUMP, _JUMPI, _JUMPDEST, _MSTORE, _GAS, _STATICCALL, _ISZERO = (
+    0x56,
+    0x57,
+    0x5B,
+    0x52,
+    0x5A,
+    0xFA,
+    0x15,
+)
 _DUP1, _RETURN, _REVERT = 0x80, 0xF3, 0xFD
 _FAIL = 3  # offset of the JUMPDEST that reverts (see _PRELUDE)
 _PRELUDE = bytes([0x60, 8, _JUMP, _JUMPDEST, 0x60, 0, _DUP1, _REVERT, _JUMPDEST])

@@ -30,7 +30,7 @@ def _deployed(backend: str, build: Build, request: pytest.FixtureRequest) -> Ite
 
 @pytest.fixture(scope="session")
 def embedded_system(build: Build, request: pytest.FixtureRequest) -> Iterator[System]:
-    """One deployment on its own embedded chain for the session (the machine reverts per example)."""
+    """One deployment on its own embedded chain for the session (reverted per example)."""
     yield from _deployed("embedded", build, request)
 
 

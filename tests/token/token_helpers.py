@@ -1,5 +1,5 @@
-"""Shared pieces of the token and registry tests: the deployed system, parties, revert checks, and the
-backends a test module can run on."""
+"""Shared pieces of the token and registry tests: the deployed system, parties, revert checks, and
+the backends a test module can run on."""
 
 from __future__ import annotations
 
@@ -219,7 +219,9 @@ class System:
 def deploy_system(chain: Chain, build: Build) -> System:
     """Deploys a holder registry and a compliant token on `chain` and sets up the parties described
     on :class:`System` (attestations, accepted terms, ISSUED tokens for `alice` and `carol`)."""
-    admin, operator, agent, legal, oversight, alice, bob, carol, exchange, dave = chain.accounts[:10]
+    admin, operator, agent, legal, oversight, alice, bob, carol, exchange, dave = chain.accounts[
+        :10
+    ]
     registry = deploy(
         chain,
         build.artifact("HolderRegistry"),
@@ -275,17 +277,22 @@ def deploy_system(chain: Chain, build: Build) -> System:
 def open_chain(backend: str, request: pytest.FixtureRequest) -> Chain:
     """A chain on `backend`: ``embedded`` and ``revm`` are new in-process chains; ``hardhat`` is a
     connection to the session's Hardhat node (its state outlives the connection: tests revert)."""
-    chain: Chain
+    if backend != "hardhat":
+        return in_process_chain(backend)
+    chain = Chain.rpc(request.getfixturevalue("hardhat_url"), timeout=30)
+    _restore_timestamp(chain)
+    return chain
+
+
+def in_process_chain(backend: str) -> Chain:
+    """A new in-process chain: ``embedded`` (eth-tester) or ``revm``."""
     if backend == "embedded":
         return Chain.embedded()
     if backend == "revm":
         chain = Chain.revm()
-    elif backend == "hardhat":
-        chain = Chain.rpc(request.getfixturevalue("hardhat_url"), timeout=30)
-    else:
-        raise ValueError(f"unknown backend {backend!r}")
-    _restore_timestamp(chain)
-    return chain
+        _restore_timestamp(chain)
+        return chain
+    raise ValueError(f"unknown in-process backend {backend!r}")
 
 
 def _restore_timestamp(chain: Chain) -> None:

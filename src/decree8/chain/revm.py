@@ -1,9 +1,9 @@
 """A chain on revm (the Rust EVM inside Foundry and Reth) in this process, through pyrevm.
 
-Same API as the other chains; much faster for property tests. Differences from eth-tester that
+Same API as the other chains; much faster for property tests. The difference from eth-tester that
 tests must allow for (see docs/revm.md): pyrevm keeps storage slots and accounts warm across
-transactions, so the second and later writes to a slot cost less gas than on eth-tester; only the
-latest state can be read (calls at older blocks work only while nothing has changed since).
+transactions, so the second and later touches of a slot cost less gas than on eth-tester. State at
+older blocks is rebuilt by replaying transactions (:mod:`decree8.revm.node`).
 """
 
 from __future__ import annotations
@@ -42,6 +42,20 @@ class RevmChain(DevNodeControl, Chain):
             except (ValueError, KeyError):
                 pass
         super().__init__(w3)
+
+    def snapshot(self) -> int:
+        with self._guard():
+            return self.provider.node.snapshot()
+
+    def revert(self, snap_id: int) -> None:
+        # used up by its revert, with every later one, as on the other backends (the provider's
+        # evm_revert keeps it, as eth-tester's does)
+        with self._guard():
+            if not self.provider.node.revert(snap_id, keep=False):
+                raise ChainError(
+                    f"no snapshot {snap_id} to revert to "
+                    "(a revert uses up its snapshot and later ones)"
+                )
 
     def request(self, method: str, params: list[Any] | None = None) -> Any:
         """Sends one raw request to the provider; ChainError if it refuses."""

@@ -1,12 +1,13 @@
-"""Decoding with a template's ABI: calldata, arguments given as text or values, events, and the
-recognition of a template from the runtime code at an address."""
+"""Decoding with a template's ABI: calldata, arguments given as text or values, and events. The
+recognition of a template from runtime code (``runtime_matches``) lives in
+:mod:`decree8.verify.bytecode` and is re-exported here."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError, EncodingError
@@ -21,9 +22,7 @@ from eth_utils.abi import abi_to_signature
 from decree8.errors import UsageError
 from decree8.report.finding import jsonable
 from decree8.templates.params import parse_amount
-
-if TYPE_CHECKING:
-    from decree8.compile import Artifact
+from decree8.verify.bytecode import runtime_matches, strip_metadata
 
 __all__ = [
     "AbiFunction",
@@ -341,33 +340,3 @@ def _coerce(kind: str, value: Any, resolve: AccountResolver | None) -> Any:
             raise ValueError(f"{value!r} is not a string")
         return value
     raise ValueError(f"arguments of type {kind} are not supported here; give the call as --tx data")
-
-
-# --------------------------------------------------------------------------------------------------
-# Recognising a template from runtime code
-# --------------------------------------------------------------------------------------------------
-
-
-def strip_metadata(code: bytes) -> bytes:
-    """``code`` without solc's CBOR metadata tail (its length is the last two bytes)."""
-    if len(code) < 2:
-        return code
-    length = int.from_bytes(code[-2:], "big")
-    if length + 2 > len(code):
-        return code
-    return code[: -(length + 2)]
-
-
-def runtime_matches(artifact: Artifact, code: bytes) -> bool:
-    """Whether ``code`` (from ``eth_getCode``) is ``artifact``'s runtime code, whatever its
-    immutables hold and whatever metadata hash it carries."""
-    expected = bytearray(bytes.fromhex(artifact.deployed_bytecode))
-    actual = bytearray(code)
-    if not expected or len(expected) != len(actual):
-        return False
-    for refs in artifact.immutable_references.values():
-        for ref in refs:
-            start, length = int(ref["start"]), int(ref["length"])
-            expected[start : start + length] = bytes(length)
-            actual[start : start + length] = bytes(length)
-    return strip_metadata(bytes(expected)) == strip_metadata(bytes(actual))

@@ -64,7 +64,7 @@ class App:
             if self.rpc:
                 self._chain = Chain.rpc(self.rpc)
             elif self.chain_kind == "revm":
-                self._chain = Chain.revm()  # type: ignore[attr-defined]
+                self._chain = Chain.revm()
             else:
                 self._chain = Chain.embedded()
         return self._chain
@@ -137,7 +137,7 @@ def handle_errors(fn: F) -> F:
 class Decree8Group(click.Group):
     """A click group that turns every expected error into one line on stderr and exit 2."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs.get("args") if kwargs.get("args") is not None else (args[0] if args else None)
         argv = list(argv) if argv is not None else sys.argv[1:]
         debug = "--debug" in argv or os.environ.get("DECREE8_DEBUG") == "1"

@@ -33,7 +33,9 @@ def _step_line(s: StepResult) -> str:
     who = f"{s.actor}: " if s.actor else ""
     planted = " (planted)" if s.planted else ""
     lines = [f"{mark}{s.index:>3}. {who}{s.call}"]
-    lines.append(f"        {verdict}{rules}{planted} via {s.stage}" + (f", tx {s.tx[:18]}…" if s.tx else ""))
+    lines.append(
+        f"        {verdict}{rules}{planted} via {s.stage}" + (f", tx {s.tx[:18]}…" if s.tx else "")
+    )
     if s.note:
         lines.append(f"        {s.note}")
     if s.verdict == "violation" or not s.met:
@@ -59,8 +61,10 @@ def _summary_text(result: ScenarioResult, rule_ids: list[str]) -> str:
             + (f" (not exercised: {', '.join(missing)})" if missing else " (every rule)")
         )
     verdict = "PASS" if result.ok else "FAIL"
-    lines.append(_style(verdict, fg="green" if result.ok else "red", bold=True)
-                 + (": every expectation met" if result.ok else ": some expectations failed"))
+    lines.append(
+        _style(verdict, fg="green" if result.ok else "red", bold=True)
+        + (": every expectation met" if result.ok else ": some expectations failed")
+    )
     return "\n".join(lines)
 
 
@@ -74,8 +78,10 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     live = not app.json_output
     if live:
         app.out(f"{scenario.title}")
-        app.out(f"chain {chain.chain_id} ({'JSON-RPC ' + app.rpc if app.rpc else 'embedded'}), "
-                f"{len(scenario.deployments)} deployments, {len(scenario.steps)} steps\n")
+        app.out(
+            f"chain {chain.chain_id} ({'JSON-RPC ' + app.rpc if app.rpc else app.chain_kind}), "
+            f"{len(scenario.deployments)} deployments, {len(scenario.steps)} steps\n"
+        )
 
     def on_deploy(name: str, dep: Deployment) -> None:
         if live:
@@ -89,7 +95,10 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     if live:
         app.out("deployments:")
     result = run_scenario(
-        scenario, chain, build, on_deploy=on_deploy,
+        scenario,
+        chain,
+        build,
+        on_deploy=on_deploy,
         on_step=on_step if live else None,
     )
     if live:
@@ -106,10 +115,27 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     return 0 if ok else 1
 
 
+def _use_chain(app: App, chain_kind: str | None) -> None:
+    """A command's own --chain wins over the global --chain and --rpc."""
+    if chain_kind is not None:
+        app.chain_kind = chain_kind
+        app.rpc = None
+
+
+_CHAIN_OPTION = click.option(
+    "--chain",
+    "chain_kind",
+    type=click.Choice(["embedded", "revm"]),
+    default=None,
+    help="Run on this in-process chain (overrides the global --chain and --rpc).",
+)
+
+
 @click.command("run", short_help="Run a scenario file: deploy, act, check each step.")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@_CHAIN_OPTION
 @pass_app
-def run_cmd(app: App, scenario: Path) -> int:
+def run_cmd(app: App, scenario: Path, chain_kind: str | None) -> int:
     """Run SCENARIO (TOML): deploy templates, then send each step and check it.
 
     Each step is checked pre-flight (before signing) and, when it is sent, again after mining.
@@ -117,12 +143,14 @@ def run_cmd(app: App, scenario: Path) -> int:
     rules it lists. A step with expect = "ok" must not be flagged. Exit 1 when an expectation fails.
     The format is described in docs/scenarios.md; examples/demo.toml is a full example.
     """
+    _use_chain(app, chain_kind)
     return _execute(app, scenario, require_all_rules=False)
 
 
 @click.command("demo", short_help="Run the bundled scenario with planted violations.")
+@_CHAIN_OPTION
 @pass_app
-def demo_cmd(app: App) -> int:
+def demo_cmd(app: App, chain_kind: str | None) -> int:
     """Run the bundled demonstration on a local chain.
 
     An HTP resident issues a token under published terms, an operator identifies the holders,
@@ -130,4 +158,5 @@ def demo_cmd(app: App) -> int:
     rule at least once, are caught before signing or after mining. Exits 0 only when every
     planted violation is detected and no compliant step is flagged.
     """
+    _use_chain(app, chain_kind)
     return _execute(app, find_home() / DEMO_SCENARIO, require_all_rules=True)

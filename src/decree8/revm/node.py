@@ -13,17 +13,20 @@ What it does, and where it differs from eth-tester (py-evm):
   ``gasPrice`` (legacy) or ``min(maxFeePerGas, maxPriorityFeePerGas)`` (EIP-1559, base fee 0).
   web3's defaults (``eth_gasPrice`` and ``eth_maxPriorityFeePerGas`` answer ``gas_price``, 0
   unless set) make that 0, so balances then move by value only. Fees go to the coinbase.
-* Only the latest state exists: reads and calls at an older block are refused
-  (:class:`RevmError`) unless no transaction succeeded since that block (so a failed transaction
-  can be replayed as a call on its parent block, as the chain layer does); balances and nonces:
-  latest block only.
+* State is served at any mined block. The node's EVM holds the latest state; an older block's
+  state comes from a second EVM (the *history*, built on the first such read) that replays the
+  node's transactions block by block with the same block environment, gas and price, and checks
+  that each gives the status, gas and contract address mined. Reading just behind the head, as a
+  checker does, costs one replayed transaction per new block; reads at a block after which no
+  transaction changed anything but nonces (status 0, no fee) are served from the latest state.
 * pyrevm never ends a transaction's journal, so accounts and slots stay *warm* across
   transactions and an ``SSTORE``'s "original value" is the one first loaded. A contract's first
   touch costs what it costs on eth-tester; later transactions that touch the same slots cost less
   (no cold surcharge, no 20,000/2,900 ``SSTORE`` charge for a slot already written; as every slot
   of a fresh chain was first loaded as 0, clearing a slot refunds as a reset-to-original, capped
   at a fifth of the gas). Behaviour does not change, gas does (only ever downwards, as far as
-  we know).
+  we know). Reads (balances, code, storage, calls, estimates) run in a checkpoint reverted at
+  once, so they warm nothing.
 * Unsigned transactions (``eth_sendTransaction``) get a deterministic pseudo hash and
   ``v = r = s = 0``.
 """
@@ -35,7 +38,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyrevm
 from eth_utils import keccak as _eth_keccak
@@ -59,6 +62,7 @@ def keccak(data: bytes) -> bytes:
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_COINBASE = "0xC014BA5EC014BA5EC014BA5EC014BA5EC014BA5E"
 EMPTY_CODE_HASH = keccak(b"")
+_CODE_PADDING = 33  # zero bytes revm appends to analysed legacy code
 HARDFORKS = ("SHANGHAI", "CANCUN", "PRAGUE")
 
 _REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
@@ -202,19 +206,323 @@ class Block:
     transactions: tuple[bytes, ...]
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What running one transaction gave."""
+
+    status: int
+    gas_used: int
+    output: bytes
+    created: str | None
+    logs: tuple[pyrevm.Log, ...]
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A point an :class:`_Engine` can rewind to: revm's journal checkpoint plus the length of
+    the ledger of edits made outside the journal."""
+
+    checkpoint: pyrevm.JournalCheckpoint
+    ledger_len: int
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine: one EVM with the node's transaction semantics
+# ---------------------------------------------------------------------------------------------
+
+
+class _Engine:
+    """One ``pyrevm.EVM`` run the way the node runs transactions, with marks to rewind to.
+
+    pyrevm's ``message_call`` does not bump the caller's nonce and fees are charged here rather
+    than by revm (every run has gas price 0), so both are written into the account outside revm's
+    journal; the ledger keeps those edits while ``recording`` so that :meth:`rewind` undoes them.
+    Reads (:meth:`account`, :meth:`code`, :meth:`storage`) run inside a checkpoint that is reverted
+    at once: they leave no account or slot warm, so the journal holds transactions only and two
+    engines fed the same transactions stay identical (the shadow of :class:`_History` relies on it).
+    """
+
+    def __init__(
+        self,
+        *,
+        chain_id: int,
+        spec: str,
+        gas_limit: int,
+        coinbase: str,
+        genesis: Sequence[tuple[str, int]],
+    ) -> None:
+        self.gas_limit = gas_limit
+        self.coinbase = coinbase
+        env = pyrevm.Env(
+            cfg=pyrevm.CfgEnv(chain_id=chain_id), block=_block_env(0, 0, coinbase, gas_limit)
+        )
+        self.evm = pyrevm.EVM(env=env, gas_limit=gas_limit, spec_id=spec)
+        for address, balance in genesis:
+            self.evm.set_balance(address, balance)
+        # One checkpoint that is never reverted keeps revm's journal depth at 1 between runs, so
+        # that a revert (which lowers the depth by one) is always allowed; marks are committed
+        # at once and leave the depth alone, however many there are (the depth counts against the
+        # 1024-frame call limit).
+        self.evm.snapshot()
+        self._env_key: tuple[int, int] = (0, 0)
+        self._ledger: list[tuple[str, int, int]] = []
+        #: whether edits outside the journal are kept for :meth:`rewind` (while marks are live)
+        self.recording = False
+
+    # -- reads that leave nothing behind ------------------------------------------------------
+
+    def account(self, address: str) -> pyrevm.AccountInfo:
+        """Balance, nonce and code hash of ``address``."""
+        checkpoint = self.evm.snapshot()
+        try:
+            return self.evm.basic(address)
+        finally:
+            self.evm.revert(checkpoint)
+
+    def code(self, address: str) -> bytes:
+        """The runtime code at ``address`` (empty for an account without code)."""
+        checkpoint = self.evm.snapshot()
+        try:
+            code_hash = bytes(self.evm.basic(address).code_hash or b"")
+            if code_hash == EMPTY_CODE_HASH:
+                return b""
+            raw = bytes(self.evm.get_code(address) or b"")
+        finally:
+            self.evm.revert(checkpoint)
+        # revm keeps analysed legacy code padded with 33 zero bytes (so that a PUSH at the end
+        # reads zeros): the deployed code is the prefix whose hash is the account's code hash
+        for code in (raw, raw[:-_CODE_PADDING]):
+            if keccak(code) == code_hash:
+                return code
+        raise RevmError(f"the code revm holds for {address} does not match its code hash")
+
+    def storage(self, address: str, slot: int) -> int:
+        """The value of storage ``slot`` of ``address``."""
+        checkpoint = self.evm.snapshot()
+        try:
+            return int(self.evm.storage(address, slot))
+        finally:
+            self.evm.revert(checkpoint)
+
+    # -- execution ----------------------------------------------------------------------------
+
+    def use_block(self, number: int, timestamp: int) -> None:
+        """Run what follows in block ``number`` at ``timestamp``."""
+        if self._env_key != (number, timestamp):
+            self.evm.set_block_env(_block_env(number, timestamp, self.coinbase, self.gas_limit))
+            self._env_key = (number, timestamp)
+
+    def execute(self, tx: TxRequest, gas: int, price: int) -> _Outcome:
+        """Run ``tx`` for good in the current block: revm, then the nonce bump and the fee.
+        Raises :class:`RevmError` when revm refuses it outright (nothing is charged)."""
+        outcome = self.run(tx, gas)
+        if tx.to is not None:
+            self._adjust(tx.sender, 0, 1)  # pyrevm's message calls do not bump the nonce
+        fee = outcome.gas_used * price
+        if fee:
+            self._adjust(tx.sender, -fee, 0)
+            self._adjust(self.coinbase, fee, 0)
+        return outcome
+
+    def simulate(self, tx: TxRequest, gas: int) -> _Outcome:
+        """Run ``tx`` and undo it."""
+        checkpoint = self.evm.snapshot()
+        try:
+            return self.run(tx, gas)
+        finally:
+            self.evm.revert(checkpoint)
+
+    def run(self, tx: TxRequest, gas: int) -> _Outcome:
+        """Execute ``tx`` with ``gas`` into the journal; :class:`RevmError` when revm refuses it."""
+        evm = self.evm
+        try:
+            if tx.to is None:
+                address = evm.deploy(  # type: ignore[call-arg]
+                    tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0
+                )
+                created: str | None = to_checksum_address(address)
+                output = b""
+            else:
+                created = None
+                output = bytes(
+                    evm.message_call(
+                        tx.sender, tx.to, tx.data, value=tx.value, gas=gas, gas_price=0
+                    )
+                )
+        except RuntimeError as exc:
+            text = str(exc)
+            reverted = _REVERT.match(text)
+            if reverted:
+                return _Outcome(
+                    0, int(reverted.group(1)), bytes.fromhex(reverted.group(2)), None, ()
+                )
+            halted = _HALT.match(text)
+            if halted:
+                return _Outcome(0, int(halted.group(2)), b"", None, ())
+            raise _refusal(text, tx, gas) from None
+        finally:
+            evm.reset_transient_storage()
+        result = evm.result
+        assert result is not None
+        return _Outcome(1, int(result.gas_used), output, created, tuple(result.logs))
+
+    def gas_refunded(self) -> int:
+        """The refund of the last run."""
+        return int(self.evm.result.gas_refunded) if self.evm.result is not None else 0
+
+    # -- marks ----------------------------------------------------------------------------------
+
+    def mark(self) -> _Mark:
+        """A point to :meth:`rewind` to (committed at once: it does not deepen the journal)."""
+        checkpoint = self.evm.snapshot()
+        self.evm.commit()
+        return _Mark(checkpoint, len(self._ledger))
+
+    def rewind(self, mark: _Mark) -> _Mark:
+        """Return to ``mark``: revert the journal and undo the edits made outside it since.
+        Returns a new mark for the same point (``mark`` and every later one are used up).
+
+        An account revm had loaded at the mark keeps, through the revert, what was written into it
+        outside the journal, so those edits are subtracted; an account loaded after the mark is
+        dropped by the revert and reads as it was.
+        """
+        self.evm.revert(mark.checkpoint)
+        edits = self._ledger[mark.ledger_len :]
+        del self._ledger[mark.ledger_len :]
+        if edits:
+            totals: dict[str, list[int]] = {}
+            for address, balance_delta, nonce_delta in edits:
+                entry = totals.setdefault(address, [0, 0])
+                entry[0] += balance_delta
+                entry[1] += nonce_delta
+            loaded = {a.lower() for a in self.evm.journal_state}
+            for address, (balance_delta, nonce_delta) in totals.items():
+                if address in loaded and (balance_delta or nonce_delta):
+                    info = self.evm.basic(address)
+                    self.evm.insert_account_info(
+                        address,
+                        pyrevm.AccountInfo(  # type: ignore[call-arg]
+                            balance=int(info.balance) - balance_delta,
+                            nonce=int(info.nonce) - nonce_delta,
+                        ),
+                    )
+        self._env_key = (-1, -1)
+        # the revert lowered the journal depth to 0: this checkpoint restores it, and marks the
+        # same point
+        return _Mark(self.evm.snapshot(), len(self._ledger))
+
+    def stop_recording(self) -> None:
+        """No mark is live any more: forget the ledger."""
+        self.recording = False
+        self._ledger.clear()
+
+    def _adjust(self, address: str, balance_delta: int, nonce_delta: int) -> None:
+        """Change an account outside revm's journal, in the ledger while recording."""
+        info = self.evm.basic(address)
+        self.evm.insert_account_info(
+            address,
+            pyrevm.AccountInfo(  # type: ignore[call-arg]
+                balance=int(info.balance) + balance_delta, nonce=int(info.nonce) + nonce_delta
+            ),
+        )
+        if self.recording:
+            self._ledger.append((address.lower(), balance_delta, nonce_delta))
+
+
+# ---------------------------------------------------------------------------------------------
+# History: the state of older blocks
+# ---------------------------------------------------------------------------------------------
+
+
+class _History:
+    """The state after any mined block, from a second engine (the *shadow*) that replays the
+    node's transactions.
+
+    The shadow is built on the first read at an older block, from the same genesis. To serve
+    block ``k`` it must hold the state after the last transaction block ``t <= k``: it goes
+    forward by replaying the transactions of the blocks in between (same block number, timestamp,
+    gas and price; each replay must give the status, gas and created address recorded for the
+    block, else :class:`RevmError`) and back by rewinding to the mark it took after block ``t``.
+    Reads just behind the head, the common case (a checker reads the block before a
+    transaction), so cost one replay per transaction.
+    """
+
+    def __init__(self, node: RevmNode) -> None:
+        self._node = node
+        self._engine: _Engine | None = None
+        #: (block number, mark for the state after that block), ascending; block 0 first
+        self._marks: list[tuple[int, _Mark]] = []
+
+    @property
+    def position(self) -> int | None:
+        """The block whose state the shadow holds (None before it is built)."""
+        return self._marks[-1][0] if self._marks else None
+
+    def engine_at(self, number: int) -> _Engine:
+        """The shadow, holding the state after block ``number``."""
+        node = self._node
+        engine = self._engine
+        if engine is None:
+            engine = self._engine = node._new_engine()
+            engine.recording = True
+            self._marks = [(0, engine.mark())]
+        tx_blocks = node._tx_blocks
+        end = bisect.bisect_right(tx_blocks, number)
+        target = tx_blocks[end - 1] if end else 0
+        if self._marks[-1][0] > target:
+            self._rewind_to(target)
+        for block in tx_blocks[bisect.bisect_right(tx_blocks, self._marks[-1][0]) : end]:
+            self._replay(engine, block)
+            self._marks.append((block, engine.mark()))
+        return engine
+
+    def truncate(self, block_count: int) -> None:
+        """The node dropped its blocks from ``block_count`` on: forget the shadow's state of them
+        (the block numbers will be reused)."""
+        if self._marks and self._marks[-1][0] >= block_count:
+            self._rewind_to(block_count - 1)
+
+    def _rewind_to(self, target: int) -> None:
+        assert self._engine is not None
+        while self._marks[-1][0] > target:
+            self._marks.pop()
+        block, mark = self._marks.pop()
+        self._marks.append((block, self._engine.rewind(mark)))
+
+    def _replay(self, engine: _Engine, number: int) -> None:
+        node = self._node
+        block = node._blocks[number]
+        for tx_hash in block.transactions:
+            tx = node._transactions[tx_hash]
+            receipt = node._receipts[tx_hash]
+            engine.use_block(number, block.timestamp)
+            request = TxRequest(sender=tx.sender, to=tx.to, value=tx.value, data=tx.data)
+            try:
+                outcome = engine.execute(request, tx.gas, tx.gas_price)
+            except RevmError as exc:
+                raise RevmError(
+                    f"cannot rebuild the state of block {number} to read it: replaying its "
+                    f"transaction 0x{tx_hash.hex()} was refused ({exc})"
+                ) from None
+            replayed = (outcome.status, outcome.gas_used, outcome.created)
+            recorded = (receipt.status, receipt.gas_used, receipt.contract_address)
+            if replayed != recorded:
+                raise RevmError(
+                    f"cannot rebuild the state of block {number} to read it: replaying its "
+                    f"transaction 0x{tx_hash.hex()} gave (status, gas used, contract) "
+                    f"{replayed}, mined as {recorded}"
+                )
+
+
 @dataclass
 class _Snapshot:
-    """A live snapshot: the pyrevm checkpoint plus what Python holds outside the EVM journal."""
+    """A live snapshot: the main engine's mark plus what Python holds outside the EVM."""
 
     id: int
-    checkpoint: pyrevm.JournalCheckpoint
+    mark: _Mark
     block_count: int
     time_offset: int
     next_timestamp: int | None
-    #: accounts in revm's journal when taken: only their non-journaled edits survive a revert
-    loaded: frozenset[str]
-    #: balance and nonce deltas written outside the journal since this snapshot, per address
-    ledger: dict[str, list[int]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,13 +571,8 @@ class RevmNode:
         )
         self.accounts: list[str] = [_address_of_key(key) for key in self.private_keys]
         self._unlocked = {a.lower() for a in self.accounts}
-
-        env = pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=chain_id), block=self._block_env(0, 0))
-        self._evm = pyrevm.EVM(env=env, gas_limit=gas_limit, spec_id=spec)
-        # pyrevm 0.3.7's stubs lag its binary: deploy(gas_price=) and AccountInfo(balance=) exist.
-        for address in self.accounts:
-            self._evm.set_balance(address, balance)
-        self._env_key: tuple[int, int] = (0, 0)
+        self._genesis = tuple((address, balance) for address in self.accounts)
+        self._engine = self._new_engine()
 
         genesis_time = int(time.time()) if timestamp is None else timestamp
         self._time_offset = 0 if timestamp is None else timestamp - int(time.time())
@@ -294,9 +597,24 @@ class RevmNode:
         self._logs_by_block: list[tuple[Log, ...]] = [()]
         self._blocks_with_logs: list[int] = []
         self._log_blocks_by_address: dict[str, list[int]] = {}
-        self._state_changes: list[int] = []  # blocks with a successful transaction
+        self._tx_blocks: list[int] = []  # blocks with a transaction
+        #: blocks whose transaction changed more than its sender's nonce (it succeeded or paid a
+        #: fee): before the first of these after block k, block k's balances, code and storage
+        #: are the latest ones
+        self._state_changes: list[int] = []
+        self._history = _History(self)
         self._snapshots: list[_Snapshot] = []
         self._snapshot_counter = 0
+
+    def _new_engine(self) -> _Engine:
+        """An engine at this node's genesis (the main one, or the history's shadow)."""
+        return _Engine(
+            chain_id=self.chain_id,
+            spec=self.hardfork,
+            gas_limit=self.gas_limit,
+            coinbase=self.coinbase,
+            genesis=self._genesis,
+        )
 
     # -- chain facts ----------------------------------------------------------------------
 
@@ -327,26 +645,23 @@ class RevmNode:
         """A mined transaction's receipt by hash, or None."""
         return self._receipts.get(tx_hash)
 
-    # -- state reads (latest state only) ----------------------------------------------------
+    # -- state reads (any mined block; "latest" by default) -----------------------------------
 
-    def balance(self, address: str) -> int:
-        """Wei held by ``address``."""
-        return int(self._evm.get_balance(address))
+    def balance(self, address: str, block: int | str = "latest") -> int:
+        """Wei held by ``address`` after ``block``."""
+        return int(self._state(block).account(address).balance)
 
-    def nonce(self, address: str) -> int:
+    def nonce(self, address: str, block: int | str = "latest") -> int:
         """The number of transactions sent from ``address`` (contracts: creations made)."""
-        return int(self._evm.basic(address).nonce)
+        return int(self._state(block, nonce=True).account(address).nonce)
 
-    def code(self, address: str) -> bytes:
+    def code(self, address: str, block: int | str = "latest") -> bytes:
         """The runtime code at ``address`` (empty for an account without code)."""
-        info = self._evm.basic(address)
-        if info.code_hash == EMPTY_CODE_HASH:
-            return b""
-        return bytes(self._evm.get_code(address) or b"")
+        return self._state(block).code(address)
 
-    def storage(self, address: str, slot: int) -> int:
+    def storage(self, address: str, slot: int, block: int | str = "latest") -> int:
         """The value of storage ``slot`` of ``address``."""
-        return int(self._evm.storage(address, slot))
+        return self._state(block).storage(address, slot)
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -354,7 +669,8 @@ class RevmNode:
         """Run ``tx`` in a new block and return its hash; a revert is mined with status 0.
 
         Raises :class:`RevmError` (nothing mined) for an unknown unsigned sender, a wrong nonce or
-        chain id, gas outside ``[intrinsic, block gas limit]`` or too little balance.
+        chain id, gas outside ``[intrinsic, block gas limit]``, too little balance for the value
+        and the fee, or a sender with code.
         """
         sender = tx.sender
         if not signed and sender.lower() not in self._unlocked:
@@ -364,38 +680,34 @@ class RevmNode:
             )
         if tx.chain_id is not None and tx.chain_id != self.chain_id:
             raise RevmError(f"invalid chain id {tx.chain_id}: this chain is {self.chain_id}")
-        nonce = self.nonce(sender)
+        engine = self._engine
+        info = engine.account(sender)
+        nonce = int(info.nonce)
         if tx.nonce is not None and tx.nonce != nonce:
             word = "low" if tx.nonce < nonce else "high"
             raise RevmError(
                 f"nonce too {word}: account {sender} has nonce {nonce}, transaction has {tx.nonce}"
             )
+        if info.code_hash != EMPTY_CODE_HASH:
+            raise RevmError(f"sender {sender} is not an externally owned account (it has code)")
         gas = self.estimate_gas(tx) if tx.gas is None else tx.gas
         if gas > self.gas_limit:
             raise RevmError(f"gas {gas} exceeds the block gas limit {self.gas_limit}")
         price = tx.price
-        if price:
-            needed = gas * price + tx.value
-            have = self.balance(sender)
-            if have < needed:
-                raise RevmError(
-                    f"insufficient funds for gas * price + value: {sender} has {have} "
-                    f"wei, needs {needed}"
-                )
+        needed = gas * price + tx.value
+        have = int(info.balance)
+        if have < needed:
+            raise RevmError(
+                f"insufficient funds for gas * price + value: {sender} has {have} "
+                f"wei, needs {needed}"
+            )
         if tx_hash is None:
             tx_hash = _pseudo_hash(tx, nonce, gas, self.chain_id)
 
         number = len(self._blocks)
         timestamp = self._take_timestamp()
-        self._use_block_env(number, timestamp)
-        status, gas_used, output, created, raw_logs = self._run(tx, gas)
-
-        if tx.to is not None:
-            self._adjust(sender, 0, 1)  # pyrevm's message calls do not bump the nonce
-        fee = gas_used * price
-        if fee:
-            self._adjust(sender, -fee, 0)
-            self._adjust(self.coinbase, fee, 0)
+        engine.use_block(number, timestamp)
+        outcome = engine.execute(tx, gas, price)
 
         block_hash = _block_hash(number)
         logs = tuple(
@@ -408,7 +720,7 @@ class RevmNode:
                 tx_hash,
                 index,
             )
-            for index, log in enumerate(raw_logs)
+            for index, log in enumerate(outcome.logs)
         )
         self._transactions[tx_hash] = Transaction(
             tx_hash,
@@ -432,49 +744,50 @@ class RevmNode:
             tx.to,
             number,
             block_hash,
-            status,
-            gas_used,
+            outcome.status,
+            outcome.gas_used,
             price,
-            created,
+            outcome.created,
             logs,
             tx.type,
-            None if status else output,
+            None if outcome.status else outcome.output,
         )
-        self._seal(number, timestamp, gas_used, (tx_hash,), logs, block_hash)
-        if status:
+        self._seal(number, timestamp, outcome.gas_used, (tx_hash,), logs, block_hash)
+        self._tx_blocks.append(number)
+        if outcome.status or outcome.gas_used * price:
             self._state_changes.append(number)
         return tx_hash
 
     def call(self, tx: TxRequest, block: int | str = "latest") -> bytes:
         """The return data of ``tx`` run at ``block`` and discarded; :class:`ExecutionReverted` if
-        it reverts. ``"pending"`` runs in the next block's environment, a number must name a block
-        whose state is the latest (see :meth:`readable_block`) and runs in its environment."""
-        self._select_block(block)
+        it reverts. ``"pending"`` runs in the next block's environment, a mined block on its state
+        and in its environment."""
+        engine = self._select_block(block)
         gas = self.gas_limit if tx.gas is None else min(tx.gas, self.gas_limit)
-        status, _, output, _, _ = self._simulate(tx, gas)
-        if not status:
-            raise ExecutionReverted(output)
-        return output
+        outcome = engine.simulate(tx, gas)
+        if not outcome.status:
+            raise ExecutionReverted(outcome.output)
+        return outcome.output
 
     def estimate_gas(self, tx: TxRequest, block: int | str = "pending") -> int:
-        """The gas ``tx`` needs in the next block: its use checked by a run with that limit (binary
-        search when refunds or the 63/64 rule need more); :class:`ExecutionReverted` if it fails at
-        the cap (the given gas or the block gas limit)."""
-        self._select_block(block)
+        """The gas ``tx`` needs in the next block (or at ``block``): its use checked by a run with
+        that limit (binary search when refunds or the 63/64 rule need more);
+        :class:`ExecutionReverted` if it fails at the cap (the given gas or the block gas limit)."""
+        engine = self._select_block(block)
         cap = self.gas_limit if tx.gas is None else min(tx.gas, self.gas_limit)
-        status, used, output, _, _ = self._simulate(tx, cap)
-        if not status:
-            raise ExecutionReverted(output)
-        refunded = int(self._evm.result.gas_refunded) if self._evm.result is not None else 0
-        guess = min(cap, (used + refunded) * 64 // 63 + 2_300)
-        if self._simulate(tx, guess)[0]:
+        outcome = engine.simulate(tx, cap)
+        if not outcome.status:
+            raise ExecutionReverted(outcome.output)
+        used = outcome.gas_used
+        guess = min(cap, (used + engine.gas_refunded()) * 64 // 63 + 2_300)
+        if engine.simulate(tx, guess).status:
             high = guess
             low = used - 1
         else:
             high, low = cap, guess
         while high - low > max(1, high // 1000):
             middle = (low + high) // 2
-            if self._simulate(tx, middle)[0]:
+            if engine.simulate(tx, middle).status:
                 high = middle
             else:
                 low = middle
@@ -515,23 +828,27 @@ class RevmNode:
     def snapshot(self) -> int:
         """Save the chain (state, blocks, receipts, clock); returns an id for :meth:`revert`."""
         self._snapshot_counter += 1
-        self._snapshots.append(self._take(self._snapshot_counter))
+        self._engine.recording = True
+        self._snapshots.append(self._take(self._snapshot_counter, self._engine.mark()))
         return self._snapshot_counter
 
-    def revert(self, snapshot_id: int) -> bool:
-        """Return to snapshot ``snapshot_id``; False if it is unknown. The snapshot stays usable
-        (as eth-tester's); snapshots taken after it are dropped."""
+    def revert(self, snapshot_id: int, *, keep: bool = True) -> bool:
+        """Return to snapshot ``snapshot_id``; False if it is unknown. Snapshots taken after it
+        are dropped; it stays usable when ``keep`` (as eth-tester's), else it is used up too
+        (as Hardhat's)."""
         ids = [s.id for s in self._snapshots]
         if snapshot_id not in ids:
             return False
-        while self._snapshots[-1].id != snapshot_id:
-            self._undo(self._snapshots.pop())
-        target = self._snapshots.pop()
-        self._undo(target)
+        target = self._snapshots[ids.index(snapshot_id)]
+        del self._snapshots[ids.index(snapshot_id) :]
+        mark = self._engine.rewind(target.mark)
         self._truncate(target.block_count)
         self._time_offset = target.time_offset
         self._next_timestamp = target.next_timestamp
-        self._snapshots.append(self._take(snapshot_id))
+        if keep:
+            self._snapshots.append(self._take(snapshot_id, mark))
+        elif not self._snapshots:
+            self._engine.stop_recording()
         return True
 
     # -- logs -------------------------------------------------------------------------------
@@ -579,138 +896,46 @@ class RevmNode:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _block_env(self, number: int, timestamp: int) -> pyrevm.BlockEnv:
-        return pyrevm.BlockEnv(
-            number=number,
-            coinbase=self.coinbase,
-            timestamp=timestamp,
-            difficulty=0,
-            prevrandao=_prevrandao(number),
-            basefee=0,
-            gas_limit=self.gas_limit,
-            excess_blob_gas=0,
-        )
-
-    def _use_block_env(self, number: int, timestamp: int) -> None:
-        if self._env_key != (number, timestamp):
-            self._evm.set_block_env(self._block_env(number, timestamp))
-            self._env_key = (number, timestamp)
-
-    def _select_block(self, block: int | str) -> None:
-        if block == "pending":
-            self._use_block_env(len(self._blocks), self.pending_timestamp())
-            return
-        number = self.readable_block(block)
-        self._use_block_env(number, self._blocks[number].timestamp)
-
-    def readable_block(self, block: int | str, *, exact: bool = False) -> int:
-        """The number of ``block`` if its state is the current one, else :class:`RevmError`.
-
-        Only the latest state is kept, but an older block has that same state when no
-        transaction succeeded after it (empty blocks and status-0 transactions change nothing
-        but the failing sender's nonce and fee): such blocks are served too unless ``exact``.
-        """
+    def block_of(self, block: int | str) -> int:
+        """The number of the mined block ``block`` names (a tag or a number); "pending" names
+        the latest block. :class:`RevmError` for a block that does not exist."""
         if block in ("latest", "pending", "safe", "finalized"):
             return self.block_number
         if block == "earliest":
-            number = 0
-        elif isinstance(block, int):
-            number = block
-        else:
+            return 0
+        if not isinstance(block, int):
             raise RevmError(f"unknown block tag {block!r}", code=-32602)
-        if number > self.block_number or number < 0:
-            raise RevmError(f"block {number} does not exist (latest is {self.block_number})")
-        oldest = (
-            self.block_number if exact else (self._state_changes[-1] if self._state_changes else 0)
-        )
-        if number < oldest:
-            raise RevmError(
-                f"block {number} is historical: the revm chain keeps only the latest "
-                f"state (block {self.block_number}, unchanged since block {oldest})"
-            )
-        return number
+        if block > self.block_number or block < 0:
+            raise RevmError(f"block {block} does not exist (latest is {self.block_number})")
+        return block
 
-    def _run(self, tx: TxRequest, gas: int) -> tuple[int, int, bytes, str | None, list[pyrevm.Log]]:
-        """Execute ``tx`` with ``gas`` into the journal: (status, gas used, output or revert data,
-        created address, logs). Raises :class:`RevmError` when revm refuses it outright."""
-        evm = self._evm
-        try:
-            if tx.to is None:
-                address = evm.deploy(  # type: ignore[call-arg]
-                    tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0
-                )
-                created: str | None = to_checksum_address(address)
-                output = b""
-            else:
-                created = None
-                output = bytes(
-                    evm.message_call(
-                        tx.sender, tx.to, tx.data, value=tx.value, gas=gas, gas_price=0
-                    )
-                )
-        except RuntimeError as exc:
-            text = str(exc)
-            reverted = _REVERT.match(text)
-            if reverted:
-                return 0, int(reverted.group(1)), bytes.fromhex(reverted.group(2)), None, []
-            halted = _HALT.match(text)
-            if halted:
-                return 0, int(halted.group(2)), b"", None, []
-            raise _refusal(text, tx, gas) from None
-        finally:
-            evm.reset_transient_storage()
-        result = evm.result
-        assert result is not None
-        return 1, int(result.gas_used), output, created, list(result.logs)
+    def _state(self, block: int | str, *, nonce: bool = False) -> _Engine:
+        """The engine holding the state after ``block``: the node's own when no transaction
+        since changed what is read (``nonce``: any transaction does), else the history's."""
+        number = self.block_of(block)
+        changes = self._tx_blocks if nonce else self._state_changes
+        if not changes or number >= changes[-1]:
+            return self._engine
+        return self._history.engine_at(number)
 
-    def _simulate(
-        self, tx: TxRequest, gas: int
-    ) -> tuple[int, int, bytes, str | None, list[pyrevm.Log]]:
-        checkpoint = self._evm.snapshot()
-        try:
-            return self._run(tx, gas)
-        finally:
-            self._evm.revert(checkpoint)
+    def _select_block(self, block: int | str) -> _Engine:
+        """The engine for a call at ``block``, set to run in that block's environment."""
+        if block == "pending":
+            self._engine.use_block(len(self._blocks), self.pending_timestamp())
+            return self._engine
+        number = self.block_of(block)
+        engine = self._state(number)
+        engine.use_block(number, self._blocks[number].timestamp)
+        return engine
 
-    def _adjust(self, address: str, balance_delta: int, nonce_delta: int) -> None:
-        """Change an account outside revm's journal, recorded so that :meth:`revert` undoes it."""
-        info = self._evm.basic(address)
-        self._evm.insert_account_info(
-            address,
-            pyrevm.AccountInfo(  # type: ignore[call-arg]
-                balance=int(info.balance) + balance_delta, nonce=int(info.nonce) + nonce_delta
-            ),
-        )
-        if self._snapshots:
-            entry = self._snapshots[-1].ledger.setdefault(address.lower(), [0, 0])
-            entry[0] += balance_delta
-            entry[1] += nonce_delta
-
-    def _take(self, snapshot_id: int) -> _Snapshot:
+    def _take(self, snapshot_id: int, mark: _Mark) -> _Snapshot:
         return _Snapshot(
             snapshot_id,
-            self._evm.snapshot(),
+            mark,
             len(self._blocks),
             self._time_offset,
             self._next_timestamp,
-            frozenset(a.lower() for a in self._evm.journal_state),
         )
-
-    def _undo(self, snapshot: _Snapshot) -> None:
-        self._evm.revert(snapshot.checkpoint)
-        # Accounts revm had loaded before the snapshot keep edits made outside the journal; the
-        # others come back as they were before the snapshot.
-        for address, (balance_delta, nonce_delta) in snapshot.ledger.items():
-            if address in snapshot.loaded:
-                info = self._evm.basic(address)
-                self._evm.insert_account_info(
-                    address,
-                    pyrevm.AccountInfo(  # type: ignore[call-arg]
-                        balance=int(info.balance) - balance_delta,
-                        nonce=int(info.nonce) - nonce_delta,
-                    ),
-                )
-        self._env_key = (-1, -1)
 
     def _truncate(self, block_count: int) -> None:
         for block in self._blocks[block_count:]:
@@ -721,9 +946,11 @@ class RevmNode:
         del self._blocks[block_count:]
         del self._logs_by_block[block_count:]
         del self._blocks_with_logs[bisect.bisect_left(self._blocks_with_logs, block_count) :]
+        del self._tx_blocks[bisect.bisect_left(self._tx_blocks, block_count) :]
         del self._state_changes[bisect.bisect_left(self._state_changes, block_count) :]
         for numbers in self._log_blocks_by_address.values():
             del numbers[bisect.bisect_left(numbers, block_count) :]
+        self._history.truncate(block_count)
 
     def _take_timestamp(self) -> int:
         timestamp = self.pending_timestamp()
@@ -776,6 +1003,19 @@ def _address_of_key(private_key: bytes) -> str:
 def _block_hash(number: int) -> bytes:
     """What revm's in-memory database answers to ``BLOCKHASH``: ``keccak(str(number))``."""
     return keccak(str(number).encode())
+
+
+def _block_env(number: int, timestamp: int, coinbase: str, gas_limit: int) -> pyrevm.BlockEnv:
+    return pyrevm.BlockEnv(
+        number=number,
+        coinbase=coinbase,
+        timestamp=timestamp,
+        difficulty=0,
+        prevrandao=_prevrandao(number),
+        basefee=0,
+        gas_limit=gas_limit,
+        excess_blob_gas=0,
+    )
 
 
 def _prevrandao(number: int) -> bytes:

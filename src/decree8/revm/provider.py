@@ -13,9 +13,9 @@ Methods: ``web3_clientVersion``, ``net_version``, ``net_listening``, ``eth_chain
 ``eth_estimateGas``, ``eth_call``, ``eth_sendTransaction``, ``eth_sendRawTransaction``,
 ``eth_getTransactionReceipt``, ``eth_getTransactionByHash``, ``eth_getLogs``, ``eth_syncing``,
 ``eth_mining``, ``evm_snapshot``, ``evm_revert``, ``evm_increaseTime``, ``evm_mine``,
-``evm_setNextBlockTimestamp``, ``testing_timeTravel``. State is kept for the latest block only:
-reads and calls at an older block answer a ``-32000`` error, unless no transaction succeeded since
-that block (balances and nonces: latest only). Receipts carry one extra field,
+``evm_setNextBlockTimestamp``, ``testing_timeTravel``. Reads and calls work at any mined block
+(older blocks are rebuilt by replaying transactions, see :class:`decree8.revm.node.RevmNode`).
+Receipts carry one extra field,
 ``revertData``, the revert data of a status-0 transaction (no replay needed). See
 :mod:`decree8.revm.node` for the gas and fee model.
 """
@@ -129,21 +129,18 @@ class RevmProvider(BaseProvider):
         return None if block is None else self._format_block(block, bool(params[1:2] and params[1]))
 
     def _get_balance(self, params: list[Any]) -> str:
-        self._check_state_block(params[1:2], exact=True)
-        return hex(self.node.balance(_address(params[0])))
+        return hex(self.node.balance(_address(params[0]), self._state_block(params[1:2])))
 
     def _get_code(self, params: list[Any]) -> str:
-        self._check_state_block(params[1:2])
-        return "0x" + self.node.code(_address(params[0])).hex()
+        return "0x" + self.node.code(_address(params[0]), self._state_block(params[1:2])).hex()
 
     def _get_storage_at(self, params: list[Any]) -> str:
-        self._check_state_block(params[2:3])
-        value = self.node.storage(_address(params[0]), _quantity(params[1]))
+        block = self._state_block(params[2:3])
+        value = self.node.storage(_address(params[0]), _quantity(params[1]), block)
         return "0x" + value.to_bytes(32, "big").hex()
 
     def _get_transaction_count(self, params: list[Any]) -> str:
-        self._check_state_block(params[1:2], exact=True)
-        return hex(self.node.nonce(_address(params[0])))
+        return hex(self.node.nonce(_address(params[0]), self._state_block(params[1:2])))
 
     def _fee_history(self, params: list[Any]) -> dict[str, Any]:
         count = max(1, min(_quantity(params[0]), 1024))
@@ -260,10 +257,9 @@ class RevmProvider(BaseProvider):
             return self.node.block_number
         return block
 
-    def _check_state_block(self, rest: list[Any], *, exact: bool = False) -> None:
-        """Refuse a state read at a block whose state is gone (only the latest state is kept)."""
-        if rest:
-            self.node.readable_block(self._block_tag(rest[0]), exact=exact)
+    def _state_block(self, rest: list[Any]) -> int | str:
+        """The block a state read names (its optional last parameter), "latest" by default."""
+        return self._block_tag(rest[0]) if rest else "latest"
 
     # -- formatting -------------------------------------------------------------------------
 
@@ -448,10 +444,19 @@ def _quantity(value: Any) -> int:
     if isinstance(value, bool):
         raise TypeError(f"expected a quantity, got {value!r}")
     if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        return int(value, 16) if value[:2] in ("0x", "0X") else int(value)
-    raise TypeError(f"expected a quantity, got {value!r}")
+        number = value
+    elif isinstance(value, str):
+        body = value[1:] if value[:1] == "-" else value
+        try:
+            number = int(body, 16) if body[:2] in ("0x", "0X") else int(body)
+            number = -number if body is not value else number
+        except ValueError:
+            raise ValueError(f"expected a hex quantity, got {value!r}") from None
+    else:
+        raise TypeError(f"expected a quantity, got {value!r}")
+    if number < 0:
+        raise ValueError(f"expected a non-negative quantity, got {value!r}")
+    return number
 
 
 def _optional_quantity(value: Any) -> int | None:

@@ -1,0 +1,935 @@
+"""``audit``: did every transaction a deployment took comply with the rules at the time?
+
+1. Which contracts: the tokens, registries and escrows named (manifests or addresses), plus the
+   registry each token and escrow reads (``registry()``).
+2. Their logs over the block range, read once (:mod:`decree8.audit.logs`) and decoded by ABI.
+3. Replay: events are applied in chain order to a state rebuilt from events alone
+   (:mod:`decree8.audit.rebuild`). Before each state-changing action (a transfer, an issuance, a
+   legal order, a registry change, a terms acceptance, each step of a deal) the rule evaluators of
+   :mod:`decree8.rules.evaluators` run against that state, as it stood before the action, through
+   :class:`~decree8.audit.rebuild.WorldReader`: no chain request per transaction. The call behind
+   an action is reconstructed from its events (``Transfer`` + ``TransferPurposeStated`` is a
+   ``transferWithPurpose``; ``Transfer`` + ``ForcedTransfer`` a ``forcedTransfer``; ``LegFunded``
+   a ``fund``, which also covers the token pulled into the escrow ...). Who sent a transaction is
+   asked of the chain only when a rule needs it: the issuer of a mint (ISSUER-HTP) and the spender
+   of a transfer between two individuals without a stated purpose (P2P-SALE).
+4. At the end block: no deal is funded, expired and unrefunded (FUNDS-RETURN), the supply is within
+   the cap (SUPPLY-CAP), and the rebuilt state equals what the contracts' views answer, read in
+   batches at that block (RECORDS: each difference is a finding naming the view that differs).
+5. Failed transactions sent to the audited contracts (found cheaply on the embedded chain, with
+   ``include_failed`` on a JSON-RPC node) are explained by their decoded revert and its rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from eth_utils import is_address, to_checksum_address
+
+from decree8.audit.logs import Event, EventDecoder, LogSource, RawLog, TxInfo, log_source
+from decree8.audit.rebuild import (
+    UNFINISHED,
+    EscrowState,
+    RegistryState,
+    TokenState,
+    World,
+    WorldReader,
+)
+from decree8.check.decode import ContractAbi
+from decree8.errors import ChainError, TransactionReverted, UsageError
+from decree8.report.finding import Check, Finding, Report
+from decree8.rules.evaluators import (
+    ESCROW,
+    INDIVIDUAL,
+    REGISTRY,
+    TOKEN,
+    ZERO_ADDRESS,
+    TxContext,
+    evaluate,
+    rule_for_error,
+)
+from decree8.rules.pack import RulePack, load_pack
+from decree8.rules.state import StateReader
+
+if TYPE_CHECKING:
+    from decree8.chain import Chain
+    from decree8.compile import Build
+    from decree8.deploy import Deployment
+
+__all__ = ["AuditStats", "Refusal", "audit", "contract_kinds", "read_views"]
+
+KINDS = (TOKEN, REGISTRY, ESCROW)
+#: View calls per batched ``eth_call`` (each is a STATICCALL inside one call's gas).
+VIEW_BATCH = 150
+#: Refused transactions listed one by one in the report's facts (the rest are counted).
+REFUSALS_LISTED = 20
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A failed transaction to an audited contract, explained."""
+
+    tx_hash: str
+    block: int
+    contract: str
+    function: str
+    error: str
+    rule_id: str | None
+
+
+@dataclass
+class AuditStats:
+    """Counts and timings of one audit (also summarised in the report's facts)."""
+
+    blocks: int = 0
+    logs: int = 0
+    events: int = 0
+    undecoded: int = 0
+    transactions: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    views_compared: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    requests: int = 0
+    refusals: list[Refusal] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------
+# Which contracts
+# --------------------------------------------------------------------------------------------------
+
+
+def _kind_from_abi(abi: Iterable[Mapping[str, Any]]) -> str | None:
+    events = {str(e.get("name")) for e in abi if e.get("type") == "event"}
+    if "DealOpened" in events:
+        return ESCROW
+    if "HolderAttested" in events:
+        return REGISTRY
+    if {"Transfer", "TermsAccepted"} <= events:
+        return TOKEN
+    return None
+
+
+def _probe_kind(chain: Chain, address: str, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """The kind of decree8 contract at ``address``, told by the views it answers."""
+    if not bytes(chain.w3.eth.get_code(address)):  # type: ignore[arg-type]
+        raise UsageError(f"there is no contract at {address} on this chain")
+    reader = StateReader(chain, "latest", abis)
+    for kind, fn in ((ESCROW, "dealCount"), (TOKEN, "cap"), (REGISTRY, "operatorRegistration")):
+        if reader.try_call(address, kind, fn) is not None:
+            return kind
+    raise UsageError(
+        f"the contract at {address} is not a decree8 token, registry or escrow; pass its --manifest"
+    )
+
+
+def contract_kinds(
+    chain: Chain,
+    abis: Mapping[str, Sequence[Mapping[str, Any]]],
+    deployments: Iterable[Deployment] = (),
+    addresses: Iterable[str] = (),
+) -> dict[str, str]:
+    """``{address: kind}`` of the contracts to audit: those named, and the registries their tokens
+    and escrows read."""
+    kinds: dict[str, str] = {}
+    for dep in deployments:
+        if dep.chain_id != chain.chain_id:
+            raise UsageError(
+                f"deployment {dep.address} is on chain {dep.chain_id}, but the node is chain "
+                f"{chain.chain_id}: use the --rpc of the chain it was deployed to"
+            )
+        kind = dep.contract if dep.contract in KINDS else _kind_from_abi(dep.abi)
+        if kind is None:
+            kind = _probe_kind(chain, to_checksum_address(dep.address), abis)
+        kinds[to_checksum_address(dep.address)] = kind
+    for text in addresses:
+        if not (isinstance(text, str) and is_address(text) and text.startswith("0x")):
+            raise UsageError(f"{text!r} is not an address (0x followed by 40 hex digits)")
+        address = str(to_checksum_address(text))
+        if address not in kinds:
+            kinds[address] = _probe_kind(chain, address, abis)
+    if not kinds:
+        raise UsageError("name the contracts to audit: --manifest FILE or an ADDRESS")
+    reader = StateReader(chain, "latest", abis)
+    for address, kind in list(kinds.items()):
+        if kind in (TOKEN, ESCROW):
+            registry = str(reader.call(address, kind, "registry"))
+            kinds.setdefault(registry, REGISTRY)
+    return kinds
+
+
+# --------------------------------------------------------------------------------------------------
+# Views read in batches
+# --------------------------------------------------------------------------------------------------
+
+Read = tuple[str, str, str, tuple[Any, ...]]
+
+
+def read_views(
+    chain: Chain,
+    abis: Mapping[str, Sequence[Mapping[str, Any]]],
+    reads: Iterable[Read],
+    block: int,
+) -> dict[Read, Any]:
+    """The answers to view calls ``(address, kind, function, args)`` at ``block``, made
+    :data:`VIEW_BATCH` at a time in one ``eth_call`` each. A view that reverts answers ``None``."""
+    reader = StateReader(chain, block, abis)
+    wanted = list(reads)
+    for at in range(0, len(wanted), VIEW_BATCH):
+        reader.prefetch(wanted[at : at + VIEW_BATCH])
+    return {read: reader.try_call(read[0], read[1], read[2], *read[3]) for read in wanted}
+
+
+def _same(fn: str, expected: Any, actual: Any) -> bool:
+    if fn == "termsOf" and isinstance(actual, tuple):
+        actual = actual[:2]
+    return bool(_plain(expected) == _plain(actual))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, bytearray):
+        return bytes(value)
+    if isinstance(value, bool):
+        return value
+    return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    return str(value)
+
+
+def _call_text(fn: str, args: tuple[Any, ...]) -> str:
+    return f"{fn}({', '.join(_show(a) for a in args)})"
+
+
+# --------------------------------------------------------------------------------------------------
+# The replay
+# --------------------------------------------------------------------------------------------------
+
+
+class _Replay:
+    """Applies events in order and evaluates the rules before each action."""
+
+    def __init__(
+        self, world: World, source: LogSource, pack: RulePack, findings: list[Finding]
+    ) -> None:
+        self.world = world
+        self.source = source
+        self.pack = pack
+        self.findings = findings
+        self.counts: Counter[str] = Counter()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _ctx(
+        self, event: Event, kind: str, function: str, args: Mapping[str, Any], sender: str
+    ) -> TxContext:
+        return TxContext(
+            contract=kind,
+            address=event.address,
+            function=function,
+            args=args,
+            sender=sender,
+            source="audit",
+            tx_hash=event.tx_hash,
+            block=event.block,
+            timestamp=self.source.known_timestamp(event.block),
+            pack=self.pack,
+        )
+
+    def _run(self, ctx: TxContext, what: str) -> None:
+        self.counts[what] += 1
+        reader = WorldReader(self.world, int(ctx.block or 0), self.source)
+        found = evaluate(ctx, reader, self.pack)  # type: ignore[arg-type]
+        for finding in found:
+            if finding.timestamp is None and finding.block is not None:
+                finding = replace(finding, timestamp=self.source.timestamp(finding.block))
+            self.findings.append(finding)
+
+    def _spender(self, event: Event) -> str:
+        """Who called the contract that emitted ``event``: the transaction's sender when it
+        called the contract directly, else the contract it called (the nearest caller known)."""
+        info: TxInfo = self.source.tx(event.tx_hash)
+        if info.to == event.address or info.to is None:
+            return info.sender
+        return info.to
+
+    def _individual(self, registry: str, holder: str, block: int) -> bool:
+        state = self.world.contracts.get(registry)
+        if not isinstance(state, RegistryState):
+            return False
+        reader = WorldReader(self.world, block, self.source)
+        return state.status(holder, reader.valid_at).holder_type == INDIVIDUAL
+
+    # -- one transaction -------------------------------------------------------------------------
+    def transaction(self, events: Sequence[Event]) -> None:
+        consumed: set[int] = set()
+        for i, event in enumerate(events):
+            if i not in consumed:
+                kind = self.world.contracts[event.address].kind
+                if kind == TOKEN:
+                    self._token_action(events, i, consumed)
+                elif kind == REGISTRY:
+                    self._registry_action(event)
+                else:
+                    self._escrow_action(event)
+            self.world.apply(event)
+
+    def _token_action(self, events: Sequence[Event], i: int, consumed: set[int]) -> None:
+        event = events[i]
+        a, name = event.args, event.name
+        if name == "Transfer":
+            self._transfer(events, i, consumed)
+        elif name in ("AddressFrozen", "AddressUnfrozen"):
+            fn = "freeze" if name == "AddressFrozen" else "unfreeze"
+            args = {"holder": a["holder"], "orderRef": a["orderRef"]}
+            self._run(self._ctx(event, TOKEN, fn, args, a["by"]), "legal order")
+        elif name in ("TokensFrozen", "TokensUnfrozen"):
+            fn = "freezeAmount" if name == "TokensFrozen" else "unfreezeAmount"
+            args = {"holder": a["holder"], "amount": a["amount"], "orderRef": a["orderRef"]}
+            self._run(self._ctx(event, TOKEN, fn, args, a["by"]), "legal order")
+        elif name in ("Paused", "Unpaused"):
+            fn = "pause" if name == "Paused" else "unpause"
+            self._run(self._ctx(event, TOKEN, fn, {}, a["account"]), "pause")
+        else:
+            self._terms_action(event, TOKEN)
+
+    def _terms_action(self, event: Event, kind: str) -> None:
+        a = event.args
+        if event.name == "TermsAccepted":
+            args = {"version": a["version"], "contentHash": a["termsHash"]}
+            self._run(self._ctx(event, kind, "acceptTerms", args, a["party"]), "terms acceptance")
+        elif event.name == "TermsPublished" and int(a["version"]) > 1:
+            args = {"contentHash": a["termsHash"], "uri": a["uri"]}
+            self._run(self._ctx(event, kind, "amendTerms", args, a["by"]), "terms amendment")
+
+    def _transfer(self, events: Sequence[Event], i: int, consumed: set[int]) -> None:
+        event = events[i]
+        token = event.address
+        src, dst, value = event.args["from"], event.args["to"], int(event.args["value"])
+        rest = list(enumerate(events))[i + 1 :]
+        for j, later in rest:
+            if (
+                later.address == token
+                and later.name == "ForcedTransfer"
+                and (later.args["from"], later.args["to"], int(later.args["amount"]))
+                == (src, dst, value)
+            ):
+                consumed.add(j)
+                args = {
+                    "from": src,
+                    "to": dst,
+                    "amount": value,
+                    "orderRef": later.args["orderRef"],
+                }
+                self._run(
+                    self._ctx(event, TOKEN, "forcedTransfer", args, later.args["by"]),
+                    "forced transfer",
+                )
+                return
+        if self._escrow_leg(events, event):
+            return
+        if src == ZERO_ADDRESS:
+            args = {"to": dst, "amount": value}
+            self._run(self._ctx(event, TOKEN, "issue", args, self._spender(event)), "issuance")
+            return
+        purpose = 0
+        for j, later in rest:
+            if (
+                later.address == token
+                and later.name == "TransferPurposeStated"
+                and (later.args["from"], later.args["to"], int(later.args["value"]))
+                == (src, dst, value)
+            ):
+                consumed.add(j)
+                purpose = int(later.args["purpose"])
+                break
+        operator = src
+        state = self.world.of(token, TokenState)
+        between_individuals = (
+            src != dst
+            and self._individual(state.registry, src, event.block)
+            and self._individual(state.registry, dst, event.block)
+        )
+        if between_individuals:
+            self.counts["transfer between individuals"] += 1
+            if purpose == 0:
+                operator = self._spender(event)
+        if purpose:
+            fn, args = (
+                "transferFromWithPurpose",
+                {
+                    "from": src,
+                    "to": dst,
+                    "value": value,
+                    "purpose": purpose,
+                },
+            )
+        else:
+            fn, args = "transferFrom", {"from": src, "to": dst, "value": value}
+        self._run(self._ctx(event, TOKEN, fn, args, operator), "transfer")
+
+    def _escrow_leg(self, events: Sequence[Event], transfer: Event) -> bool:
+        """Whether ``transfer`` is an audited escrow pulling a funded leg or paying a withdrawal
+        (checked with the escrow's ``fund`` or ``withdraw``)."""
+        src, dst = transfer.args["from"], transfer.args["to"]
+        for other in events:
+            if self.world.kind_of(other.address) != ESCROW or other.args.get("asset") != (
+                transfer.address
+            ):
+                continue
+            if (
+                other.name == "LegFunded"
+                and other.address == dst
+                and other.args["depositor"] == src
+            ):
+                return True
+            if other.name == "Withdrawn" and other.address == src and other.args["account"] == dst:
+                return True
+        return False
+
+    def _registry_action(self, event: Event) -> None:
+        a, name = event.args, event.name
+        what = "registry change"
+        if name == "HolderAttested":
+            args = {k: a[k] for k in ("holder", "holderType", "jurisdiction", "validUntil")}
+            args.update(kycHash=a["kycHash"], flags=a["flags"])
+            self._run(self._ctx(event, REGISTRY, "attest", args, a["by"]), what)
+        elif name == "HolderRevoked":
+            args = {"holder": a["holder"], "reason": a["reason"]}
+            self._run(self._ctx(event, REGISTRY, "revoke", args, a["by"]), what)
+        elif name == "JurisdictionRestricted":
+            args = {k: a[k] for k in ("jurisdiction", "prohibited", "ref")}
+            ctx = self._ctx(event, REGISTRY, "setJurisdictionProhibited", args, a["by"])
+            self._run(ctx, what)
+        elif name in ("AddressBlocked", "AddressUnblocked"):
+            fn = "blockAddress" if name == "AddressBlocked" else "unblockAddress"
+            args = {"account": a["account"], "ref": a["ref"]}
+            self._run(self._ctx(event, REGISTRY, fn, args, a["by"]), what)
+
+    def _escrow_action(self, event: Event) -> None:
+        a, name = event.args, event.name
+        ctx: TxContext | None = None
+        what = "deal step"
+        if name == "DealOpened":
+            args = {
+                "counterparty": a["partyB"],
+                "assetA": a["assetA"],
+                "amountA": a["amountA"],
+                "assetB": a["assetB"],
+                "amountB": a["amountB"],
+                "deadline": a["deadline"],
+                "purpose": a["purpose"],
+                "dealTermsHash": a["dealTermsHash"],
+            }
+            ctx, what = self._ctx(event, ESCROW, "openDeal", args, a["partyA"]), "deal opened"
+        elif name == "DealAccepted":
+            deal = self.world.of(event.address, EscrowState).deals.get(int(a["dealId"]))
+            if deal is None or a["party"] != deal.party_a:  # party A accepts by opening
+                args = {"dealId": a["dealId"], "dealTermsHash": a["termsHash"]}
+                ctx = self._ctx(event, ESCROW, "acceptDeal", args, a["party"])
+        elif name == "LegFunded":
+            ctx = self._ctx(event, ESCROW, "fund", {"dealId": a["dealId"]}, a["depositor"])
+            if a["asset"] == ZERO_ADDRESS:
+                ctx = replace(ctx, value=int(a["amount"]))
+        elif name in ("DealCompleted", "DealRefunded"):
+            fn = "complete" if name == "DealCompleted" else "refund"
+            ctx = self._ctx(event, ESCROW, fn, {"dealId": a["dealId"]}, a["by"])
+        elif name == "DealDisputed":
+            args = {"dealId": a["dealId"], "reason": a["reason"]}
+            ctx = self._ctx(event, ESCROW, "dispute", args, a["by"])
+        elif name == "DealResolved":
+            args = {k: a[k] for k in ("dealId", "toPartyABps", "resolutionRef")}
+            ctx = self._ctx(event, ESCROW, "resolve", args, self._spender(event))
+        elif name in ("DealFrozen", "DealUnfrozen"):
+            fn = "freezeDeal" if name == "DealFrozen" else "unfreezeDeal"
+            args = {"dealId": a["dealId"], "orderRef": a["orderRef"]}
+            ctx, what = self._ctx(event, ESCROW, fn, args, self._spender(event)), "legal order"
+        elif name == "FundsDirected":
+            args = {k: a[k] for k in ("dealId", "recipient", "orderRef")}
+            ctx = self._ctx(event, ESCROW, "directFunds", args, self._spender(event))
+            what = "legal order"
+        elif name == "CreditDirected":
+            args = {k: a[k] for k in ("account", "asset", "recipient", "orderRef")}
+            ctx = self._ctx(event, ESCROW, "directCredit", args, self._spender(event))
+            what = "legal order"
+        elif name == "Withdrawn":
+            ctx = self._ctx(event, ESCROW, "withdraw", {"asset": a["asset"]}, a["account"])
+            what = "withdrawal"
+        elif name in ("Paused", "Unpaused"):
+            fn = "pause" if name == "Paused" else "unpause"
+            ctx, what = self._ctx(event, ESCROW, fn, {}, a["account"]), "pause"
+        else:
+            self._terms_action(event, ESCROW)
+        if ctx is not None:
+            self._run(ctx, what)
+
+
+# --------------------------------------------------------------------------------------------------
+# End-block checks
+# --------------------------------------------------------------------------------------------------
+
+
+def _end_findings(
+    world: World, end: int, end_time: int, pack: RulePack
+) -> tuple[list[Finding], int]:
+    """FUNDS-RETURN and SUPPLY-CAP at the end block; also the number of deals looked at."""
+    out: list[Finding] = []
+    deals = 0
+    for escrow in world.escrows():
+        for deal_id, deal in sorted(escrow.deals.items()):
+            deals += 1
+            if deal.state not in UNFINISHED or not (deal.funded_a or deal.funded_b):
+                continue
+            if deal.frozen or deal.deadline > end_time:
+                continue
+            out.append(
+                Finding.for_rule(
+                    "FUNDS-RETURN",
+                    f"deal {deal_id} of escrow {escrow.address} passed its deadline "
+                    f"{deal.deadline} and its funded legs were still not returned at block {end} "
+                    f"(block time {end_time})",
+                    pack=pack,
+                    source="audit",
+                    contract=escrow.address,
+                    block=end,
+                    timestamp=end_time,
+                    parties=[("party A", deal.party_a), ("party B", deal.party_b)],
+                    details={
+                        "deal": deal_id,
+                        "deadline": deal.deadline,
+                        "funded_a": deal.funded_a,
+                        "funded_b": deal.funded_b,
+                    },
+                )
+            )
+    out.extend(
+        Finding.for_rule(
+            "SUPPLY-CAP",
+            f"the total supply of token {token.address} is {token.supply} at block {end}, "
+            f"above its cap {token.cap}",
+            pack=pack,
+            source="audit",
+            contract=token.address,
+            block=end,
+            timestamp=end_time,
+            details={"supply": token.supply, "cap": token.cap},
+        )
+        for token in world.tokens()
+        if token.cap and token.supply > token.cap
+    )
+    return out, deals
+
+
+def _records_findings(
+    expected: Mapping[Read, Any],
+    actual: Mapping[Read, Any],
+    end: int,
+    end_time: int,
+    pack: RulePack,
+) -> list[Finding]:
+    out = []
+    for read, value in expected.items():
+        address, kind, fn, args = read
+        found = actual.get(read)
+        if _same(fn, value, found):
+            continue
+        holders = [("holder", str(a)) for a in args if isinstance(a, str) and a.startswith("0x")]
+        out.append(
+            Finding.for_rule(
+                "RECORDS",
+                f"{kind} {address}: {_call_text(fn, args)} is {_show(found)} on chain at block "
+                f"{end}, but its events rebuild {_show(value)}: the state changed without the "
+                "event that records it",
+                pack=pack,
+                source="audit",
+                contract=address,
+                function=fn,
+                block=end,
+                timestamp=end_time,
+                parties=holders,
+                details={"view": _call_text(fn, args), "on_chain": found, "rebuilt": value},
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Failed transactions
+# --------------------------------------------------------------------------------------------------
+
+
+def _refusal(chain: Chain, info: TxInfo, kind: str, cabi: ContractAbi, pack: RulePack) -> Refusal:
+    try:
+        fn = cabi.function_for(info.data)
+        function = fn.name
+    except UsageError:
+        function = "0x" + info.data[:4].hex()
+    call: dict[str, Any] = {
+        "from": info.sender,
+        "to": info.to,
+        "data": "0x" + info.data.hex(),
+        "gas": info.gas,
+    }
+    if info.value:
+        call["value"] = info.value
+    name: str | None = None
+    error = "reverted without data (out of gas or an invalid operation)"
+    rule_id = None
+    try:
+        chain.call(call, block=max(info.block - 1, 0))
+    except TransactionReverted as err:
+        name = err.name
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in err.args.items())
+        error = f"{err.name}({shown})" if err.name else f"unknown revert 0x{err.data.hex()}"
+        rule_id = rule_for_error(kind, function, name, err.args, pack)
+    except ChainError:
+        pass
+    return Refusal(info.tx_hash, info.block, str(info.to), function, error, rule_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# The audit
+# --------------------------------------------------------------------------------------------------
+
+
+def _template_abis(build: Build | None, abis: Mapping[str, Any] | None) -> dict[str, Any]:
+    if abis is not None:
+        return {k: list(v) for k, v in abis.items()}
+    if build is None:
+        raise UsageError("the audit needs the template build (or their ABIs)")
+    return {kind: build.artifact(kind).abi for kind in KINDS}
+
+
+def _has_code(chain: Chain, address: str, block: int) -> bool:
+    return bool(bytes(chain.w3.eth.get_code(address, block)))  # type: ignore[arg-type]
+
+
+def audit(
+    chain: Chain,
+    build: Build | None = None,
+    *,
+    deployments: Iterable[Deployment] = (),
+    addresses: Iterable[str] = (),
+    from_block: int | None = None,
+    to_block: int | None = None,
+    include_failed: bool | None = None,
+    progress: Progress | None = None,
+    pack: RulePack | None = None,
+    abis: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    stats: AuditStats | None = None,
+) -> Report:
+    """Audits the history of the named contracts over ``[from_block, to_block]`` (default: from
+    the earliest manifest's deployment block, or 0, to the latest block). See the module docs.
+
+    ``include_failed``: explain failed transactions to the audited contracts (default: yes on the
+    embedded chain, where it is cheap; no on a JSON-RPC node, where it costs a request per block).
+    ``stats`` (optional) receives counts and timings.
+    """
+    started = time.perf_counter()
+    stats = stats if stats is not None else AuditStats()
+    pack = pack or load_pack()
+    abis_ = _template_abis(build, abis)
+    for abi in abis_.values():
+        chain.register_abi(abi)
+    deployments, addresses = list(deployments), list(addresses)
+    kinds = contract_kinds(chain, abis_, deployments, addresses)
+
+    latest = chain.block_number
+    end = latest if to_block is None else int(to_block)
+    if from_block is None:
+        start = min((int(d.block) for d in deployments), default=0) if not addresses else 0
+    else:
+        start = int(from_block)
+    if start < 0 or end < start:
+        raise UsageError(f"the block range {start}-{end} is empty or negative")
+    if end > latest:
+        raise UsageError(f"--to-block {end} is after the latest block {latest}")
+
+    # -- read and decode ---------------------------------------------------------------------
+    source = log_source(chain, include_failed)
+    blocks_done = None if progress is None else (lambda d, t: progress("blocks", d, t))
+    raw: list[RawLog] = source.logs(sorted(kinds), start, end, blocks_done)
+    decoder = EventDecoder(abis_)
+    events: list[Event] = []
+    for log in raw:
+        event = decoder.decode(log, kinds[log.address])
+        if event is None:
+            stats.undecoded += 1
+        else:
+            events.append(event)
+    stats.blocks, stats.logs, stats.events = end - start + 1, len(raw), len(events)
+    stats.seconds["read"] = time.perf_counter() - started
+
+    # -- the state before the range ----------------------------------------------------------
+    world = World(kinds)
+    immutables = read_views(
+        chain,
+        abis_,
+        [(a, k, f, ()) for a, k in kinds.items() if k in (TOKEN, ESCROW) for f in ("registry",)]
+        + [(a, k, "cap", ()) for a, k in kinds.items() if k == TOKEN],
+        end,
+    )
+    for (address, _kind, fn, _), value in immutables.items():
+        setattr(world.contracts[address], fn, value if fn == "registry" else int(value or 0))
+    seeded = []
+    if start > 0:
+        preview = World(kinds)
+        for event in events:
+            preview.apply(event)
+        before = start - 1
+        existing = {a for a in kinds if _has_code(chain, a, before)}
+        if existing:
+            reads = [r for r in preview.views() if r[0] in existing]
+            world.seed(read_views(chain, abis_, reads, before))
+            seeded = sorted(existing)
+    stats.seconds["seed"] = time.perf_counter() - started - stats.seconds["read"]
+
+    # -- replay ------------------------------------------------------------------------------
+    source.remember_timestamp(end, source.timestamp(end))
+    source.timestamp(start)
+    findings: list[Finding] = []
+    replay = _Replay(world, source, pack, findings)
+    by_tx: dict[str, list[Event]] = defaultdict(list)
+    order: list[str] = []
+    for event in events:
+        if event.tx_hash not in by_tx:
+            order.append(event.tx_hash)
+        by_tx[event.tx_hash].append(event)
+    step = max(1, len(order) // 100)
+    began = time.perf_counter()
+    for n, tx_hash in enumerate(order):
+        replay.transaction(by_tx[tx_hash])
+        if progress is not None and n % step == 0:
+            progress("transactions", n, len(order))
+    if progress is not None:
+        progress("transactions", len(order), len(order))
+    stats.transactions = len(order)
+    stats.actions = replay.counts
+    stats.seconds["replay"] = time.perf_counter() - began
+
+    # -- end block ---------------------------------------------------------------------------
+    began = time.perf_counter()
+    end_time = source.timestamp(end)
+    end_found, deals = _end_findings(world, end, end_time, pack)
+    findings += end_found
+    expected = world.views()
+    actual = read_views(chain, abis_, expected, end)
+    findings += _records_findings(expected, actual, end, end_time, pack)
+    stats.views_compared = len(expected)
+    stats.seconds["compare"] = time.perf_counter() - began
+
+    # -- failed transactions -----------------------------------------------------------------
+    cabis = {kind: ContractAbi(kind, abi) for kind, abi in abis_.items()}
+    for info in source.failed:
+        if info.to is not None and start <= info.block <= end and info.to in kinds:
+            kind = kinds[info.to]
+            stats.refusals.append(_refusal(chain, info, kind, cabis[kind], pack))
+    stats.requests = source.requests
+    stats.seconds["total"] = time.perf_counter() - started
+
+    findings.sort(key=lambda f: (f.block if f.block is not None else -1, f.rule_id))
+    return Report(
+        title="decree8 audit",
+        subject=tuple(
+            f"{kinds[a]} {a}" for a in sorted(kinds, key=lambda a: KINDS.index(kinds[a]))
+        ),
+        chain_id=chain.chain_id,
+        block_range=(start, end),
+        findings=tuple(findings),
+        checks=_checks(world, replay.counts, findings, stats, deals, end),
+        facts=_facts(world, stats, source, seeded, chain, abis_, end),
+        transactions=stats.transactions + len(stats.refusals),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks and facts
+# --------------------------------------------------------------------------------------------------
+
+
+def _checks(
+    world: World,
+    counts: Mapping[str, int],
+    findings: Sequence[Finding],
+    stats: AuditStats,
+    deals: int,
+    end: int,
+) -> tuple[Check, ...]:
+    failing = {f.rule_id for f in findings}
+    moves = counts["transfer"] + counts["issuance"]
+    legs = counts["deal step"] + counts["deal opened"] + counts["withdrawal"]
+    legal = counts["legal order"] + counts["forced transfer"]
+    rows: list[tuple[str, str, str, int]] = [
+        (
+            "ILLICIT-ADDRESS",
+            f"{moves:,} token movements and {legs:,} deal steps screened against the "
+            "illicit-address register",
+            "token movements",
+            moves + legs,
+        ),
+        (
+            "HOLDER-IDENTIFIED",
+            f"{moves:,} token movements and {legs:,} deal steps: every party identified at its "
+            "block",
+            "token movements",
+            moves + legs,
+        ),
+        (
+            "HOLDER-ELIGIBLE",
+            f"{moves:,} token movements and {legs:,} deal steps: every identified party eligible "
+            "at its block",
+            "token movements",
+            moves + legs,
+        ),
+        (
+            "TERMS-ACCEPTED",
+            f"{moves:,} token receipts: every receiver had accepted the current terms",
+            "token movements",
+            moves,
+        ),
+        (
+            "P2P-SALE",
+            f"{counts['transfer between individuals']:,} transfers between two individuals: each "
+            "stated a non-sale purpose or went through a compliant operator",
+            "transfers between individuals",
+            counts["transfer between individuals"],
+        ),
+        (
+            "LEGAL-ORDER",
+            f"{moves:,} token movements checked against freezes; {legal:,} legal-order actions "
+            "made by the legal-order role with an order reference",
+            "token movements and legal orders",
+            moves + legal,
+        ),
+        (
+            "OVERSIGHT-PAUSE",
+            f"{moves + legs:,} token movements and deal steps checked against the pause",
+            "token movements",
+            moves + legs,
+        ),
+        (
+            "ISSUER-HTP",
+            f"{counts['issuance']:,} issuances made by the placement agent",
+            "issuances",
+            counts["issuance"],
+        ),
+        (
+            "SUPPLY-CAP",
+            f"{counts['issuance']:,} issuances kept the total supply within the cap",
+            "issuances",
+            counts["issuance"],
+        ),
+        (
+            "TERMS-BOUND",
+            f"{counts['terms acceptance']:,} terms acceptances named the current version and "
+            f"hash; {counts['terms amendment']:,} amendments by the terms admin",
+            "terms",
+            counts["terms acceptance"] + counts["terms amendment"],
+        ),
+        (
+            "RECORDS",
+            f"state of {len(world.contracts)} contracts rebuilt from {stats.events:,} events "
+            f"matches {stats.views_compared:,} views read at block {end}",
+            "contract state",
+            stats.views_compared,
+        ),
+    ]
+    if world.escrows():
+        rows += [
+            (
+                "NOT-PAYMENT",
+                f"{counts['deal opened']:,} deals opened: none for payment for goods, works or "
+                "services",
+                "deals",
+                counts["deal opened"],
+            ),
+            (
+                "FUNDS-RETURN",
+                f"{deals:,} deals: none funded, past its deadline and unrefunded at block {end}",
+                "deals",
+                deals,
+            ),
+        ]
+    if counts["registry change"]:
+        rows.append(
+            (
+                "HOLDER-IDENTIFIED",
+                f"{counts['registry change']:,} registry changes made by the registrar or "
+                "blocklist role, with references",
+                "registry changes",
+                counts["registry change"],
+            )
+        )
+    refused = Counter(r.rule_id for r in stats.refusals if r.rule_id)
+    for rule_id, n in sorted(refused.items()):
+        rows.append(
+            (rule_id, f"{n:,} transactions refused by the contract under this rule", "refused", n)
+        )
+    return tuple(
+        Check(rule_id, text, scope, count, passed=rule_id not in failing)
+        for rule_id, text, scope, count in rows
+    )
+
+
+def _facts(
+    world: World,
+    stats: AuditStats,
+    source: LogSource,
+    seeded: Sequence[str],
+    chain: Chain,
+    abis: Mapping[str, Sequence[Mapping[str, Any]]],
+    end: int,
+) -> tuple[tuple[str, str], ...]:
+    facts: list[tuple[str, str]] = []
+    legal = read_views(
+        chain,
+        abis,
+        [(t.address, TOKEN, "issuerRegistration", ()) for t in world.tokens()]
+        + [(r.address, REGISTRY, "operatorRegistration", ()) for r in world.registries()]
+        + [(e.address, ESCROW, "operatorRegistration", ()) for e in world.escrows()],
+        end,
+    )
+    for (address, kind, fn, _), value in legal.items():
+        label = "issuer HTP registration" if fn == "issuerRegistration" else "operator registration"
+        facts.append((f"{kind} {address} {label}", _show(value)))
+    for token in world.tokens():
+        digest, uri = token.terms.versions.get(token.terms.version, (b"", ""))
+        facts.append((f"CompliantToken {token.address} cap", str(token.cap)))
+        facts.append((f"CompliantToken {token.address} registry", token.registry))
+        facts.append(
+            (
+                f"CompliantToken {token.address} terms",
+                f"v{token.terms.version} {_show(digest)} {uri}",
+            )
+        )
+    facts += [
+        ("log reading", source.method),
+        ("events", f"{stats.events:,} decoded of {stats.logs:,} logs in {stats.blocks:,} blocks"),
+        ("chain requests", f"{source.requests:,}"),
+        ("audit time", f"{stats.seconds.get('total', 0.0):.2f} s"),
+    ]
+    if seeded:
+        facts.append(("state before the range", "read from the chain for " + ", ".join(seeded)))
+    if stats.undecoded:
+        facts.append(("undecoded logs", f"{stats.undecoded:,}"))
+    facts.append(("failed transactions", f"{len(stats.refusals):,}"))
+    for refusal in stats.refusals[:REFUSALS_LISTED]:
+        rule = refusal.rule_id or "no rule"
+        facts.append(
+            (
+                f"refused {refusal.tx_hash}",
+                f"block {refusal.block}: {refusal.function} -> {refusal.error} ({rule})",
+            )
+        )
+    return tuple(facts)

@@ -1,0 +1,135 @@
+"""`decree8 audit`: did every transaction of a deployment comply with the rules at the time?
+Exit 0 when nothing was found, 1 with findings, 2 for bad input."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from decree8.cli._app import App, fail, pass_app
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress callback drawing on stderr when it is a terminal (else ``None``)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"reading {stage}" if stage == "blocks" else stage)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+@click.command("audit", short_help="Audit a deployment's history against every rule.")
+@click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
+@click.option(
+    "--manifest",
+    "manifests",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A deployment manifest (repeat): a token, registry or escrow to audit.",
+)
+@click.option("--from-block", type=click.IntRange(min=0), help="First block (default: deployment).")
+@click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "sarif"]),
+    default=None,
+    help="Report format (default: text; json with --json).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of stdout.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the -o FILE if it exists.")
+@click.option(
+    "--include-failed/--no-include-failed",
+    default=None,
+    help="Explain failed transactions to the audited contracts (default: on for the embedded "
+    "chain; on a JSON-RPC node it costs one request per block).",
+)
+@pass_app
+def audit_cmd(
+    app: App,
+    addresses: tuple[str, ...],
+    manifests: tuple[Path, ...],
+    from_block: int | None,
+    to_block: int | None,
+    fmt: str | None,
+    output: Path | None,
+    force: bool,
+    include_failed: bool | None,
+) -> None:
+    """Audit the history of a token, its registry and escrows: read every event over the block
+    range, rebuild their state from the events alone and compare it with the chain at the end
+    block (RECORDS), and evaluate every rule for every transaction against the state at its block.
+
+    The token's registry is found through `registry()` and audited with it. Name contracts by
+    --manifest or by ADDRESS.
+
+    \b
+    Example:
+      decree8 --rpc http://127.0.0.1:8545 audit --manifest token.json --format markdown -o audit.md
+    """
+    from decree8.audit import audit
+    from decree8.cli.check_cmd import template_build
+    from decree8.deploy import Deployment
+    from decree8.report import OutputFormat, write_report
+
+    if not addresses and not manifests:
+        fail("name what to audit: --manifest FILE or an ADDRESS (see `decree8 audit --help`)")
+    if from_block is not None and to_block is not None and to_block < from_block:
+        fail(f"--to-block {to_block} is before --from-block {from_block}")
+    if output is not None and output.exists() and not force:
+        fail(f"{output} already exists; pass --force to overwrite it")
+    chain = app.chain()
+    deployments = [Deployment.load(path, chain_id=chain.chain_id) for path in manifests]
+    chosen = OutputFormat.parse(fmt or ("json" if app.json_output else "text"))
+    show_progress = sys.stderr.isatty() and not app.json_output
+    with _progress_bar(show_progress) as progress:
+        report = audit(
+            chain,
+            template_build(app),
+            deployments=deployments,
+            addresses=addresses,
+            from_block=from_block,
+            to_block=to_block,
+            include_failed=include_failed,
+            progress=progress,
+        )
+    text = write_report(report, chosen, path=output, overwrite=force)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        app.note(f"{report.summary_line()}; report written to {output}")
+    if report.findings:
+        click.get_current_context().exit(1)

@@ -1,0 +1,165 @@
+"""`decree8 verify ADDRESS`: is the code at an address an unmodified decree8 template with the
+expected parameters? Exit 0 on an exact or functional match, 1 otherwise, 2 for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from decree8.cli._app import App, fail, find_home, pass_app
+from decree8.cli.basic import account_resolver
+
+if TYPE_CHECKING:
+    from decree8.verify import VerifyResult
+
+_FORMATS = ("text", "json", "markdown", "sarif")
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            fail(f"--param {item!r} is not KEY=VALUE")
+        if key in out:
+            fail(f"--param {key} is given twice")
+        out[key] = value
+    return out
+
+
+def _render(result: VerifyResult, fmt: str, out: Path | None, force: bool) -> str:
+    """The rendered result; written atomically to ``out`` when given (never over an existing file
+    without ``force``)."""
+    from decree8.report import write_report
+    from decree8.verify import verify_text
+
+    if fmt != "text":
+        return write_report(result.to_report(), fmt, path=out, overwrite=force)
+    text = verify_text(result)
+    if out is not None:
+        from decree8.fsutil import atomic_write_text
+
+        if out.is_dir():
+            fail(f"{out} is a folder; give a file name for the report")
+        refused = f"{out} already exists; pass --force to overwrite it"
+        if not force and out.exists():
+            fail(refused)
+        try:
+            atomic_write_text(out, text, force)
+        except OSError as err:
+            fail(f"cannot write report to {out}: {err.strerror or err}")
+    return text
+
+
+@click.command("verify", short_help="Compare the code at an address with a template build.")
+@click.argument("address", required=False, metavar="[ADDRESS]")
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The deployment manifest: template, constructor arguments, creation tx, compiler.",
+)
+@click.option("--template", metavar="NAME", help="The template it should be (see `templates`).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An expected template parameter, as `deploy` takes it (repeatable).",
+)
+@click.option(
+    "--tx", "tx_hash", metavar="HASH", help="The creation transaction (constructor arguments)."
+)
+@click.option(
+    "--terms",
+    "terms_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The terms document: hashed (keccak-256) and compared with the contract's terms hash.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default=None,
+    help="Output format (default text; --json is --format json).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Write the report to this file (atomically) instead of stdout.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing -o file.")
+@pass_app
+def verify_cmd(
+    app: App,
+    address: str | None,
+    manifest: Path | None,
+    template: str | None,
+    params: tuple[str, ...],
+    tx_hash: str | None,
+    terms_file: Path | None,
+    fmt: str | None,
+    out: Path | None,
+    force: bool,
+) -> None:
+    """Rebuild the template with decree8's compiler settings and compare it with the code at
+    ADDRESS, immutables masked: EXACT (code and metadata hash agree), FUNCTIONAL (only the metadata
+    differs, e.g. a comment changed) or MISMATCH (with where the code first differs, or which
+    immutable or constructor argument differs). Shows the legal facts the contract states: HTP
+    registration, terms hash, URI and version, holder registry and its operator, cap.
+
+    Expected values come from --manifest, or from --template and --param (only the parameters
+    given are checked). Constructor arguments are read from the creation transaction (the
+    manifest's, or --tx). Exit 0 on an exact or functional match, 1 otherwise, 2 for bad input.
+
+    \b
+    Example:
+      decree8 --rpc http://127.0.0.1:8545 verify --manifest deployments/31337/token.json \\
+          --terms whitepaper.pdf
+    """
+    from decree8.deploy import Deployment
+    from decree8.templates import get_template
+    from decree8.verify import rebuild, verify
+
+    if manifest is not None and (template is not None or params):
+        fail("give the expected values either with --manifest or with --template/--param")
+    if params and template is None:
+        fail("--param needs --template NAME")
+    if manifest is None and address is None:
+        fail("name the ADDRESS to verify (or give its --manifest)")
+    if template is not None:
+        get_template(template)  # an unknown name fails before anything is compiled
+    given = _params(params)
+    chosen = fmt or ("json" if app.json_output else "text")
+    if out is not None and out.exists() and not force:
+        fail(f"{out} already exists; pass --force to overwrite it")
+
+    chain = app.chain()
+    dep = Deployment.load(manifest, chain_id=chain.chain_id) if manifest is not None else None
+    target = address or (dep.address if dep is not None else "")
+    build = rebuild(find_home(), manifest=dep, compiler=app.compiler)
+    for warning in build.warnings:
+        app.note(f"warning: {warning}")
+    result = verify(
+        chain,
+        target,
+        template=template,
+        params=given or None,
+        manifest=dep,
+        build=build,
+        tx_hash=tx_hash,
+        terms_file=terms_file,
+        base_dir=Path.cwd(),
+        resolve_address=account_resolver(app),
+    )
+    text = _render(result, chosen, out, force)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        app.note(f"{result.verdict_line()}\nreport written to {out}")
+    if not result.ok:
+        click.get_current_context().exit(1)

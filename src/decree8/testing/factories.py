@@ -1,0 +1,497 @@
+"""Deployments with sensible defaults for tests: named accounts, a registry, a token, an escrow.
+
+```python
+from decree8.testing import Accounts, Factory
+accounts = Accounts.of(chain)
+factory = Factory(chain, build, accounts)
+token = factory.token(parties={"alice": ELIGIBLE_INDIVIDUAL, "carol": ELIGIBLE_ENTITY},
+                      issue={"carol": 1000 * 10**18})
+token.send("transfer", accounts.alice, 5, sender=accounts.carol)
+token.call("balanceOf", accounts.alice)
+```
+Roles go to named accounts: ``admin`` administers every contract, ``operator`` runs the registry
+and the escrow, ``issuer`` is the token's placement agent, ``enforcer`` executes legal orders,
+``oversight`` pauses; ``alice``, ``bob``, ``carol``, ``dave`` and ``eve`` are holders. Terms are the
+keccak-256 of :data:`DEFAULT_TERMS_TEXT` unless given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+
+from decree8.deploy import Deployment, deploy
+from decree8.errors import UsageError
+from decree8.templates import ESCROW, REGISTRY, TOKEN, Template
+from decree8.testing.parties import (
+    ELIGIBLE_INDIVIDUAL,
+    ELIGIBLE_OPERATOR,
+    PartyStatus,
+    apply_status,
+)
+
+if TYPE_CHECKING:
+    from web3.contract import Contract
+    from web3.types import TxReceipt
+
+    from decree8.chain import Chain
+    from decree8.compile import Build
+
+__all__ = [
+    "ACCOUNT_NAMES",
+    "DEFAULT_GAS",
+    "DEFAULT_TERMS_TEXT",
+    "Accounts",
+    "Deployed",
+    "Factory",
+    "canonical_type",
+    "terms_hash",
+]
+
+#: Gas sent with every transaction of the kit: explicit, so nothing is estimated.
+DEFAULT_GAS = 3_000_000
+#: The named accounts, in the order of the chain's account list.
+ACCOUNT_NAMES = (
+    "admin",
+    "operator",
+    "issuer",
+    "enforcer",
+    "oversight",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "eve",
+)
+DEFAULT_TERMS_TEXT = (
+    "Terms of the test token (decree8 testing kit).\n"
+    "1. The issuer is a resident of the High Technologies Park.\n"
+    "2. Holders are identified by the operator and accept these terms before receiving tokens.\n"
+)
+DEFAULT_TERMS_URI = "ipfs://decree8-testing/terms-v1"
+
+
+def terms_hash(text: str | bytes) -> bytes:
+    """The keccak-256 that binds a terms document (text or bytes) to a contract."""
+    return keccak(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+# ── accounts ────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The chain's first ten accounts under role and holder names (see :data:`ACCOUNT_NAMES`)."""
+
+    admin: str
+    operator: str
+    issuer: str
+    enforcer: str
+    oversight: str
+    alice: str
+    bob: str
+    carol: str
+    dave: str
+    eve: str
+
+    @classmethod
+    def of(cls, chain: Chain) -> Accounts:
+        if len(chain.accounts) < len(ACCOUNT_NAMES):
+            raise UsageError(
+                f"the decree8 testing kit needs {len(ACCOUNT_NAMES)} unlocked accounts; the node "
+                f"has {len(chain.accounts)}"
+            )
+        return cls(*(to_checksum_address(a) for a in chain.accounts[: len(ACCOUNT_NAMES)]))
+
+    def __getitem__(self, name: str) -> str:
+        if name not in ACCOUNT_NAMES:
+            raise KeyError(f"no account named {name!r}; names: {', '.join(ACCOUNT_NAMES)}")
+        return str(getattr(self, name))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ACCOUNT_NAMES)
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(name, self[name]) for name in ACCOUNT_NAMES]
+
+    def name_of(self, address: str) -> str | None:
+        """The name of ``address``, or ``None`` when it is not a named account."""
+        for name, addr in self.items():
+            if addr.lower() == str(address).lower():
+                return name
+        return None
+
+    def resolve(self, who: str) -> str:
+        """An address from a name or an address."""
+        if who in ACCOUNT_NAMES:
+            return self[who]
+        if who.startswith("0x") and len(who) == 42:
+            return to_checksum_address(who)
+        raise UsageError(f"{who!r} is neither an account name ({', '.join(ACCOUNT_NAMES)}) "
+                         "nor an address")
+
+    @property
+    def holders(self) -> tuple[str, ...]:
+        return (self.alice, self.bob, self.carol, self.dave, self.eve)
+
+
+# ── ABI encoding without web3's per-call validation ───────────────────────────────────────────
+
+
+def canonical_type(param: Mapping[str, Any]) -> str:
+    """The canonical ABI type of a parameter, tuples written out: ``(uint256,address)[]``."""
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(canonical_type(c) for c in param.get("components", ()))
+        return f"({inner}){kind[len('tuple'):]}"
+    return kind
+
+
+@dataclass(frozen=True)
+class AbiFn:
+    """One function of an ABI, ready to encode calls and decode results."""
+
+    name: str
+    signature: str
+    selector: bytes
+    input_names: tuple[str, ...]
+    input_types: tuple[str, ...]
+    output_types: tuple[str, ...]
+    mutability: str
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any]) -> AbiFn:
+        inputs = tuple(entry.get("inputs", ()))
+        types = tuple(canonical_type(p) for p in inputs)
+        signature = f"{entry['name']}({','.join(types)})"
+        return cls(
+            name=str(entry["name"]),
+            signature=signature,
+            selector=function_signature_to_4byte_selector(signature),
+            input_names=tuple(str(p.get("name") or f"arg{i}") for i, p in enumerate(inputs)),
+            input_types=types,
+            output_types=tuple(canonical_type(p) for p in entry.get("outputs", ())),
+            mutability=str(entry.get("stateMutability", "nonpayable")),
+        )
+
+    def encode(self, args: Sequence[Any]) -> bytes:
+        return self.selector + abi_encode(list(self.input_types), list(args))
+
+    def decode_output(self, data: bytes) -> Any:
+        values = abi_decode(list(self.output_types), data)
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def decode_input(self, data: bytes) -> dict[str, Any]:
+        values = abi_decode(list(self.input_types), data[4:])
+        return dict(zip(self.input_names, values, strict=True))
+
+
+class AbiIndex:
+    """The functions of an ABI by name (and by signature, for overloads)."""
+
+    def __init__(self, abi: Iterable[Mapping[str, Any]]) -> None:
+        self._by_name: dict[str, list[AbiFn]] = {}
+        self._by_selector: dict[bytes, AbiFn] = {}
+        for entry in abi:
+            if entry.get("type") != "function":
+                continue
+            fn = AbiFn.from_entry(entry)
+            self._by_name.setdefault(fn.name, []).append(fn)
+            self._by_name.setdefault(fn.signature, []).append(fn)
+            self._by_selector[fn.selector] = fn
+
+    def function(self, name: str, arity: int | None = None) -> AbiFn:
+        found = self._by_name.get(name, [])
+        if arity is not None and len(found) > 1:
+            found = [f for f in found if len(f.input_types) == arity]
+        if not found:
+            raise UsageError(f"the contract has no function {name!r}")
+        if len(found) > 1:
+            shown = ", ".join(f.signature for f in found)
+            raise UsageError(f"{name} is overloaded ({shown}): name it by its signature")
+        return found[0]
+
+    def by_selector(self, selector: bytes) -> AbiFn | None:
+        return self._by_selector.get(bytes(selector[:4]))
+
+
+# ── deployed contracts ──────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A contract on a chain with cheap calls: explicit gas, ABI encoded once per function.
+
+    ``label`` names it in readable traces (``token``); ``template`` is the decree8 template
+    contract it is or extends (``CompliantToken``), used to name the rule a revert stands for.
+    """
+
+    chain: Chain
+    deployment: Deployment
+    label: str
+    template: str | None = None
+    index: AbiIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", AbiIndex(self.deployment.abi))
+
+    @property
+    def address(self) -> str:
+        return self.deployment.address
+
+    @property
+    def contract(self) -> Contract:
+        """A web3 contract bound to the deployment (for events and anything web3 offers)."""
+        return self.deployment.bind(self.chain)
+
+    def data(self, fn: str, *args: Any) -> bytes:
+        """The calldata of ``fn(*args)``."""
+        return self.index.function(fn, len(args)).encode(args)
+
+    def send(
+        self, fn: str, *args: Any, sender: str, value: int = 0, gas: int = DEFAULT_GAS
+    ) -> TxReceipt:
+        """Sends ``fn(*args)`` from ``sender`` with explicit gas; returns the mined receipt.
+
+        Raises :class:`~decree8.errors.TransactionReverted`, decoded, when it reverts.
+        """
+        tx = {"from": sender, "to": self.address, "data": self.data(fn, *args), "value": value}
+        return self.chain.transact(tx, gas=gas)
+
+    def call(self, fn: str, *args: Any, sender: str | None = None) -> Any:
+        """The result of the view ``fn(*args)`` (one value, or a tuple for several)."""
+        abi_fn = self.index.function(fn, len(args))
+        tx: dict[str, Any] = {"to": self.address, "data": abi_fn.encode(args)}
+        if sender is not None:
+            tx["from"] = sender
+        return abi_fn.decode_output(self.chain.call(tx))
+
+    def accept_terms(self, *parties: str) -> None:
+        """Each of ``parties`` accepts the contract's current terms by version and hash."""
+        version = self.call("termsVersion")
+        digest = self.call("termsHash")
+        for party in parties:
+            self.send("acceptTerms", version, digest, sender=party)
+
+
+# ── the factory ─────────────────────────────────────────────────────────────────────────────
+
+Parties = Mapping[str, PartyStatus] | Iterable[str]
+
+
+class Factory:
+    """Deploys decree8 templates (or contracts that extend them) with sensible defaults.
+
+    ``build`` must hold the contracts deployed (the templates, or your own contract named with
+    ``contract=``). Every transaction carries explicit gas. The last registry made is reused by
+    :meth:`token` and :meth:`escrow` unless another is given.
+    """
+
+    def __init__(
+        self,
+        chain: Chain,
+        build: Build,
+        accounts: Accounts | None = None,
+        *,
+        terms_text: str = DEFAULT_TERMS_TEXT,
+        gas: int = DEFAULT_GAS,
+    ) -> None:
+        self.chain = chain
+        self.build = build
+        self.accounts = accounts or Accounts.of(chain)
+        self.terms_text = terms_text
+        self.gas = gas
+        self.last_registry: Deployed | None = None
+        #: Every contract this factory deployed, in order (machines name them in traces).
+        self.deployed: list[Deployed] = []
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _address(self, who: str | Deployed) -> str:
+        if isinstance(who, Deployed):
+            return who.address
+        return self.accounts.resolve(who)
+
+    def _statuses(self, parties: Parties) -> dict[str, PartyStatus]:
+        if isinstance(parties, Mapping):
+            return {self._address(k): v for k, v in parties.items()}
+        return {self._address(p): ELIGIBLE_INDIVIDUAL for p in parties}
+
+    def _deploy(
+        self,
+        template: Template,
+        contract: str | None,
+        given: Mapping[str, Any],
+        label: str,
+        sender: str,
+    ) -> Deployed:
+        values = template.resolve(given, deployer=sender, resolve_address=self.accounts.resolve)
+        artifact = self.build.artifact(contract or template.contract)
+        dep = deploy(
+            self.chain,
+            artifact,
+            template.constructor_args(values),
+            sender=sender,
+            gas=self.gas * 3,
+            template=template.name,
+            template_version=template.version,
+            params={k: ("0x" + v.hex()) if isinstance(v, bytes) else v for k, v in values.items()},
+            terms_hash=("0x" + values["terms"].hex()) if "terms" in values else None,
+        )
+        made = Deployed(self.chain, dep, label, template.contract)
+        self.deployed.append(made)
+        return made
+
+    def _terms(self, terms: str | bytes | None) -> str:
+        if terms is None:
+            return "0x" + terms_hash(self.terms_text).hex()
+        if isinstance(terms, bytes):
+            return "0x" + (terms if len(terms) == 32 else terms_hash(terms)).hex()
+        if terms.startswith("0x") and len(terms) == 66:
+            return terms
+        return "0x" + terms_hash(terms).hex()
+
+    # -- deployments -----------------------------------------------------------------------
+    def registry(
+        self,
+        *,
+        operator_registration: str = "HTP-OPERATOR-0001",
+        parties: Parties = (),
+        contract: str | None = None,
+        label: str = "registry",
+    ) -> Deployed:
+        """A holder registry run by ``operator`` (REGISTRAR and BLOCKLIST roles), administered by
+        ``admin``; ``parties`` are given their statuses (names get eligible-individual status)."""
+        reg = self._deploy(
+            REGISTRY,
+            contract,
+            {
+                "operator_registration": operator_registration,
+                "admin": self.accounts.admin,
+                "operator": self.accounts.operator,
+            },
+            label,
+            sender=self.accounts.operator,
+        )
+        self.last_registry = reg
+        for party, status in self._statuses(parties).items():
+            apply_status(reg, party, status, sender=self.accounts.operator)
+        return reg
+
+    def set_status(self, party: str | Deployed, status: PartyStatus,
+                   registry: Deployed | None = None) -> None:
+        """Gives ``party`` (a name, an address or a deployment) ``status`` in the registry."""
+        reg = registry or self._registry()
+        apply_status(reg, self._address(party), status, sender=self.accounts.operator)
+
+    def _registry(self) -> Deployed:
+        return self.last_registry or self.registry()
+
+    def token(
+        self,
+        *,
+        registry: Deployed | None = None,
+        name: str = "Decree Token",
+        symbol: str = "DCR",
+        cap: int | str = 1_000_000 * 10**18,
+        issuer_registration: str = "HTP-ISSUER-0001",
+        terms: str | bytes | None = None,
+        terms_uri: str = DEFAULT_TERMS_URI,
+        parties: Parties = (),
+        accept_terms: bool = True,
+        issue: Mapping[str, int] | None = None,
+        contract: str | None = None,
+        label: str = "token",
+    ) -> Deployed:
+        """A compliant token (or ``contract``, which extends it with the same constructor).
+
+        ``parties`` are given their registry statuses and, with ``accept_terms``, accept the
+        token's terms; then ``issue`` maps holders to amounts the issuer issues to them.
+        """
+        reg = registry or self._registry()
+        token = self._deploy(
+            TOKEN,
+            contract,
+            {
+                "name": name,
+                "symbol": symbol,
+                "cap": cap,
+                "issuer_registration": issuer_registration,
+                "registry": reg.address,
+                "terms": self._terms(terms),
+                "terms_uri": terms_uri,
+                "admin": self.accounts.admin,
+                "placement_agent": self.accounts.issuer,
+                "legal_order_authority": self.accounts.enforcer,
+                "oversight": self.accounts.oversight,
+            },
+            label,
+            sender=self.accounts.issuer,
+        )
+        statuses = self._statuses(parties)
+        for party, status in statuses.items():
+            apply_status(reg, party, status, sender=self.accounts.operator)
+        if accept_terms and statuses:
+            token.accept_terms(*statuses)
+        for holder, amount in (issue or {}).items():
+            token.send("issue", self._address(holder), amount, sender=self.accounts.issuer)
+        return token
+
+    def escrow(
+        self,
+        *,
+        registry: Deployed | None = None,
+        operator_registration: str = "HTP-OPERATOR-0001",
+        terms: str | bytes | None = None,
+        terms_uri: str = DEFAULT_TERMS_URI,
+        parties: Parties = (),
+        accept_terms: bool = True,
+        tokens: Iterable[Deployed] = (),
+        contract: str | None = None,
+        label: str = "escrow",
+    ) -> Deployed:
+        """A deal escrow run by ``operator``. ``parties`` get their statuses and accept the escrow's
+        terms; for each of ``tokens`` the escrow is attested as an operator and accepts the
+        token's terms, so it can hold that token in deals."""
+        reg = registry or self._registry()
+        escrow = self._deploy(
+            ESCROW,
+            contract,
+            {
+                "operator_registration": operator_registration,
+                "registry": reg.address,
+                "terms": self._terms(terms),
+                "terms_uri": terms_uri,
+                "admin": self.accounts.admin,
+                "operator": self.accounts.operator,
+                "legal_order_authority": self.accounts.enforcer,
+                "oversight": self.accounts.oversight,
+            },
+            label,
+            sender=self.accounts.operator,
+        )
+        statuses = self._statuses(parties)
+        for party, status in statuses.items():
+            apply_status(reg, party, status, sender=self.accounts.operator)
+        if accept_terms and statuses:
+            escrow.accept_terms(*statuses)
+        for token in tokens:
+            self.admit_escrow(escrow, token, registry=reg)
+        return escrow
+
+    def admit_escrow(
+        self, escrow: Deployed, token: Deployed, registry: Deployed | None = None
+    ) -> None:
+        """Lets ``escrow`` hold ``token``: attests it as an operator and has it accept the
+        token's current terms (``acceptTokenTerms``, sent by the operator)."""
+        reg = registry or self._registry()
+        apply_status(reg, escrow.address, ELIGIBLE_OPERATOR, sender=self.accounts.operator)
+        version = token.call("termsVersion")
+        digest = token.call("termsHash")
+        escrow.send(
+            "acceptTokenTerms", token.address, version, digest, sender=self.accounts.operator
+        )

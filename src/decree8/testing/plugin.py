@@ -1,0 +1,213 @@
+"""The decree8 pytest plugin: a chain, named accounts, deployment factories and state machines.
+
+Active once decree8 is installed (entry point ``pytest11``), or with ``-p decree8.testing.plugin``.
+
+Options: ``--decree8-rpc URL`` (a JSON-RPC node instead of the in-process chain),
+``--decree8-chain embedded|revm`` (which in-process chain; default embedded), ``--decree8-root DIR``
+(the project whose ``contracts/`` are built; default: the rootdir when it has a ``contracts/``
+folder, else decree8's own sources). ``$DECREE8_BUILD_DIR`` moves the build cache.
+
+Fixtures (all prefixed ``decree8_`` so they never clash with a project's own):
+
+- ``decree8_session_chain`` (session) and ``decree8_chain``: the chain, reverted after each test;
+- ``decree8_build`` (session): the project's build (cached across runs);
+- ``decree8_accounts``: :class:`~decree8.testing.factories.Accounts` (``.admin``, ``.alice`` ...);
+- ``decree8_factory``: a :class:`~decree8.testing.factories.Factory` on the chain;
+- ``decree8_registry``, ``decree8_token``, ``decree8_escrow``: default deployments: alice and bob
+  eligible individuals, carol an eligible entity, all three accepted the terms; the escrow is
+  admitted to hold the token;
+- ``decree8_machine``: runs a :class:`~decree8.testing.stateful.ChainMachine` on the chain.
+
+Every function-scoped fixture works on ``decree8_chain``, so whatever a test deploys or sends is
+undone when it ends.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import settings as Settings
+
+from decree8.chain import Chain
+from decree8.compile import Build, build_project
+from decree8.testing.factories import Accounts, Deployed, Factory
+from decree8.testing.parties import ELIGIBLE_ENTITY, ELIGIBLE_INDIVIDUAL
+from decree8.testing.stateful import ChainMachine, MachineStats
+
+__all__ = [
+    "decree8_accounts",
+    "decree8_build",
+    "decree8_chain",
+    "decree8_escrow",
+    "decree8_factory",
+    "decree8_machine",
+    "decree8_registry",
+    "decree8_session_chain",
+    "decree8_token",
+    "open_chain",
+    "project_root",
+    "pytest_addoption",
+]
+
+DEFAULT_PARTIES = {
+    "alice": ELIGIBLE_INDIVIDUAL,
+    "bob": ELIGIBLE_INDIVIDUAL,
+    "carol": ELIGIBLE_ENTITY,
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("decree8", "decree8 contract testing")
+    group.addoption(
+        "--decree8-rpc",
+        metavar="URL",
+        default=None,
+        help="run decree8 fixtures on this JSON-RPC node (default: an in-process chain)",
+    )
+    group.addoption(
+        "--decree8-chain",
+        choices=("embedded", "revm"),
+        default=None,
+        help="the in-process chain for decree8 fixtures: embedded (eth-tester, default) or revm",
+    )
+    group.addoption(
+        "--decree8-root",
+        metavar="DIR",
+        default=None,
+        help="the project whose contracts/ decree8_build compiles (default: the rootdir if it "
+        "has contracts/, else decree8's own templates)",
+    )
+
+
+def _option(config: pytest.Config, name: str) -> str | None:
+    try:
+        value = config.getoption(name)
+    except ValueError:  # the option was not registered (fixtures imported by a conftest)
+        return None
+    return str(value) if value is not None else None
+
+
+def open_chain(config: pytest.Config) -> Chain:
+    """The chain the options ask for: ``--decree8-rpc``, else ``--decree8-chain`` (embedded by
+    default)."""
+    url = _option(config, "decree8_rpc")
+    if url:
+        return Chain.rpc(url)
+    if (_option(config, "decree8_chain") or "embedded") == "revm":
+        return Chain.revm()
+    return Chain.embedded()
+
+
+def project_root(config: pytest.Config) -> Path:
+    """The folder whose ``contracts/`` the build compiles (see the module docstring)."""
+    given = _option(config, "decree8_root")
+    if given:
+        return Path(given).resolve()
+    root = Path(str(config.rootpath))
+    if (root / "contracts").is_dir():
+        return root
+    from decree8.cli._app import find_home
+
+    return find_home()
+
+
+@pytest.fixture(scope="session")
+def decree8_session_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
+    """The chain of the session (not reverted between tests: use ``decree8_chain``)."""
+    chain = open_chain(request.config)
+    try:
+        yield chain
+    finally:
+        chain.close()
+
+
+@pytest.fixture
+def decree8_chain(decree8_session_chain: Chain) -> Iterator[Chain]:
+    """The chain, from a snapshot taken before the test and reverted after it."""
+    snap = decree8_session_chain.snapshot()
+    try:
+        yield decree8_session_chain
+    finally:
+        decree8_session_chain.revert(snap)
+
+
+#: What decree8_build compiles when the project is decree8's own source tree: the templates only, so
+#: test mocks (or work in progress) elsewhere under contracts/ do not change the build.
+TEMPLATE_SOURCES = ("contracts/registry", "contracts/token", "contracts/escrow")
+
+
+def _is_decree8_home(root: Path) -> bool:
+    from decree8.cli._app import find_home
+    from decree8.errors import ToolchainError
+
+    try:
+        return find_home().resolve() == root.resolve()
+    except ToolchainError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def decree8_build(request: pytest.FixtureRequest) -> Build:
+    """The project's contracts, compiled once (and cached on disk across sessions)."""
+    cache = os.environ.get("DECREE8_BUILD_DIR")
+    root = project_root(request.config)
+    sources = TEMPLATE_SOURCES if _is_decree8_home(root) else None
+    return build_project(root, sources=sources, cache_dir=cache or None)
+
+
+@pytest.fixture(scope="session")
+def decree8_accounts(decree8_session_chain: Chain) -> Accounts:
+    """Named accounts: admin, operator, issuer, enforcer, oversight, alice, bob, carol, dave,
+    eve (the chain's first ten, in that order)."""
+    return Accounts.of(decree8_session_chain)
+
+
+@pytest.fixture
+def decree8_factory(
+    decree8_chain: Chain, decree8_build: Build, decree8_accounts: Accounts
+) -> Factory:
+    """Deploys registries, tokens and escrows on the test's chain (undone after the test)."""
+    return Factory(decree8_chain, decree8_build, decree8_accounts)
+
+
+@pytest.fixture
+def decree8_registry(decree8_factory: Factory) -> Deployed:
+    """A holder registry with alice and bob (eligible individuals) and carol (an entity)."""
+    return decree8_factory.registry(parties=DEFAULT_PARTIES)
+
+
+@pytest.fixture
+def decree8_token(decree8_factory: Factory, decree8_registry: Deployed) -> Deployed:
+    """A compliant token on ``decree8_registry``; alice, bob and carol accepted its terms."""
+    return decree8_factory.token(registry=decree8_registry, parties=DEFAULT_PARTIES)
+
+
+@pytest.fixture
+def decree8_escrow(
+    decree8_factory: Factory, decree8_registry: Deployed, decree8_token: Deployed
+) -> Deployed:
+    """A deal escrow on ``decree8_registry`` that may hold ``decree8_token``; alice, bob and carol
+    accepted its terms."""
+    return decree8_factory.escrow(
+        registry=decree8_registry, parties=DEFAULT_PARTIES, tokens=[decree8_token]
+    )
+
+
+MachineRunner = Callable[..., MachineStats]
+
+
+@pytest.fixture
+def decree8_machine(
+    decree8_chain: Chain, decree8_build: Build, decree8_accounts: Accounts
+) -> MachineRunner:
+    """``decree8_machine(MachineClass, settings=None)`` runs a ChainMachine on the chain and
+    returns its counters; the chain is left as it was."""
+
+    def run(machine: type[ChainMachine], settings: Settings | None = None) -> MachineStats:
+        return machine.run(decree8_chain, decree8_build, settings=settings,
+                           accounts=decree8_accounts)
+
+    return run

@@ -1,0 +1,163 @@
+"""Audits of histories on the embedded chain: clean, with planted violations (the LaxToken mock
+moves tokens past the restrictions), with state changed without its event, with a stranded deal."""
+
+from __future__ import annotations
+
+from audit_helpers import (
+    CAP,
+    DAY,
+    DEAL_TERMS,
+    PURPOSE_GIFT,
+    ZERO,
+    System,
+    by_tx,
+    of_rule,
+    ref,
+)
+
+from decree8.audit import AuditStats, audit
+from decree8.deploy import deploy
+
+
+def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checked(
+    s: System,
+) -> None:
+    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    s.send(s.token, "transfer", s.carol, 7, sender=s.alice)
+    s.send(s.token, "approve", s.exchange, 10, sender=s.alice)
+    s.send(s.token, "transferFrom", s.alice, s.bob, 4, sender=s.exchange)  # via an operator
+    s.send(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
+    s.send(s.token, "forcedTransfer", s.carol, s.alice, 5, ref("order-2"), sender=s.legal)
+    s.send(s.token, "pause", sender=s.oversight)
+    s.send(s.token, "unpause", sender=s.oversight)
+    s.send(s.token, "amendTerms", bytes.fromhex("44" * 32), "ipfs://v2", sender=s.admin)
+    s.accept(s.token, s.bob)
+    deal = s.open_deal(s.alice, s.carol, 10**18)
+    s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
+    s.send(s.escrow, "complete", deal, sender=s.alice)
+    s.send(s.escrow, "withdraw", ZERO, sender=s.carol)
+    refused = s.send_failing(s.token, "transfer", s.dave, 1, sender=s.alice)
+
+    stats = AuditStats()
+    report = audit(s.chain, s.build, deployments=[s.token, s.escrow], stats=stats)
+
+    assert report.findings == (), [f.message for f in report.findings]
+    assert report.chain_id == s.chain.chain_id
+    assert report.block_range == (s.registry.block + 1, s.chain.block_number)
+    assert s.registry.address in " ".join(report.subject)  # found through registry()
+    assert stats.actions["transfer"] == 3 and stats.actions["issuance"] == 2
+    assert stats.actions["forced transfer"] == 1 and stats.actions["legal order"] == 1
+    assert stats.actions["transfer between individuals"] == 2
+    assert all(check.passed for check in report.checks)
+    illicit = next(c for c in report.checks if c.rule_id == "ILLICIT-ADDRESS")
+    assert illicit.count == 5 + 4  # token movements; deal open, fund, complete, withdraw
+    records = next(c for c in report.checks if c.rule_id == "RECORDS")
+    assert records.count == stats.views_compared > 100
+    facts = dict(report.facts)
+    assert facts["failed transactions"] == "1"
+    assert "HOLDER-IDENTIFIED" in facts[f"refused {refused}"]
+    assert "TransferRestricted(code=4" in facts[f"refused {refused}"]
+
+
+def test_planted_violations_are_each_found_with_their_rule(s: System) -> None:
+    lax, alice = s.lax, s.alice
+    s.send(s.registry, "blockAddress", s.exchange, ref("register-7"), sender=s.operator)
+    planted = {
+        s.send(lax, "laxTransfer", s.dave, 1, sender=alice): {
+            "HOLDER-IDENTIFIED",
+            "TERMS-ACCEPTED",
+        },
+        s.send(lax, "laxTransferWithPurpose", s.exchange, 1, PURPOSE_GIFT, sender=alice): {
+            "ILLICIT-ADDRESS"
+        },
+        s.send(lax, "laxTransferWithPurpose", s.minor, 1, PURPOSE_GIFT, sender=alice): {
+            "HOLDER-ELIGIBLE"
+        },
+        s.send(lax, "laxTransfer", s.frank, 1, sender=alice): {"TERMS-ACCEPTED"},
+        s.send(lax, "laxTransfer", s.bob, 1, sender=alice): {"P2P-SALE"},
+        s.send(lax, "laxIssue", s.carol, 1, sender=s.dave): {"ISSUER-HTP"},
+        s.send(lax, "laxIssue", s.carol, CAP, sender=s.agent): {"SUPPLY-CAP"},
+    }
+    s.send(lax, "freeze", s.carol, ref("order-3"), sender=s.legal)
+    planted[s.send(lax, "laxTransfer", s.bob, 1, sender=s.carol)] = {"LEGAL-ORDER"}
+    s.send(lax, "unfreeze", s.carol, ref("order-4"), sender=s.legal)
+    s.send(lax, "pause", sender=s.oversight)
+    planted[s.send(lax, "laxTransfer", s.carol, 1, sender=alice)] = {"OVERSIGHT-PAUSE"}
+    s.send(lax, "unpause", sender=s.oversight)
+
+    report = audit(s.chain, s.build, addresses=[lax.address])
+
+    found = by_tx(report)
+    for tx_hash, rules in planted.items():
+        assert found.get(tx_hash) == rules, (tx_hash, found.get(tx_hash), rules)
+    # besides them: the supply stays above the cap at the end block, and nothing else
+    assert set(found) == {*planted, None}
+    assert {f.rule_id for f in report.findings if f.tx_hash is None} == {"SUPPLY-CAP"}
+    p2p = of_rule(report, "P2P-SALE")[0]
+    assert dict(p2p.parties) == {"from": alice, "to": s.bob}
+    assert p2p.source == "audit" and p2p.timestamp is not None and p2p.block is not None
+    assert not next(c for c in report.checks if c.rule_id == "P2P-SALE").passed
+
+
+def test_state_changed_without_its_event_is_a_records_finding(s: System) -> None:
+    s.send(s.lax, "silentMint", s.bob, 5, sender=s.dave)
+    mutator = deploy(
+        s.chain,
+        s.build.artifact("SilentRegistryMutator"),
+        [ref("HTP-OPERATOR-0002"), s.admin, s.operator],
+        sender=s.admin,
+    )
+    s.send(mutator, "attest", s.alice, 1, b"BY", s.now() + DAY, ref("kyc"), 2, sender=s.operator)
+    s.send(mutator, "silentBlock", s.alice, ref("register-9"), sender=s.dave)
+    assert s.view(mutator, "isBlocked", s.alice)
+
+    token_report = audit(s.chain, s.build, addresses=[s.lax.address])
+    views = {dict(f.details)["view"] for f in of_rule(token_report, "RECORDS")}
+    assert views == {f"balanceOf({s.bob})", "totalSupply()"}
+    assert all(f.contract == s.lax.address for f in of_rule(token_report, "RECORDS"))
+
+    registry_report = audit(s.chain, s.build, deployments=[mutator])
+    records = of_rule(registry_report, "RECORDS")
+    assert [dict(f.details)["view"] for f in records] == [f"blockReference({s.alice})"]
+    assert records[0].parties == (("holder", s.alice),)
+    assert {f.rule_id for f in registry_report.findings} == {"RECORDS"}
+
+
+def test_expired_funded_unrefunded_deal_is_a_funds_return_finding_until_refunded(
+    s: System,
+) -> None:
+    deal = s.open_deal(s.alice, s.carol, 10**18, deadline_in=DAY)
+    s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
+    s.chain.time_travel(2 * DAY)
+
+    stranded = audit(s.chain, s.build, deployments=[s.escrow])
+    funds = of_rule(stranded, "FUNDS-RETURN")
+    assert len(funds) == 1 and dict(funds[0].details)["deal"] == deal
+    assert funds[0].block == s.chain.block_number and funds[0].tx_hash is None
+    assert {f.rule_id for f in stranded.findings} == {"FUNDS-RETURN"}
+
+    s.send(s.escrow, "refund", deal, sender=s.bob)
+    assert audit(s.chain, s.build, deployments=[s.escrow]).findings == ()
+
+
+def test_refused_deal_for_payment_is_explained_by_its_rule(s: System) -> None:
+    refused = s.send_failing(
+        s.escrow, "openDeal", s.carol, ZERO, 1, ZERO, 0, s.now() + DAY, 5, DEAL_TERMS,
+        sender=s.alice,
+    )  # fmt: skip
+    report = audit(s.chain, s.build, deployments=[s.escrow])
+    assert report.findings == ()
+    assert "(NOT-PAYMENT)" in dict(report.facts)[f"refused {refused}"]
+    assert any(c.rule_id == "NOT-PAYMENT" and c.scope == "refused" for c in report.checks)
+
+
+def test_audit_from_a_later_block_seeds_the_state_from_the_chain(s: System) -> None:
+    start = s.chain.block_number + 1
+    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    planted = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+
+    report = audit(s.chain, s.build, addresses=[s.token.address, s.lax.address], from_block=start)
+
+    assert report.block_range == (start, s.chain.block_number)
+    assert by_tx(report) == {planted: {"P2P-SALE"}}
+    assert "state before the range" in dict(report.facts)

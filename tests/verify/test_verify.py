@@ -1,0 +1,264 @@
+"""verify() on the embedded chain: exact, functional and mismatch; immutables and constructor
+arguments against the expected values; the legal facts; bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from verify_helpers import (
+    CHANGED_MESSAGE,
+    ISSUER_REGISTRATION,
+    MESSAGE,
+    OPERATOR_REGISTRATION,
+    World,
+)
+
+from decree8.errors import ManifestError, TemplateError, UsageError
+from decree8.templates import parse_amount
+from decree8.verify import verify
+
+
+def test_template_deployment_is_an_exact_match_via_its_manifest(world: World) -> None:
+    result = verify(world.chain, world.token.address, manifest=world.token, build=world.build)
+    assert result.status == result.code_match == "exact"
+    assert result.ok and not result.findings and result.first_difference is None
+    assert result.template == "compliant-token" and result.contract == "CompliantToken"
+    immutables = {i.name: i for i in result.immutables}
+    assert set(immutables) == {"issuerRegistration", "registry", "cap"}
+    assert all(i.ok for i in immutables.values())
+    assert immutables["issuerRegistration"].found == ISSUER_REGISTRATION
+    assert immutables["registry"].found == world.registry.address
+    assert immutables["cap"].found == str(parse_amount("1000000e18"))
+    args = {a.name: a for a in result.constructor_args}
+    assert list(args) == list(world.token.params)[: len(args)]  # template order
+    assert all(a.ok for a in args.values()), args
+    assert result.tx_hash == world.token.tx_hash
+    assert result.verdict_line() == f"EXACT MATCH: compliant-token v1 at {world.token.address}"
+
+
+def test_exact_match_states_the_legal_facts(world: World) -> None:
+    facts = dict(
+        verify(world.chain, world.token.address, manifest=world.token, build=world.build).facts
+    )
+    assert facts["Issuer HTP registration"] == ISSUER_REGISTRATION
+    assert facts["Terms hash"] == world.token.terms_hash
+    assert facts["Terms URI"] == "ipfs://token-terms"
+    assert facts["Terms version"] == "1"
+    assert facts["Holder registry"] == world.registry.address
+    assert facts["Holder registry code"] == "decree8 holder-registry (exact match)"
+    assert facts["Registry operator HTP registration"] == OPERATOR_REGISTRATION
+    assert facts["Cap"] == str(parse_amount("1000000e18"))
+    assert (facts["Name"], facts["Symbol"]) == ("Decree Token", "DCR")
+    deployer = world.token.deployer
+    assert facts[f"Role PLACEMENT_AGENT_ROLE of {deployer}"] == "held"
+
+
+def test_exact_match_via_template_and_params_with_the_creation_tx(world: World) -> None:
+    result = verify(
+        world.chain,
+        world.token.address,
+        template="compliant-token",
+        params=world.params,
+        tx_hash=world.token.tx_hash,
+        build=world.build,
+    )
+    assert result.status == "exact" and result.ok
+    # The deployer (from the transaction) fills the role parameters' defaults.
+    args = {a.name: a for a in result.constructor_args}
+    assert args["admin"].expected == world.token.deployer and args["admin"].ok
+    assert all(a.ok for a in result.constructor_args)
+
+
+def test_partial_params_check_only_what_they_name(world: World) -> None:
+    result = verify(
+        world.chain,
+        world.token.address,
+        template="compliant-token",
+        params={"cap": "1000000e18"},
+        build=world.build,
+    )
+    assert result.status == "exact" and result.ok
+    oks = {i.name: i.ok for i in result.immutables}
+    assert oks == {"cap": True, "registry": None, "issuerRegistration": None}
+    assert result.constructor_args == ()  # no creation transaction given
+    assert any("--tx" in note for note in result.notes)
+
+
+def test_template_is_recognised_from_the_code(world: World) -> None:
+    result = verify(world.chain, world.registry.address, build=world.build)
+    assert result.template == "holder-registry" and result.status == "exact"
+    assert dict(result.facts)["Operator HTP registration"] == OPERATOR_REGISTRATION
+
+
+def test_changed_comment_is_a_functional_match_and_says_the_input_changed(world: World) -> None:
+    assert world.commented is not None
+    result = verify(
+        world.chain, world.commented.address, manifest=world.commented, build=world.build
+    )
+    assert result.code_match == "functional" and result.status == "functional", result.notes
+    assert result.ok and result.first_difference is None
+    assert result.expected_metadata != result.found_metadata
+    assert result.recorded_input_hash != result.build_input_hash
+    assert any("input" in note and "differs" in note for note in result.notes)
+    assert all(i.ok for i in result.immutables)
+    assert result.verdict_line().startswith("FUNCTIONAL MATCH: compliant-token v1 at ")
+
+
+def test_changed_constant_is_a_mismatch_at_the_changed_byte(world: World) -> None:
+    assert world.changed is not None
+    result = verify(world.chain, world.changed.address, manifest=world.changed, build=world.build)
+    assert result.status == result.code_match == "mismatch" and not result.ok
+    diff = result.first_difference
+    assert diff is not None
+    code = bytes(world.chain.w3.eth.get_code(world.changed.address))
+    built = bytes.fromhex(world.build.artifact("CompliantToken").deployed_bytecode)
+    # The first difference is the one letter changed in the message ("cap" -> "CAP").
+    old, new = MESSAGE.strip('"').encode(), CHANGED_MESSAGE.strip('"').encode()
+    letter = next(i for i in range(len(old)) if old[i] != new[i])
+    assert code[diff.offset] == new[letter] and built[diff.offset] == old[letter]
+    assert code[diff.offset - letter : diff.offset - letter + len(new)] == new
+    assert bytes.fromhex(diff.found)[0] == new[letter]
+    assert bytes.fromhex(diff.expected)[0] == old[letter]
+    assert [f.rule_id for f in result.findings] == ["TERMS-BOUND"]
+    assert f"byte {diff.offset}" in result.findings[0].message
+    assert f"code differs at byte {diff.offset}" in result.verdict_line()
+
+
+def test_other_cap_and_registry_name_the_immutables_and_arguments(world: World) -> None:
+    result = verify(
+        world.chain,
+        world.other_args.address,
+        template="compliant-token",
+        params=world.params,
+        tx_hash=world.other_args.tx_hash,
+        build=world.build,
+    )
+    assert result.code_match == "exact"  # the same code, other values in it
+    assert result.status == "mismatch" and not result.ok
+    wrong = {i.name: i for i in result.immutables if i.ok is False}
+    assert set(wrong) == {"cap", "registry"}
+    assert wrong["cap"].found == str(parse_amount("5e18"))
+    assert wrong["cap"].expected == str(parse_amount("1000000e18"))
+    assert wrong["registry"].found == world.registry2.address
+    assert wrong["registry"].expected == world.registry.address
+    bad_args = {a.name for a in result.constructor_args if a.ok is False}
+    assert bad_args == {"cap", "registry"}
+    assert {f.rule_id for f in result.findings} == {"SUPPLY-CAP", "HOLDER-IDENTIFIED"}
+    assert all(f.source == "verify" for f in result.findings)
+    assert "immutables differ: " in result.verdict_line()
+    for name in ("cap", "registry"):
+        assert name in result.verdict_line()
+
+
+def test_registry_verified_as_the_token_is_a_mismatch(world: World) -> None:
+    result = verify(
+        world.chain,
+        world.registry.address,
+        template="compliant-token",
+        params=world.params,
+        tx_hash=world.registry.tx_hash,
+        build=world.build,
+    )
+    assert result.status == "mismatch" and result.first_difference is not None
+    assert result.immutables == ()
+    assert all(a.ok is False for a in result.constructor_args)
+    assert "TERMS-BOUND" in {f.rule_id for f in result.findings}
+
+
+def test_terms_file_is_hashed_and_compared(world: World, tmp_path: Path) -> None:
+    same = verify(
+        world.chain,
+        world.token.address,
+        manifest=world.token,
+        build=world.build,
+        terms_file=world.terms_file,
+    )
+    assert same.ok and any(c.rule_id == "TERMS-BOUND" and c.passed for c in same.checks)
+    other = tmp_path / "other.txt"
+    other.write_text("Another white paper.\n", encoding="utf-8")
+    different = verify(
+        world.chain, world.token.address, manifest=world.token, build=world.build, terms_file=other
+    )
+    assert different.status == "exact" and not different.ok
+    assert [f.rule_id for f in different.findings] == ["TERMS-BOUND"]
+    assert "other.txt" in different.findings[0].message
+    assert different.verdict_line().endswith(", 1 finding")
+
+
+def test_no_code_at_the_address_is_bad_input(world: World) -> None:
+    empty = world.chain.accounts[5]
+    with pytest.raises(UsageError, match="no contract code"):
+        verify(world.chain, empty, template="compliant-token", build=world.build)
+
+
+def test_unknown_template_and_unknown_parameter_are_bad_input(world: World) -> None:
+    with pytest.raises(TemplateError, match="unknown template"):
+        verify(world.chain, world.token.address, template="nope", build=world.build)
+    with pytest.raises(TemplateError, match="no parameter"):
+        verify(
+            world.chain,
+            world.token.address,
+            template="compliant-token",
+            params={"colour": "red"},
+            build=world.build,
+        )
+
+
+def test_manifest_from_another_chain_is_refused(world: World) -> None:
+    elsewhere = dataclasses.replace(world.token, chain_id=world.token.chain_id + 1)
+    with pytest.raises(ManifestError, match="chain"):
+        verify(world.chain, world.token.address, manifest=elsewhere, build=world.build)
+
+
+def test_tx_that_did_not_create_the_address_is_bad_input(world: World) -> None:
+    with pytest.raises(UsageError, match="did not create"):
+        verify(
+            world.chain,
+            world.token.address,
+            template="compliant-token",
+            tx_hash=world.registry.tx_hash,
+            build=world.build,
+        )
+
+
+def test_empty_operator_registration_is_an_issuer_htp_finding(world: World) -> None:
+    assert world.unreferenced is not None and world.on_unreferenced is not None
+    # Its constructor lacks the template's guard; the runtime code is the template's.
+    registry = verify(
+        world.chain, world.unreferenced.address, template="holder-registry", build=world.build
+    )
+    assert registry.code_match == "functional" and not registry.ok
+    assert [f.rule_id for f in registry.findings] == ["ISSUER-HTP"]
+    token = verify(
+        world.chain,
+        world.on_unreferenced.address,
+        manifest=world.on_unreferenced,
+        build=world.build,
+    )
+    assert token.status == "exact" and not token.ok  # the token is fine, its registry is not
+    assert [f.rule_id for f in token.findings] == ["ISSUER-HTP"]
+    assert "empty HTP registration" in token.findings[0].message
+    assert dict(token.facts)["Holder registry code"] == "decree8 holder-registry (functional match)"
+
+
+def test_changed_constructor_is_a_mismatch_of_the_creation_code(world: World) -> None:
+    assert world.unreferenced is not None
+    result = verify(
+        world.chain,
+        world.unreferenced.address,
+        template="holder-registry",
+        tx_hash=world.unreferenced.tx_hash,
+        build=world.build,
+    )
+    assert result.code_match == "functional" and result.status == "mismatch"
+    assert result.creation_match == "mismatch" and result.creation_difference is not None
+    assert result.first_difference is None
+    assert {f.rule_id for f in result.findings} == {"TERMS-BOUND", "ISSUER-HTP"}
+    assert "creation code differs at byte" in result.verdict_line()
+
+
+def test_creation_code_of_the_template_matches(world: World) -> None:
+    result = verify(world.chain, world.token.address, manifest=world.token, build=world.build)
+    assert result.creation_match == "exact" and result.creation_difference is None
