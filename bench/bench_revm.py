@@ -15,6 +15,9 @@ unnoticed.
   attached with ``attach_methods`` that sends an already JSON-RPC-shaped transaction (hex fields,
   calldata from ``eth_abi``) through web3's manager, middleware and result formatter but without
   web3's Python-side request normalizers; no receipt per transfer.
+- ``revm.erc20_transfers_with_parent_read_per_s_web3``: the checker's pattern, a transfer through
+  web3 then ``balanceOf`` called at the block before it (on revm that state is rebuilt by
+  replaying the transfer on the history EVM, see ``decree8.revm.node``).
 - ``revm.erc20_transfers_per_s_engine``: ``RevmNode.send`` against
   ``EthereumTester.send_transaction`` (no web3): the engines alone.
 
@@ -175,6 +178,32 @@ def web3_contract_rate(backend: str, artifact: Artifact, count: int) -> float:
     return _rate(count, send, lambda: int(token.functions.balanceOf(recipient).call()))
 
 
+def web3_parent_read_rate(backend: str, artifact: Artifact, count: int) -> float:
+    """Transfers a second, each followed by a ``balanceOf`` call at the block before it."""
+    w3 = _web3(backend)
+    token = _deploy(w3, artifact)
+    sender, recipient = list(w3.eth.accounts)[:2]
+    price = w3.eth.gas_price
+    tx = {
+        "from": sender,
+        "gas": TRANSFER_GAS,
+        "maxFeePerGas": price,
+        "maxPriorityFeePerGas": price,
+        "chainId": w3.eth.chain_id,
+    }
+    transfer, balance_of = token.functions.transfer, token.functions.balanceOf
+    seen = [0]
+
+    def send(_: int) -> None:
+        receipt = w3.eth.get_transaction_receipt(transfer(recipient, 1).transact(tx))  # type: ignore[arg-type]
+        before = int(balance_of(recipient).call(block_identifier=receipt["blockNumber"] - 1))
+        if receipt["status"] != 1 or before != seen[0]:
+            raise RuntimeError("a transfer failed or the parent block's balance is wrong")
+        seen[0] += 1
+
+    return _rate(count, send, lambda: int(token.functions.balanceOf(recipient).call()))
+
+
 def web3_lean_rate(backend: str, artifact: Artifact, count: int) -> float:
     """Transfers a second through the attached lean ``eth_sendTransaction`` method."""
     w3 = _web3(backend)
@@ -247,6 +276,11 @@ def figures() -> list[Figure]:
             "revm.erc20_transfers_per_s_web3",
             web3_contract_rate,
             "contract.functions.transfer().transact() + receipt",
+        ),
+        (
+            "revm.erc20_transfers_with_parent_read_per_s_web3",
+            web3_parent_read_rate,
+            "transact() + receipt + balanceOf().call() at the parent block",
         ),
         (
             "revm.erc20_transfers_per_s_web3_lean",

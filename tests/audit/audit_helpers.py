@@ -55,8 +55,8 @@ def audit_build() -> Build:
 @dataclass
 class System:
     """Roles: `admin` (DEFAULT_ADMIN, TERMS_ADMIN), `operator` (REGISTRAR, BLOCKLIST, escrow
-    OPERATOR), `agent` (PLACEMENT_AGENT), `legal` (LEGAL_ORDER), `oversight` (OVERSIGHT), on the token,
-    the lax token and the escrow alike. `alice`, `bob` (eligible individuals), `carol` (an entity),
+    OPERATOR), `agent` (PLACEMENT_AGENT), `legal` (LEGAL_ORDER), `oversight` (OVERSIGHT), on the
+    token, the lax token and the escrow alike. `alice`, `bob` (eligible individuals), `carol` (an entity),
     `exchange` (an Operator-type holder) are attested and accepted the terms of both tokens and of
     the escrow; `alice` and `carol` hold ISSUED of both tokens. `minor` (an individual who is a
     minor) is attested and accepted the lax token's terms; `frank` (an entity) is attested and
@@ -210,7 +210,12 @@ def deploy_system(chain: Chain, build: Build) -> System:
         chain, build, registry, token, escrow, lax, admin, operator, agent, legal, oversight,
         alice, bob, carol, exchange, dave, minor, frank,
     )  # fmt: skip
-    for holder, kind in ((alice, INDIVIDUAL), (bob, INDIVIDUAL), (carol, ENTITY), (exchange, OPERATOR)):
+    for holder, kind in (
+        (alice, INDIVIDUAL),
+        (bob, INDIVIDUAL),
+        (carol, ENTITY),
+        (exchange, OPERATOR),
+    ):
         s.attest(holder, kind)
         s.accept(token, holder)
         s.accept(lax, holder)

@@ -3,10 +3,12 @@ moves tokens past the restrictions), with state changed without its event, with 
 
 from __future__ import annotations
 
+import pytest
 from audit_helpers import (
     CAP,
     DAY,
     DEAL_TERMS,
+    ISSUED,
     PURPOSE_GIFT,
     ZERO,
     System,
@@ -16,6 +18,7 @@ from audit_helpers import (
 )
 
 from decree8.audit import AuditStats, audit
+from decree8.audit.audit import _Replay
 from decree8.deploy import deploy
 
 
@@ -161,3 +164,31 @@ def test_audit_from_a_later_block_seeds_the_state_from_the_chain(s: System) -> N
     assert report.block_range == (start, s.chain.block_number)
     assert by_tx(report) == {planted: {"P2P-SALE"}}
     assert "state before the range" in dict(report.facts)
+
+
+def test_fast_path_for_plain_transfers_gives_the_findings_of_every_evaluator(
+    s: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s.send(s.registry, "blockAddress", s.exchange, ref("register-8"), sender=s.operator)
+    for to, fn, args in (
+        (s.bob, "laxTransferWithPurpose", (1, PURPOSE_GIFT)),
+        (s.bob, "laxTransfer", (1,)),
+        (s.carol, "laxTransfer", (2,)),
+        (s.exchange, "laxTransfer", (1,)),
+        (s.minor, "laxTransfer", (1,)),
+        (s.frank, "laxTransfer", (1,)),
+        (s.dave, "laxTransfer", (1,)),
+    ):
+        s.send(s.lax, fn, to, *args, sender=s.alice)
+    s.send(s.lax, "freezeAmount", s.carol, 2 * ISSUED, ref("order-5"), sender=s.legal)
+    s.send(s.lax, "laxTransfer", s.alice, 1, sender=s.carol)
+
+    fast = audit(s.chain, s.build, addresses=[s.lax.address])
+    monkeypatch.setattr(_Replay, "fast", False)
+    full = audit(s.chain, s.build, addresses=[s.lax.address])
+
+    assert [f.to_dict() for f in fast.findings] == [f.to_dict() for f in full.findings]
+    assert {f.rule_id for f in fast.findings} == {
+        "P2P-SALE", "ILLICIT-ADDRESS", "HOLDER-ELIGIBLE", "TERMS-ACCEPTED", "HOLDER-IDENTIFIED",
+        "LEGAL-ORDER",
+    }  # fmt: skip

@@ -97,9 +97,7 @@ def cli(s: System, monkeypatch: pytest.MonkeyPatch) -> Any:
     return run
 
 
-def test_cli_audit_exit_codes_formats_and_output_file(
-    s: System, cli: Any, tmp_path: Path
-) -> None:
+def test_cli_audit_exit_codes_formats_and_output_file(s: System, cli: Any, tmp_path: Path) -> None:
     manifest = tmp_path / "token.json"
     s.token.save(manifest)
     s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)

@@ -215,6 +215,11 @@ def test_a_replay_that_differs_from_the_mined_block_is_a_clear_error(
     assert "\n" not in str(caught.value)
     with pytest.raises(Web3RPCError, match="cannot rebuild"):
         probe.functions.value().call(block_identifier=2)
+    # the history went back to the last state it could vouch for: older blocks still read right
+    assert probe.functions.value().call(block_identifier=1) == 0
+    assert probe.functions.value().call() == 4
+    node._receipts[bytes(tx_hash)] = receipt
+    assert probe.functions.value().call(block_identifier=2) == 3
 
 
 def test_reads_at_blocks_that_do_not_exist_are_refused(w3: Web3) -> None:

@@ -188,3 +188,14 @@ def test_transient_storage_is_empty_at_the_start_of_every_transaction(
         (event,) = probe.events.TransientBumped().process_receipt(receipt)
         assert event["args"]["found"] == 0
     assert probe.functions.lastTransient().call() == 0
+
+
+def test_a_creation_call_returns_the_runtime_code_it_would_deploy(
+    any_w3: Web3, chain_probe: Artifact
+) -> None:
+    sender = any_w3.eth.accounts[0]
+    returned = any_w3.eth.call({"from": sender, "data": "0x" + chain_probe.bytecode})
+    probe = deploy(any_w3, chain_probe)
+    deployed = any_w3.eth.get_code(probe.address)
+    assert returned == deployed
+    assert len(deployed) * 2 == len(chain_probe.deployed_bytecode)

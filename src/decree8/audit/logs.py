@@ -291,7 +291,7 @@ class ChunkedLogReader:
         self,
         request: Request,
         *,
-        initial_chunk: int = 2_000,
+        initial_chunk: int = 5_000,
         max_chunk: int = 100_000,
         fast_seconds: float = 1.0,
     ) -> None:
@@ -413,7 +413,8 @@ class RpcLogSource(LogSource):
     ) -> list[RawLog]:
         raw = self.reader.read(addresses, from_block, to_block, progress=progress)
         self.requests += self.reader.requests
-        out = []
+        checksums: dict[str, str] = {}
+        out: list[RawLog] = []
         for item in raw:
             if item.get("removed"):
                 continue
@@ -426,7 +427,8 @@ class RpcLogSource(LogSource):
                     tx_index=_int(item["transactionIndex"]),
                     log_index=_int(item["logIndex"]),
                     tx_hash=str(item["transactionHash"]).lower(),
-                    address=to_checksum_address(item["address"]),
+                    address=checksums.get(item["address"])
+                    or checksums.setdefault(item["address"], to_checksum_address(item["address"])),
                     topics=tuple(_hexbytes(t) for t in item["topics"]),
                     data=_hexbytes(item["data"]),
                 )

@@ -85,17 +85,23 @@ class ContractState:
     kind: str = ""
     roles: dict[bytes, set[str]] = field(default_factory=lambda: defaultdict(set))
     role_accounts: set[str] = field(default_factory=set)
+    #: (role, account) pairs whose membership is known (from an event or the chain)
+    known_roles: set[tuple[bytes, str]] = field(default_factory=set)
+    #: asks the chain, at the block before the range, about a pair no event told (when seeded)
+    role_oracle: Callable[[bytes, str], bool] | None = None
     events: int = 0
 
     def apply(self, event: Event) -> None:
         self.events += 1
         name, a = event.name, event.args
-        if name == "RoleGranted":
-            self.roles[bytes(a["role"])].add(a["account"])
-            self.role_accounts.add(a["account"])
-        elif name == "RoleRevoked":
-            self.roles[bytes(a["role"])].discard(a["account"])
-            self.role_accounts.add(a["account"])
+        if name in ("RoleGranted", "RoleRevoked"):
+            role, account = bytes(a["role"]), a["account"]
+            if name == "RoleGranted":
+                self.roles[role].add(account)
+            else:
+                self.roles[role].discard(account)
+            self.role_accounts.add(account)
+            self.known_roles.add((role, account))
         else:
             self._apply(event)
 
@@ -103,28 +109,37 @@ class ContractState:
         """Applies an event other than a role change."""
 
     def has_role(self, role: bytes, account: str) -> bool:
-        return account in self.roles.get(bytes(role), ())
+        role = bytes(role)
+        if account in self.roles.get(role, ()):
+            return True
+        if self.role_oracle is not None and (role, account) not in self.known_roles:
+            self.known_roles.add((role, account))
+            if self.role_oracle(role, account):
+                self.roles[role].add(account)
+                return True
+        return False
 
     def role_names(self) -> Sequence[str]:
         return ()
 
     def views(self, holders: Iterable[str]) -> dict[View, Any]:
-        """The view calls that check this state and the answer the rebuilt state expects."""
-        accounts = sorted({*self.role_accounts, *holders})
+        """The view calls that check this state and the answer the rebuilt state expects. Roles
+        are compared for every account a role event names (each known role) and every pair the
+        audit asked about."""
         roles = {role_hash(n) for n in self.role_names()} | set(self.roles)
+        pairs = {(r, a) for r in roles for a in self.role_accounts} | self.known_roles
         return {
-            ("hasRole", (role, account)): self.has_role(role, account)
-            for role in sorted(roles)
-            for account in accounts
+            ("hasRole", (role, account)): account in self.roles.get(role, ())
+            for role, account in sorted(pairs)
         }
 
     def load(self, fn: str, args: tuple[Any, ...], value: Any) -> None:
         """Takes the chain's answer to a view call as the state (seeding)."""
         if fn == "hasRole":
             role, account = bytes(args[0]), str(args[1])
+            self.known_roles.add((role, account))
             if value:
                 self.roles[role].add(account)
-                self.role_accounts.add(account)
             else:
                 self.roles[role].discard(account)
 
@@ -670,7 +685,14 @@ class WorldReader:
         return self.world.kind_of(address)
 
     def holder_status(self, registry: str, holder: str) -> HolderStatus:
-        return self.world.of(registry, RegistryState).status(holder, self.valid_at)
+        key = ("status", registry, holder)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self.world.of(registry, RegistryState).status(
+                holder, self.valid_at
+            )
+        status: HolderStatus = found
+        return status
 
     def has_role(self, address: str, contract: str, role: bytes, account: str) -> bool:
         return self.world.contracts[address].has_role(role, account)
@@ -725,7 +747,7 @@ def _registry_view(
     reader: WorldReader, state: RegistryState, fn: str, args: tuple[Any, ...]
 ) -> Any:
     if fn == "statusOf":
-        return tuple(state.status(args[0], reader.valid_at))
+        return tuple(reader.holder_status(state.address, args[0]))
     if fn == "isBlocked":
         return args[0] in state.block_refs
     if fn == "isIdentified":

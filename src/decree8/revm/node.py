@@ -283,12 +283,16 @@ class _Engine:
         """The runtime code at ``address`` (empty for an account without code)."""
         checkpoint = self.evm.snapshot()
         try:
-            code_hash = bytes(self.evm.basic(address).code_hash or b"")
-            if code_hash == EMPTY_CODE_HASH:
-                return b""
-            raw = bytes(self.evm.get_code(address) or b"")
+            return self._runtime_code(address)
         finally:
             self.evm.revert(checkpoint)
+
+    def _runtime_code(self, address: str) -> bytes:
+        """The code at ``address``, read into the journal."""
+        code_hash = bytes(self.evm.basic(address).code_hash or b"")
+        if code_hash == EMPTY_CODE_HASH:
+            return b""
+        raw = bytes(self.evm.get_code(address) or b"")
         # revm keeps analysed legacy code padded with 33 zero bytes (so that a PUSH at the end
         # reads zeros): the deployed code is the prefix whose hash is the account's code hash
         for code in (raw, raw[:-_CODE_PADDING]):
@@ -341,7 +345,7 @@ class _Engine:
                     tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0
                 )
                 created: str | None = to_checksum_address(address)
-                output = b""
+                output = self._runtime_code(created)
             else:
                 created = None
                 output = bytes(
@@ -443,8 +447,8 @@ class _History:
     forward by replaying the transactions of the blocks in between (same block number, timestamp,
     gas and price; each replay must give the status, gas and created address recorded for the
     block, else :class:`RevmError`) and back by rewinding to the mark it took after block ``t``.
-    Reads just behind the head, the common case (a checker reads the block before a
-    transaction), so cost one replay per transaction.
+    Reading just behind the head, the common case (a checker reads the block before a
+    transaction), costs one replay per new transaction.
     """
 
     def __init__(self, node: RevmNode) -> None:
@@ -472,7 +476,11 @@ class _History:
         if self._marks[-1][0] > target:
             self._rewind_to(target)
         for block in tx_blocks[bisect.bisect_right(tx_blocks, self._marks[-1][0]) : end]:
-            self._replay(engine, block)
+            try:
+                self._replay(engine, block)
+            except RevmError:
+                self._rewind_to(self._marks[-1][0])  # back to the last state known good
+                raise
             self._marks.append((block, engine.mark()))
         return engine
 

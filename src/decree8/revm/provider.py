@@ -219,17 +219,32 @@ class RevmProvider(BaseProvider):
     def _tx_request(self, raw: Mapping[str, Any]) -> TxRequest:
         to = raw.get("to")
         data = raw.get("data", raw.get("input"))
+        numbers = {
+            name: _optional_quantity(raw.get(key))
+            for name, key in (
+                ("value", "value"),
+                ("gas", "gas"),
+                ("gas_price", "gasPrice"),
+                ("max_fee_per_gas", "maxFeePerGas"),
+                ("max_priority_fee_per_gas", "maxPriorityFeePerGas"),
+                ("nonce", "nonce"),
+                ("chain_id", "chainId"),
+            )
+        }
+        for name, number in numbers.items():
+            if number is not None and number < 0:
+                raise RevmError(f"{name} must not be negative: {number}", code=-32602)
         return TxRequest(
             sender=_address(raw.get("from") or "0x0000000000000000000000000000000000000000"),
             to=_address(to) if to else None,
-            value=_optional_quantity(raw.get("value")) or 0,
+            value=numbers["value"] or 0,
             data=_data(data) if data else b"",
-            gas=_optional_quantity(raw.get("gas")),
-            gas_price=_optional_quantity(raw.get("gasPrice")),
-            max_fee_per_gas=_optional_quantity(raw.get("maxFeePerGas")),
-            max_priority_fee_per_gas=_optional_quantity(raw.get("maxPriorityFeePerGas")),
-            nonce=_optional_quantity(raw.get("nonce")),
-            chain_id=_optional_quantity(raw.get("chainId")),
+            gas=numbers["gas"],
+            gas_price=numbers["gas_price"],
+            max_fee_per_gas=numbers["max_fee_per_gas"],
+            max_priority_fee_per_gas=numbers["max_priority_fee_per_gas"],
+            nonce=numbers["nonce"],
+            chain_id=numbers["chain_id"],
         )
 
     def _block_tag(self, tag: Any) -> int | str:
@@ -454,8 +469,6 @@ def _quantity(value: Any) -> int:
             raise ValueError(f"expected a hex quantity, got {value!r}") from None
     else:
         raise TypeError(f"expected a quantity, got {value!r}")
-    if number < 0:
-        raise ValueError(f"expected a non-negative quantity, got {value!r}")
     return number
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "Deployed",
     "Factory",
     "canonical_type",
+    "checksummed",
     "terms_hash",
 ]
 
@@ -183,12 +184,45 @@ class AbiFn:
         return self.selector + abi_encode(list(self.input_types), list(args))
 
     def decode_output(self, data: bytes) -> Any:
-        values = abi_decode(list(self.output_types), data)
+        values = checksummed(self.output_types, abi_decode(list(self.output_types), data))
         return values[0] if len(values) == 1 else tuple(values)
 
     def decode_input(self, data: bytes) -> dict[str, Any]:
-        values = abi_decode(list(self.input_types), data[4:])
+        values = checksummed(self.input_types, abi_decode(list(self.input_types), data[4:]))
         return dict(zip(self.input_names, values, strict=True))
+
+
+def split_components(inner: str) -> list[str]:
+    """``uint256,(address,bool)[],bytes`` → its top-level component types."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for ch in inner:
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        current += ch
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _checksum_value(kind: str, value: Any) -> Any:
+    if kind == "address":
+        return to_checksum_address(value)
+    if kind.endswith("]"):
+        inner = kind[: kind.rindex("[")]
+        return tuple(_checksum_value(inner, v) for v in value)
+    if kind.startswith("("):
+        return checksummed(split_components(kind[1:-1]), value)
+    return value
+
+
+def checksummed(types: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+    """Decoded ABI ``values`` with every address checksummed (eth_abi gives lower case)."""
+    return tuple(_checksum_value(t, v) for t, v in zip(types, values, strict=True))
 
 
 class AbiIndex:
@@ -260,7 +294,12 @@ class Deployed:
 
         Raises :class:`~decree8.errors.TransactionReverted`, decoded, when it reverts.
         """
-        tx = {"from": sender, "to": self.address, "data": self.data(fn, *args), "value": value}
+        tx = {
+            "from": to_checksum_address(sender),
+            "to": self.address,
+            "data": self.data(fn, *args),
+            "value": value,
+        }
         return self.chain.transact(tx, gas=gas)
 
     def call(self, fn: str, *args: Any, sender: str | None = None) -> Any:
@@ -268,7 +307,7 @@ class Deployed:
         abi_fn = self.index.function(fn, len(args))
         tx: dict[str, Any] = {"to": self.address, "data": abi_fn.encode(args)}
         if sender is not None:
-            tx["from"] = sender
+            tx["from"] = to_checksum_address(sender)
         return abi_fn.decode_output(self.chain.call(tx))
 
     def accept_terms(self, *parties: str) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from eth_utils import to_checksum_address
 from hypothesis import HealthCheck, note
 from hypothesis import settings as Settings
 from hypothesis.control import currently_in_test_context
@@ -243,6 +244,7 @@ class ChainMachine(RuleBasedStateMachine):
         abi_fn = target.index.function(fn, len(args))
         shown = dict(zip(abi_fn.input_names, args, strict=True))
         line = show_call(sender, target.label, fn, shown, self.name_of, value)
+        sender = to_checksum_address(sender)
         tx = {"from": sender, "to": target.address, "data": abi_fn.encode(args), "value": value}
         self.stats.calls += 1
         try:

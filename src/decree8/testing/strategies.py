@@ -22,7 +22,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 from hypothesis import strategies as st
 
-from decree8.testing.factories import canonical_type
+from decree8.testing.factories import canonical_type, split_components
 from decree8.testing.parties import HolderType, PartyStatus, apply_status
 
 __all__ = [
@@ -41,23 +41,6 @@ _INT = re.compile(r"^(?P<signed>u?)int(?P<bits>\d*)$")
 _BYTES = re.compile(r"^bytes(?P<size>\d+)$")
 #: Longest dynamic array / bytes / string drawn, unless the caller asks for more.
 MAX_DYNAMIC = 5
-
-
-def _split_tuple(inner: str) -> list[str]:
-    """``uint256,(address,bool)[],bytes`` → its top-level component types."""
-    parts: list[str] = []
-    depth = 0
-    current = ""
-    for ch in inner:
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        depth += (ch == "(") - (ch == ")")
-        current += ch
-    if current:
-        parts.append(current)
-    return parts
 
 
 def _integers(bits: int, signed: bool) -> st.SearchStrategy[int]:
@@ -95,7 +78,7 @@ def _strategy(kind: str, max_length: int) -> st.SearchStrategy[Any]:
             return st.lists(element, min_size=n, max_size=n).map(tuple)
         return st.lists(element, max_size=max_length).map(tuple)
     if kind.startswith("(") and kind.endswith(")"):
-        return st.tuples(*(_strategy(part, max_length) for part in _split_tuple(kind[1:-1])))
+        return st.tuples(*(_strategy(part, max_length) for part in split_components(kind[1:-1])))
     integer = _INT.match(kind)
     if integer:
         bits = int(integer.group("bits") or 256)

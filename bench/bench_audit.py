@@ -1,0 +1,215 @@
+"""Benchmarks of ``decree8 audit`` over 2,000 token transfers.
+
+- ``audit.embedded_events_per_s``: events per second of a whole audit on the embedded chain (read
+  every block once, decode, replay with every rule per transaction, compare the rebuilt state with
+  the chain), against the target of 1,000 events/s;
+- ``audit.embedded_read_speedup``: reading the last 300 blocks' logs with eth-tester's
+  ``eth_getLogs`` against the block walker the audit uses (same logs);
+- ``audit.hardhat_seconds``: the same audit on a Hardhat node, against the raw ``eth_getLogs`` of
+  the same range plus decoding those logs with the same decoder (target: within 1.5x of it);
+- ``audit.hardhat_events_per_s``.
+
+The history: the system of ``tests/audit/audit_helpers.py`` (registry, token, escrow), then
+2,000 transfers of the template token sent with explicit gas, alternately an entity's plain
+transfer to an individual (one event) and a gift between two individuals (two events).
+Run ``PYTHONPATH=src python bench/bench_audit.py`` (about four minutes: sending 2,000 transfers
+through py-evm is most of it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "audit")]
+
+TRANSFERS = 2_000
+HARDHAT_CLI = ROOT / "node_modules" / "hardhat" / "internal" / "cli" / "cli.js"
+HARDHAT_DIR = ROOT / "tests" / "hardhat"
+
+
+def _history(chain: Any, build: Any) -> Any:
+    """Deploys the system and sends the transfers; returns the system."""
+    from audit_helpers import PURPOSE_GIFT, deploy_system
+
+    s = deploy_system(chain, build)
+    token = s.token.bind(chain)
+    gift = token.encode_abi("transferWithPurpose", args=[s.bob, 1, PURPOSE_GIFT])
+    plain = token.encode_abi("transfer", args=[s.alice, 1])
+    for i in range(TRANSFERS):
+        sender, data = (s.alice, gift) if i % 2 else (s.carol, plain)
+        chain.w3.eth.send_transaction(
+            {"from": sender, "to": s.token.address, "data": data, "gas": 300_000}
+        )
+    return s
+
+
+def _audit(s: Any) -> tuple[float, Any]:
+    from decree8.audit import AuditStats, audit
+
+    stats = AuditStats()
+    began = time.perf_counter()
+    report = audit(s.chain, s.build, deployments=[s.token, s.escrow], stats=stats)
+    seconds = time.perf_counter() - began
+    assert report.findings == (), [f.message for f in report.findings[:3]]
+    return seconds, stats
+
+
+def _embedded(build: Any) -> list[dict[str, Any]]:
+    from decree8.audit import EmbeddedLogSource
+    from decree8.chain import Chain
+
+    chain = Chain.embedded(accounts=14)
+    s = _history(chain, build)
+    _audit(s)  # warm: imports, ABI tables
+    seconds, stats = min((_audit(s) for _ in range(2)), key=lambda r: r[0])
+
+    end = chain.block_number
+    addresses = [s.token.address, s.registry.address, s.escrow.address]
+    began = time.perf_counter()
+    slow = chain.get_logs(address=addresses, from_block=end - 299, to_block=end)
+    tester_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    fast = EmbeddedLogSource(chain).logs(addresses, end - 299, end, None)
+    walker_seconds = time.perf_counter() - began
+    assert len(slow) == len(fast)
+    chain.close()
+    rate = stats.events / seconds
+    return [
+        {
+            "name": "audit.embedded_events_per_s",
+            "value": round(rate, 1),
+            "unit": "events/s",
+            "baseline": "target",
+            "baseline_value": 1000,
+            "ratio": round(rate / 1000, 2),
+            "events": stats.events,
+            "transactions": stats.transactions,
+            "seconds": {k: round(v, 3) for k, v in stats.seconds.items()},
+        },
+        {
+            "name": "audit.embedded_read_speedup",
+            "value": round(walker_seconds, 4),
+            "unit": "s (300 blocks)",
+            "baseline": "eth-tester eth_getLogs",
+            "baseline_value": round(tester_seconds, 3),
+            "ratio": round(tester_seconds / walker_seconds, 1),
+        },
+    ]
+
+
+def _start_hardhat() -> tuple[subprocess.Popen[bytes], str]:
+    from decree8.chain.node import free_port, wait_for_rpc
+
+    node = shutil.which("node")
+    if node is None or not HARDHAT_CLI.is_file():
+        raise RuntimeError("the Hardhat figures need Node.js and node_modules/hardhat")
+    port = free_port()
+    process = subprocess.Popen(
+        [node, str(HARDHAT_CLI), "node", "--hostname", "127.0.0.1", "--port", str(port)],
+        cwd=HARDHAT_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for_rpc(url, 60.0, process)
+    return process, url
+
+
+def _raw_logs_and_decode(s: Any, first: int, end: int) -> float:
+    from eth_utils import to_checksum_address
+
+    from decree8.audit import EventDecoder, RawLog
+
+    kinds = {
+        s.token.address: "CompliantToken",
+        s.registry.address: "HolderRegistry",
+        s.escrow.address: "DealEscrow",
+    }
+    decoder = EventDecoder({k: s.build.artifact(k).abi for k in set(kinds.values())})
+    checksums: dict[str, str] = {}
+    began = time.perf_counter()
+    raw = s.chain.request(
+        "eth_getLogs",
+        [{"fromBlock": hex(first), "toBlock": hex(end), "address": list(kinds)}],
+    )
+    for item in raw:
+        log = RawLog(
+            block=int(item["blockNumber"], 16),
+            tx_index=int(item["transactionIndex"], 16),
+            log_index=int(item["logIndex"], 16),
+            tx_hash=item["transactionHash"],
+            address=checksums.get(item["address"])
+            or checksums.setdefault(item["address"], to_checksum_address(item["address"])),
+            topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
+            data=bytes.fromhex(item["data"][2:]),
+        )
+        assert decoder.decode(log, kinds[log.address]) is not None
+    return time.perf_counter() - began
+
+
+def _hardhat(build: Any) -> list[dict[str, Any]]:
+    from decree8.chain import Chain
+
+    process, url = _start_hardhat()
+    try:
+        chain = Chain.rpc(url, timeout=60)
+        s = _history(chain, build)
+        first, end = min(s.token.block, s.escrow.block), chain.block_number
+        _audit(s)
+        audits, raws = [], []
+        for _ in range(5):  # interleaved, so that a busy machine slows both alike
+            audits.append(_audit(s))
+            raws.append(_raw_logs_and_decode(s, first, end))
+        seconds, stats = min(audits, key=lambda r: r[0])
+        raw = min(raws)
+        chain.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+    return [
+        {
+            "name": "audit.hardhat_seconds",
+            "value": round(seconds, 3),
+            "unit": "s",
+            "baseline": "raw eth_getLogs + decoding",
+            "baseline_value": round(raw, 3),
+            "ratio": round(seconds / raw, 2),
+            "seconds": {k: round(v, 3) for k, v in stats.seconds.items()},
+            "requests": stats.requests,
+        },
+        {
+            "name": "audit.hardhat_events_per_s",
+            "value": round(stats.events / seconds, 1),
+            "unit": "events/s",
+        },
+    ]
+
+
+def figures() -> list[dict[str, Any]]:
+    from audit_helpers import audit_build
+
+    build = audit_build()
+    return _embedded(build) + _hardhat(build)
+
+
+if __name__ == "__main__":
+    for figure in figures():
+        extra = (
+            f" (baseline {figure['baseline_value']}, ratio {figure['ratio']})"
+            if ("ratio" in figure)
+            else ""
+        )
+        print(f"{figure['name']:<32} {figure['value']:>10} {figure['unit']}{extra}")
+        if "seconds" in figure:
+            print(f"    {figure['seconds']}")

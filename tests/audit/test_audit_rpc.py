@@ -1,0 +1,57 @@
+"""The audit against a real JSON-RPC node (Hardhat): the same findings as on the embedded chain,
+with logs read by chunked eth_getLogs and block times fetched only where a rule needs them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from audit_helpers import PURPOSE_GIFT, System, by_tx, deploy_system, ref
+
+from decree8.audit import AuditStats, audit
+from decree8.chain import Chain
+from decree8.compile import Build
+
+pytestmark = pytest.mark.rpc
+
+
+@pytest.fixture(scope="module")
+def hardhat_system(hardhat_url: str, build: Build) -> Iterator[System]:
+    chain = Chain.rpc(hardhat_url)
+    snap = chain.snapshot()
+    try:
+        yield deploy_system(chain, build)
+    finally:
+        chain.revert(snap)
+        chain.close()
+
+
+def test_audit_on_hardhat_finds_the_planted_violations_and_nothing_else(
+    hardhat_system: System,
+) -> None:
+    s = hardhat_system
+    with s.snapshot():
+        s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+        s.send(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
+        deal = s.open_deal(s.alice, s.carol, 10**18)
+        s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
+        s.send(s.escrow, "complete", deal, sender=s.alice)
+        p2p = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+        unknown = s.send(s.lax, "laxTransfer", s.dave, 1, sender=s.alice)
+        s.send(s.lax, "silentMint", s.carol, 9, sender=s.dave)
+
+        stats = AuditStats()
+        clean = audit(s.chain, s.build, deployments=[s.token, s.escrow], stats=stats)
+        lax = audit(s.chain, s.build, addresses=[s.lax.address])
+
+    assert clean.findings == (), [f.message for f in clean.findings]
+    assert dict(clean.facts)["log reading"] == "eth_getLogs in adaptive block chunks"
+    assert stats.actions["transfer between individuals"] == 1
+    # a handful of requests, not one per transaction: logs, block times at the range's ends,
+    # the issuers of mints, the views in batches
+    assert stats.requests < stats.transactions
+    found = by_tx(lax)
+    assert found[p2p] == {"P2P-SALE"}
+    assert found[unknown] == {"HOLDER-IDENTIFIED", "TERMS-ACCEPTED"}
+    records = {dict(f.details)["view"] for f in lax.findings if f.rule_id == "RECORDS"}
+    assert records == {f"balanceOf({s.carol})", "totalSupply()"}
