@@ -344,8 +344,9 @@ class _Engine:
                 address = evm.deploy(  # type: ignore[call-arg]
                     tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0
                 )
-                created: str | None = to_checksum_address(address)
-                output = self._runtime_code(created)
+                deployed = to_checksum_address(address)
+                output = self._runtime_code(deployed)  # what eth_call of a creation answers
+                created: str | None = deployed
             else:
                 created = None
                 output = bytes(
