@@ -56,12 +56,13 @@ def audit_build() -> Build:
 class System:
     """Roles: `admin` (DEFAULT_ADMIN, TERMS_ADMIN), `operator` (REGISTRAR, BLOCKLIST, escrow
     OPERATOR), `agent` (PLACEMENT_AGENT), `legal` (LEGAL_ORDER), `oversight` (OVERSIGHT), on the
-    token, the lax token and the escrow alike. `alice`, `bob` (eligible individuals), `carol` (an entity),
-    `exchange` (an Operator-type holder) are attested and accepted the terms of both tokens and of
-    the escrow; `alice` and `carol` hold ISSUED of both tokens. `minor` (an individual who is a
-    minor) is attested and accepted the lax token's terms; `frank` (an entity) is attested and
-    accepted no terms; `dave` is not attested. The escrow is attested as an entity and accepted
-    the token's terms.
+    token, the lax token and the escrow alike.
+
+    `alice`, `bob` (eligible individuals), `carol` (an entity) and `exchange` (an Operator-type
+    holder) are attested and accepted the terms of both tokens and of the escrow; `alice` and
+    `carol` hold ISSUED of both tokens. `minor` (an individual who is a minor) is attested and
+    accepted the lax token's terms; `frank` (an entity) is attested and accepted no terms; `dave`
+    is not attested. The escrow is attested as an entity and accepted the token's terms.
     """
 
     chain: Chain

@@ -12,9 +12,11 @@ which reference; applying those events in chain order gives the state:
   withdrawals and the amounts locked per asset.
 
 The same state answers the rule evaluators' view calls during the replay (:class:`WorldReader`),
-and is compared at the end block with the state the chain itself reports (:func:`views_of` lists
-the view calls, :func:`compare` tells the differences). Reading those views at the block before
-the range seeds the state when the audit does not start at deployment (:meth:`World.seed`).
+and is compared at the end block with the state the chain itself reports: :meth:`World.views`
+lists the view calls with the answers the rebuilt state expects (the audit reads them in batches
+and reports each difference). Reading those views at the block before the range seeds the state
+when the audit does not start at the contract's deployment (:meth:`World.seed`); a role that no
+event in the range mentions is then asked of the chain at that block, once.
 """
 
 from __future__ import annotations
