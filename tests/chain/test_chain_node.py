@@ -183,3 +183,22 @@ def test_python_m_entry_point_reports_a_port_already_taken(
         port = taken.url.rsplit(":", 1)[1]
         assert main(["--port", port, "--accounts", "1"]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_node_blocks_with_full_transactions_use_json_rpc_field_names() -> None:
+    """Full transactions inside a block come back as JSON-RPC objects (blockNumber, input...)."""
+    from decree8.chain.node import NodeDispatcher
+
+    node = NodeDispatcher(accounts=2)
+    sender, receiver = node.accounts
+    sent = node.handle_one({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
+                            "params": [{"from": sender, "to": receiver, "value": "0x1"}]})
+    assert "result" in sent, sent
+    block = node.handle_one({"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber",
+                             "params": ["latest", True]})["result"]
+    tx = block["transactions"][0]
+    assert tx["hash"] == sent["result"]
+    assert tx["blockNumber"] == block["number"] and tx["blockHash"] == block["hash"]
+    assert tx["transactionIndex"] == "0x0" and "input" in tx
+    assert int(tx["chainId"], 16) == node.chain_id
+    assert not any("_" in key for key in tx)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
+from multiread import MultiRead, View
 from token_helpers import System, deploy_system, open_chain
 from token_machine import machine_for
 
@@ -44,6 +45,34 @@ def _isolated() -> None:
     """Overrides the per-test snapshot of conftest.py: the machine's chains are its own."""
 
 
+def test_multiread_answers_as_the_views_do_one_by_one(embedded_system: System) -> None:
+    """The machine's batched reads (multiread.py) give what each view gives on its own."""
+    s = embedded_system
+    views = [
+        View(s.token.address, bytes.fromhex(s.token.encode_abi("balanceOf", args=[a])[2:]))
+        for a in (s.alice, s.bob, s.carol)
+    ]
+    views.append(
+        View(
+            s.registry.address,
+            bytes.fromhex(s.registry.encode_abi("statusOf", args=[s.bob])[2:]),
+            4,
+        )
+    )
+    batched = MultiRead(s.chain, views)
+    assert batched.batched  # eth-tester answers a creation's eth_call with its return data
+    answers = batched.read()
+    assert answers == MultiRead(s.chain, views, batched=False).read()
+    assert [int.from_bytes(a, "big") for a in answers[:3]] == [
+        s.balance(s.alice),
+        s.balance(s.bob),
+        s.balance(s.carol),
+    ]
+    assert answers[3] == b"".join(
+        int(v).to_bytes(32, "big") for v in s.view(s.registry, "statusOf", s.bob)
+    )
+
+
 def test_token_machine_keeps_its_invariants(embedded_system: System) -> None:
     machine = machine_for(embedded_system)
     run_state_machine_as_test(machine, settings=settings())
@@ -51,6 +80,7 @@ def test_token_machine_keeps_its_invariants(embedded_system: System) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # hundreds of examples: minutes even on revm
 def test_token_machine_keeps_its_invariants_long_on_revm(revm_system: System) -> None:
     machine = machine_for(revm_system)
     run_state_machine_as_test(machine, settings=settings(settings.get_profile("long")))

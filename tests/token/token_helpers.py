@@ -277,11 +277,9 @@ def deploy_system(chain: Chain, build: Build) -> System:
 def open_chain(backend: str, request: pytest.FixtureRequest) -> Chain:
     """A chain on `backend`: ``embedded`` and ``revm`` are new in-process chains; ``hardhat`` is a
     connection to the session's Hardhat node (its state outlives the connection: tests revert)."""
-    if backend != "hardhat":
-        return in_process_chain(backend)
-    chain = Chain.rpc(request.getfixturevalue("hardhat_url"), timeout=30)
-    _restore_timestamp(chain)
-    return chain
+    if backend == "hardhat":
+        return Chain.rpc(request.getfixturevalue("hardhat_url"), timeout=30)
+    return in_process_chain(backend)
 
 
 def in_process_chain(backend: str) -> Chain:
@@ -289,17 +287,5 @@ def in_process_chain(backend: str) -> Chain:
     if backend == "embedded":
         return Chain.embedded()
     if backend == "revm":
-        chain = Chain.revm()
-        _restore_timestamp(chain)
-        return chain
+        return Chain.revm()
     raise ValueError(f"unknown in-process backend {backend!r}")
-
-
-def _restore_timestamp(chain: Chain) -> None:
-    """WORKAROUND, to drop when src/decree8/chain/devnode.py is fixed: ``DevNodeControl`` comes
-    before ``Chain`` in the MRO of RpcChain and RevmChain, and its placeholder ``timestamp()``
-    (raising NotImplementedError) hides ``Chain.timestamp``, so ``chain.timestamp()`` and
-    ``chain.time_travel()`` fail on Hardhat, ``decree8 node`` and revm (tests/chain's
-    test_time_travel_moves_block_timestamp[hardhat] fails the same way). Binds the real one."""
-    if type(chain).timestamp is not Chain.timestamp:
-        setattr(chain, "timestamp", Chain.timestamp.__get__(chain))  # noqa: B010

@@ -167,6 +167,8 @@ class NodeDispatcher:
                     if "error" in response:
                         return {"jsonrpc": "2.0", "id": request_id, "error": response["error"]}
                     result = response.get("result")
+                    if method in _BLOCK_METHODS and isinstance(result, dict):
+                        result = self._standard_block(result)
             return {"jsonrpc": "2.0", "id": request_id, "result": _to_json(result)}
         except _RpcFailure as exc:
             return _error(request_id, exc.code, exc.message)
@@ -185,6 +187,21 @@ class NodeDispatcher:
             return estimate["error"]
         params[0] = {**params[0], "gas": hex(int(estimate["result"]))}
         return None
+
+    def _standard_block(self, block: dict[str, Any]) -> dict[str, Any]:
+        """eth-tester leaves the full transactions of a block in its own snake_case shape (web3's
+        tester provider formats only top-level results): give them the JSON-RPC field names."""
+        txs = block.get("transactions")
+        if not txs or not isinstance(txs[0], dict):
+            return block
+        fixed = []
+        for tx in txs:
+            out = {_CAMEL.get(k, k): v for k, v in tx.items()}
+            if "input" not in out and "data" in out:
+                out["input"] = out["data"]
+            out["chainId"] = hex(self.chain_id)
+            fixed.append(out)
+        return {**block, "transactions": fixed}
 
     # -- development methods -------------------------------------------------------------------
 
@@ -223,6 +240,23 @@ class NodeDispatcher:
             set_next_block_timestamp(self.tester, _quantity(params[0], "the timestamp"))
         self.tester.mine_blocks(1)
         return "0x0"
+
+
+_BLOCK_METHODS = {"eth_getBlockByNumber", "eth_getBlockByHash"}
+_CAMEL = {
+    "block_hash": "blockHash",
+    "block_number": "blockNumber",
+    "transaction_index": "transactionIndex",
+    "chain_id": "chainId",
+    "access_list": "accessList",
+    "max_fee_per_gas": "maxFeePerGas",
+    "max_priority_fee_per_gas": "maxPriorityFeePerGas",
+    "gas_price": "gasPrice",
+    "max_fee_per_blob_gas": "maxFeePerBlobGas",
+    "blob_versioned_hashes": "blobVersionedHashes",
+    "authorization_list": "authorizationList",
+    "y_parity": "yParity",
+}
 
 
 def _error(request_id: Any, code: int, message: str) -> dict[str, Any]:
