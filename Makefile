@@ -44,7 +44,7 @@ test-long: setup
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
 
 bench: setup

@@ -58,7 +58,7 @@ class BenchMachine(ChainMachine):
 
     @classmethod
     def setup_chain(cls, kit: Kit) -> None:
-        cls.token = kit.factory.token(parties=PARTIES, issue={h: START for h in HOLDERS})
+        cls.token = kit.factory.token(parties=PARTIES, issue=dict.fromkeys(HOLDERS, START))
 
     @rule(src=st.sampled_from(HOLDERS), dst=st.sampled_from(HOLDERS), units=st.integers(0, 5))
     def gift(self, src: str, dst: str, units: int) -> None:
@@ -109,8 +109,19 @@ def _naive_deploy(w3: Web3, build: Build, a: Accounts) -> Any:
     registry = deploy("HolderRegistry", a.operator, ref, a.admin, a.operator)
     digest = terms_hash(DEFAULT_TERMS_TEXT)
     token = deploy(
-        "CompliantToken", a.issuer, "Decree Token", "DCR", 10**24, ref, registry.address, digest,
-        "ipfs://terms", a.admin, a.issuer, a.enforcer, a.oversight,
+        "CompliantToken",
+        a.issuer,
+        "Decree Token",
+        "DCR",
+        10**24,
+        ref,
+        registry.address,
+        digest,
+        "ipfs://terms",
+        a.admin,
+        a.issuer,
+        a.enforcer,
+        a.oversight,
     )
     until = w3.eth.get_block("latest")["timestamp"] + 365 * 86400
     for name in HOLDERS:

@@ -81,8 +81,9 @@ def make_history(chain: Chain, build: Build, out: Path) -> tuple[list[Path], int
 
     deal_terms = b"deposit-1".ljust(32, b"\0")
     deadline = chain.timestamp() + DAY
-    escrow.send("openDeal", a.carol, ETH, UNIT, ETH, 0, deadline, INVESTMENT, deal_terms,
-                sender=a.alice)
+    escrow.send(
+        "openDeal", a.carol, ETH, UNIT, ETH, 0, deadline, INVESTMENT, deal_terms, sender=a.alice
+    )
     escrow.send("fund", 1, sender=a.alice, value=UNIT)
     chain.time_travel(3 * DAY)  # nobody refunds the expired deposit
     return manifests, refused, factory
@@ -96,9 +97,11 @@ def run(chain: Chain, build: Build, out: Path, say: bool = True) -> AuditResult:
     markdown = out / "audit.md"
     write_report(report, OutputFormat.MARKDOWN, path=markdown, overwrite=True)
     if say:
-        print(f"history: {report.transactions} transactions in blocks "
-              f"{report.block_range[0] if report.block_range else '?'}-"
-              f"{report.block_range[1] if report.block_range else '?'}; {refused} refused on chain")
+        print(
+            f"history: {report.transactions} transactions in blocks "
+            f"{report.block_range[0] if report.block_range else '?'}-"
+            f"{report.block_range[1] if report.block_range else '?'}; {refused} refused on chain"
+        )
         for finding in report.findings:
             print(f"  finding {finding.rule_id}: {finding.message}")
         print(f"{len(report.checks)} checks; report written to {markdown}")

@@ -83,8 +83,16 @@ def run(chain: Chain, build: Build, say: bool = True) -> SaleResult:
     price = UNIT // 2
     token.send("approve", escrow.address, 100 * UNIT, sender=a.carol)
     escrow.send(
-        "openDeal", a.bob, token.address, 100 * UNIT, ETH, price, deadline, SALE_PURPOSE,
-        deal_terms, sender=a.carol,
+        "openDeal",
+        a.bob,
+        token.address,
+        100 * UNIT,
+        ETH,
+        price,
+        deadline,
+        SALE_PURPOSE,
+        deal_terms,
+        sender=a.carol,
     )
     deal_id = int(escrow.call("dealCount"))
     escrow.send("acceptDeal", deal_id, deal_terms, sender=a.bob)
@@ -107,8 +115,10 @@ def run(chain: Chain, build: Build, say: bool = True) -> SaleResult:
         escrow_tokens=int(token.call("balanceOf", escrow.address)),
         refused_rule=refused,
     )
-    log(f"carol holds {result.carol_tokens / UNIT:g} MDT and withdrew {gain / UNIT:g} ETH; "
-        f"bob holds {result.bob_tokens / UNIT:g} MDT")
+    log(
+        f"carol holds {result.carol_tokens / UNIT:g} MDT and withdrew {gain / UNIT:g} ETH; "
+        f"bob holds {result.bob_tokens / UNIT:g} MDT"
+    )
     return result
 
 

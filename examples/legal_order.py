@@ -4,7 +4,8 @@ Alice holds 100 tokens. Under enforcement order MoJ-EP-2026-117 the legal-order 
 freezes her address as a whole (she can neither send nor receive: LEGAL-ORDER), lifts that and
 arrests 60 tokens instead (she may spend only the other 40), then moves the 60 arrested tokens to
 the enforcement body's identified wallet with a forced transfer and releases what stays frozen.
-Actions without the order's reference, or by anyone but the authority, are refused. Every step is recorded in events an auditor can replay.
+Actions without the order's reference, or by anyone but the authority, are refused. Every step
+is recorded in events an auditor can replay.
 
     python examples/legal_order.py
 """
@@ -45,8 +46,11 @@ def run(chain: Chain, build: Build, say: bool = True) -> OrderResult:
 
     factory = Factory(chain, build)
     a = factory.accounts
-    parties = {"alice": ELIGIBLE_INDIVIDUAL, "bob": ELIGIBLE_INDIVIDUAL,
-               "enforcer": ELIGIBLE_ENTITY}
+    parties = {
+        "alice": ELIGIBLE_INDIVIDUAL,
+        "bob": ELIGIBLE_INDIVIDUAL,
+        "enforcer": ELIGIBLE_ENTITY,
+    }
     token = factory.token(parties=parties, issue={"alice": 100 * UNIT})
     start = chain.block_number
     refused: dict[str, str | None] = {}
@@ -60,33 +64,53 @@ def run(chain: Chain, build: Build, say: bool = True) -> OrderResult:
             log(f"  refused  {what}: {err.name} -> {refused[what]}")
 
     log("alice holds 100 tokens; the order arrives")
-    attempt("freeze without an order reference", "freeze", a.alice, b"\0" * 32,
-            sender=a.enforcer)
+    attempt("freeze without an order reference", "freeze", a.alice, b"\0" * 32, sender=a.enforcer)
     attempt("freeze alice under the order", "freeze", a.alice, ORDER, sender=a.enforcer)
-    attempt("alice gifts 1 token to bob while frozen", "transferWithPurpose", a.bob, UNIT, GIFT,
-            sender=a.alice)
+    attempt(
+        "alice gifts 1 token to bob while frozen",
+        "transferWithPurpose",
+        a.bob,
+        UNIT,
+        GIFT,
+        sender=a.alice,
+    )
     attempt("bob (not the authority) unfreezes alice", "unfreeze", a.alice, ORDER, sender=a.bob)
     attempt("lift the whole-address freeze", "unfreeze", a.alice, ORDER, sender=a.enforcer)
-    attempt("arrest 60 of alice's tokens", "freezeAmount", a.alice, 60 * UNIT, ORDER,
-            sender=a.enforcer)
-    attempt("alice gifts 50 tokens (only 40 are free)", "transferWithPurpose", a.bob, 50 * UNIT,
-            GIFT, sender=a.alice)
-    attempt("forced transfer of the 60 arrested tokens to the enforcer's wallet",
-            "forcedTransfer", a.alice, a.enforcer, 60 * UNIT, ORDER, sender=a.enforcer)
+    attempt(
+        "arrest 60 of alice's tokens", "freezeAmount", a.alice, 60 * UNIT, ORDER, sender=a.enforcer
+    )
+    attempt(
+        "alice gifts 50 tokens (only 40 are free)",
+        "transferWithPurpose",
+        a.bob,
+        50 * UNIT,
+        GIFT,
+        sender=a.alice,
+    )
+    attempt(
+        "forced transfer of the 60 arrested tokens to the enforcer's wallet",
+        "forcedTransfer",
+        a.alice,
+        a.enforcer,
+        60 * UNIT,
+        ORDER,
+        sender=a.enforcer,
+    )
     # A forced transfer takes free tokens first and reduces the arrest by the excess (here 20),
     # so 40 stay frozen; the order executed, the authority releases them.
     frozen = token.call("frozenBalanceOf", a.alice)
-    attempt("release what remains arrested", "unfreezeAmount", a.alice, frozen, ORDER,
-            sender=a.enforcer)
-    attempt("alice gifts 10 tokens", "transferWithPurpose", a.bob, 10 * UNIT, GIFT,
-            sender=a.alice)
+    attempt(
+        "release what remains arrested", "unfreezeAmount", a.alice, frozen, ORDER, sender=a.enforcer
+    )
+    attempt("alice gifts 10 tokens", "transferWithPurpose", a.bob, 10 * UNIT, GIFT, sender=a.alice)
 
     names = ("AddressFrozen", "AddressUnfrozen", "TokensFrozen", "TokensUnfrozen", "ForcedTransfer")
     contract = token.contract
-    logs = []
-    for name in names:
-        for ev in contract.events[name]().get_logs(from_block=start):
-            logs.append((ev["blockNumber"], ev["logIndex"], name))
+    logs = [
+        (ev["blockNumber"], ev["logIndex"], name)
+        for name in names
+        for ev in contract.events[name]().get_logs(from_block=start)
+    ]
     events = tuple(name for _, _, name in sorted(logs))
     result = OrderResult(
         refused=refused,
@@ -96,8 +120,10 @@ def run(chain: Chain, build: Build, say: bool = True) -> OrderResult:
         events=events,
     )
     log(f"recorded: {', '.join(events)}")
-    log(f"alice {result.alice_balance / UNIT:g} (frozen {result.alice_frozen / UNIT:g}), "
-        f"enforcer {result.enforcer_balance / UNIT:g}")
+    log(
+        f"alice {result.alice_balance / UNIT:g} (frozen {result.alice_frozen / UNIT:g}), "
+        f"enforcer {result.enforcer_balance / UNIT:g}"
+    )
     return result
 
 

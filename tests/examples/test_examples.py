@@ -21,7 +21,8 @@ UNIT = 10**18
 
 
 def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"decree8_example_{name}", EXAMPLES / f"{name}.py")
+    path = EXAMPLES / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"decree8_example_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
@@ -63,7 +64,11 @@ def test_legal_order_freezes_arrests_and_forces_a_transfer(
     assert result.enforcer_balance == 60 * UNIT
     assert (result.alice_balance, result.alice_frozen) == (30 * UNIT, 0)
     assert result.events == (
-        "AddressFrozen", "AddressUnfrozen", "TokensFrozen", "TokensUnfrozen", "ForcedTransfer",
+        "AddressFrozen",
+        "AddressUnfrozen",
+        "TokensFrozen",
+        "TokensUnfrozen",
+        "ForcedTransfer",
         "TokensUnfrozen",
     )
 
@@ -93,7 +98,11 @@ def test_examples_run_as_scripts(name: str, args: list[str], expect: str, tmp_pa
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py"), *argv],
-        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert expect in done.stdout

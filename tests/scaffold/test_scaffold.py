@@ -34,8 +34,18 @@ def new(*args: str) -> tuple[int, str, str]:
 def test_new_token_writes_a_complete_project(tmp_path: Path) -> None:
     target = tmp_path / "mnt"
     code, out, err = new(
-        "token", str(target), "--name", "Minsk Token", "--symbol", "MNT", "--cap", "5000e18",
-        "--terms", str(TERMS), "--issuer-registration", "HTP-2018-0421",
+        "token",
+        str(target),
+        "--name",
+        "Minsk Token",
+        "--symbol",
+        "MNT",
+        "--cap",
+        "5000e18",
+        "--terms",
+        str(TERMS),
+        "--issuer-registration",
+        "HTP-2018-0421",
     )
     assert code == 0, err
     assert "make demo" in out and "make test" in out
@@ -45,7 +55,9 @@ def test_new_token_writes_a_complete_project(tmp_path: Path) -> None:
     assert contract.index("YOUR LOGIC BEGINS") < contract.index("YOUR LOGIC ENDS")
     config = tomllib.loads((target / "deploy.toml").read_text())
     assert (config["token"]["contract"], config["token"]["name"], config["token"]["symbol"]) == (
-        "MinskToken", "Minsk Token", "MNT"
+        "MinskToken",
+        "Minsk Token",
+        "MNT",
     )
     assert config["token"]["cap"] == "5000e18"
     assert config["token"]["issuer_registration"] == "HTP-2018-0421"
@@ -80,8 +92,8 @@ def test_makefile_installs_decree8_from_where_the_project_was_generated(tmp_path
     generate("token", tmp_path / "p", TokenOptions(), home=REPO, decree8_source=tmp_path)
     makefile = (tmp_path / "p" / "Makefile").read_text()
     assert f"DECREE8_SOURCE ?= {tmp_path.resolve()}\n" in makefile
-    for target in ("demo: setup", "test: setup", "npm ci", 'pip install --quiet "$(DECREE8_SOURCE)"'):
-        assert target in makefile
+    for line in ("demo: setup", "test: setup", "npm ci", 'pip install --quiet "$(DECREE8_SOURCE)"'):
+        assert line in makefile
 
 
 def test_new_refuses_a_non_empty_folder_and_writes_nothing(tmp_path: Path) -> None:
@@ -155,13 +167,42 @@ def test_generated_projects_pass_their_own_tests(tmp_path: Path, kind: str) -> N
     env.pop("PYTEST_ADDOPTS", None)
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=target, env=env, capture_output=True, text=True, timeout=PROJECT_TIMEOUT, check=False,
+        cwd=target,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROJECT_TIMEOUT,
+        check=False,
     )
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout and "failed" not in tests.stdout
     demo = subprocess.run(
         [sys.executable, "scripts/deploy.py", "--demo"],
-        cwd=target, env=env, capture_output=True, text=True, timeout=PROJECT_TIMEOUT, check=False,
+        cwd=target,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROJECT_TIMEOUT,
+        check=False,
     )
     assert demo.returncode == 0, demo.stderr
     assert "refused" in demo.stdout and "ok " in demo.stdout
+
+
+def test_json_output_lists_the_files_written(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--json", "new", "escrow", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["kind"] == "escrow" and data["directory"] == str(tmp_path / "p")
+    written = sorted(
+        str(p.relative_to(tmp_path / "p")) for p in (tmp_path / "p").rglob("*") if p.is_file()
+    )
+    assert sorted(data["files"]) == written
+    assert "contracts/decree8/escrow/DealEscrow.sol" in written
+
+
+def test_help_names_the_template_parameters() -> None:
+    result = CliRunner().invoke(main, ["new", "token", "--help"])
+    assert result.exit_code == 0
+    for option in ("--name", "--symbol", "--cap", "--terms", "--issuer-registration", "--contract"):
+        assert option in result.stdout

@@ -1,5 +1,5 @@
-"""The plugin's fixtures and the factories: named accounts, default deployments with roles, terms and
-parties as documented, and every test starting from the same chain state."""
+"""The plugin's fixtures and the factories: named accounts, default deployments with roles, terms
+and parties as documented, and every test starting from the same chain state."""
 
 from __future__ import annotations
 
@@ -105,7 +105,9 @@ def test_factory_token_with_custom_parties_issue_and_terms(decree8_factory: Fact
 
 
 def test_default_escrow_may_hold_the_token(
-    decree8_escrow: Deployed, decree8_token: Deployed, decree8_registry: Deployed,
+    decree8_escrow: Deployed,
+    decree8_token: Deployed,
+    decree8_registry: Deployed,
     decree8_accounts: Accounts,
 ) -> None:
     assert read_status(decree8_registry, decree8_escrow.address)[0] == HolderType.OPERATOR
@@ -123,8 +125,10 @@ _SEEN: list[tuple[int, int]] = []
 def test_each_test_starts_from_the_same_chain_state(
     decree8_factory: Factory, decree8_chain: Chain, run: int
 ) -> None:
-    start = (decree8_chain.block_number, decree8_chain.w3.eth.get_transaction_count(
-        decree8_factory.accounts.issuer))
+    start = (
+        decree8_chain.block_number,
+        decree8_chain.w3.eth.get_transaction_count(decree8_factory.accounts.issuer),
+    )
     _SEEN.append(start)
     decree8_factory.token(issue={}, parties=["alice"])
     assert decree8_chain.block_number > start[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-INNER = '''
+INNER = """
 import os
 from decree8.testing import Accounts
 
@@ -28,7 +28,7 @@ def test_first_changes_the_chain(decree8_factory, decree8_chain):
 def test_second_sees_none_of_it(decree8_token, decree8_accounts: Accounts):
     assert decree8_token.call("balanceOf", decree8_accounts.alice) == 0
     assert decree8_token.call("totalSupply") == 0
-'''
+"""
 
 
 def plugin_args() -> list[str]:
@@ -42,9 +42,23 @@ def run_inner(tmp_path: Path, expect: str, *options: str) -> subprocess.Complete
     env = {**os.environ, "EXPECT_CHAIN": expect}
     env.pop("PYTEST_ADDOPTS", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin_args(),
-         *options, str(tmp_path / "test_inner.py")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *plugin_args(),
+            *options,
+            str(tmp_path / "test_inner.py"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -70,7 +84,11 @@ def test_decree8_rpc_option_runs_on_a_node(tmp_path: Path, decree8_node_url: str
 def test_options_are_listed_in_help(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", *plugin_args(), "--help"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0
     for option in ("--decree8-rpc", "--decree8-chain", "--decree8-root"):

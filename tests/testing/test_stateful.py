@@ -57,9 +57,7 @@ class GiftMachine(ChainMachine):
         self.paused = bool(self.call(self.token, "paused"))
         self.starts.append(self.kit.chain.block_number)
 
-    @rule(
-        src=st.sampled_from(NAMES), dst=st.sampled_from(NAMES), data=st.data()
-    )
+    @rule(src=st.sampled_from(NAMES), dst=st.sampled_from(NAMES), data=st.data())
     def gift(self, src: str, dst: str, data: st.DataObject) -> None:
         a = self.kit.accounts
         frm, to = a[src], a[dst]
@@ -139,10 +137,15 @@ def test_a_failing_run_is_printed_as_decoded_calls_with_rules(
 ) -> None:
     with pytest.raises(AssertionError) as info:
         SaleMachine.run(
-            decree8_chain, decree8_build,
+            decree8_chain,
+            decree8_build,
             # no shrinking: the first failing sequence is reported as it was run
-            settings=settings(max_examples=20, stateful_step_count=5, database=None,
-                              phases=[Phase.explicit, Phase.generate]),
+            settings=settings(
+                max_examples=20,
+                stateful_step_count=5,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+            ),
         )
     notes = "\n".join(getattr(info.value, "__notes__", []))
     line = re.search(
@@ -189,8 +192,14 @@ def test_revert_rule_names_rules_of_coded_and_plain_errors() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(5 * UNIT, "5e18"), (15 * UNIT // 10, "1.5e18"), (42, "42"), (10**6, "1e6"),
-     (123456789 * 10**9, "123456789000000000"), (0, "0")],
+    [
+        (5 * UNIT, "5e18"),
+        (15 * UNIT // 10, "1.5e18"),
+        (42, "42"),
+        (10**6, "1e6"),
+        (123456789 * 10**9, "123456789000000000"),
+        (0, "0"),
+    ],
 )
 def test_amounts_are_shown_short(value: int, text: str) -> None:
     assert show_amount(value) == text
@@ -199,7 +208,10 @@ def test_amounts_are_shown_short(value: int, text: str) -> None:
 def test_calls_are_shown_with_names() -> None:
     names = {"0x" + "11" * 20: "alice", "0x" + "22" * 20: "bob"}.get
     line = show_call(
-        "0x" + "11" * 20, "token", "transfer", {"to": "0x" + "22" * 20, "value": 5 * UNIT},
+        "0x" + "11" * 20,
+        "token",
+        "transfer",
+        {"to": "0x" + "22" * 20, "value": 5 * UNIT},
         lambda a: names(a.lower()),
     )
     assert line == "alice: token.transfer(to=bob, value=5e18)"

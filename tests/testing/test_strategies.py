@@ -58,8 +58,13 @@ def test_abi_values_round_trip_through_the_abi_codec(abi_type: str, data: st.Dat
 
 @pytest.mark.parametrize(
     ("abi_type", "edge"),
-    [("uint256", 2**256 - 1), ("uint8", 255), ("int8", -128), ("int256", 2**255 - 1),
-     ("uint96", 0)],
+    [
+        ("uint256", 2**256 - 1),
+        ("uint8", 255),
+        ("int8", -128),
+        ("int256", 2**255 - 1),
+        ("uint96", 0),
+    ],
 )
 def test_integer_values_reach_their_edges(abi_type: str, edge: int) -> None:
     assert find(d8.abi_values(abi_type), lambda v: v == edge) == edge

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import abc
 import bisect
+import queue
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import rlp
 from eth_abi import abi as eth_abi
@@ -43,15 +45,18 @@ __all__ = [
     "ChunkedLogReader",
     "EmbeddedLogSource",
     "Event",
+    "EventChunk",
     "EventDecoder",
     "LogSource",
     "RawLog",
     "RpcLogSource",
     "TxInfo",
     "log_source",
+    "read_ahead",
 ]
 
 Progress = Callable[[int, int], None]  # (blocks done, blocks in all)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,8 +37,13 @@ def _report(app: App, kind: str, directory: Path, files: list[Path]) -> None:
     app.emit(
         {"kind": kind, "directory": str(directory), "files": [str(f) for f in files]},
         lambda: "\n".join(
-            [f"created a {kind} project in {directory} ({len(files)} files)", "next:",
-             f"  cd {directory}", "  make demo", "  make test"]
+            [
+                f"created a {kind} project in {directory} ({len(files)} files)",
+                "next:",
+                f"  cd {directory}",
+                "  make demo",
+                "  make test",
+            ]
         ),
     )
 
@@ -57,10 +62,18 @@ def new_cmd() -> None:
 @_DIR
 @click.option("--name", default="Example Token", show_default=True, help="The token's name.")
 @click.option("--symbol", default="EXT", show_default=True, help="The token's symbol.")
-@click.option("--cap", default="1000000e18", show_default=True,
-              help="The most that may ever be issued, in base units.")
-@click.option("--issuer-registration", default="HTP-ISSUER-0001", show_default=True,
-              help="The issuer's HTP registration reference (at most 32 bytes of text).")
+@click.option(
+    "--cap",
+    default="1000000e18",
+    show_default=True,
+    help="The most that may ever be issued, in base units.",
+)
+@click.option(
+    "--issuer-registration",
+    default="HTP-ISSUER-0001",
+    show_default=True,
+    help="The issuer's HTP registration reference (at most 32 bytes of text).",
+)
 @_OPERATOR
 @_TERMS
 @_TERMS_URI
@@ -97,8 +110,12 @@ def token_cmd(
 
 @new_cmd.command("escrow", short_help="A deal-escrow project.")
 @_DIR
-@click.option("--name", default="Example Deals", show_default=True,
-              help="The project's name (and, unless --contract, the contract's).")
+@click.option(
+    "--name",
+    default="Example Deals",
+    show_default=True,
+    help="The project's name (and, unless --contract, the contract's).",
+)
 @_OPERATOR
 @_TERMS
 @_TERMS_URI

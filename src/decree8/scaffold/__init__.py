@@ -53,8 +53,14 @@ VENDORED: dict[str, tuple[str, ...]] = {
     ),
 }
 #: Names the user's contract must not take (they are vendored).
-RESERVED = {"CompliantToken", "DealEscrow", "HolderRegistry", "IHolderRegistry", "RuleCodes",
-            "TermsBound"}
+RESERVED = {
+    "CompliantToken",
+    "DealEscrow",
+    "HolderRegistry",
+    "IHolderRegistry",
+    "RuleCodes",
+    "TermsBound",
+}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -249,8 +255,11 @@ def _values(
         "terms_uri": terms_uri,
     }
     if isinstance(options, TokenOptions):
-        for what, text in (("name", options.name), ("symbol", options.symbol),
-                           ("issuer-registration", options.issuer_registration)):
+        for what, text in (
+            ("name", options.name),
+            ("symbol", options.symbol),
+            ("issuer-registration", options.issuer_registration),
+        ):
             _check_toml_text(what, text)
         _check_reference("issuer-registration", options.issuer_registration)
         try:
@@ -277,8 +286,10 @@ def _files(
 
     text(f"contracts/{contract}.sol", _render(_template(kind, "Contract.sol.tmpl"), values))
     text("deploy.toml", _render(_template(kind, "deploy.toml.tmpl"), values))
-    text(f"tests/test_{values['snake']}.py", _render(_template(kind, "test_contract.py.tmpl"),
-                                                     values))
+    text(
+        f"tests/test_{values['snake']}.py",
+        _render(_template(kind, "test_contract.py.tmpl"), values),
+    )
     text("Makefile", _render(_template("common", "Makefile.tmpl"), values))
     text("README.md", _render(_template("common", "README.md.tmpl"), values))
     text("pyproject.toml", _render(_template("common", "pyproject.toml.tmpl"), values))

@@ -133,8 +133,9 @@ class Accounts:
             return self[who]
         if who.startswith("0x") and len(who) == 42:
             return to_checksum_address(who)
-        raise UsageError(f"{who!r} is neither an account name ({', '.join(ACCOUNT_NAMES)}) "
-                         "nor an address")
+        raise UsageError(
+            f"{who!r} is neither an account name ({', '.join(ACCOUNT_NAMES)}) nor an address"
+        )
 
     @property
     def holders(self) -> tuple[str, ...]:
@@ -149,7 +150,7 @@ def canonical_type(param: Mapping[str, Any]) -> str:
     kind = str(param["type"])
     if kind.startswith("tuple"):
         inner = ",".join(canonical_type(c) for c in param.get("components", ()))
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 
@@ -421,8 +422,9 @@ class Factory:
             apply_status(reg, party, status, sender=self.accounts.operator)
         return reg
 
-    def set_status(self, party: str | Deployed, status: PartyStatus,
-                   registry: Deployed | None = None) -> None:
+    def set_status(
+        self, party: str | Deployed, status: PartyStatus, registry: Deployed | None = None
+    ) -> None:
         """Gives ``party`` (a name, an address or a deployment) ``status`` in the registry."""
         reg = registry or self._registry()
         apply_status(reg, self._address(party), status, sender=self.accounts.operator)

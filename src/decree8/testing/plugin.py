@@ -207,7 +207,8 @@ def decree8_machine(
     returns its counters; the chain is left as it was."""
 
     def run(machine: type[ChainMachine], settings: Settings | None = None) -> MachineStats:
-        return machine.run(decree8_chain, decree8_build, settings=settings,
-                           accounts=decree8_accounts)
+        return machine.run(
+            decree8_chain, decree8_build, settings=settings, accounts=decree8_accounts
+        )
 
     return run

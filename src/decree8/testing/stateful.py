@@ -179,9 +179,7 @@ class ChainMachine(RuleBasedStateMachine):
 
     # -- binding and running ----------------------------------------------------------------
     @classmethod
-    def bind(
-        cls: M, chain: Chain, build: Build, accounts: Accounts | None = None
-    ) -> M:
+    def bind(cls: M, chain: Chain, build: Build, accounts: Accounts | None = None) -> M:
         """A subclass bound to ``chain``: runs :meth:`setup_chain` and snapshots the result."""
         accounts = accounts or Accounts.of(chain)
         kit = Kit(chain, build, accounts, Factory(chain, build, accounts))

@@ -161,17 +161,13 @@ def party_statuses(
     )
 
 
-def parties(
-    choices: Sequence[str], **status: Any
-) -> st.SearchStrategy[tuple[str, PartyStatus]]:
+def parties(choices: Sequence[str], **status: Any) -> st.SearchStrategy[tuple[str, PartyStatus]]:
     """``(address, PartyStatus)`` pairs: an address of ``choices`` and a status drawn with
     :func:`party_statuses` (``status`` passes its keyword arguments)."""
     return st.tuples(addresses(choices), party_statuses(**status))
 
 
-def party_maps(
-    choices: Sequence[str], **status: Any
-) -> st.SearchStrategy[dict[str, PartyStatus]]:
+def party_maps(choices: Sequence[str], **status: Any) -> st.SearchStrategy[dict[str, PartyStatus]]:
     """A status for every address of ``choices``: ``{address: PartyStatus}``."""
     return st.fixed_dictionaries(
         {to_checksum_address(a): party_statuses(**status) for a in choices}
