@@ -165,6 +165,13 @@ class ScenarioResult:
     title: str
     steps: tuple[StepResult, ...]
     deployments: Mapping[str, str]
+    names: Mapping[str, str] = field(default_factory=dict)  # address -> account/deployment name
+
+    def named(self, text: str) -> str:
+        """``text`` with every known address replaced by its scenario name."""
+        for address, name in self.names.items():
+            text = text.replace(address, name)
+        return text
 
     @property
     def summary(self) -> dict[str, int]:
@@ -323,6 +330,14 @@ class _Names:
             self.accounts[name] = chain.accounts[index]
         self.deployments: dict[str, Deployment] = {}
 
+    def named(self, text: str) -> str:
+        """``text`` with every account and deployment address replaced by its name."""
+        for name, address in self.accounts.items():
+            text = text.replace(address, name)
+        for name, dep in self.deployments.items():
+            text = text.replace(dep.address, name)
+        return text
+
     def address(self, text: str) -> str:
         if text in self.accounts:
             return self.accounts[text]
@@ -456,8 +471,13 @@ def run_scenario(
         results.append(result)
         if on_step:
             on_step(result)
+    known = {address: name for name, address in names.accounts.items()}
+    known.update({dep.address: name for name, dep in names.deployments.items()})
     return ScenarioResult(
-        scenario.title, tuple(results), {k: v.address for k, v in names.deployments.items()}
+        scenario.title,
+        tuple(results),
+        {k: v.address for k, v in names.deployments.items()},
+        known,
     )
 
 
@@ -541,7 +561,7 @@ def _run_step(
         tx=tx_hash,
         stage=stage,
         note=step.note,
-        detail=detail,
+        detail=names.named(detail),
         verdicts=tuple(verdicts),
     )
 

@@ -125,6 +125,26 @@ def _word(kind: str, word: bytes, checksums: dict[bytes, str]) -> Any:
     return bytes(word[: int(kind[5:])])  # bytesN, left-aligned
 
 
+Convert = Callable[[str], Any]  # a word as hex digits (the last 64 count; "0x" allowed) to a value
+
+
+def _uint(word: str) -> int:
+    return int(word, 16)
+
+
+def _sint(word: str) -> int:
+    value = int(word, 16)
+    return value - (1 << 256) if value >> 255 else value
+
+
+def _bool(word: str) -> bool:
+    return word[-2:] != "00"
+
+
+def _hash(word: str) -> bytes:
+    return bytes.fromhex(word[-64:])
+
+
 @dataclass(frozen=True)
 class _EventSpec:
     name: str
@@ -132,14 +152,24 @@ class _EventSpec:
     plain: tuple[tuple[str, str], ...]
     order: tuple[str, ...]
     static_data: bool
+    #: per input in ABI order: (name, in data (else a topic), index among the topics or the data
+    #: words, convert), used to decode a JSON-RPC log straight from its hex strings
+    fields: tuple[tuple[str, bool, int, Convert], ...]
 
 
 class EventDecoder:
-    """Decodes logs with the event ABIs of each kind of contract (``{kind: abi}``)."""
+    """Decodes logs with the event ABIs of each kind of contract (``{kind: abi}``).
+
+    :meth:`decode` takes a :class:`RawLog`; :meth:`decode_json` a log as a JSON-RPC node sends it
+    (hex strings), without converting it to bytes first: the two give equal events. Checksummed
+    addresses are cached, so :meth:`addresses` is every address the decoded logs named.
+    """
 
     def __init__(self, abis: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
         self._specs: dict[str, dict[bytes, _EventSpec]] = {}
+        self._json_specs: dict[str, dict[str, _EventSpec]] = {}
         self._checksums: dict[bytes, str] = {}
+        self._hex_checksums: dict[str, str] = {}
         for kind, abi in abis.items():
             specs: dict[bytes, _EventSpec] = {}
             for entry in abi:
@@ -151,17 +181,56 @@ class EventDecoder:
                 ]
                 plain = tuple((n, t) for n, t, ix in inputs if not ix)
                 topic = event_signature_to_log_topic(abi_to_signature(entry))  # type: ignore[arg-type]
+                fields: list[tuple[str, bool, int, Convert]] = []
+                topics = words = 0
+                for n, t, ix in inputs:
+                    if ix:
+                        topics += 1
+                        fields.append((n, False, topics, self._converter(t)))
+                    else:
+                        fields.append((n, True, words, self._converter(t)))
+                        words += 1
                 specs[topic] = _EventSpec(
                     name=str(entry["name"]),
                     indexed=tuple((n, t) for n, t, ix in inputs if ix),
                     plain=plain,
                     order=tuple(n for n, _, _ in inputs),
                     static_data=all(_STATIC.match(t) for _, t in plain),
+                    fields=tuple(fields),
                 )
             self._specs[kind] = specs
+            self._json_specs[kind] = {"0x" + k.hex(): v for k, v in specs.items()}
+
+    def _converter(self, kind: str) -> Convert:
+        """The function that reads a ``kind`` value from its word in hex (a hash, for an indexed
+        value of a dynamic type)."""
+        if kind == "address":
+            return self._hex_address
+        if kind == "bool":
+            return _bool
+        if kind.startswith("uint"):
+            return _uint
+        if kind.startswith("int"):
+            return _sint
+        match = re.fullmatch(r"bytes([1-9]|[12]\d|3[0-2])", kind)
+        if match:
+            size = 2 * int(match.group(1))
+            return lambda word: bytes.fromhex(word[-64:][:size])
+        return _hash
+
+    def _hex_address(self, word: str) -> str:
+        digits = word[-40:]
+        found = self._hex_checksums.get(digits)
+        if found is None:
+            found = self._hex_checksums[digits] = to_checksum_address("0x" + digits)
+        return found
 
     def topics_of(self, kind: str) -> set[bytes]:
         return set(self._specs.get(kind, {}))
+
+    def addresses(self) -> set[str]:
+        """Every address (checksummed) in the logs decoded so far, the zero address included."""
+        return set(self._checksums.values()) | set(self._hex_checksums.values())
 
     def decode(self, log: RawLog, kind: str) -> Event | None:
         """``log`` decoded as an event of a ``kind`` contract, or ``None`` if it is not one."""
@@ -181,16 +250,10 @@ class EventDecoder:
             for i, (name, kind_) in enumerate(spec.plain):
                 values[name] = _word(kind_, data[32 * i : 32 * i + 32], checksums)
         else:
-            try:
-                decoded = eth_abi.decode([t for _, t in spec.plain], data)
-            except Exception:  # noqa: BLE001 - a log that does not decode is not this event
+            decoded = self._dynamic(spec, data)
+            if decoded is None:
                 return None
-            for (name, kind_), value in zip(spec.plain, decoded, strict=True):
-                values[name] = (
-                    _word(kind_, bytes(12) + bytes.fromhex(value[2:]), checksums)
-                    if kind_ == "address"
-                    else value
-                )
+            values.update(decoded)
         return Event(
             name=spec.name,
             kind=kind,
@@ -202,15 +265,77 @@ class EventDecoder:
             log_index=log.log_index,
         )
 
+    def _dynamic(self, spec: _EventSpec, data: bytes) -> dict[str, Any] | None:
+        """The non-indexed values of an event whose data has a dynamic type, by ``eth_abi``."""
+        try:
+            decoded = eth_abi.decode([t for _, t in spec.plain], data)
+        except Exception:  # noqa: BLE001 - a log that does not decode is not this event
+            return None
+        return {
+            name: (
+                _word(kind_, bytes(12) + bytes.fromhex(value[2:]), self._checksums)
+                if kind_ == "address"
+                else value
+            )
+            for (name, kind_), value in zip(spec.plain, decoded, strict=True)
+        }
+
+    def decode_json(
+        self, log: Mapping[str, Any], kind: str, address: str, block: int
+    ) -> Event | None:
+        """``log`` as a JSON-RPC node sends it, decoded as an event of a ``kind`` contract at
+        ``address`` (checksummed) in ``block``; ``None`` if it is not one."""
+        topics = log["topics"]
+        if not topics:
+            return None
+        specs = self._json_specs.get(kind, {})
+        spec = specs.get(topics[0]) or specs.get(str(topics[0]).lower())
+        if spec is None or len(spec.indexed) != len(topics) - 1:
+            return None
+        data: str = log["data"]
+        args: dict[str, Any] = {}
+        if spec.static_data:
+            if len(data) < 2 + 64 * len(spec.plain):
+                return None
+            for name, in_data, index, convert in spec.fields:
+                args[name] = (
+                    convert(data[2 + 64 * index : 66 + 64 * index])
+                    if in_data
+                    else convert(topics[index])
+                )
+        else:
+            decoded = self._dynamic(spec, bytes.fromhex(data[2:]))
+            if decoded is None:
+                return None
+            for name, in_data, index, convert in spec.fields:
+                args[name] = decoded[name] if in_data else convert(topics[index])
+        return Event(
+            name=spec.name,
+            kind=kind,
+            address=address,
+            args=args,
+            block=block,
+            tx_hash=str(log["transactionHash"]).lower(),
+            tx_index=_int(log["transactionIndex"]),
+            log_index=_int(log["logIndex"]),
+        )
+
 
 # --------------------------------------------------------------------------------------------------
 # Sources
 # --------------------------------------------------------------------------------------------------
 
 
+class EventChunk(NamedTuple):
+    """The decoded events of some consecutive blocks, with the number of logs they came from."""
+
+    logs: int
+    events: list[Event]
+
+
 class LogSource(abc.ABC):
     """The logs of some addresses over a block range, plus the block times and transactions the
-    audit asks about afterwards (each fetched once, on demand)."""
+    audit asks about afterwards (each fetched once, on demand, unless given beforehand)."""
 
     #: How the logs were read, for the report.
     method: str = ""
@@ -227,6 +352,25 @@ class LogSource(abc.ABC):
         self, addresses: Sequence[str], from_block: int, to_block: int, progress: Progress | None
     ) -> list[RawLog]:
         """Every log of ``addresses`` in ``[from_block, to_block]``, in chain order."""
+
+    def events(
+        self,
+        kinds: Mapping[str, str],
+        decoder: EventDecoder,
+        from_block: int,
+        to_block: int,
+        progress: Progress | None = None,
+    ) -> Iterator[EventChunk]:
+        """The logs of the contracts ``kinds`` (``{checksummed address: kind}``) in
+        ``[from_block, to_block]``, decoded by the ABI of their kind, in chain order, chunk by
+        chunk (a log that does not decode is counted, not returned)."""
+        raw = self.logs(sorted(kinds), from_block, to_block, progress)
+        events = []
+        for log in raw:
+            event = decoder.decode(log, kinds[log.address])
+            if event is not None:
+                events.append(event)
+        yield EventChunk(len(raw), events)
 
     @abc.abstractmethod
     def _fetch_timestamp(self, block: int) -> int: ...
@@ -260,6 +404,9 @@ class LogSource(abc.ABC):
         low = self._times[self._known[at - 1]] if at > 0 else None
         high = self._times[self._known[at]] if at < len(self._known) else None
         return low, high
+
+    def remember_tx(self, info: TxInfo) -> None:
+        self._txs.setdefault(info.tx_hash, info)
 
     def tx(self, tx_hash: str) -> TxInfo:
         found = self._txs.get(tx_hash)
@@ -322,7 +469,22 @@ class ChunkedLogReader:
     ) -> list[dict[str, Any]]:
         """Every log of ``addresses`` in ``[from_block, to_block]`` as the node sends it."""
         out: list[dict[str, Any]] = []
-        start, total = from_block, to_block - from_block + 1
+        total = to_block - from_block + 1
+        for _, end, answer in self.read_chunks(addresses, from_block, to_block, topics):
+            out += answer
+            if progress is not None:
+                progress(end + 1 - from_block, total)
+        return out
+
+    def read_chunks(
+        self,
+        addresses: Sequence[str],
+        from_block: int,
+        to_block: int,
+        topics: Sequence[Any] | None = None,
+    ) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
+        """``(first block, last block, logs)`` of each chunk answered, in block order."""
+        start = from_block
         while start <= to_block:
             end = min(start + self.chunk - 1, to_block)
             flt: dict[str, Any] = {
@@ -350,7 +512,6 @@ class ChunkedLogReader:
                 continue
             if not isinstance(answer, list):
                 raise ChainError(f"eth_getLogs answered {type(answer).__name__}, not a list")
-            out += answer
             self.chunks.append((start, end))
             size = end - start + 1
             self.good = max(self.good, size)
@@ -360,9 +521,56 @@ class ChunkedLogReader:
                     grown = max(self.chunk, (self.good + self.ceiling + 1) // 2)
                 self.chunk = min(grown, self.ceiling)
             start = end + 1
-            if progress is not None:
-                progress(start - from_block, total)
-        return out
+            yield start - size, end, answer
+
+
+_DONE = object()
+
+
+class _Failure(NamedTuple):
+    error: BaseException
+
+
+def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items``, produced by a background thread up to ``depth`` ahead of the consumer: the next
+    chunk of logs is fetched (the node works, this process waits on its socket) while the caller
+    decodes the last one. An error of ``items`` is raised to the consumer; a consumer that stops
+    early stops the thread after the item it is producing."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put(_Failure(exc))
+        else:
+            put(_DONE)
+
+    thread = threading.Thread(target=produce, name="decree8-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _int(value: Any) -> int:
@@ -416,16 +624,15 @@ class RpcLogSource(LogSource):
     def logs(
         self, addresses: Sequence[str], from_block: int, to_block: int, progress: Progress | None
     ) -> list[RawLog]:
+        asked = self.reader.requests
         raw = self.reader.read(addresses, from_block, to_block, progress=progress)
-        self.requests += self.reader.requests
+        self.requests += self.reader.requests - asked
         checksums: dict[str, str] = {}
         out: list[RawLog] = []
         for item in raw:
             if item.get("removed"):
                 continue
-            block = _int(item["blockNumber"])
-            if "blockTimestamp" in item and item["blockTimestamp"] is not None:
-                self.remember_timestamp(block, _int(item["blockTimestamp"]))
+            block = self._block_of(item)
             out.append(
                 RawLog(
                     block=block,
@@ -442,6 +649,56 @@ class RpcLogSource(LogSource):
         if self.include_failed:
             self._collect_failed({a.lower() for a in addresses}, from_block, to_block)
         return out
+
+    def _block_of(self, item: Mapping[str, Any]) -> int:
+        """The log's block number; its block time is remembered when the node sends it."""
+        block = _int(item["blockNumber"])
+        stamp = item.get("blockTimestamp")
+        if stamp is not None:
+            self.remember_timestamp(block, _int(stamp))
+        return block
+
+    def events(
+        self,
+        kinds: Mapping[str, str],
+        decoder: EventDecoder,
+        from_block: int,
+        to_block: int,
+        progress: Progress | None = None,
+    ) -> Iterator[EventChunk]:
+        """As :meth:`LogSource.events`; the chunks of ``eth_getLogs`` are fetched by a background
+        thread one ahead of the caller (which decodes, and may replay, the chunk before) and
+        decoded straight from the node's hex strings. The first chunk is small, so that the caller
+        has work early; the reader doubles it while the node answers quickly."""
+        targets = {a.lower(): (str(to_checksum_address(a)), k) for a, k in kinds.items()}
+        addresses = sorted(kinds)
+        asked = self.reader.requests
+        total = to_block - from_block + 1
+        chunks = self.reader.read_chunks(addresses, from_block, to_block)
+        try:
+            for _, end, answer in read_ahead(chunks):
+                events: list[Event] = []
+                for item in answer:
+                    if item.get("removed"):
+                        continue
+                    target = targets.get(str(item["address"]).lower())
+                    if target is None:
+                        continue
+                    event = decoder.decode_json(item, target[1], target[0], self._block_of(item))
+                    if event is not None:
+                        events.append(event)
+                if any(
+                    (a.block, a.log_index) > (b.block, b.log_index)
+                    for a, b in zip(events, events[1:], strict=False)
+                ):
+                    events.sort(key=lambda e: (e.block, e.log_index))
+                if progress is not None:
+                    progress(end + 1 - from_block, total)
+                yield EventChunk(len(answer), events)
+        finally:
+            self.requests += self.reader.requests - asked
+        if self.include_failed:
+            self._collect_failed(set(targets), from_block, to_block)
 
     def _collect_failed(self, addresses: set[str], from_block: int, to_block: int) -> None:
         for number in range(from_block, to_block + 1):
