@@ -3,10 +3,12 @@ revm, measured in the same run.
 
 ``figures()`` returns ``{"name", "value", "unit", "baseline", "baseline_value", "ratio"}`` dicts:
 ``token_machine.steps_per_s_eth_tester`` and ``token_machine.steps_per_s_revm`` (baseline
-eth-tester, ratio = revm / eth-tester: bigger is better). Both backends run the same derandomized
-examples (the ``ci`` profile's size: EXAMPLES examples of up to STEPS steps), so they do the same
-work. A step is one rule: one transaction with its model prediction, the ERC-1404 views a transfer
-asks first, the reads that check it, and the invariant's reads. The wall time covers the whole run
+eth-tester, ratio = revm / eth-tester: bigger is better). Both backends run derandomized examples of
+the ``ci`` profile's size (EXAMPLES examples of up to STEPS steps): nearly the same sequences (the
+step counts can differ by a few percent, as hypothesis' generation is not bound to repeat itself
+exactly), so they do comparable work. A step is one rule: one transaction with its model
+prediction, the ERC-1404 views a transfer asks first, the reads that check it, and the invariant's
+reads. The wall time covers the whole run
 (hypothesis, per-example revert and snapshot), not the one-off deployment.
 
 Run ``python bench/bench_token_machine.py`` (or ``python -m bench token_machine``).
@@ -64,7 +66,6 @@ def steps_per_second(backend: str) -> tuple[float, int, float]:
 def figures() -> list[Figure]:
     tester, tester_steps, tester_s = steps_per_second("embedded")
     revm, revm_steps, revm_s = steps_per_second("revm")
-    assert tester_steps == revm_steps, (tester_steps, revm_steps)  # the same examples on both
     return [
         {
             "name": "token_machine.steps_per_s_eth_tester",

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_address, to_checksum_address
 
-from decree8.audit.logs import Event, EventDecoder, LogSource, RawLog, TxInfo, log_source
+from decree8.audit.batch import VIEW_BATCH, ChainReads, Read
+from decree8.audit.logs import Event, EventDecoder, LogSource, TxInfo, log_source
 from decree8.audit.rebuild import (
     UNFINISHED,
     EscrowState,
@@ -50,21 +51,20 @@ from decree8.rules.evaluators import (
     ZERO_ADDRESS,
     TxContext,
     evaluate,
+    role_hash,
     rule_for_error,
 )
 from decree8.rules.pack import RulePack, load_pack
-from decree8.rules.state import StateReader
+from decree8.rules.state import StateReader, ViewFunction, view_functions
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.compile import Build
     from decree8.deploy import Deployment
 
-__all__ = ["AuditStats", "Refusal", "audit", "contract_kinds", "read_views"]
+__all__ = ["VIEW_BATCH", "AuditStats", "Refusal", "audit", "contract_kinds", "read_views"]
 
 KINDS = (TOKEN, REGISTRY, ESCROW)
-#: View calls per batched ``eth_call`` (each is a STATICCALL inside one call's gas).
-VIEW_BATCH = 400
 #: Refused transactions listed one by one in the report's facts (the rest are counted).
 REFUSALS_LISTED = 20
 
@@ -136,6 +136,19 @@ def contract_kinds(
 ) -> dict[str, str]:
     """``{address: kind}`` of the contracts to audit: those named, and the registries their tokens
     and escrows read."""
+    kinds = _named_kinds(chain, abis, deployments, addresses)
+    reads = ChainReads(chain, abis)
+    _add_registries(kinds, reads, lambda: reads.run())
+    return kinds
+
+
+def _named_kinds(
+    chain: Chain,
+    abis: Mapping[str, Sequence[Mapping[str, Any]]],
+    deployments: Iterable[Deployment],
+    addresses: Iterable[str],
+) -> dict[str, str]:
+    """``{address: kind}`` of the contracts named (their registries not yet)."""
     kinds: dict[str, str] = {}
     for dep in deployments:
         if dep.chain_id != chain.chain_id:
@@ -155,19 +168,25 @@ def contract_kinds(
             kinds[address] = _probe_kind(chain, address, abis)
     if not kinds:
         raise UsageError("name the contracts to audit: --manifest FILE or an ADDRESS")
-    reader = StateReader(chain, "latest", abis)
-    for address, kind in list(kinds.items()):
-        if kind in (TOKEN, ESCROW):
-            registry = str(reader.call(address, kind, "registry"))
-            kinds.setdefault(registry, REGISTRY)
     return kinds
+
+
+def _add_registries(kinds: dict[str, str], reads: ChainReads, run: Callable[[], None]) -> None:
+    """Adds to ``kinds`` the registry each token and escrow reads, asked (at the latest block)
+    through ``reads``, which ``run`` makes along with whatever else was asked of it."""
+    wanted = [(a, k, "registry", ()) for a, k in kinds.items() if k in (TOKEN, ESCROW)]
+    reads.views(wanted, "latest")
+    run()
+    for read in wanted:
+        registry = reads.answers.get("latest", {}).get(read)
+        if not isinstance(registry, str):
+            raise UsageError(f"{read[1]} {read[0]} does not answer registry(): not a decree8 one")
+        kinds.setdefault(registry, REGISTRY)
 
 
 # --------------------------------------------------------------------------------------------------
 # Views read in batches
 # --------------------------------------------------------------------------------------------------
-
-Read = tuple[str, str, str, tuple[Any, ...]]
 
 
 def read_views(
@@ -177,12 +196,14 @@ def read_views(
     block: int,
 ) -> dict[Read, Any]:
     """The answers to view calls ``(address, kind, function, args)`` at ``block``, made
-    :data:`VIEW_BATCH` at a time in one ``eth_call`` each. A view that reverts answers ``None``."""
-    reader = StateReader(chain, block, abis)
+    :data:`VIEW_BATCH` at a time in one ``eth_call`` each (on a JSON-RPC node, every batch in one
+    round trip). A view that reverts answers ``None``."""
     wanted = list(reads)
-    for at in range(0, len(wanted), VIEW_BATCH):
-        reader.prefetch(wanted[at : at + VIEW_BATCH])
-    return {read: reader.try_call(read[0], read[1], read[2], *read[3]) for read in wanted}
+    batch = ChainReads(chain, abis)
+    batch.views(wanted, block)
+    batch.run()
+    found = batch.answers.get(block, {})
+    return {read: found.get(read) for read in wanted}
 
 
 def _same(fn: str, expected: Any, actual: Any) -> bool:
@@ -648,15 +669,87 @@ def _template_abis(build: Build | None, abis: Mapping[str, Any] | None) -> dict[
     return {kind: build.artifact(kind).abi for kind in KINDS}
 
 
-def _oracle(reader: StateReader, address: str, kind: str) -> Callable[[bytes, str], bool]:
-    def has_role(role: bytes, account: str) -> bool:
-        return bool(reader.call(address, kind, "hasRole", role, account))
+class _LazyReader:
+    """A :class:`StateReader` at one block, made on first use (most audits never need it)."""
 
-    return has_role
+    def __init__(self, chain: Chain, block: int, abis: Mapping[str, Any]) -> None:
+        self.chain, self.block, self.abis = chain, block, abis
+        self._reader: StateReader | None = None
+
+    def oracle(self, address: str, kind: str) -> Callable[[bytes, str], bool]:
+        def has_role(role: bytes, account: str) -> bool:
+            if self._reader is None:
+                self._reader = StateReader(self.chain, self.block, self.abis)
+            return bool(self._reader.call(address, kind, "hasRole", role, account))
+
+        return has_role
 
 
-def _has_code(chain: Chain, address: str, block: int) -> bool:
-    return bool(bytes(chain.w3.eth.get_code(address, block)))  # type: ignore[arg-type]
+#: Events whose evaluators read the block time (an attestation must outlive its block; a deal
+#: completed after its deadline).
+_TIMED_EVENTS = frozenset({"HolderAttested", "DealCompleted"})
+#: Escrow events whose action is checked against the transaction's sender.
+_SENDER_EVENTS = frozenset(
+    {"DealResolved", "DealFrozen", "DealUnfrozen", "FundsDirected", "CreditDirected"}
+)
+
+
+def _wanted_from_chain(
+    events: Sequence[Event], kinds: Mapping[str, str]
+) -> tuple[set[int], set[str]]:
+    """The blocks whose times and the transactions whose senders the replay will ask for,
+    whatever the state: each fetched beforehand, together, instead of one by one."""
+    blocks: set[int] = set()
+    txs: set[str] = set()
+    for event in events:
+        name = event.name
+        if name == "Transfer":
+            if event.args["from"] == ZERO_ADDRESS and kinds.get(event.address) == TOKEN:
+                txs.add(event.tx_hash)  # an issuance: ISSUER-HTP checks who sent it
+        elif name in _TIMED_EVENTS:
+            blocks.add(event.block)
+        elif name in _SENDER_EVENTS:
+            txs.add(event.tx_hash)
+    return blocks, txs
+
+
+def _seed_reads(
+    kinds: Mapping[str, str],
+    candidates: Sequence[str],
+    events: Sequence[Event],
+    named: Iterable[str],
+) -> list[Read]:
+    """The views that give the state, before the range, of the contracts ``candidates``: those
+    :meth:`World.views` would compare for the events of the range (every address the events
+    ``named``), the deals the events mention, and the roles of the accounts that act in them."""
+    preview = World(kinds)
+    wanted = set(candidates)
+    actors: dict[str, set[str]] = {a: set() for a in candidates}
+    for event in events:
+        if event.address in wanted:
+            preview.contracts[event.address].apply(event)
+            key = "account" if event.name in ("Paused", "Unpaused") else "by"
+            actor = event.args.get(key)
+            if isinstance(actor, str):
+                actors[event.address].add(actor)
+    preview.seen = {a for a in named if a != ZERO_ADDRESS}
+    holders = preview.holders()
+    reads: list[Read] = []
+    for address in candidates:
+        state = preview.contracts[address]
+        reads += [(address, state.kind, fn, args) for fn, args in state.views(holders)]
+        reads += [
+            (address, state.kind, "hasRole", (role_hash(role), actor))
+            for role in state.role_names()
+            for actor in sorted(actors[address])
+        ]
+        if isinstance(state, EscrowState):
+            reads += [
+                (address, ESCROW, "dealOf", (int(event.args["dealId"]),))
+                for event in events
+                if event.address == address and "dealId" in event.args
+            ]
+    return list(dict.fromkeys(reads))
 
 
 def audit(
@@ -679,6 +772,11 @@ def audit(
     ``include_failed``: explain failed transactions to the audited contracts (default: yes on the
     embedded chain, where it is cheap; no on a JSON-RPC node, where it costs a request per block).
     ``stats`` (optional) receives counts and timings.
+
+    On a JSON-RPC node the audit makes a handful of round trips whatever the history: one for the
+    latest block and the registries, the log chunks (fetched one ahead while the last is
+    decoded), one for everything the replay needs from the chain (views at the end block and
+    before the range, block times, transaction senders), one for the views compared at the end.
     """
     started = time.perf_counter()
     stats = stats if stats is not None else AuditStats()
@@ -686,10 +784,15 @@ def audit(
     abis_ = _template_abis(build, abis)
     for abi in abis_.values():
         chain.register_abi(abi)
+    functions: dict[str, dict[str, ViewFunction]] = {k: view_functions(v) for k, v in abis_.items()}
     deployments, addresses = list(deployments), list(addresses)
-    kinds = contract_kinds(chain, abis_, deployments, addresses)
+    kinds = _named_kinds(chain, abis_, deployments, addresses)
+    reads = ChainReads(chain, abis_, functions=functions)
+    reads.block_number()
+    _add_registries(kinds, reads, reads.run)  # one round trip with the latest block
+    round_trips = reads.requests
 
-    latest = chain.block_number
+    latest = int(reads.head if reads.head is not None else chain.block_number)
     end = latest if to_block is None else int(to_block)
     if from_block is None:
         start = min((int(d.block) for d in deployments), default=0) if not addresses else 0
@@ -703,32 +806,49 @@ def audit(
     # -- read and decode ---------------------------------------------------------------------
     source = log_source(chain, include_failed)
     blocks_done = None if progress is None else (lambda d, t: progress("blocks", d, t))
-    raw: list[RawLog] = source.logs(sorted(kinds), start, end, blocks_done)
     decoder = EventDecoder(abis_)
     events: list[Event] = []
-    for log in raw:
-        event = decoder.decode(log, kinds[log.address])
-        if event is None:
-            stats.undecoded += 1
-        else:
-            events.append(event)
-    stats.blocks, stats.logs, stats.events = end - start + 1, len(raw), len(events)
+    for chunk in source.events(kinds, decoder, start, end, blocks_done):
+        stats.logs += chunk.logs
+        events += chunk.events
+    stats.blocks, stats.events = end - start + 1, len(events)
+    stats.undecoded = stats.logs - stats.events
     stats.seconds["read"] = time.perf_counter() - started
 
-    # -- the state before the range ----------------------------------------------------------
-    world = World(kinds)
-    immutables = read_views(
-        chain,
-        abis_,
+    # -- what the replay needs from the chain, in one round trip -----------------------------
+    reads = ChainReads(chain, abis_, source, functions)
+    immutable_reads = (
         [(a, k, "registry", ()) for a, k in kinds.items() if k in (TOKEN, ESCROW)]
         + [(a, k, "cap", ()) for a, k in kinds.items() if k == TOKEN]
         + [(a, k, "issuerRegistration", ()) for a, k in kinds.items() if k == TOKEN]
-        + [(a, k, "operatorRegistration", ()) for a, k in kinds.items() if k != TOKEN],
-        end,
+        + [(a, k, "operatorRegistration", ()) for a, k in kinds.items() if k != TOKEN]
     )
+    reads.views(immutable_reads, end)
+    reads.block_time(end)
+    if reads.batched:  # elsewhere asking on demand costs no round trip
+        blocks, txs = _wanted_from_chain(events, kinds)
+        for number in sorted(blocks):
+            reads.block_time(number)
+        for tx_hash in sorted(txs):
+            reads.tx(tx_hash)
+    before = start - 1
+    candidates: list[str] = []
+    seed_reads: list[Read] = []
+    if start > 0:
+        deployed = {str(to_checksum_address(d.address)): int(d.block) for d in deployments}
+        candidates = sorted(a for a in kinds if deployed.get(a, before) <= before)
+        for address in candidates:
+            reads.has_code(address, before)
+        seed_reads = _seed_reads(kinds, candidates, events, decoder.addresses())
+        reads.views(seed_reads, before)
+    reads.run()
+
+    world = World(kinds)
     legal: dict[Read, Any] = {}
-    for read, value in immutables.items():
+    at_end = reads.answers.get(end, {})
+    for read in immutable_reads:
         address, _kind, fn, _ = read
+        value = at_end.get(read)
         if fn == "registry":
             holder = world.contracts[address]
             if isinstance(holder, TokenState | EscrowState):
@@ -737,43 +857,24 @@ def audit(
             world.of(address, TokenState).cap = int(value or 0)
         else:
             legal[read] = value
-    seeded = []
-    if start > 0:
-        preview = World(kinds)
-        for event in events:
-            preview.apply(event)
-        before = start - 1
-        deployed = {str(to_checksum_address(d.address)): int(d.block) for d in deployments}
-        existing = {
-            a for a in kinds if deployed.get(a, before) <= before and _has_code(chain, a, before)
-        }
-        if existing:
-            reads = [r for r in preview.views() if r[0] in existing]
-            reads += [
-                (e.address, ESCROW, "dealOf", (int(event.args["dealId"]),))
-                for e in preview.escrows()
-                if e.address in existing
-                for event in events
-                if event.address == e.address and "dealId" in event.args
-            ]
-            world.seed(read_views(chain, abis_, dict.fromkeys(reads), before))
-            before_reader = StateReader(chain, before, abis_)
-            for address in existing:
-                state = world.contracts[address]
-                state.role_oracle = _oracle(before_reader, address, state.kind)
-            seeded = sorted(existing)
+    seeded = sorted(a for a in candidates if reads.code.get((a, before)))
+    if seeded:
+        existing = set(seeded)
+        at_before = reads.answers.get(before, {})
+        world.seed({r: at_before.get(r) for r in seed_reads if r[0] in existing})
+        lazy = _LazyReader(chain, before, abis_)
+        for address in seeded:
+            state = world.contracts[address]
+            state.role_oracle = lazy.oracle(address, state.kind)
     stats.seconds["seed"] = time.perf_counter() - started - stats.seconds["read"]
 
     # -- replay ------------------------------------------------------------------------------
-    source.remember_timestamp(end, source.timestamp(end))
     findings: list[Finding] = []
     replay = _Replay(world, source, pack, findings)
     by_tx: dict[str, list[Event]] = defaultdict(list)
-    order: list[str] = []
     for event in events:
-        if event.tx_hash not in by_tx:
-            order.append(event.tx_hash)
         by_tx[event.tx_hash].append(event)
+    order = list(by_tx)
     step = max(1, len(order) // 100)
     began = time.perf_counter()
     for n, tx_hash in enumerate(order):
@@ -792,7 +893,10 @@ def audit(
     end_found, deals = _end_findings(world, end, end_time, pack)
     findings += end_found
     expected = world.views()
-    actual = read_views(chain, abis_, expected, end)
+    compare = ChainReads(chain, abis_, source, functions)
+    compare.views(list(expected), end)
+    compare.run()
+    actual = compare.answers.get(end, {})
     findings += _records_findings(expected, actual, end, end_time, pack)
     stats.views_compared = len(expected)
     stats.seconds["compare"] = time.perf_counter() - began
@@ -803,7 +907,7 @@ def audit(
         if info.to is not None and start <= info.block <= end and info.to in kinds:
             kind = kinds[info.to]
             stats.refusals.append(_refusal(chain, info, kind, cabis[kind], pack))
-    stats.requests = source.requests
+    stats.requests = source.requests + round_trips + reads.requests + compare.requests
     stats.seconds["total"] = time.perf_counter() - started
 
     findings.sort(key=lambda f: (f.block if f.block is not None else -1, f.rule_id))
@@ -974,7 +1078,7 @@ def _facts(
     facts += [
         ("log reading", source.method),
         ("events", f"{stats.events:,} decoded of {stats.logs:,} logs in {stats.blocks:,} blocks"),
-        ("chain requests", f"{source.requests:,}"),
+        ("chain requests", f"{stats.requests:,}"),
         ("audit time", f"{stats.seconds.get('total', 0.0):.2f} s"),
     ]
     if seeded:

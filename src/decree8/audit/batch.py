@@ -78,6 +78,7 @@ class ChainReads:
     :meth:`block_number`; after :meth:`run`, :attr:`answers` maps each read ``(address, kind,
     function, args)`` at each block to its answer (``None`` when the view reverted),
     :attr:`code` ``(address, block)`` to whether it had code, :attr:`head` is the latest block.
+    The views of a contract found without code at a block are not answered.
     Block times and transactions go to ``source`` (:meth:`LogSource.remember_timestamp`,
     :meth:`LogSource.remember_tx`), where the replay finds them.
     """
@@ -136,11 +137,12 @@ class ChainReads:
         chain = self.chain
         if self._head:
             self.head = chain.block_number
-        for address, block in self._code:
-            code = chain.w3.eth.get_code(address, block)  # type: ignore[arg-type]
-            self.code[(address, block)] = bool(bytes(code))
+        for address, number in self._code:
+            code = chain.w3.eth.get_code(address, number)  # type: ignore[arg-type]
+            self.code[(address, number)] = bool(bytes(code))
         for block, wanted in self._views.items():
-            self.answers.setdefault(block, {}).update(self._one_by_one(list(wanted), block))
+            reads = [r for r in wanted if self._exists(r[0], block)]
+            self.answers.setdefault(block, {}).update(self._one_by_one(reads, block))
         if self.source is not None:
             for number in self._times:
                 self.source.timestamp(number)
@@ -163,8 +165,8 @@ class ChainReads:
 
         if self._head:
             add("eth_blockNumber", [], ("head",))
-        for address, block in self._code:
-            add("eth_getCode", [address, hex(block)], ("code", address, block))
+        for address, number in self._code:
+            add("eth_getCode", [address, hex(number)], ("code", address, number))
         for block, wanted in self._views.items():
             reads = list(wanted)
             tag = hex(block) if isinstance(block, int) else block
@@ -208,10 +210,18 @@ class ChainReads:
             elif self.source is not None:
                 info: TxInfo = _tx_from_json(result)
                 self.source.remember_tx(info)
-        for block, reads in retry.items():
-            if reads:
+        for at_block, failed in retry.items():
+            for read in failed:
+                self.answers[at_block].pop(read, None)
+            again = [r for r in failed if self._exists(r[0], at_block)]
+            if again:
                 self.requests += 1
-                self.answers[block].update(self._one_by_one(reads, block))
+                self.answers[at_block].update(self._one_by_one(again, at_block))
+
+    def _exists(self, address: str, block: Block) -> bool:
+        """False when :meth:`has_code` found no code at ``address`` at ``block``: its views are
+        not read (they would answer nothing)."""
+        return not isinstance(block, int) or self.code.get((address, block), True)
 
     def _function(self, read: Read) -> ViewFunction:
         try:
