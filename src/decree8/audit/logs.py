@@ -614,7 +614,7 @@ class RpcLogSource(LogSource):
         super().__init__()
         self.chain = chain
         self._request = chain_request(chain)
-        self.reader = reader or ChunkedLogReader(self._request)
+        self.reader = reader or ChunkedLogReader(self._request, initial_chunk=250)
         self.include_failed = include_failed
 
     def _ask(self, method: str, params: list[Any]) -> Any:
