@@ -58,17 +58,17 @@ def main(argv: list[str]) -> int:
             results.append(fig)
         print(f"  {name}: {time.perf_counter() - started:.1f}s", file=sys.stderr)
     rows = [("figure", "value", "unit", "baseline", "baseline value", "ratio")]
-    for f in results:
-        rows.append(
-            (
-                f["name"],
-                _fmt(f.get("value")),
-                f.get("unit", ""),
-                f.get("baseline") or "",
-                _fmt(f.get("baseline_value")),
-                (f"{f['ratio']:.2f}x" if isinstance(f.get("ratio"), int | float) else ""),
-            )
+    rows.extend(
+        (
+            f["name"],
+            _fmt(f.get("value")),
+            f.get("unit", ""),
+            f.get("baseline") or "",
+            _fmt(f.get("baseline_value")),
+            (f"{f['ratio']:.2f}x" if isinstance(f.get("ratio"), int | float) else ""),
         )
+        for f in results
+    )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, r in enumerate(rows):
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())

@@ -1,9 +1,9 @@
 """Deploy a compiled artifact and record the deployment as a JSON manifest.
 
-A manifest is the evidence of what was deployed: which chain, which address, which contract from which
-source (hash), which compiler and settings, which constructor arguments, by whom, in which transaction and
-block. `verify` and `audit` start from it. Manifests are written atomically and never overwritten unless
-the caller asks.
+A manifest is the evidence of what was deployed: which chain, which address, which contract from
+which source (hash), which compiler and settings, which constructor arguments, by whom, in which
+transaction and block. `verify` and `audit` start from it. Manifests are written atomically and
+never overwritten unless the caller asks.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class Deployment:
 
     @classmethod
     def load(cls, path: str | Path, *, chain_id: int | None = None) -> Deployment:
-        """Read a manifest. Raises ManifestError when it is missing, corrupt or from another chain."""
+        """Read a manifest; ManifestError when it is missing, corrupt or from another chain."""
         source = Path(path)
         try:
             raw = source.read_text(encoding="utf-8")
@@ -162,7 +162,7 @@ def deploy(
     params: Mapping[str, Any] | None = None,
     terms_hash: str | None = None,
 ) -> Deployment:
-    """Deploy `artifact` with constructor `args` from `sender` (default: the chain's first account)."""
+    """Deploy `artifact` with constructor `args` from `sender` (default: the first account)."""
     if artifact.link_references:
         raise ManifestError(
             f"{artifact.name} needs linked libraries ({', '.join(artifact.link_references)}); "

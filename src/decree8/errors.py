@@ -79,7 +79,8 @@ class TransactionReverted(ChainError):
     """A call or transaction reverted. The revert data is decoded with every ABI the chain knows.
 
     ``name`` is the custom error's name (``"TransferRestricted"``), ``"Error"`` for a
-    ``require`` string, ``"Panic"`` for a panic code, or ``None`` when the data matches nothing known.
+    ``require`` string, ``"Panic"`` for a panic code, or ``None`` when the data matches nothing
+    known.
     ``args`` maps the error's parameter names to their decoded values.
     """
 

@@ -20,7 +20,7 @@ value = "0"                       # wei sent with the call (amounts accept 2e18)
 advance = "8d"                    # move the clock first (s, m, h, d)
 expect = "violation"              # or "ok"; steps without expect are not scored
 rules = ["HOLDER-IDENTIFIED"]     # the rules a planted violation must be caught under
-send = true                       # send it even when pre-flight says it violates (shows mined checks)
+send = true                       # send even when pre-flight flags it (shows the mined check)
 note = "transfer to an unidentified address"
 ```
 Special argument values: an account or deployment name gives its address; `"+365d"` in a
@@ -200,7 +200,7 @@ class ScenarioResult:
         }
 
 
-# -- loading ----------------------------------------------------------------------------------------
+# -- loading ---------------------------------------------------------------------------------------
 def load_scenario(path: str | Path) -> Scenario:
     """Parse and validate a scenario file. Errors name the file, the entry and what to fix."""
     source = Path(path)
@@ -315,7 +315,7 @@ def _check_rule_ids(source: Path, steps: Sequence[StepSpec]) -> None:
             pack.rule(rid)  # raises a UsageError listing the valid IDs
 
 
-# -- running ----------------------------------------------------------------------------------------
+# -- running ---------------------------------------------------------------------------------------
 class _Names:
     """Resolves account and deployment names to addresses."""
 
@@ -532,7 +532,8 @@ def _run_step(
     stage = "preflight"
     detail = _describe(pre)
     if pre.compliant or step.send:
-        contract = chain.w3.eth.contract(address=to_checksum_address(dep.address), abi=list(dep.abi))
+        address = to_checksum_address(dep.address)
+        contract = chain.w3.eth.contract(address=address, abi=list(dep.abi))
         data = contract.encode_abi(fn_name, args=args)
         tx = {"from": sender, "to": dep.address, "data": data, "value": value}
         try:

@@ -19,9 +19,10 @@ def escrow_build() -> Build:
     return build_escrow_project()
 
 
-# The rule, lifecycle, access and attack tests also run on revm (issue 8: the escrow behaves the same
-# on both EVMs); the state machine, replay and gas modules stay on eth-tester, the reference chain
-# (pyrevm keeps storage warm between transactions, so its gas figures are lower; see docs/revm.md).
+# The rule, lifecycle, access and attack tests also run on revm (issue 8: the escrow behaves the
+# same on both EVMs); the state machine, replay and gas modules stay on eth-tester, the reference
+# chain (pyrevm keeps storage warm between transactions, so its gas figures are lower; see
+# docs/revm.md).
 REVM_MODULES = {
     "test_escrow_rules",
     "test_escrow_lifecycle",

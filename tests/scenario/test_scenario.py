@@ -32,14 +32,16 @@ params = {{ operator_registration = "HTP-1" }}
 name = "token"
 template = "compliant-token"
 from = "issuer"
-params = {{ name = "T", symbol = "T", cap = "1000e18", issuer_registration = "HTP-2", registry = "registry", terms = "{TERMS}" }}
+params = {{ name = "T", symbol = "T", cap = "1000e18", issuer_registration = "HTP-2", \
+registry = "registry", terms = "{TERMS}" }}
 """
 
 STEPS = f"""
 [[step]]
 as = "issuer"
 call = "registry.attest"
-args = {{ holder = "alice", holderType = 2, jurisdiction = "BY", validUntil = "+30d", kycHash = "kyc:a", flags = 0 }}
+args = {{ holder = "alice", holderType = 2, jurisdiction = "BY", validUntil = "+30d", \
+kycHash = "kyc:a", flags = 0 }}
 expect = "ok"
 
 [[step]]

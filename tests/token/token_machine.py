@@ -23,10 +23,18 @@ that snapshot and taking a new one (snapshots are single-use).
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, ClassVar
 
+from eth_abi import abi as eth_abi
+from eth_utils import to_checksum_address
+from eth_utils.abi import (
+    function_abi_to_4byte_selector,
+    get_abi_input_types,
+    get_abi_output_types,
+)
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -44,6 +52,7 @@ from token_helpers import (
     ENTITY,
     FLAG_COMPETENCE_PASSED,
     FLAG_MINOR,
+    GAS,
     INDIVIDUAL,
     MAX_UINT256,
     NONE,
@@ -55,12 +64,12 @@ from token_helpers import (
     TERMS_HASH,
     YEAR,
     System,
-    args_of,
     ref,
 )
 from web3 import Web3
 from web3.contract import Contract
 
+from decree8.chain import Chain
 from decree8.errors import TransactionReverted
 
 HOUR = 60 * 60
@@ -107,6 +116,12 @@ statuses = st.none() | st.tuples(
 )
 
 
+@lru_cache(maxsize=64)
+def _senders(funded: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Half the time a holder from `funded`, if any (built once per set: strategies are costly)."""
+    return st.sampled_from(funded) | names if funded else names
+
+
 # ── model ─────────────────────────────────────────────────────────────────────────────────────
 @dataclass
 class HolderModel:
@@ -151,6 +166,14 @@ class TokenModel:
     terms_hash: bytes = TERMS_HASH
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
 
+    def copy(self) -> TokenModel:
+        """A copy to change (every holder copied: the machine edits them in place)."""
+        return replace(
+            self,
+            holders={n: replace(h) for n, h in self.holders.items()},
+            allowances=dict(self.allowances),
+        )
+
 
 def read_model(system: System) -> TokenModel:
     """The model of the deployment as the chain has it now (read once, before the examples)."""
@@ -192,9 +215,126 @@ def read_model(system: System) -> TokenModel:
     )
 
 
-def _view(contract: Contract, fn: str, *args: Any, words: int = 1) -> View:
-    data = bytes.fromhex(contract.encode_abi(fn, args=list(args))[2:])
-    return View(contract.address, data, words)
+def _word_codec(type_: str) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]] | None:
+    """Encoder and decoder of one ABI word for a static elementary type (address, bool, uintN,
+    bytesN), or None for any other type (eth_abi handles those). As strict as eth_abi about the
+    values these types take."""
+    if type_ == "address":
+
+        def enc(value: Any) -> bytes:
+            if not (isinstance(value, str) and len(value) == 42 and value[:2] == "0x"):
+                raise ValueError(f"not an address: {value!r}")
+            return bytes(12) + bytes.fromhex(value[2:])
+
+        return enc, lambda word: to_checksum_address(word[12:])
+    if type_ == "bool":
+
+        def dec_bool(word: bytes) -> bool:
+            value = int.from_bytes(word, "big")
+            if value > 1:
+                raise ValueError(f"not a bool: {word.hex()}")
+            return value == 1
+
+        return (lambda value: (1 if value else 0).to_bytes(32, "big")), dec_bool
+    if type_.startswith("uint"):
+        bound = 2 ** int(type_[4:] or 256)
+
+        def enc_uint(value: Any) -> bytes:
+            if type(value) is not int or not 0 <= value < bound:
+                raise ValueError(f"not a {type_}: {value!r}")
+            return value.to_bytes(32, "big")
+
+        def dec_uint(word: bytes) -> int:
+            value = int.from_bytes(word, "big")
+            if value >= bound:
+                raise ValueError(f"not a {type_}: {value}")
+            return value
+
+        return enc_uint, dec_uint
+    if type_.startswith("bytes") and type_[5:].isdigit():
+        size = int(type_[5:])
+
+        def enc_bytes(value: Any) -> bytes:
+            if not isinstance(value, bytes) or len(value) > size:
+                raise ValueError(f"not a {type_}: {value!r}")
+            return bytes(value).ljust(32, b"\0")
+
+        return enc_bytes, lambda word: bytes(word[:size])
+    return None
+
+
+class Abi:
+    """Calldata and answers of one deployed contract, from its ABI (selectors and types worked out
+    once, static words packed here, anything else by eth_abi): the machine's hot loop does without
+    web3's contract objects, whose argument checking and formatting cost more than the EVM run on
+    revm."""
+
+    def __init__(self, chain: Chain, contract: Contract) -> None:
+        self.chain = chain
+        self.address = contract.address
+        #: function name -> (selector, input types, output types); overloads are not needed here
+        self._fns: dict[str, tuple[bytes, list[str], list[str]]] = {}
+        #: function name -> the word encoder of each input, when every input is a static word
+        self._packers: dict[str, tuple[Callable[[Any], bytes], ...] | None] = {}
+        for entry in contract.abi:
+            if entry.get("type") != "function":
+                continue
+            name = entry["name"]
+            assert name not in self._fns, f"overloaded {name}: not supported"
+            inputs = get_abi_input_types(entry)
+            self._fns[name] = (
+                function_abi_to_4byte_selector(entry),
+                inputs,
+                get_abi_output_types(entry),
+            )
+            codecs = [_WORDS.get(t) for t in inputs]
+            self._packers[name] = (
+                tuple(c[0] for c in codecs if c is not None) if all(codecs) else None
+            )
+
+    def data(self, fn: str, args: list[Any] | tuple[Any, ...]) -> bytes:
+        selector, types, _ = self._fns[fn]
+        if len(args) != len(types):
+            raise TypeError(f"{fn} takes {len(types)} arguments, got {len(args)}")
+        packers = self._packers[fn]
+        if packers is None:
+            return selector + eth_abi.encode(types, args)
+        return selector + b"".join(pack(a) for pack, a in zip(packers, args, strict=True))
+
+    def tx(self, fn: str, args: list[Any], sender: str) -> dict[str, Any]:
+        return {"from": sender, "to": self.address, "data": self.data(fn, args)}
+
+    def view(self, fn: str, *args: Any, words: int = 1) -> View:
+        """`fn(*args)` as one view of a :class:`MultiRead`."""
+        return View(self.address, self.data(fn, args), words)
+
+    def call(self, fn: str, *args: Any) -> Any:
+        """The answer of the view `fn(*args)`: its one output (a tuple for a struct), or the tuple
+        of them."""
+        raw = self.chain.call({"to": self.address, "data": self.data(fn, args)})
+        types = self._fns[fn][2]
+        values = tuple(_decode(t, raw, 32 * i) for i, t in enumerate(types))
+        return values[0] if len(values) == 1 else values
+
+
+#: Word codecs of the static types the token and the registry use.
+_WORDS = {
+    t: codec
+    for t in ("address", "bool", "uint8", "uint32", "uint64", "uint256", "bytes2", "bytes32")
+    if (codec := _word_codec(t)) is not None
+}
+
+
+def _decode(type_: str, raw: bytes, at: int) -> Any:
+    """Output ``type_`` at word offset ``at``; a struct of static words too (``(uint8,bool)``)."""
+    codec = _WORDS.get(type_)
+    if codec is not None:
+        return codec[1](raw[at : at + 32])
+    if type_[:1] == "(" and "(" not in type_[1:] and "[" not in type_:
+        inner = type_[1:-1].split(",")
+        if all(t in _WORDS for t in inner):
+            return tuple(_decode(t, raw, at + 32 * i) for i, t in enumerate(inner))
+    raise NotImplementedError(f"cannot decode {type_} (not a static word or a struct of them)")
 
 
 # ── machine ───────────────────────────────────────────────────────────────────────────────────
@@ -205,34 +345,22 @@ class TokenMachine(RuleBasedStateMachine):
     base: ClassVar[TokenModel]
     snapshot: ClassVar[list[int]]  # one element: the snapshot every example starts from
     steps: ClassVar[list[int]]  # one element: rules run so far (for the benchmark)
-    batched: ClassVar[bool]  # whether the chain reads many views in one eth_call (multiread.py)
+    # Worked out once by machine_for, shared by every example:
+    token: ClassVar[Abi]
+    registry: ClassVar[Abi]
+    addr: ClassVar[dict[str, str]]  # holder name -> address
+    name_of: ClassVar[dict[str, str]]  # address -> holder name
+    #: balances of every holder, then the total supply
+    totals: ClassVar[MultiRead]
+    #: per holder: frozen amount and whole-address freeze
+    freezes: ClassVar[dict[str, MultiRead]]
 
     def __init__(self) -> None:
         super().__init__()
-        s = self.system
-        self.addr = {name: getattr(s, name) for name in NAMES}
-        self.name_of = {a: n for n, a in self.addr.items()}
-        self.m = copy.deepcopy(self.base)
+        self.m = self.base.copy()
         self.prev = {n: h.balance for n, h in self.m.holders.items()}
         self.whole_before = {n: h.whole_frozen for n, h in self.m.holders.items()}
         self.forced = False
-        chain, token = s.chain, s.token
-        #: balances of every holder, then the total supply
-        self.totals = MultiRead(
-            chain,
-            [_view(token, "balanceOf", a) for a in self.addr.values()]
-            + [_view(token, "totalSupply")],
-            self.batched,
-        )
-        #: per holder: frozen amount and whole-address freeze
-        self.freezes = {
-            n: MultiRead(
-                chain,
-                [_view(token, "frozenBalanceOf", a), _view(token, "isFrozen", a)],
-                self.batched,
-            )
-            for n, a in self.addr.items()
-        }
 
     def teardown(self) -> None:
         chain = self.system.chain
@@ -245,13 +373,13 @@ class TokenMachine(RuleBasedStateMachine):
         self.steps[0] += 1
 
     def _send(
-        self, contract: Contract, fn: str, args: list[Any], sender: str, expected: Outcome
+        self, contract: Abi, fn: str, args: list[Any], sender: str, expected: Outcome
     ) -> TransactionReverted | None:
         """Sends contract.fn(*args); asserts the outcome the model expects. Returns the revert."""
         try:
-            self.system.send(contract, fn, *args, sender=sender)
+            self.system.chain.transact(contract.tx(fn, args, sender), gas=GAS)
         except TransactionReverted as err:
-            got = (err.name, args_of(err))
+            got = (err.name, dict(err.args))  # the chain's decoder checksums addresses
             event(f"{fn}: {err.name}" + (f" {err.args['code']}" if "code" in err.args else ""))
             assert expected is not None, f"{fn}{tuple(args)} reverted with {got}; model: success"
             assert got == expected, f"{fn}{tuple(args)} reverted with {got}; model: {expected}"
@@ -262,17 +390,24 @@ class TokenMachine(RuleBasedStateMachine):
 
     def _status(self, addr: str) -> tuple[int, bool, bool, bool]:
         """The registry's (holderType, identified, eligible, blocked) of `addr`."""
-        t, identified, eligible, blocked = self.system.view(self.system.registry, "statusOf", addr)
+        t, identified, eligible, blocked = self.registry.call("statusOf", addr)
         return int(t), bool(identified), bool(eligible), bool(blocked)
 
     def _check_freeze_state(self, name: str) -> None:
         h = self.m.holders[name]
         assert self.freezes[name].ints() == [h.frozen, int(h.whole_frozen)], name
 
+    def _detect(self, frm: str, to: str, value: int, purpose: int) -> int:
+        """The ERC-1404 code the token's view gives (with `purpose` unless PURPOSE_NONE)."""
+        if purpose == PURPOSE_NONE:
+            return int(self.token.call("detectTransferRestriction", frm, to, value))
+        fn = "detectTransferRestrictionWithPurpose"
+        return int(self.token.call(fn, frm, to, value, purpose))
+
     def _sender(self, data: st.DataObject) -> str:
         """A holder to move tokens from: half the time one that has some, if any does."""
-        funded = [n for n, h in self.m.holders.items() if h.balance > 0]
-        return data.draw(st.sampled_from(funded) | names if funded else names, label="from")
+        funded = tuple(n for n, h in self.m.holders.items() if h.balance > 0)
+        return data.draw(_senders(funded), label="from")
 
     def _amount(self, name: str, kind: str) -> int:
         h = self.m.holders[name]
@@ -343,10 +478,9 @@ class TokenMachine(RuleBasedStateMachine):
 
     def _own_transfer(self, frm_name: str, to_name: str, kind: str, purpose: int) -> None:
         """A transfer by the sender itself: the ERC-1404 view first, then the action."""
-        s = self.system
         frm, to = self.addr[frm_name], self.addr[to_name]
         value = self._amount(frm_name, kind)
-        detected = s.detect(frm, to, value, None if purpose == PURPOSE_NONE else purpose)
+        detected = self._detect(frm, to, value, purpose)
         code = self._code(frm, frm, to, value, purpose)
         assert detected == code, f"detected {detected}, model {code}"
         balance = self.m.holders[frm_name].balance
@@ -355,7 +489,7 @@ class TokenMachine(RuleBasedStateMachine):
             if purpose == PURPOSE_NONE
             else ("transferWithPurpose", [to, value, purpose])
         )
-        err = self._send(s.token, fn, args, frm, self._move_outcome(frm, to, value, code))
+        err = self._send(self.token, fn, args, frm, self._move_outcome(frm, to, value, code))
         # ERC-1404: success exactly when the view said 0 (for a value the sender holds), and a
         # restricted transfer reverts with the code the view gave.
         assert (err is None) == (detected == 0 and value <= balance)
@@ -388,7 +522,7 @@ class TokenMachine(RuleBasedStateMachine):
         valid_until = s.chain.timestamp() + (SHORT_VALIDITY if short else YEAR)
         kyc = bytes(Web3.keccak(text=f"kyc:{name}"))
         args = [addr, holder_type, BY, valid_until, kyc, flags]
-        self._send(s.registry, "attest", args, s.operator, None)
+        self._send(self.registry, "attest", args, s.operator, None)
         h = self.m.holders[name]
         h.holder_type, h.flags, h.revoked, h.short, h.expired = (
             holder_type,
@@ -406,7 +540,7 @@ class TokenMachine(RuleBasedStateMachine):
         if h.holder_type == NONE or h.revoked:
             expected = ("NotAttested", {"holder": addr})
         s = self.system
-        if self._send(s.registry, "revoke", [addr, ref("KYC-WITHDRAWN")], s.operator, expected):
+        if self._send(self.registry, "revoke", [addr, ref("KYC-WITHDRAWN")], s.operator, expected):
             return
         h.revoked = True
 
@@ -421,7 +555,7 @@ class TokenMachine(RuleBasedStateMachine):
         elif not on and not h.blocked:
             expected = ("NotBlocked", {"account": addr})
         fn, reference = ("blockAddress", "D48-REG") if on else ("unblockAddress", "D48-OFF")
-        if not self._send(s.registry, fn, [addr, ref(reference)], s.operator, expected):
+        if not self._send(self.registry, fn, [addr, ref(reference)], s.operator, expected):
             h.blocked = on
 
     @rule()
@@ -437,8 +571,10 @@ class TokenMachine(RuleBasedStateMachine):
     @rule(name=names)
     def accept_terms(self, name: str) -> None:
         self._begin()
-        s, m = self.system, self.m
-        self._send(s.token, "acceptTerms", [m.terms_version, m.terms_hash], self.addr[name], None)
+        m = self.m
+        self._send(
+            self.token, "acceptTerms", [m.terms_version, m.terms_hash], self.addr[name], None
+        )
         m.holders[name].accepted = m.terms_version
 
     @precondition(lambda self: self.m.terms_version < MAX_TERMS_VERSION)
@@ -448,7 +584,9 @@ class TokenMachine(RuleBasedStateMachine):
         s, m = self.system, self.m
         version = m.terms_version + 1
         terms_hash = bytes(Web3.keccak(text=f"terms v{version}"))
-        self._send(s.token, "amendTerms", [terms_hash, f"ipfs://terms-v{version}"], s.admin, None)
+        self._send(
+            self.token, "amendTerms", [terms_hash, f"ipfs://terms-v{version}"], s.admin, None
+        )
         m.terms_version, m.terms_hash = version, terms_hash
 
     # -- ERC-20 --------------------------------------------------------------------------------
@@ -456,8 +594,7 @@ class TokenMachine(RuleBasedStateMachine):
     def approve(self, owner: str, spender: str, kind: str) -> None:
         self._begin()
         value = {"unit": UNIT, "big": 500 * UNIT, "max": MAX_UINT256, "zero": 0}[kind]
-        s = self.system
-        self._send(s.token, "approve", [self.addr[spender], value], self.addr[owner], None)
+        self._send(self.token, "approve", [self.addr[spender], value], self.addr[owner], None)
         self.m.allowances[(owner, spender)] = value
 
     @rule(to=names, kind=issue_amounts, by_agent=st.sampled_from((True, True, True, False)))
@@ -473,9 +610,9 @@ class TokenMachine(RuleBasedStateMachine):
                 "TransferRestricted",
                 {"code": CODE["ISSUER-HTP"], "from": ZERO, "to": addr, "value": value},
             )
-            self._send(s.token, "issue", [addr, value], s.admin, refused)
+            self._send(self.token, "issue", [addr, value], s.admin, refused)
             return
-        detected = s.detect(ZERO, addr, value)
+        detected = self._detect(ZERO, addr, value, PURPOSE_NONE)
         code = self._code(s.agent, ZERO, addr, value, PURPOSE_NONE)
         assert detected == code, f"detected {detected}, model {code}"
         expected: Outcome = None
@@ -484,7 +621,7 @@ class TokenMachine(RuleBasedStateMachine):
                 "TransferRestricted",
                 {"code": code, "from": ZERO, "to": addr, "value": value},
             )
-        err = self._send(s.token, "issue", [addr, value], s.agent, expected)
+        err = self._send(self.token, "issue", [addr, value], s.agent, expected)
         assert (err is None) == (detected == 0)
         if err is None:
             m.supply += value
@@ -512,7 +649,7 @@ class TokenMachine(RuleBasedStateMachine):
     ) -> None:
         self._begin()
         frm = self._sender(data)
-        s, m = self.system, self.m
+        m = self.m
         by, src, dst = self.addr[spender], self.addr[frm], self.addr[to]
         value = self._amount(frm, kind)
         allowance = m.allowances.get((frm, spender), 0)
@@ -530,7 +667,7 @@ class TokenMachine(RuleBasedStateMachine):
             if purpose is None
             else ("transferFromWithPurpose", [src, dst, value, purpose])
         )
-        if self._send(s.token, fn, args, by, expected):
+        if self._send(self.token, fn, args, by, expected):
             return
         if allowance != MAX_UINT256:
             m.allowances[(frm, spender)] = allowance - value
@@ -548,7 +685,7 @@ class TokenMachine(RuleBasedStateMachine):
         elif not on and not h.whole_frozen:
             expected = ("NotFrozen", {"holder": addr})
         if not self._send(
-            s.token, "freeze" if on else "unfreeze", [addr, ORDER], s.legal, expected
+            self.token, "freeze" if on else "unfreeze", [addr, ORDER], s.legal, expected
         ):
             h.whole_frozen = on
         self._check_freeze_state(name)
@@ -561,7 +698,7 @@ class TokenMachine(RuleBasedStateMachine):
             kind
         ]
         expected: Outcome = ("ZeroAmount", {}) if amount == 0 else None
-        if not self._send(s.token, "freezeAmount", [addr, amount, ORDER], s.legal, expected):
+        if not self._send(self.token, "freezeAmount", [addr, amount, ORDER], s.legal, expected):
             h.frozen += amount
         self._check_freeze_state(name)
 
@@ -578,7 +715,7 @@ class TokenMachine(RuleBasedStateMachine):
                 "UnfreezeExceedsFrozen",
                 {"holder": addr, "frozen": h.frozen, "requested": amount},
             )
-        if not self._send(s.token, "unfreezeAmount", [addr, amount, ORDER], s.legal, expected):
+        if not self._send(self.token, "unfreezeAmount", [addr, amount, ORDER], s.legal, expected):
             h.frozen -= amount
         self._check_freeze_state(name)
 
@@ -611,7 +748,7 @@ class TokenMachine(RuleBasedStateMachine):
                 {"sender": src, "balance": sender.balance, "needed": value},
             )
         args = [src, dst, value, ref("ENFORCEMENT")]
-        if not self._send(s.token, "forcedTransfer", args, s.legal, expected):
+        if not self._send(self.token, "forcedTransfer", args, s.legal, expected):
             sender.frozen -= max(value - sender.available(), 0)
             self._moved(src, dst, value)
         self._check_freeze_state(frm)
@@ -627,7 +764,7 @@ class TokenMachine(RuleBasedStateMachine):
             expected = ("EnforcedPause", {})
         elif not on and not m.paused:
             expected = ("ExpectedPause", {})
-        if not self._send(s.token, "pause" if on else "unpause", [], s.oversight, expected):
+        if not self._send(self.token, "pause" if on else "unpause", [], s.oversight, expected):
             m.paused = on
 
     # -- invariants ------------------------------------------------------------------------------
@@ -665,14 +802,32 @@ def machine_for(system: System) -> type[TokenMachine]:
                 "approve", getattr(system, spender), BASE_ALLOWANCE, sender=getattr(system, owner)
             )
     base = read_model(system)
+    chain = system.chain
+    batched = answers_creations(chain)
+    token, registry = Abi(chain, system.token), Abi(chain, system.registry)
+    addr = {name: getattr(system, name) for name in NAMES}
+    totals = MultiRead(
+        chain,
+        [token.view("balanceOf", a) for a in addr.values()] + [token.view("totalSupply")],
+        batched,
+    )
+    freezes = {
+        n: MultiRead(chain, [token.view("frozenBalanceOf", a), token.view("isFrozen", a)], batched)
+        for n, a in addr.items()
+    }
     return type(
         "TokenMachine",
         (TokenMachine,),
         {
             "system": system,
             "base": base,
-            "snapshot": [system.chain.snapshot()],
+            "snapshot": [chain.snapshot()],
             "steps": [0],
-            "batched": answers_creations(system.chain),
+            "token": token,
+            "registry": registry,
+            "addr": addr,
+            "name_of": {a: n for n, a in addr.items()},
+            "totals": totals,
+            "freezes": freezes,
         },
     )

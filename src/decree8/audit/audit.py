@@ -33,6 +33,7 @@ from eth_utils import is_address, to_checksum_address
 from decree8.audit.batch import VIEW_BATCH, ChainReads, Read
 from decree8.audit.logs import Event, EventDecoder, LogSource, TxInfo, log_source
 from decree8.audit.rebuild import (
+    NONE_TYPE,
     UNFINISHED,
     EscrowState,
     RegistryState,
@@ -55,7 +56,7 @@ from decree8.rules.evaluators import (
     rule_for_error,
 )
 from decree8.rules.pack import RulePack, load_pack
-from decree8.rules.state import StateReader, ViewFunction, view_functions
+from decree8.rules.state import HolderStatus, StateReader, ViewFunction, view_functions
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -251,13 +252,20 @@ class _Replay:
     fast = True
 
     def __init__(
-        self, world: World, source: LogSource, pack: RulePack, findings: list[Finding]
+        self,
+        world: World,
+        source: LogSource,
+        pack: RulePack,
+        findings: list[Finding],
+        end_time: int | None = None,
     ) -> None:
         self.world = world
         self.source = source
         self.pack = pack
         self.findings = findings
+        self.end_time = end_time  # the end block's time, when known
         self.counts: Counter[str] = Counter()
+        self._statuses: dict[tuple[str, str], tuple[int, HolderStatus]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def _ctx(
@@ -292,11 +300,6 @@ class _Replay:
         if info.to == event.address or info.to is None:
             return info.sender
         return info.to
-
-    def _individual(self, reader: WorldReader, registry: str, holder: str) -> bool:
-        if not isinstance(self.world.contracts.get(registry), RegistryState):
-            return False
-        return reader.holder_status(registry, holder).holder_type == INDIVIDUAL
 
     # -- one transaction -------------------------------------------------------------------------
     def transaction(self, events: Sequence[Event]) -> None:
@@ -344,7 +347,7 @@ class _Replay:
         event = events[i]
         token = event.address
         src, dst, value = event.args["from"], event.args["to"], int(event.args["value"])
-        rest = list(enumerate(events))[i + 1 :]
+        rest = list(enumerate(events))[i + 1 :] if len(events) > i + 1 else []
         for j, later in rest:
             if (
                 later.address == token
@@ -364,7 +367,7 @@ class _Replay:
                     "forced transfer",
                 )
                 return
-        if self._escrow_leg(events, event):
+        if len(events) > 1 and self._escrow_leg(events, event):  # a leg comes with its event
             return
         if src == ZERO_ADDRESS:
             args = {"to": dst, "amount": value}
@@ -381,21 +384,25 @@ class _Replay:
                 consumed.add(j)
                 purpose = int(later.args["purpose"])
                 break
-        operator = src
-        registry = self.world.of(token, TokenState).registry
+        state = self.world.of(token, TokenState)
         reader = WorldReader(self.world, event.block, self.source)
+        source_status = self._status(reader, state.registry, src)
+        target_status = self._status(reader, state.registry, dst)
         between_individuals = (
             src != dst
-            and self._individual(reader, registry, src)
-            and self._individual(reader, registry, dst)
+            and source_status is not None
+            and source_status.holder_type == INDIVIDUAL
+            and target_status is not None
+            and target_status.holder_type == INDIVIDUAL
         )
         if between_individuals:
             self.counts["transfer between individuals"] += 1
         if self.fast and self._clean_transfer(
-            reader, token, src, dst, between_individuals, purpose
+            state, src, dst, (source_status, target_status), between_individuals, purpose
         ):
             self.counts["transfer"] += 1
             return
+        operator = src
         if between_individuals and purpose == 0:
             operator = self._spender(event)
         if purpose:
@@ -412,28 +419,46 @@ class _Replay:
             fn, args = "transferFrom", {"from": src, "to": dst, "value": value}
         self._run(self._ctx(event, TOKEN, fn, args, operator), "transfer", reader)
 
+    def _status(self, reader: WorldReader, registry: str, holder: str) -> HolderStatus | None:
+        """``statusOf(holder)`` in the rebuilt ``registry`` at the reader's block (``None`` when
+        the registry is not audited). A status that cannot change before the registry does (no
+        attestation, revoked, or valid past the end block's time) is kept across transactions
+        until the registry changes."""
+        state = self.world.contracts.get(registry)
+        if not isinstance(state, RegistryState):
+            return None
+        key = (registry, holder)
+        kept = self._statuses.get(key)
+        if kept is not None and kept[0] == state.changes:
+            return kept[1]
+        status = reader.holder_status(registry, holder)
+        record = state.attestation(holder)
+        if (
+            record.holder_type == NONE_TYPE
+            or record.revoked
+            or (self.end_time is not None and record.valid_until > self.end_time)
+        ):
+            self._statuses[key] = (state.changes, status)
+        return status
+
     def _clean_transfer(
         self,
-        reader: WorldReader,
-        address: str,
+        token: TokenState,
         src: str,
         dst: str,
+        statuses: tuple[HolderStatus | None, HolderStatus | None],
         between_individuals: bool,
         purpose: int,
     ) -> bool:
         """Whether a transfer plainly passes every rule (see the class docs)."""
-        token = self.world.of(address, TokenState)
         if token.paused or (between_individuals and purpose == 0):
             return False
         if src in token.frozen_whole or dst in token.frozen_whole or token.frozen_amount.get(src):
             return False
         if not token.terms.has_accepted(dst):
             return False
-        if not isinstance(self.world.contracts.get(token.registry), RegistryState):
-            return False
-        for party in (src, dst):
-            status = reader.holder_status(token.registry, party)
-            if status.blocked or not status.identified or not status.eligible:
+        for status in statuses:
+            if status is None or status.blocked or not status.identified or not status.eligible:
                 return False
         return True
 
@@ -713,43 +738,60 @@ def _wanted_from_chain(
     return blocks, txs
 
 
-def _seed_reads(
-    kinds: Mapping[str, str],
-    candidates: Sequence[str],
-    events: Sequence[Event],
-    named: Iterable[str],
-) -> list[Read]:
-    """The views that give the state, before the range, of the contracts ``candidates``: those
-    :meth:`World.views` would compare for the events of the range (every address the events
-    ``named``), the deals the events mention, and the roles of the accounts that act in them."""
-    preview = World(kinds)
-    wanted = set(candidates)
-    actors: dict[str, set[str]] = {a: set() for a in candidates}
-    for event in events:
-        if event.address in wanted:
-            preview.contracts[event.address].apply(event)
-            key = "account" if event.name in ("Paused", "Unpaused") else "by"
-            actor = event.args.get(key)
-            if isinstance(actor, str):
-                actors[event.address].add(actor)
-    preview.seen = {a for a in named if a != ZERO_ADDRESS}
-    holders = preview.holders()
-    reads: list[Read] = []
-    for address in candidates:
-        state = preview.contracts[address]
-        reads += [(address, state.kind, fn, args) for fn, args in state.views(holders)]
-        reads += [
-            (address, state.kind, "hasRole", (role_hash(role), actor))
-            for role in state.role_names()
-            for actor in sorted(actors[address])
-        ]
-        if isinstance(state, EscrowState):
+class _Seeder:
+    """The state, before the range, of the audited contracts that already existed then, read in
+    step with the replay: before each chunk of events is replayed, the views that the chunk adds
+    to what :meth:`World.views` would compare for those contracts (new holders, deals, roles of
+    the accounts that act), the deals its events mention and the roles of its actors.
+
+    A view first wanted for a chunk concerns state that no earlier event of the range touched (an
+    event that changes a holder's balance or attestation, a deal, a role, names it), so its
+    answer at the block before the range is the state the replay must start that chunk from.
+    """
+
+    def __init__(self, kinds: Mapping[str, str], candidates: Sequence[str]) -> None:
+        self.preview = World(kinds)
+        self.candidates = list(candidates)
+        self.asked: set[Read] = set()
+        self.actors: dict[str, set[str]] = {a: set() for a in candidates}
+        self.deals: dict[str, set[int]] = {a: set() for a in candidates}
+
+    def drop(self, absent: Iterable[str]) -> None:
+        """Forgets the candidates that had no code before the range."""
+        gone = set(absent)
+        self.candidates = [a for a in self.candidates if a not in gone]
+
+    def reads(self, events: Sequence[Event], named: Iterable[str]) -> list[Read]:
+        """The views to read for ``events``, the next chunk (``named``: every address that the
+        events decoded so far name)."""
+        if not self.candidates:
+            return []
+        wanted = set(self.candidates)
+        for event in events:
+            if event.address in wanted:
+                self.preview.contracts[event.address].apply(event)
+                key = "account" if event.name in ("Paused", "Unpaused") else "by"
+                actor = event.args.get(key)
+                if isinstance(actor, str):
+                    self.actors[event.address].add(actor)
+                if "dealId" in event.args:
+                    self.deals[event.address].add(int(event.args["dealId"]))
+        self.preview.seen = {a for a in named if a != ZERO_ADDRESS}
+        holders = self.preview.holders()
+        reads: list[Read] = []
+        for address in self.candidates:
+            state = self.preview.contracts[address]
+            reads += [(address, state.kind, fn, args) for fn, args in state.views(holders)]
             reads += [
-                (address, ESCROW, "dealOf", (int(event.args["dealId"]),))
-                for event in events
-                if event.address == address and "dealId" in event.args
+                (address, state.kind, "hasRole", (role_hash(role), actor))
+                for role in state.role_names()
+                for actor in sorted(self.actors[address])
             ]
-    return list(dict.fromkeys(reads))
+            if isinstance(state, EscrowState):
+                reads += [(address, ESCROW, "dealOf", (d,)) for d in sorted(self.deals[address])]
+        new = [r for r in dict.fromkeys(reads) if r not in self.asked]
+        self.asked.update(new)
+        return new
 
 
 def audit(
@@ -789,8 +831,11 @@ def audit(
     kinds = _named_kinds(chain, abis_, deployments, addresses)
     reads = ChainReads(chain, abis_, functions=functions)
     reads.block_number()
+    caps = [(a, k, "cap", ()) for a, k in kinds.items() if k == TOKEN]
+    reads.views(caps, "latest")  # an immutable: the same at every block
     _add_registries(kinds, reads, reads.run)  # one round trip with the latest block
     round_trips = reads.requests
+    immutables = reads.answers["latest"]
 
     latest = int(reads.head if reads.head is not None else chain.block_number)
     end = latest if to_block is None else int(to_block)
@@ -803,89 +848,84 @@ def audit(
     if end > latest:
         raise UsageError(f"--to-block {end} is after the latest block {latest}")
 
-    # -- read and decode ---------------------------------------------------------------------
+    world = World(kinds)
+    for read, value in immutables.items():
+        state = world.contracts[read[0]]
+        if read[2] == "registry" and isinstance(state, TokenState | EscrowState):
+            state.registry = str(value)
+        elif read[2] == "cap" and isinstance(state, TokenState):
+            state.cap = int(value or 0)
+
+    # -- read, decode and replay, chunk by chunk -----------------------------------------------
+    # Each chunk of logs is replayed while the next is read. Before a chunk is replayed, one
+    # round trip (when it needs any) brings what its replay will ask of the chain: the state
+    # before the range of the contracts that existed then, block times, transaction senders.
     source = log_source(chain, include_failed)
     blocks_done = None if progress is None else (lambda d, t: progress("blocks", d, t))
     decoder = EventDecoder(abis_)
-    events: list[Event] = []
-    for chunk in source.events(kinds, decoder, start, end, blocks_done):
-        stats.logs += chunk.logs
-        events += chunk.events
-    stats.blocks, stats.events = end - start + 1, len(events)
-    stats.undecoded = stats.logs - stats.events
-    stats.seconds["read"] = time.perf_counter() - started
-
-    # -- what the replay needs from the chain, in one round trip -----------------------------
-    reads = ChainReads(chain, abis_, source, functions)
-    immutable_reads = (
-        [(a, k, "registry", ()) for a, k in kinds.items() if k in (TOKEN, ESCROW)]
-        + [(a, k, "cap", ()) for a, k in kinds.items() if k == TOKEN]
-        + [(a, k, "issuerRegistration", ()) for a, k in kinds.items() if k == TOKEN]
-        + [(a, k, "operatorRegistration", ()) for a, k in kinds.items() if k != TOKEN]
-    )
-    reads.views(immutable_reads, end)
-    reads.block_time(end)
-    if reads.batched:  # elsewhere asking on demand costs no round trip
-        blocks, txs = _wanted_from_chain(events, kinds)
-        for number in sorted(blocks):
-            reads.block_time(number)
-        for tx_hash in sorted(txs):
-            reads.tx(tx_hash)
     before = start - 1
-    candidates: list[str] = []
-    seed_reads: list[Read] = []
-    if start > 0:
-        deployed = {str(to_checksum_address(d.address)): int(d.block) for d in deployments}
-        candidates = sorted(a for a in kinds if deployed.get(a, before) <= before)
-        for address in candidates:
-            reads.has_code(address, before)
-        seed_reads = _seed_reads(kinds, candidates, events, decoder.addresses())
-        reads.views(seed_reads, before)
-    reads.run()
-
-    world = World(kinds)
-    legal: dict[Read, Any] = {}
-    at_end = reads.answers.get(end, {})
-    for read in immutable_reads:
-        address, _kind, fn, _ = read
-        value = at_end.get(read)
-        if fn == "registry":
-            holder = world.contracts[address]
-            if isinstance(holder, TokenState | EscrowState):
-                holder.registry = str(value)
-        elif fn == "cap":
-            world.of(address, TokenState).cap = int(value or 0)
-        else:
-            legal[read] = value
-    seeded = sorted(a for a in candidates if reads.code.get((a, before)))
-    if seeded:
-        existing = set(seeded)
-        at_before = reads.answers.get(before, {})
-        world.seed({r: at_before.get(r) for r in seed_reads if r[0] in existing})
-        lazy = _LazyReader(chain, before, abis_)
-        for address in seeded:
-            state = world.contracts[address]
-            state.role_oracle = lazy.oracle(address, state.kind)
-    stats.seconds["seed"] = time.perf_counter() - started - stats.seconds["read"]
-
-    # -- replay ------------------------------------------------------------------------------
+    deployed = {str(to_checksum_address(d.address)): int(d.block) for d in deployments}
+    candidates = sorted(a for a in kinds if deployed.get(a, before) <= before) if start > 0 else []
+    seeder = _Seeder(kinds, candidates)
+    seeded: list[str] = []
     findings: list[Finding] = []
     replay = _Replay(world, source, pack, findings)
-    by_tx: dict[str, list[Event]] = defaultdict(list)
-    for event in events:
-        by_tx[event.tx_hash].append(event)
-    order = list(by_tx)
-    step = max(1, len(order) // 100)
-    began = time.perf_counter()
-    for n, tx_hash in enumerate(order):
-        replay.transaction(by_tx[tx_hash])
-        if progress is not None and n % step == 0:
-            progress("transactions", n, len(order))
-    if progress is not None:
-        progress("transactions", len(order), len(order))
-    stats.transactions = len(order)
+    first = True
+    clock = {"read": 0.0, "seed": 0.0, "replay": 0.0}
+    mark = time.perf_counter()
+    for chunk in source.events(kinds, decoder, start, end, blocks_done):
+        now = time.perf_counter()
+        clock["read"] += now - mark
+        mark = now
+        stats.logs += chunk.logs
+        stats.events += len(chunk.events)
+        reads = ChainReads(chain, abis_, source, functions)
+        if first:
+            reads.block_time(end)
+            for address in candidates:
+                reads.has_code(address, before)
+        if reads.batched:  # elsewhere asking on demand costs no round trip
+            blocks, txs = _wanted_from_chain(chunk.events, kinds)
+            for number in sorted(blocks):
+                reads.block_time(number)
+            for tx_hash in sorted(txs):
+                reads.tx(tx_hash)
+        seed_reads = seeder.reads(chunk.events, decoder.addresses())
+        reads.views(seed_reads, before)
+        reads.run()
+        chunk.release()
+        round_trips += reads.requests
+        if first:
+            first = False
+            replay.end_time = source.known_timestamp(end)
+            seeder.drop(a for a in candidates if not reads.code.get((a, before)))
+            seeded = list(seeder.candidates)
+            lazy = _LazyReader(chain, before, abis_)
+            for address in seeded:
+                state = world.contracts[address]
+                state.role_oracle = lazy.oracle(address, state.kind)
+        if seed_reads and seeded:
+            at_before = reads.answers.get(before, {})
+            world.seed({r: at_before.get(r) for r in seed_reads if r in at_before})
+        now = time.perf_counter()
+        clock["seed"] += now - mark
+        mark = now
+
+        by_tx: dict[str, list[Event]] = defaultdict(list)
+        for event in chunk.events:
+            by_tx[event.tx_hash].append(event)
+        for tx_events in by_tx.values():
+            replay.transaction(tx_events)
+        stats.transactions += len(by_tx)
+        if progress is not None:
+            progress("transactions", stats.transactions, stats.transactions)
+        now = time.perf_counter()
+        clock["replay"] += now - mark
+        mark = now
+    stats.blocks = end - start + 1
+    stats.undecoded = stats.logs - stats.events
     stats.actions = replay.counts
-    stats.seconds["replay"] = time.perf_counter() - began
+    stats.seconds.update(clock)
 
     # -- end block ---------------------------------------------------------------------------
     began = time.perf_counter()
@@ -893,21 +933,26 @@ def audit(
     end_found, deals = _end_findings(world, end, end_time, pack)
     findings += end_found
     expected = world.views()
+    registrations = [(a, k, "issuerRegistration", ()) for a, k in kinds.items() if k == TOKEN] + [
+        (a, k, "operatorRegistration", ()) for a, k in kinds.items() if k != TOKEN
+    ]
     compare = ChainReads(chain, abis_, source, functions)
-    compare.views(list(expected), end)
+    compare.views([*expected, *registrations], end)
     compare.run()
     actual = compare.answers.get(end, {})
+    legal = {read: actual.get(read) for read in registrations}
     findings += _records_findings(expected, actual, end, end_time, pack)
     stats.views_compared = len(expected)
     stats.seconds["compare"] = time.perf_counter() - began
 
     # -- failed transactions -----------------------------------------------------------------
-    cabis = {kind: ContractAbi(kind, abi) for kind, abi in abis_.items()}
+    cabis: dict[str, ContractAbi] = {}
     for info in source.failed:
         if info.to is not None and start <= info.block <= end and info.to in kinds:
             kind = kinds[info.to]
-            stats.refusals.append(_refusal(chain, info, kind, cabis[kind], pack))
-    stats.requests = source.requests + round_trips + reads.requests + compare.requests
+            cabi = cabis.get(kind) or cabis.setdefault(kind, ContractAbi(kind, abis_[kind]))
+            stats.refusals.append(_refusal(chain, info, kind, cabi, pack))
+    stats.requests = source.requests + round_trips + compare.requests
     stats.seconds["total"] = time.perf_counter() - started
 
     findings.sort(key=lambda f: (f.block if f.block is not None else -1, f.rule_id))

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import rlp
 from eth_abi import abi as eth_abi
@@ -51,8 +51,8 @@ __all__ = [
     "RawLog",
     "RpcLogSource",
     "TxInfo",
+    "ReadAhead",
     "log_source",
-    "read_ahead",
 ]
 
 Progress = Callable[[int, int], None]  # (blocks done, blocks in all)
@@ -72,9 +72,10 @@ class RawLog:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One log decoded with the ABI of the kind of contract that emitted it."""
+class Event(NamedTuple):
+    """One log decoded with the ABI of the kind of contract that emitted it (immutable; a named
+    tuple rather than a frozen dataclass because an audit makes one per log, and a frozen
+    dataclass takes three times as long to make)."""
 
     name: str
     kind: str  # the template contract name: CompliantToken, HolderRegistry, DealEscrow
@@ -229,8 +230,9 @@ class EventDecoder:
         return set(self._specs.get(kind, {}))
 
     def addresses(self) -> set[str]:
-        """Every address (checksummed) in the logs decoded so far, the zero address included."""
-        return set(self._checksums.values()) | set(self._hex_checksums.values())
+        """Every address (checksummed) in the logs decoded so far, the zero address included
+        (safe to call while another thread decodes)."""
+        return set(self._checksums.copy().values()) | set(self._hex_checksums.copy().values())
 
     def decode(self, log: RawLog, kind: str) -> Event | None:
         """``log`` decoded as an event of a ``kind`` contract, or ``None`` if it is not one."""
@@ -326,11 +328,19 @@ class EventDecoder:
 # --------------------------------------------------------------------------------------------------
 
 
+def _nothing() -> None:
+    pass
+
+
 class EventChunk(NamedTuple):
-    """The decoded events of some consecutive blocks, with the number of logs they came from."""
+    """The decoded events of some consecutive blocks, with the number of logs they came from.
+
+    ``release()`` tells the source that the caller has sent its own requests about these events:
+    the source may start fetching the next chunk (it does at the latest when asked for it)."""
 
     logs: int
     events: list[Event]
+    release: Callable[[], None] = _nothing
 
 
 class LogSource(abc.ABC):
@@ -531,46 +541,65 @@ class _Failure(NamedTuple):
     error: BaseException
 
 
-def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """``items``, produced by a background thread up to ``depth`` ahead of the consumer: the next
-    chunk of logs is fetched (the node works, this process waits on its socket) while the caller
-    decodes the last one. An error of ``items`` is raised to the consumer; a consumer that stops
-    early stops the thread after the item it is producing."""
-    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+class ReadAhead(Generic[T]):
+    """Iterates ``items`` with a background thread producing the next item while the consumer
+    works on the last: the next chunk of logs is fetched (the node works, this process waits on
+    its socket) and decoded while the caller replays the chunk before.
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.05)
-            except queue.Full:
-                continue
-            return True
-        return False
+    The producer starts on item ``k + 1`` when the consumer calls :meth:`release` (after sending
+    its own requests for item ``k``, which a node serving one request at a time would otherwise
+    answer after the next chunk), or at the latest when it asks for item ``k + 1``. An error of
+    ``items`` is raised to the consumer; :meth:`close` stops the thread after its current item.
+    """
 
-    def produce() -> None:
+    def __init__(self, items: Iterator[T]) -> None:
+        self._items = items
+        self._ready: queue.Queue[Any] = queue.Queue()
+        self._go = threading.Semaphore(1)
+        self._released = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="decree8-logs", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
         try:
-            for item in items:
-                if not put(item):
+            while True:
+                while not self._go.acquire(timeout=0.05):
+                    if self._stop.is_set():
+                        return
+                if self._stop.is_set():
+                    return
+                item = next(self._items, _DONE)
+                self._ready.put(item)
+                if item is _DONE:
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-            put(_Failure(exc))
-        else:
-            put(_DONE)
+            self._ready.put(_Failure(exc))
 
-    thread = threading.Thread(target=produce, name="decree8-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = ready.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def release(self) -> None:
+        """Lets the producer start on the next item now."""
+        if not self._released:
+            self._released = True
+            self._go.release()
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            while True:
+                self.release()
+                item = self._ready.get()
+                self._released = False
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
 
 
 def _int(value: Any) -> int:
@@ -601,6 +630,11 @@ def chain_request(chain: Chain) -> Request:
     return request
 
 
+#: Blocks in the first ``eth_getLogs`` of an audit: small, so that the replay starts early (the
+#: chunks then double while the node answers within a second).
+FIRST_CHUNK = 500
+
+
 class RpcLogSource(LogSource):
     """Logs through chunked ``eth_getLogs``; block times and transactions asked one by one, on
     demand. With ``include_failed``, every block of the range is fetched with its transactions to
@@ -614,7 +648,7 @@ class RpcLogSource(LogSource):
         super().__init__()
         self.chain = chain
         self._request = chain_request(chain)
-        self.reader = reader or ChunkedLogReader(self._request, initial_chunk=250)
+        self.reader = reader or ChunkedLogReader(self._request, initial_chunk=FIRST_CHUNK)
         self.include_failed = include_failed
 
     def _ask(self, method: str, params: list[Any]) -> Any:
@@ -666,25 +700,30 @@ class RpcLogSource(LogSource):
         to_block: int,
         progress: Progress | None = None,
     ) -> Iterator[EventChunk]:
-        """As :meth:`LogSource.events`; the chunks of ``eth_getLogs`` are fetched by a background
-        thread one ahead of the caller (which decodes, and may replay, the chunk before) and
-        decoded straight from the node's hex strings. The first chunk is small, so that the caller
-        has work early; the reader doubles it while the node answers quickly."""
+        """As :meth:`LogSource.events`. A background thread fetches each chunk of ``eth_getLogs``
+        and decodes it straight from the node's hex strings (see :class:`ReadAhead`), so the
+        caller replays one chunk while the next is read. The first chunk is small, so that the
+        caller has work early; the reader doubles it while the node answers quickly."""
         targets = {a.lower(): (str(to_checksum_address(a)), k) for a, k in kinds.items()}
-        addresses = sorted(kinds)
-        asked = self.reader.requests
-        total = to_block - from_block + 1
-        chunks = self.reader.read_chunks(addresses, from_block, to_block)
-        try:
-            for _, end, answer in read_ahead(chunks):
+        chunks = self.reader.read_chunks(sorted(kinds), from_block, to_block)
+
+        def decoded() -> Iterator[tuple[int, int, list[Event], list[tuple[int, int]]]]:
+            for _, end, answer in chunks:
                 events: list[Event] = []
+                stamps: list[tuple[int, int]] = []
+                count = 0
                 for item in answer:
                     if item.get("removed"):
                         continue
+                    count += 1
                     target = targets.get(str(item["address"]).lower())
                     if target is None:
                         continue
-                    event = decoder.decode_json(item, target[1], target[0], self._block_of(item))
+                    block = _int(item["blockNumber"])
+                    stamp = item.get("blockTimestamp")
+                    if stamp is not None:
+                        stamps.append((block, _int(stamp)))
+                    event = decoder.decode_json(item, target[1], target[0], block)
                     if event is not None:
                         events.append(event)
                 if any(
@@ -692,10 +731,20 @@ class RpcLogSource(LogSource):
                     for a, b in zip(events, events[1:], strict=False)
                 ):
                     events.sort(key=lambda e: (e.block, e.log_index))
+                yield end, count, events, stamps
+
+        asked = self.reader.requests
+        total = to_block - from_block + 1
+        ahead = ReadAhead(decoded())
+        try:
+            for end, count, events, stamps in ahead:
+                for block, stamp in stamps:
+                    self.remember_timestamp(block, stamp)
                 if progress is not None:
                     progress(end + 1 - from_block, total)
-                yield EventChunk(len(answer), events)
+                yield EventChunk(count, events, ahead.release)
         finally:
+            ahead.close()
             self.requests += self.reader.requests - asked
         if self.include_failed:
             self._collect_failed(set(targets), from_block, to_block)

@@ -92,9 +92,11 @@ class ContractState:
     #: asks the chain, at the block before the range, about a pair no event told (when seeded)
     role_oracle: Callable[[bytes, str], bool] | None = None
     events: int = 0
+    changes: int = 0  # events applied and views loaded: what was derived before may be stale
 
     def apply(self, event: Event) -> None:
         self.events += 1
+        self.changes += 1
         name, a = event.name, event.args
         if name in ("RoleGranted", "RoleRevoked"):
             role, account = bytes(a["role"]), a["account"]
@@ -617,10 +619,11 @@ class World:
 
     def apply(self, event: Event) -> None:
         self.events += 1
+        seen = self.seen
         for value in event.args.values():
-            if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-                if value != ZERO_ADDRESS:
-                    self.seen.add(value)
+            if type(value) is str and len(value) == 42 and value.startswith("0x"):
+                seen.add(value)
+        seen.discard(ZERO_ADDRESS)
         self.contracts[event.address].apply(event)
 
     def holders(self) -> list[str]:
@@ -640,7 +643,9 @@ class World:
         """Takes the chain's answers to :meth:`views` (read at the block before the audited
         range) as the starting state."""
         for (address, _kind, fn, args), value in answers.items():
-            self.contracts[address].load(fn, args, value)
+            state = self.contracts[address]
+            state.changes += 1
+            state.load(fn, args, value)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def main(
     compiler: str,
     debug: bool,
 ) -> None:
-    """decree8: compliant tokens and escrows under Belarusian law, checked before and after they run.
+    """decree8: compliant tokens and escrows under Belarusian law, checked before and after.
 
     Templates enforce the rules of Decree No. 8 and the acts that followed it (HTP-resident issuer,
     terms bound by hash and accepted, identified and eligible holders, illicit-address register,

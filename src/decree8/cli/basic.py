@@ -26,7 +26,7 @@ def account_resolver(app: App) -> Any:
     return resolve
 
 
-# -- templates --------------------------------------------------------------------------------------
+# -- templates -------------------------------------------------------------------------------------
 @click.command("templates", short_help="List the templates, their parameters, roles and rules.")
 @click.argument("name", required=False)
 @pass_app
@@ -75,12 +75,11 @@ def templates_cmd(app: App, name: str | None) -> None:
                     default = (
                         ""
                         if p.default is None
-                        else f" [default: {p.default.replace('@deployer', 'the deploying account')}]"
+                        else f" [default: {p.default.replace('@deployer', 'the deployer')}]"
                     )
                     lines.append(f"    {p.name:<24} {p.kind:<10} {p.help}{default}")
                 lines.append("  roles:")
-                for r in t.roles:
-                    lines.append(f"    {r.name:<24} {r.duty}")
+                lines.extend(f"    {r.name:<24} {r.duty}" for r in t.roles)
             lines.append("")
         if not name:
             lines.append("`decree8 templates NAME` shows a template's parameters and roles.")
@@ -89,7 +88,7 @@ def templates_cmd(app: App, name: str | None) -> None:
     app.emit({"templates": data}, text)
 
 
-# -- compile ----------------------------------------------------------------------------------------
+# -- compile ---------------------------------------------------------------------------------------
 @click.command("compile", short_help="Compile a contracts/ tree (cached).")
 @click.argument("project", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_app
@@ -127,17 +126,20 @@ def compile_cmd(app: App, project: Path | None) -> None:
     def text() -> str:
         state = "cache hit, nothing compiled" if build.cached else "compiled"
         lines = [
-            f"{len(artifacts)} contracts from {root} ({state}, solc {build.compiler_version}, {elapsed:.2f}s)"
+            f"{len(artifacts)} contracts from {root} "
+            f"({state}, solc {build.compiler_version}, {elapsed:.2f}s)"
         ]
-        for a in artifacts:
-            if a.deployed_bytecode:
-                lines.append(f"  {a.name:<28} {len(a.deployed_bytecode) // 2:>6} bytes  {a.source}")
+        lines.extend(
+            f"  {a.name:<28} {len(a.deployed_bytecode) // 2:>6} bytes  {a.source}"
+            for a in artifacts
+            if a.deployed_bytecode
+        )
         return "\n".join(lines)
 
     app.emit(data, text)
 
 
-# -- deploy -----------------------------------------------------------------------------------------
+# -- deploy ----------------------------------------------------------------------------------------
 def _parse_param(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values:
@@ -183,11 +185,13 @@ def deploy_cmd(
 
     Amounts accept 1000, 1_000 or 1000e18; a terms file is hashed (keccak-256) for you; addresses
     may be given as an account index. The manifest records chain, address, source and compiler
-    hashes, constructor arguments, deployer, transaction and block: `verify` and `audit` start from it.
+    hashes, constructor arguments, deployer, transaction and block: `verify` and `audit` start
+    from it.
 
     \b
     Example:
-      decree8 --rpc http://127.0.0.1:8545 deploy holder-registry --param operator_registration=HTP-0421
+      decree8 --rpc http://127.0.0.1:8545 deploy holder-registry \\
+          --param operator_registration=HTP-0421
     """
     from decree8.templates import deploy_template, get_template
 
@@ -237,7 +241,7 @@ def deploy_cmd(
     )
 
 
-# -- node -------------------------------------------------------------------------------------------
+# -- node ------------------------------------------------------------------------------------------
 @click.command("node", short_help="Serve the embedded chain over JSON-RPC on 127.0.0.1.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8545, show_default=True)
 @click.option("--accounts", type=click.IntRange(1, 100), default=10, show_default=True)

@@ -39,6 +39,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyrevm
 from eth_utils import keccak as _eth_keccak
@@ -344,7 +345,7 @@ class _Engine:
                 address = evm.deploy(  # type: ignore[call-arg]
                     tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0
                 )
-                deployed = to_checksum_address(address)
+                deployed = _checksum(address)
                 output = self._runtime_code(deployed)  # what eth_call of a creation answers
                 created: str | None = deployed
             else:
@@ -1007,6 +1008,13 @@ def _address_of_key(private_key: bytes) -> str:
     from eth_keys import keys
 
     return str(keys.PrivateKey(private_key).public_key.to_checksum_address())
+
+
+@lru_cache(maxsize=4096)
+def _checksum(address: str) -> str:
+    """``to_checksum_address``, remembered: a creation's address recurs (every ``eth_call`` of
+    init code from the same sender and nonce creates at the same address)."""
+    return to_checksum_address(address)
 
 
 def _block_hash(number: int) -> bytes:

@@ -1,4 +1,4 @@
-"""The rule pack as a Markdown page (docs/rules.md is this function's output; a test keeps it so)."""
+"""The rule pack as a Markdown page (docs/rules.md is its output; a test keeps it so)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def render_rules_markdown(pack: RulePack | None = None) -> str:
         "",
         "Generated from the rule pack shipped with decree8 (`src/decree8/rules/pack.toml`), which",
         "copies the rule table of the project's legal-basis document. Do not edit by hand: run",
-        "`python -c 'from decree8.rules.docs import render_rules_markdown as r; print(r(), end=\"\")'",
+        "`python -c 'from decree8.rules.docs import render_rules_markdown as r; "
+        "print(r(), end=\"\")'",
         "> docs/rules.md`.",
         "",
         "Confidence: *primary* (the act's text or a translation), *secondary* (a law firm's or",
@@ -26,11 +27,11 @@ def render_rules_markdown(pack: RulePack | None = None) -> str:
         "| code | rule | basis | confidence | severity |",
         "|---:|---|---|---|---|",
     ]
-    for rule in pack:
-        lines.append(
-            f"| {rule.code} | [{rule.id}](#{rule.id.lower()}) {rule.title} | {rule.basis} | "
-            f"{confidence_label(rule)} | {rule.severity} |"
-        )
+    lines.extend(
+        f"| {rule.code} | [{rule.id}](#{rule.id.lower()}) {rule.title} | {rule.basis} | "
+        f"{confidence_label(rule)} | {rule.severity} |"
+        for rule in pack
+    )
     for rule in pack:
         lines += [
             "",

@@ -80,7 +80,8 @@ REGISTRY = Template(
     contract="HolderRegistry",
     summary=(
         "Register of identified holders run by an HTP-resident operator: attestations (type, "
-        "jurisdiction, expiry, KYC record hash, eligibility flags) and the illicit-address register. "
+        "jurisdiction, expiry, KYC record hash, eligibility flags) and the illicit-address "
+        "register. "
         "No personal data on chain. One registry serves many tokens and escrows."
     ),
     params=(
@@ -111,7 +112,8 @@ TOKEN = Template(
     summary=(
         "ERC-20 token issued through an HTP resident: capped issuance by the placement agent only, "
         "terms bound by hash and accepted by each holder, identified and eligible holders, illicit-"
-        "address screening, purpose codes between individuals, legal orders and pause. ERC-1404 codes."
+        "address screening, purpose codes between individuals, legal orders and pause. "
+        "ERC-1404 codes."
     ),
     params=(
         Param("name", "string", "the token's name"),
@@ -175,7 +177,8 @@ ESCROW = Template(
     contract="DealEscrow",
     summary=(
         "Escrow of deals in ETH and ERC-20 run by an HTP-resident operator: one- or two-sided "
-        "(delivery versus payment), deal terms accepted by both parties, deadline with a refund anyone "
+        "(delivery versus payment), deal terms accepted by both parties, deadline with a refund "
+        "anyone "
         "can trigger, disputes resolved by the operator, legal orders, pause, pull payments."
     ),
     params=(

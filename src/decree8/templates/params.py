@@ -113,8 +113,8 @@ def resolve_params(
 ) -> dict[str, Any]:
     """Check and convert user-given values. Returns `{param name: ABI value}` plus derived values.
 
-    A `terms_file` parameter named `terms` yields `terms_hash` (bytes32) and `terms_file` (the path);
-    if `terms_uri` is not given it defaults to the file's name.
+    A `terms_file` parameter is read and hashed (keccak-256); a 0x-prefixed 32-byte value is taken
+    as the hash itself.
     """
     known = {p.name for p in params}
     unknown = sorted(set(given) - known)
