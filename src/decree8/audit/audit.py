@@ -18,10 +18,18 @@
    batches at that block (RECORDS: each difference is a finding naming the view that differs).
 5. Failed transactions sent to the audited contracts (found cheaply on the embedded chain, with
    ``include_failed`` on a JSON-RPC node) are explained by their decoded revert and its rule.
+
+Steps 2 and 3 run chunk by chunk: on a JSON-RPC node the next chunk of logs is fetched and
+decoded by a background thread while the last one is replayed, and the state before the range is
+read as the chunks name new holders (:class:`_Seeder`). What the replay will ask of the chain
+(that state, block times, transaction senders) goes in one JSON-RPC batch per chunk that needs
+any (:mod:`decree8.audit.batch`); the views compared at the end are read while the last chunk is
+replayed. A whole audit is a handful of round trips, whatever the length of the history.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -287,7 +295,7 @@ class _Replay:
     def _run(self, ctx: TxContext, what: str, reader: WorldReader | None = None) -> None:
         self.counts[what] += 1
         reader = reader or WorldReader(self.world, int(ctx.block or 0), self.source)
-        found = evaluate(ctx, reader, self.pack)  # type: ignore[arg-type]
+        found = evaluate(ctx, reader, self.pack)
         for finding in found:
             if finding.timestamp is None and finding.block is not None:
                 finding = replace(finding, timestamp=self.source.timestamp(finding.block))
@@ -385,9 +393,8 @@ class _Replay:
                 purpose = int(later.args["purpose"])
                 break
         state = self.world.of(token, TokenState)
-        reader = WorldReader(self.world, event.block, self.source)
-        source_status = self._status(reader, state.registry, src)
-        target_status = self._status(reader, state.registry, dst)
+        source_status = self._status(event.block, state.registry, src)
+        target_status = self._status(event.block, state.registry, dst)
         between_individuals = (
             src != dst
             and source_status is not None
@@ -417,11 +424,11 @@ class _Replay:
             )
         else:
             fn, args = "transferFrom", {"from": src, "to": dst, "value": value}
-        self._run(self._ctx(event, TOKEN, fn, args, operator), "transfer", reader)
+        self._run(self._ctx(event, TOKEN, fn, args, operator), "transfer")
 
-    def _status(self, reader: WorldReader, registry: str, holder: str) -> HolderStatus | None:
-        """``statusOf(holder)`` in the rebuilt ``registry`` at the reader's block (``None`` when
-        the registry is not audited). A status that cannot change before the registry does (no
+    def _status(self, block: int, registry: str, holder: str) -> HolderStatus | None:
+        """``statusOf(holder)`` in the rebuilt ``registry`` at ``block`` (``None`` when the
+        registry is not audited). A status that cannot change before the registry does (no
         attestation, revoked, or valid past the end block's time) is kept across transactions
         until the registry changes."""
         state = self.world.contracts.get(registry)
@@ -431,7 +438,7 @@ class _Replay:
         kept = self._statuses.get(key)
         if kept is not None and kept[0] == state.changes:
             return kept[1]
-        status = reader.holder_status(registry, holder)
+        status = state.status(holder, WorldReader(self.world, block, self.source).valid_at)
         record = state.attestation(holder)
         if (
             record.holder_type == NONE_TYPE
@@ -694,6 +701,27 @@ def _template_abis(build: Build | None, abis: Mapping[str, Any] | None) -> dict[
     return {kind: build.artifact(kind).abi for kind in KINDS}
 
 
+class _Background:
+    """``work()`` run by a thread; :meth:`join` waits for it and raises what it raised."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:  # noqa: BLE001 - raised by join()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="decree8-compare", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class _LazyReader:
     """A :class:`StateReader` at one block, made on first use (most audits never need it)."""
 
@@ -835,7 +863,7 @@ def audit(
     reads.views(caps, "latest")  # an immutable: the same at every block
     _add_registries(kinds, reads, reads.run)  # one round trip with the latest block
     round_trips = reads.requests
-    immutables = reads.answers["latest"]
+    immutables = reads.answers.get("latest", {})
 
     latest = int(reads.head if reads.head is not None else chain.block_number)
     end = latest if to_block is None else int(to_block)
@@ -867,6 +895,12 @@ def audit(
     deployed = {str(to_checksum_address(d.address)): int(d.block) for d in deployments}
     candidates = sorted(a for a in kinds if deployed.get(a, before) <= before) if start > 0 else []
     seeder = _Seeder(kinds, candidates)
+    registrations = [(a, k, "issuerRegistration", ()) for a, k in kinds.items() if k == TOKEN] + [
+        (a, k, "operatorRegistration", ()) for a, k in kinds.items() if k != TOKEN
+    ]
+    legal = dict.fromkeys(registrations)
+    compare = ChainReads(chain, abis_, source, functions)
+    speculation: _Background | None = None
     seeded: list[str] = []
     findings: list[Finding] = []
     replay = _Replay(world, source, pack, findings)
@@ -890,11 +924,12 @@ def audit(
                 reads.block_time(number)
             for tx_hash in sorted(txs):
                 reads.tx(tx_hash)
-        seed_reads = seeder.reads(chunk.events, decoder.addresses())
+        seed_reads = seeder.reads(chunk.events, decoder.addresses()) if seeder.candidates else []
         reads.views(seed_reads, before)
         reads.run()
         chunk.release()
         round_trips += reads.requests
+        first_chunk = first
         if first:
             first = False
             replay.end_time = source.known_timestamp(end)
@@ -911,6 +946,11 @@ def audit(
         clock["seed"] += now - mark
         mark = now
 
+        if chunk.last and not first_chunk and compare.batched:
+            # The views compared at the end, as far as they are known now (every holder is), read
+            # while this chunk replays; any the replay adds are read after it.
+            compare.views([*world.views(also=decoder.addresses() - {ZERO_ADDRESS}), *legal], end)
+            speculation = _Background(compare.run)
         by_tx: dict[str, list[Event]] = defaultdict(list)
         for event in chunk.events:
             by_tx[event.tx_hash].append(event)
@@ -933,14 +973,13 @@ def audit(
     end_found, deals = _end_findings(world, end, end_time, pack)
     findings += end_found
     expected = world.views()
-    registrations = [(a, k, "issuerRegistration", ()) for a, k in kinds.items() if k == TOKEN] + [
-        (a, k, "operatorRegistration", ()) for a, k in kinds.items() if k != TOKEN
-    ]
-    compare = ChainReads(chain, abis_, source, functions)
-    compare.views([*expected, *registrations], end)
+    if speculation is not None:
+        speculation.join()
+    known = compare.answers.get(end, {})
+    compare.views([r for r in [*expected, *legal] if r not in known], end)
     compare.run()
     actual = compare.answers.get(end, {})
-    legal = {read: actual.get(read) for read in registrations}
+    legal = {read: actual.get(read) for read in legal}
     findings += _records_findings(expected, actual, end, end_time, pack)
     stats.views_compared = len(expected)
     stats.seconds["compare"] = time.perf_counter() - began

@@ -5,7 +5,9 @@ Two sources, one interface (:class:`LogSource`):
 * :class:`RpcLogSource` (any JSON-RPC node): ``eth_getLogs`` over block chunks that adapt to the
   node. A chunk is halved when the node refuses it (too many results, range too large, a timeout)
   and doubled, up to a ceiling, when it is answered quickly; after a refusal the chunk never grows
-  back to the size that was refused. Responses are used raw (no web3 result formatting).
+  back to the size that was refused. Responses are used raw (no web3 result formatting). For the
+  audit (:meth:`RpcLogSource.events`) a background thread fetches and decodes the next chunk
+  while the caller replays the last one (:class:`ReadAhead`).
 * :class:`EmbeddedLogSource` (eth-tester): eth-tester answers ``eth_getLogs`` by looking up every
   transaction's receipt with a backwards scan of the chain, which makes it quadratic (2,000
   transfers took minutes). This source walks each block once, straight from py-evm's database:
@@ -16,7 +18,8 @@ Two sources, one interface (:class:`LogSource`):
   receipts 0.4 s, this walker well under that (see ``bench/bench_audit.py``).
 
 :class:`EventDecoder` decodes every log once with the templates' event ABIs (token, registry,
-escrow), slicing static words itself and leaving only dynamic data to ``eth_abi``.
+escrow), slicing static words itself and leaving only dynamic data to ``eth_abi``; a node's logs
+are decoded straight from their hex strings (:meth:`EventDecoder.decode_json`).
 """
 
 from __future__ import annotations
@@ -336,11 +339,13 @@ class EventChunk(NamedTuple):
     """The decoded events of some consecutive blocks, with the number of logs they came from.
 
     ``release()`` tells the source that the caller has sent its own requests about these events:
-    the source may start fetching the next chunk (it does at the latest when asked for it)."""
+    the source may start fetching the next chunk (it does at the latest when asked for it).
+    ``last`` is set on the last chunk of the range."""
 
     logs: int
     events: list[Event]
     release: Callable[[], None] = _nothing
+    last: bool = True
 
 
 class LogSource(abc.ABC):
@@ -552,10 +557,10 @@ class ReadAhead(Generic[T]):
     ``items`` is raised to the consumer; :meth:`close` stops the thread after its current item.
     """
 
-    def __init__(self, items: Iterator[T]) -> None:
+    def __init__(self, items: Iterator[T], ahead: int = 1) -> None:
         self._items = items
         self._ready: queue.Queue[Any] = queue.Queue()
-        self._go = threading.Semaphore(1)
+        self._go = threading.Semaphore(max(1, ahead))
         self._released = True
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="decree8-logs", daemon=True)
@@ -742,7 +747,7 @@ class RpcLogSource(LogSource):
                     self.remember_timestamp(block, stamp)
                 if progress is not None:
                     progress(end + 1 - from_block, total)
-                yield EventChunk(count, events, ahead.release)
+                yield EventChunk(count, events, ahead.release, end >= to_block)
         finally:
             ahead.close()
             self.requests += self.reader.requests - asked

@@ -630,9 +630,10 @@ class World:
         """Every address seen in events, and the audited contracts themselves."""
         return sorted(self.seen | set(self.contracts))
 
-    def views(self) -> dict[tuple[str, str, str, tuple[Any, ...]], Any]:
-        """``(address, kind, function, args) -> expected answer`` for every audited contract."""
-        holders = self.holders()
+    def views(self, also: Iterable[str] = ()) -> dict[tuple[str, str, str, tuple[Any, ...]], Any]:
+        """``(address, kind, function, args) -> expected answer`` for every audited contract,
+        for the :meth:`holders` and the addresses ``also``."""
+        holders = sorted(set(self.holders()).union(also)) if also else self.holders()
         out: dict[tuple[str, str, str, tuple[Any, ...]], Any] = {}
         for address, state in self.contracts.items():
             for (fn, args), value in state.views(holders).items():

@@ -30,10 +30,16 @@ from decree8.chain.devnode import DevNodeControl
 from decree8.chain.interface import Chain
 from decree8.errors import ChainError, ToolchainError
 
+try:  # pyrevm is an optional extra: without it RevmChain() raises a one-line ToolchainError
+    from decree8.revm import ExecutionReverted, Log, Receipt, RevmError, TxRequest
+    from decree8.revm.node import keccak
+except ImportError:  # pragma: no cover - depends on the environment
+    _HAVE_PYREVM = False
+else:
+    _HAVE_PYREVM = True
+
 if TYPE_CHECKING:
     from web3.types import BlockIdentifier, TxReceipt
-
-    from decree8.revm import Receipt, TxRequest
 
 __all__ = ["RevmChain"]
 
@@ -56,12 +62,10 @@ class RevmChain(DevNodeControl, Chain):
     """An in-process revm chain with ``accounts`` funded, unlocked accounts (eth-tester's keys)."""
 
     def __init__(self, accounts: int = 10, **options: Any) -> None:
-        try:
-            from decree8.revm import RevmProvider
-        except ImportError as exc:  # pyrevm is an optional extra
-            raise ToolchainError(
-                "the revm chain needs pyrevm: pip install 'decree8[revm]'"
-            ) from exc
+        if not _HAVE_PYREVM:
+            raise ToolchainError("the revm chain needs pyrevm: pip install 'decree8[revm]'")
+        from decree8.revm import RevmProvider
+
         self.provider = RevmProvider(accounts=accounts, **options)
         self.node = self.provider.node
         w3 = Web3(self.provider)
@@ -87,8 +91,6 @@ class RevmChain(DevNodeControl, Chain):
     # -- transactions: the fast path -----------------------------------------------------------
 
     def transact(self, tx: Mapping[str, Any], gas: int | None = None) -> TxReceipt:
-        from decree8.revm import ExecutionReverted, RevmError
-
         try:
             request = self._request(tx, gas)
         except _NotFast:
@@ -114,8 +116,6 @@ class RevmChain(DevNodeControl, Chain):
         return cast("TxReceipt", receipt_dict(receipt))
 
     def call(self, tx: Mapping[str, Any], block: BlockIdentifier = "latest") -> bytes:
-        from decree8.revm import ExecutionReverted, RevmError
-
         try:
             request = self._request(tx, None)
             at = _block(block)
@@ -136,8 +136,6 @@ class RevmChain(DevNodeControl, Chain):
 
     def _request(self, tx: Mapping[str, Any], gas: int | None) -> TxRequest:
         """The node's :class:`~decree8.revm.TxRequest` for ``tx``, or :class:`_NotFast`."""
-        from decree8.revm import TxRequest
-
         if not _FAST_KEYS.issuperset(tx) or not self._web3_untouched():
             raise _NotFast
         sender = tx.get("from", self.accounts[0])
@@ -193,15 +191,13 @@ def receipt_dict(receipt: Receipt) -> dict[str, Any]:
     """The receipt as web3 returns it from this chain's provider (a plain dict: the ``attrdict``
     middleware is off): hashes and bloom as ``HexBytes``, numbers as ints, addresses checksummed,
     and the provider's extra ``revertData`` as web3 leaves it (hex text or None)."""
-    from decree8.revm.provider import logs_bloom
-
-    tx_hash = HexBytes(receipt.tx_hash)
-    block_hash = HexBytes(receipt.block_hash)
+    tx_hash = _hexbytes(receipt.tx_hash)
+    block_hash = _hexbytes(receipt.block_hash)
     logs = [
         {
             "address": log.address,
-            "topics": [HexBytes(topic) for topic in log.topics],
-            "data": HexBytes(log.data),
+            "topics": [_topic(topic) for topic in log.topics],
+            "data": _hexbytes(log.data),
             "blockNumber": log.block_number,
             "blockHash": block_hash,
             "transactionHash": tx_hash,
@@ -224,11 +220,43 @@ def receipt_dict(receipt: Receipt) -> dict[str, Any]:
         "effectiveGasPrice": receipt.effective_gas_price,
         "contractAddress": receipt.contract_address,
         "logs": logs,
-        "logsBloom": HexBytes(logs_bloom(receipt.logs)),
+        "logsBloom": _hexbytes(_bloom(receipt.logs)),
         "status": receipt.status,
         "type": receipt.type,
         "revertData": None if revert_data is None else "0x" + revert_data.hex(),
     }
+
+
+def _hexbytes(raw: bytes) -> HexBytes:
+    """``HexBytes(raw)`` for bytes ``raw`` without its conversion from other types (the same
+    value and type, a fraction of the cost)."""
+    return bytes.__new__(HexBytes, raw)
+
+
+@lru_cache(maxsize=4096)
+def _topic(topic: str) -> HexBytes:
+    return _hexbytes(bytes.fromhex(topic[2:]))
+
+
+@lru_cache(maxsize=4096)
+def _bloom_bits(item: str) -> int:
+    """The three bits an address or topic (0x-hex) sets in a logs bloom."""
+    digest = keccak(bytes.fromhex(item[2:]))
+    bits = 0
+    for i in (0, 2, 4):
+        bits |= 1 << (int.from_bytes(digest[i : i + 2], "big") & 2047)
+    return bits
+
+
+def _bloom(logs: tuple[Log, ...]) -> bytes:
+    """The 2048-bit logs bloom of ``logs``, as the provider computes it (addresses and topics
+    recur, so their bits are remembered)."""
+    bloom = 0
+    for log in logs:
+        bloom |= _bloom_bits(log.address)
+        for topic in log.topics:
+            bloom |= _bloom_bits(topic)
+    return bloom.to_bytes(256, "big")
 
 
 _MISSING = object()

@@ -1,6 +1,6 @@
 """Rule evaluators: plain functions that tell which rules a decoded transaction breaks.
 
-An evaluator is ``(ctx: TxContext, state: StateReader) -> list[Finding]``, registered under its rule
+An evaluator is ``(ctx: TxContext, state: StateView) -> list[Finding]``, registered under its rule
 ID with :func:`evaluator`. It looks at one decoded call (``ctx``) and the chain state the call runs
 on (``state``, read at one block) and returns a finding for every way the call breaks its rule: the
 checker runs every evaluator, so a verdict lists **every** failing rule, where the contract reverts
@@ -34,7 +34,7 @@ from eth_utils import keccak
 
 from decree8.report.finding import Finding
 from decree8.rules.pack import RulePack, load_pack
-from decree8.rules.state import HolderStatus, StateReader
+from decree8.rules.state import HolderStatus, StateView
 
 __all__ = [
     "EVALUATORS",
@@ -183,7 +183,7 @@ class TxContext:
         return Finding.for_rule(rule_id, message, pack=self.pack, **context)
 
 
-Evaluator = Callable[[TxContext, StateReader], list[Finding]]
+Evaluator = Callable[[TxContext, StateView], list[Finding]]
 
 #: Evaluators by rule ID, in registration order (each rule has at most one).
 EVALUATORS: dict[str, Evaluator] = {}
@@ -201,7 +201,7 @@ def evaluator(rule_id: str) -> Callable[[Evaluator], Evaluator]:
     return register
 
 
-def evaluate(ctx: TxContext, state: StateReader, pack: RulePack | None = None) -> list[Finding]:
+def evaluate(ctx: TxContext, state: StateView, pack: RulePack | None = None) -> list[Finding]:
     """Every finding of every evaluator for ``ctx``, in rule-pack order, without duplicates."""
     pack = pack or ctx.pack or load_pack()
     seen: set[tuple[str, str]] = set()
@@ -220,11 +220,11 @@ def evaluate(ctx: TxContext, state: StateReader, pack: RulePack | None = None) -
 # --------------------------------------------------------------------------------------------------
 
 
-def _registry_of(state: StateReader, address: str, contract: str) -> str:
+def _registry_of(state: StateView, address: str, contract: str) -> str:
     return str(state.call(address, contract, "registry"))
 
 
-def _status(state: StateReader, registry: str, holder: str) -> HolderStatus:
+def _status(state: StateView, registry: str, holder: str) -> HolderStatus:
     return state.holder_status(registry, holder)
 
 
@@ -256,7 +256,7 @@ class Deal(NamedTuple):
         return DEAL_STATES[self.state] in ("Open", "Funded", "Disputed")
 
 
-def _deal(ctx: TxContext, state: StateReader) -> Deal | None:
+def _deal(ctx: TxContext, state: StateView) -> Deal | None:
     """The deal ``ctx`` acts on (``dealId`` argument), or ``None`` when there is no such deal."""
     if "dealId" not in ctx.args:
         return None
@@ -287,12 +287,12 @@ class Movement:
         return (("from", self.sender), ("to", self.receiver))
 
 
-def movements(ctx: TxContext, state: StateReader) -> tuple[Movement, ...]:
+def movements(ctx: TxContext, state: StateView) -> tuple[Movement, ...]:
     """The token movements ``ctx`` makes (memoised per state reader)."""
     return state.memo(("movements", id(ctx)), lambda: tuple(_movements(ctx, state)))
 
 
-def _movements(ctx: TxContext, state: StateReader) -> Iterable[Movement]:
+def _movements(ctx: TxContext, state: StateView) -> Iterable[Movement]:
     a, me = ctx.args, ctx.sender
     if ctx.contract == TOKEN:
         token = ctx.address
@@ -332,7 +332,7 @@ def _movements(ctx: TxContext, state: StateReader) -> Iterable[Movement]:
 
 
 def _movement_statuses(
-    state: StateReader, mv: Movement
+    state: StateView, mv: Movement
 ) -> tuple[HolderStatus | None, HolderStatus, str]:
     registry = _registry_of(state, mv.token, TOKEN)
     receiver = _status(state, registry, mv.receiver)
@@ -344,7 +344,7 @@ def _where(mv: Movement) -> dict[str, Any]:
     return {"token": mv.token, "value": mv.value, "via": mv.via}
 
 
-def _admissions(ctx: TxContext, state: StateReader) -> list[tuple[str, str]]:
+def _admissions(ctx: TxContext, state: StateView) -> list[tuple[str, str]]:
     """``(role, address)`` of every party an escrow call screens against the registry."""
     if ctx.contract != ESCROW:
         return []
@@ -378,11 +378,11 @@ def _admissions(ctx: TxContext, state: StateReader) -> list[tuple[str, str]]:
     return []
 
 
-def _escrow_registry(ctx: TxContext, state: StateReader) -> str:
+def _escrow_registry(ctx: TxContext, state: StateView) -> str:
     return _registry_of(state, ctx.address, ESCROW)
 
 
-def _role_findings(ctx: TxContext, state: StateReader, rule_id: str) -> list[Finding]:
+def _role_findings(ctx: TxContext, state: StateView, rule_id: str) -> list[Finding]:
     gate = ROLE_GATES.get((ctx.contract, ctx.function))
     if gate is None or gate[1] != rule_id:
         return []
@@ -417,7 +417,7 @@ def _reference_findings(ctx: TxContext, rule_id: str) -> list[Finding]:
     ]
 
 
-def _escrow_paused(ctx: TxContext, state: StateReader) -> bool:
+def _escrow_paused(ctx: TxContext, state: StateView) -> bool:
     return ctx.is_(ESCROW, "openDeal", "acceptDeal", "fund", "complete", "resolve") and bool(
         state.call(ctx.address, ESCROW, "paused")
     )
@@ -429,7 +429,7 @@ def _escrow_paused(ctx: TxContext, state: StateReader) -> bool:
 
 
 @evaluator("ISSUER-HTP")
-def issuer_htp(ctx: TxContext, state: StateReader) -> list[Finding]:
+def issuer_htp(ctx: TxContext, state: StateView) -> list[Finding]:
     """Only the placement agent of the HTP-resident issuer issues tokens."""
     if not ctx.is_(TOKEN, "issue"):
         return []
@@ -446,7 +446,7 @@ def issuer_htp(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("TERMS-BOUND")
-def terms_bound(ctx: TxContext, state: StateReader) -> list[Finding]:
+def terms_bound(ctx: TxContext, state: StateView) -> list[Finding]:
     """Terms are accepted by their current version and hash; only the terms admin amends them; a
     deal names its terms' hash and is accepted by that hash."""
     out = _role_findings(ctx, state, "TERMS-BOUND") + _reference_findings(ctx, "TERMS-BOUND")
@@ -479,7 +479,7 @@ def terms_bound(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 def _terms_acceptance(
-    ctx: TxContext, state: StateReader, address: str, contract: str
+    ctx: TxContext, state: StateView, address: str, contract: str
 ) -> list[Finding]:
     current = int(state.call(address, contract, "termsVersion"))
     expected = bytes(state.call(address, contract, "termsHash"))
@@ -509,7 +509,7 @@ def _terms_acceptance(
 
 
 @evaluator("TERMS-ACCEPTED")
-def terms_accepted(ctx: TxContext, state: StateReader) -> list[Finding]:
+def terms_accepted(ctx: TxContext, state: StateView) -> list[Finding]:
     """The receiver of tokens accepted the token's current terms; a party accepted the escrow's
     terms before opening or accepting a deal, and the deal's terms before funding its leg."""
     out = [
@@ -557,7 +557,7 @@ def terms_accepted(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 def _party_rule(
     ctx: TxContext,
-    state: StateReader,
+    state: StateView,
     rule_id: str,
     failing: Callable[[HolderStatus], bool],
     what: str,
@@ -585,7 +585,7 @@ def _party_rule(
 
 
 @evaluator("HOLDER-IDENTIFIED")
-def holder_identified(ctx: TxContext, state: StateReader) -> list[Finding]:
+def holder_identified(ctx: TxContext, state: StateView) -> list[Finding]:
     """Every party is identified (an unrevoked, unexpired attestation); only the registrar attests,
     and an attestation has a type, a jurisdiction, a future expiry and a KYC hash."""
     out = _role_findings(ctx, state, "HOLDER-IDENTIFIED")
@@ -631,7 +631,7 @@ def holder_identified(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("HOLDER-ELIGIBLE")
-def holder_eligible(ctx: TxContext, state: StateReader) -> list[Finding]:
+def holder_eligible(ctx: TxContext, state: StateView) -> list[Finding]:
     """Every identified party is eligible (not a minor, not from a prohibited jurisdiction,
     individuals passed the competence test); only the registrar prohibits jurisdictions."""
     out = _role_findings(ctx, state, "HOLDER-ELIGIBLE")
@@ -656,7 +656,7 @@ def holder_eligible(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("ILLICIT-ADDRESS")
-def illicit_address(ctx: TxContext, state: StateReader) -> list[Finding]:
+def illicit_address(ctx: TxContext, state: StateView) -> list[Finding]:
     """No party is on the illicit-address register; only the blocklist role keeps it, with
     references."""
     out = _role_findings(ctx, state, "ILLICIT-ADDRESS")
@@ -689,13 +689,13 @@ def illicit_address(ctx: TxContext, state: StateReader) -> list[Finding]:
     return out
 
 
-def _is_compliant_operator(state: StateReader, registry: str, account: str) -> bool:
+def _is_compliant_operator(state: StateView, registry: str, account: str) -> bool:
     status = _status(state, registry, account)
     return status.holder_type == OPERATOR and status.eligible and not status.blocked
 
 
 @evaluator("P2P-SALE")
-def p2p_sale(ctx: TxContext, state: StateReader) -> list[Finding]:
+def p2p_sale(ctx: TxContext, state: StateView) -> list[Finding]:
     """A transfer between two individuals states a non-sale purpose or is made by an operator."""
     out = []
     for mv in movements(ctx, state):
@@ -725,7 +725,7 @@ def p2p_sale(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("LEGAL-ORDER")
-def legal_order(ctx: TxContext, state: StateReader) -> list[Finding]:
+def legal_order(ctx: TxContext, state: StateView) -> list[Finding]:
     """Frozen addresses, amounts and deals do not move; legal orders come from the legal-order role
     and carry the order's reference."""
     out = _role_findings(ctx, state, "LEGAL-ORDER") + _reference_findings(ctx, "LEGAL-ORDER")
@@ -780,7 +780,7 @@ def legal_order(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("NOT-PAYMENT")
-def not_payment(ctx: TxContext, state: StateReader) -> list[Finding]:
+def not_payment(ctx: TxContext, state: StateView) -> list[Finding]:
     """Deals are not for payment for goods, works or services."""
     if ctx.is_(ESCROW, "openDeal") and int(ctx.args["purpose"]) == PAYMENT_PURPOSE:
         return [
@@ -795,14 +795,14 @@ def not_payment(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("RECORDS")
-def records(ctx: TxContext, state: StateReader) -> list[Finding]:
+def records(ctx: TxContext, state: StateView) -> list[Finding]:
     """Disputes and resolutions carry the reference that the record of them needs. (The mined check
     also compares balance changes with the events; see ``decree8.check.mined``.)"""
     return _reference_findings(ctx, "RECORDS")
 
 
 @evaluator("FUNDS-RETURN")
-def funds_return(ctx: TxContext, state: StateReader) -> list[Finding]:
+def funds_return(ctx: TxContext, state: StateView) -> list[Finding]:
     """After its deadline a deal is refunded, never completed."""
     if not ctx.is_(ESCROW, "complete"):
         return []
@@ -821,7 +821,7 @@ def funds_return(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("OVERSIGHT-PAUSE")
-def oversight_pause(ctx: TxContext, state: StateReader) -> list[Finding]:
+def oversight_pause(ctx: TxContext, state: StateView) -> list[Finding]:
     """Nothing moves while paused; only the oversight role pauses and unpauses."""
     out = _role_findings(ctx, state, "OVERSIGHT-PAUSE")
     for mv in movements(ctx, state):
@@ -846,7 +846,7 @@ def oversight_pause(ctx: TxContext, state: StateReader) -> list[Finding]:
 
 
 @evaluator("SUPPLY-CAP")
-def supply_cap(ctx: TxContext, state: StateReader) -> list[Finding]:
+def supply_cap(ctx: TxContext, state: StateView) -> list[Finding]:
     """Issuance never takes the total supply above the cap."""
     out = []
     for mv in movements(ctx, state):
@@ -870,7 +870,7 @@ def supply_cap(ctx: TxContext, state: StateReader) -> list[Finding]:
 Read = tuple[str, str, str, tuple[Any, ...]]
 
 
-def prefetch_plan(ctx: TxContext, state: StateReader) -> list[Read]:
+def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
     """The view calls the evaluators will make for ``ctx``, as far as they are known before any
     evaluator runs, so that :meth:`StateReader.prefetch` makes them in one ``eth_call``. (A read
     missing here is made on demand; an extra one only costs its share of the batch.)"""

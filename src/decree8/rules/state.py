@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
@@ -28,6 +28,7 @@ __all__ = [
     "BATCH_PROGRAM",
     "HolderStatus",
     "StateReader",
+    "StateView",
     "ViewFunction",
     "batch_code",
     "parse_batch",
@@ -58,6 +59,40 @@ class HolderStatus(NamedTuple):
         return (
             HOLDER_TYPES[self.holder_type] if 0 <= self.holder_type < 4 else str(self.holder_type)
         )
+
+
+class StateView(Protocol):
+    """What the rule evaluators read state through: :class:`StateReader` (view calls to a chain
+    at one block) or the audit's ``WorldReader`` (the state rebuilt from events)."""
+
+    @property
+    def timestamp(self) -> int:
+        """The block time of the checked transaction."""
+        ...
+
+    def call(self, address: str, contract: str, fn: str, *args: Any) -> Any:
+        """``contract(address).fn(*args)``; raises TransactionReverted."""
+        ...
+
+    def try_call(self, address: str, contract: str, fn: str, *args: Any) -> Any | None:
+        """As :meth:`call`, but ``None`` when the view reverts."""
+        ...
+
+    def holder_status(self, registry: str, holder: str) -> HolderStatus:
+        """``registry.statusOf(holder)``."""
+        ...
+
+    def has_role(self, address: str, contract: str, role: bytes, account: str) -> bool:
+        """``contract(address).hasRole(role, account)``."""
+        ...
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value of ``compute()``, computed once per reader and ``key``."""
+        ...
+
+    def template_of(self, address: str) -> str | None:
+        """The decree8 contract name deployed at ``address``, if known."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ class TokenMachine(ChainMachine):
 
 TokenMachine.run(chain, build)            # or, under pytest: decree8_machine(TokenMachine)
 ```
-Every call carries explicit gas (nothing is estimated). Each call is recorded with
+Every call carries explicit gas (nothing is estimated) and goes through
+:meth:`Chain.transact <decree8.chain.interface.Chain.transact>`, so on ``Chain.revm()`` it takes
+that chain's fast path straight to the EVM. Each call is recorded with
 :func:`hypothesis.note`, so a failing example is printed as decoded calls, one per line::
 
     alice: token.transfer(to=bob, value=5e18) -> reverted TransferRestricted(code=7, ...) [P2P-SALE]
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from eth_utils import to_checksum_address
@@ -74,6 +77,8 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound="type[ChainMachine]")
+#: ``to_checksum_address``, remembered: a machine sends from a handful of accounts, every step
+_checksum = lru_cache(maxsize=1024)(to_checksum_address)
 _CODED = ("TransferRestricted", "DealRestricted", "WithdrawalRestricted")
 
 
@@ -242,7 +247,7 @@ class ChainMachine(RuleBasedStateMachine):
         abi_fn = target.index.function(fn, len(args))
         shown = dict(zip(abi_fn.input_names, args, strict=True))
         line = show_call(sender, target.label, fn, shown, self.name_of, value)
-        sender = to_checksum_address(sender)
+        sender = _checksum(sender)
         tx = {"from": sender, "to": target.address, "data": abi_fn.encode(args), "value": value}
         self.stats.calls += 1
         try:
