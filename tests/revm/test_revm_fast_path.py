@@ -132,7 +132,7 @@ def test_value_transfers_and_legacy_gas_price_give_equal_receipts(pair: Pair) ->
     assert legacy["type"] == 0 and legacy["effectiveGasPrice"] == 3
     with_nonce = pair.transact({"from": bob, "to": alice, "value": 2, "nonce": 1}, gas=21_000)
     assert with_nonce["status"] == 1
-    assert pair.fast.w3.eth.get_balance(bob) == pair.slow.w3.eth.get_balance(bob)
+    assert pair.fast.node.balance(bob) == pair.slow.node.balance(bob)
 
 
 def test_reverts_raise_the_same_decoded_errors(pair: Pair, chain_probe: Artifact) -> None:

@@ -18,7 +18,10 @@ amount, or a wholly frozen holder's balance changes, only in a forced transfer; 
 gains a balance only while it is identified and not blocked (read from the registry).
 
 The chain is deployed once; :func:`machine_for` snapshots it, and every example ends by reverting to
-that snapshot and taking a new one (snapshots are single-use).
+that snapshot and taking a new one (snapshots are single-use). The hot loop stays off web3: calldata
+is packed from the ABI here (:class:`Abi`), transactions and reads go through ``Chain.transact`` and
+``Chain.call`` (straight to the EVM on revm), and the invariant's reads are one batched call
+(multiread.py).
 """
 
 from __future__ import annotations
@@ -279,7 +282,7 @@ class Abi:
         for entry in contract.abi:
             if entry.get("type") != "function":
                 continue
-            name = entry["name"]
+            name = str(entry.get("name"))
             assert name not in self._fns, f"overloaded {name}: not supported"
             inputs = get_abi_input_types(entry)
             self._fns[name] = (
@@ -791,11 +794,36 @@ class TokenMachine(RuleBasedStateMachine):
         self.whole_before = {n: h.whole_frozen for n, h in m.holders.items()}
 
 
-def machine_for(system: System) -> type[TokenMachine]:
-    """A TokenMachine bound to `system` (a fresh deployment, which it changes): every holder first
+@dataclass(frozen=True)
+class BoundMachine:
+    """What :func:`machine_for` returns: makes TokenMachines bound to one deployment, for
+    ``run_state_machine_as_test`` (which takes anything that returns a machine when called).
+
+    Not the bound class itself: for a class, hypothesis reads and tokenizes its source on every run
+    (``inspect.getsource``, to key its example database and seed derandomized runs), about 80 ms for
+    this module, a quarter of a ci-sized run on revm. A factory object has no source to read;
+    hypothesis keys it by its ``__name__`` (the machine's qualified name), as stable and free."""
+
+    cls: type[TokenMachine]
+
+    @property
+    def __name__(self) -> str:
+        return f"{self.cls.__module__}.{self.cls.__qualname__}"
+
+    @property
+    def steps(self) -> list[int]:
+        """``steps[0]``: rules run so far, over every example."""
+        return self.cls.steps
+
+    def __call__(self) -> TokenMachine:
+        return self.cls()
+
+
+def machine_for(system: System) -> BoundMachine:
+    """TokenMachines bound to `system` (a fresh deployment, which they change): every holder first
     approves every holder (itself too) for BASE_ALLOWANCE, so that transferFrom often gets past the
     allowance check; then the model is read from the chain and a snapshot taken that every example
-    starts from. The step counter is ``cls.steps[0]``."""
+    starts from. The step counter is ``steps[0]``."""
     for owner in NAMES:
         for spender in NAMES:
             system.tok(
@@ -815,7 +843,7 @@ def machine_for(system: System) -> type[TokenMachine]:
         n: MultiRead(chain, [token.view("frozenBalanceOf", a), token.view("isFrozen", a)], batched)
         for n, a in addr.items()
     }
-    return type(
+    bound = type(
         "TokenMachine",
         (TokenMachine,),
         {
@@ -831,3 +859,4 @@ def machine_for(system: System) -> type[TokenMachine]:
             "freezes": freezes,
         },
     )
+    return BoundMachine(bound)

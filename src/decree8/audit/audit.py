@@ -19,8 +19,8 @@
 5. Failed transactions sent to the audited contracts (found cheaply on the embedded chain, with
    ``include_failed`` on a JSON-RPC node) are explained by their decoded revert and its rule.
 
-Steps 2 and 3 run chunk by chunk: on a JSON-RPC node the next chunk of logs is fetched and
-decoded by a background thread while the last one is replayed, and the state before the range is
+Steps 2 and 3 run chunk by chunk: on a JSON-RPC node the next chunk of logs is fetched by a
+background thread while the last one is decoded and replayed, and the state before the range is
 read as the chunks name new holders (:class:`_Seeder`). What the replay will ask of the chain
 (that state, block times, transaction senders) goes in one JSON-RPC batch per chunk that needs
 any (:mod:`decree8.audit.batch`); the views compared at the end are read while the last chunk is
@@ -693,6 +693,20 @@ def _refusal(chain: Chain, info: TxInfo, kind: str, cabi: ContractAbi, pack: Rul
 # --------------------------------------------------------------------------------------------------
 
 
+#: ``id(abi) -> (abi, its view functions)``: a build's ABIs are parsed once per process (the ABI
+#: is kept, so that its id is not reused while cached).
+_FUNCTIONS: dict[int, tuple[Sequence[Mapping[str, Any]], dict[str, ViewFunction]]] = {}
+
+
+def _view_functions(abi: Sequence[Mapping[str, Any]]) -> dict[str, ViewFunction]:
+    found = _FUNCTIONS.get(id(abi))
+    if found is None or found[0] is not abi:
+        if len(_FUNCTIONS) >= 32:
+            _FUNCTIONS.clear()
+        found = _FUNCTIONS[id(abi)] = (abi, view_functions(abi))
+    return found[1]
+
+
 def _template_abis(build: Build | None, abis: Mapping[str, Any] | None) -> dict[str, Any]:
     if abis is not None:
         return {k: list(v) for k, v in abis.items()}
@@ -854,7 +868,7 @@ def audit(
     abis_ = _template_abis(build, abis)
     for abi in abis_.values():
         chain.register_abi(abi)
-    functions: dict[str, dict[str, ViewFunction]] = {k: view_functions(v) for k, v in abis_.items()}
+    functions = {kind: _view_functions(abi) for kind, abi in abis_.items()}
     deployments, addresses = list(deployments), list(addresses)
     kinds = _named_kinds(chain, abis_, deployments, addresses)
     reads = ChainReads(chain, abis_, functions=functions)

@@ -6,8 +6,8 @@ Two sources, one interface (:class:`LogSource`):
   node. A chunk is halved when the node refuses it (too many results, range too large, a timeout)
   and doubled, up to a ceiling, when it is answered quickly; after a refusal the chunk never grows
   back to the size that was refused. Responses are used raw (no web3 result formatting). For the
-  audit (:meth:`RpcLogSource.events`) a background thread fetches and decodes the next chunk
-  while the caller replays the last one (:class:`ReadAhead`).
+  audit (:meth:`RpcLogSource.events`) a background thread fetches the next chunk while the
+  caller decodes and replays the last one (:class:`ReadAhead`).
 * :class:`EmbeddedLogSource` (eth-tester): eth-tester answers ``eth_getLogs`` by looking up every
   transaction's receipt with a backwards scan of the chain, which makes it quadratic (2,000
   transfers took minutes). This source walks each block once, straight from py-evm's database:
@@ -233,9 +233,8 @@ class EventDecoder:
         return set(self._specs.get(kind, {}))
 
     def addresses(self) -> set[str]:
-        """Every address (checksummed) in the logs decoded so far, the zero address included
-        (safe to call while another thread decodes)."""
-        return set(self._checksums.copy().values()) | set(self._hex_checksums.copy().values())
+        """Every address (checksummed) in the logs decoded so far, the zero address included."""
+        return set(self._checksums.values()) | set(self._hex_checksums.values())
 
     def decode(self, log: RawLog, kind: str) -> Event | None:
         """``log`` decoded as an event of a ``kind`` contract, or ``None`` if it is not one."""
@@ -336,16 +335,15 @@ def _nothing() -> None:
 
 
 class EventChunk(NamedTuple):
-    """The decoded events of some consecutive blocks, with the number of logs they came from.
-
-    ``release()`` tells the source that the caller has sent its own requests about these events:
-    the source may start fetching the next chunk (it does at the latest when asked for it).
-    ``last`` is set on the last chunk of the range."""
+    """The decoded events of some consecutive blocks, with the number of logs they came from;
+    ``last`` is set on the last chunk of the range. ``release()`` tells the source that the
+    caller's own requests about the chunk are answered: it may go on fetching (see
+    :class:`ReadAhead`)."""
 
     logs: int
     events: list[Event]
-    release: Callable[[], None] = _nothing
     last: bool = True
+    release: Callable[[], None] = _nothing
 
 
 class LogSource(abc.ABC):
@@ -547,21 +545,25 @@ class _Failure(NamedTuple):
 
 
 class ReadAhead(Generic[T]):
-    """Iterates ``items`` with a background thread producing the next item while the consumer
-    works on the last: the next chunk of logs is fetched (the node works, this process waits on
-    its socket) and decoded while the caller replays the chunk before.
+    """Iterates ``items`` with a background thread producing the next items while the consumer
+    works on the last: the next chunks of logs are fetched (the node works, this process mostly
+    waits on its socket) while the caller decodes and replays the chunk before.
 
-    The producer starts on item ``k + 1`` when the consumer calls :meth:`release` (after sending
-    its own requests for item ``k``, which a node serving one request at a time would otherwise
-    answer after the next chunk), or at the latest when it asks for item ``k + 1``. An error of
-    ``items`` is raised to the consumer; :meth:`close` stops the thread after its current item.
+    After the first item the thread waits until the consumer calls :meth:`release` (or asks for
+    the second item): the consumer's own requests about the first chunk (the state before the
+    range, block times, senders: most of them concern the start of a history) then reach a node
+    that serves one request at a time before the next chunk does, not after it. From then on the
+    thread stays up to ``ahead`` items ahead of those taken, so that the node never waits for the
+    consumer. An error of ``items`` is raised to the consumer; :meth:`close` stops the thread
+    after its current item.
     """
 
-    def __init__(self, items: Iterator[T], ahead: int = 1) -> None:
+    def __init__(self, items: Iterator[T], ahead: int = 2) -> None:
         self._items = items
+        self._ahead = max(1, ahead)
         self._ready: queue.Queue[Any] = queue.Queue()
-        self._go = threading.Semaphore(max(1, ahead))
-        self._released = True
+        self._go = threading.Semaphore(1)
+        self._open = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="decree8-logs", daemon=True)
         self._thread.start()
@@ -582,17 +584,21 @@ class ReadAhead(Generic[T]):
             self._ready.put(_Failure(exc))
 
     def release(self) -> None:
-        """Lets the producer start on the next item now."""
-        if not self._released:
-            self._released = True
-            self._go.release()
+        """Lets the thread go on past the first item."""
+        if not self._open:
+            self._open = True
+            self._go.release(self._ahead)
 
     def __iter__(self) -> Iterator[T]:
         try:
+            taken = 0
             while True:
-                self.release()
+                if taken:
+                    self.release()
                 item = self._ready.get()
-                self._released = False
+                if taken:
+                    self._go.release()
+                taken += 1
                 if item is _DONE:
                     return
                 if isinstance(item, _Failure):
@@ -705,17 +711,18 @@ class RpcLogSource(LogSource):
         to_block: int,
         progress: Progress | None = None,
     ) -> Iterator[EventChunk]:
-        """As :meth:`LogSource.events`. A background thread fetches each chunk of ``eth_getLogs``
-        and decodes it straight from the node's hex strings (see :class:`ReadAhead`), so the
-        caller replays one chunk while the next is read. The first chunk is small, so that the
-        caller has work early; the reader doubles it while the node answers quickly."""
+        """As :meth:`LogSource.events`. A background thread fetches the next chunk of
+        ``eth_getLogs`` while the caller decodes (straight from the node's hex strings) and
+        replays the last (see :class:`ReadAhead`), so the node is kept busy. The first chunk is
+        small, so that the caller has work early; the reader doubles it while the node answers
+        quickly."""
         targets = {a.lower(): (str(to_checksum_address(a)), k) for a, k in kinds.items()}
-        chunks = self.reader.read_chunks(sorted(kinds), from_block, to_block)
-
-        def decoded() -> Iterator[tuple[int, int, list[Event], list[tuple[int, int]]]]:
-            for _, end, answer in chunks:
+        asked = self.reader.requests
+        total = to_block - from_block + 1
+        ahead = ReadAhead(self.reader.read_chunks(sorted(kinds), from_block, to_block))
+        try:
+            for _, end, answer in ahead:
                 events: list[Event] = []
-                stamps: list[tuple[int, int]] = []
                 count = 0
                 for item in answer:
                     if item.get("removed"):
@@ -724,10 +731,7 @@ class RpcLogSource(LogSource):
                     target = targets.get(str(item["address"]).lower())
                     if target is None:
                         continue
-                    block = _int(item["blockNumber"])
-                    stamp = item.get("blockTimestamp")
-                    if stamp is not None:
-                        stamps.append((block, _int(stamp)))
+                    block = self._block_of(item)
                     event = decoder.decode_json(item, target[1], target[0], block)
                     if event is not None:
                         events.append(event)
@@ -736,18 +740,9 @@ class RpcLogSource(LogSource):
                     for a, b in zip(events, events[1:], strict=False)
                 ):
                     events.sort(key=lambda e: (e.block, e.log_index))
-                yield end, count, events, stamps
-
-        asked = self.reader.requests
-        total = to_block - from_block + 1
-        ahead = ReadAhead(decoded())
-        try:
-            for end, count, events, stamps in ahead:
-                for block, stamp in stamps:
-                    self.remember_timestamp(block, stamp)
                 if progress is not None:
                     progress(end + 1 - from_block, total)
-                yield EventChunk(count, events, ahead.release, end >= to_block)
+                yield EventChunk(count, events, end >= to_block, ahead.release)
         finally:
             ahead.close()
             self.requests += self.reader.requests - asked

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from eth_utils import to_checksum_address
 from hypothesis import HealthCheck, note
@@ -214,7 +214,9 @@ class ChainMachine(RuleBasedStateMachine):
         base = chain.snapshot()
         try:
             bound = cls.bind(chain, build, accounts)
-            run_state_machine_as_test(bound, settings=machine_settings(settings))
+            # typed as a class, documented as "a class or a function": any machine factory
+            factory = cast("type[RuleBasedStateMachine]", _Factory(bound))
+            run_state_machine_as_test(factory, settings=machine_settings(settings))
             return bound.stats
         finally:
             chain.revert(base)
@@ -274,6 +276,24 @@ class ChainMachine(RuleBasedStateMachine):
         args: Mapping[str, Any] = err.args
         shown = ", ".join(f"{k}={show_value(v, self.name_of)}" for k, v in args.items())
         return f"{err.name}({shown})"
+
+
+class _Factory:
+    """Makes instances of a bound machine, for ``run_state_machine_as_test`` (which takes anything
+    that returns a machine when called).
+
+    Given the class itself, hypothesis reads and tokenizes its module's source on every run (to key
+    its example database and seed derandomized runs): tens of milliseconds, as much as a hundred
+    steps on revm. A factory has no source to read; hypothesis keys it by ``__name__``, the
+    machine's qualified name, which is as stable and still tells machines apart.
+    """
+
+    def __init__(self, machine: type[ChainMachine]) -> None:
+        self.machine = machine
+        self.__name__ = f"{machine.__module__}.{machine.__qualname__}"
+
+    def __call__(self) -> ChainMachine:
+        return self.machine()
 
 
 def _note(line: str) -> None:
