@@ -80,7 +80,7 @@ def test_token_machine_keeps_its_invariants(embedded_system: System) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(3600)  # hundreds of examples: minutes even on revm
+@pytest.mark.timeout(3600)  # hundreds of examples: well under a minute on revm
 def test_token_machine_keeps_its_invariants_long_on_revm(revm_system: System) -> None:
     machine = machine_for(revm_system)
     run_state_machine_as_test(machine, settings=settings(settings.get_profile("long")))

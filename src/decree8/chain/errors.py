@@ -12,6 +12,7 @@ errors of every registered ABI.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,10 +121,15 @@ class RevertDecoder:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _checksum(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
 def _checksummed(type_: str, value: Any) -> Any:
     """Addresses (also in arrays) as checksummed strings, like the chain's accounts."""
     if type_ == "address" and isinstance(value, str):
-        return to_checksum_address(value)
+        return _checksum(value)
     if type_.startswith("address[") and isinstance(value, list | tuple):
         inner = type_[: type_.rindex("[")]
         return type(value)(_checksummed(inner, v) for v in value)
