@@ -65,6 +65,7 @@ from decree8.rules.evaluators import (
 )
 from decree8.rules.pack import RulePack, load_pack
 from decree8.rules.state import HolderStatus, StateReader, ViewFunction, view_functions
+from decree8.templates.params import reference_text
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -1162,7 +1163,9 @@ def _facts(
     facts: list[tuple[str, str]] = []
     for (address, kind, fn, _), value in legal.items():
         label = "issuer HTP registration" if fn == "issuerRegistration" else "operator registration"
-        facts.append((f"{kind} {address} {label}", _show(value)))
+        is_bytes = isinstance(value, bytes | bytearray)
+        shown = reference_text(bytes(value)) if is_bytes else _show(value)
+        facts.append((f"{kind} {address} {label}", shown))
     for token in world.tokens():
         digest, uri = token.terms.versions.get(token.terms.version, (b"", ""))
         facts.append((f"CompliantToken {token.address} cap", str(token.cap)))
