@@ -79,13 +79,17 @@ class App:
             from decree8.compile import build_project
 
             home = root or find_home()
-            build = build_project(home, compiler=self.compiler)
+            build = build_project(home, compiler=self.compiler, on_compile=self.compiling)
             for w in build.warnings:
                 self.note(f"warning: {w}")
             if root is not None:
                 return build
             self._build = build
         return self._build
+
+    def compiling(self, files: int, version: str) -> None:
+        """Tell the user why a cold build takes a while (stderr, so --json stays clean)."""
+        self.note(f"compiling {files} Solidity files with solc {version} (cached afterwards) ...")
 
     def close(self) -> None:
         if self._chain is not None:

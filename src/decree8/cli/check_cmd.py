@@ -28,7 +28,9 @@ def template_build(app: App) -> Build:
         return app._build
     from decree8.compile import build_project
 
-    build = build_project(find_home(), compiler=app.compiler, sources=TEMPLATE_SOURCES)
+    build = build_project(
+        find_home(), compiler=app.compiler, sources=TEMPLATE_SOURCES, on_compile=app.compiling
+    )
     for warning in build.warnings:
         app.note(f"warning: {warning}")
     return build

@@ -7,7 +7,7 @@ import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -453,8 +453,12 @@ def build_project(
     sources: Iterable[str | Path] | None = None,
     cache_dir: str | Path | None = None,
     settings: Mapping[str, Any] | None = None,
+    on_compile: Callable[[int, str], None] | None = None,
 ) -> Build:
     """Compile a project's Solidity sources, or take the result from the cache.
+
+    ``on_compile(files, version)`` is called just before a cold compile starts (not on a cache
+    hit), so a command can tell its user why it is busy.
 
     ``root`` holds ``contracts/`` (every ``.sol`` under it is built unless ``sources`` names
     files or folders, relative to ``root``). ``compiler`` is a backend name (``"auto"``,
@@ -491,6 +495,8 @@ def build_project(
     cached = isinstance(output, dict)
     backend: str | None = None
     if not cached:
+        if on_compile is not None:
+            on_compile(len(contents), version)
         owned = not isinstance(compiler, Compiler)
         active = get_compiler(compiler, root=root_path) if isinstance(compiler, str) else compiler
         try:
