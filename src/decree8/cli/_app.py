@@ -88,8 +88,10 @@ class App:
         return self._build
 
     def compiling(self, files: int, version: str) -> None:
-        """Tell the user why a cold build takes a while (stderr, so --json stays clean)."""
-        self.note(f"compiling {files} Solidity files with solc {version} (cached afterwards) ...")
+        """Tell a person at a terminal why a cold build takes a while (stderr only, and only on a
+        terminal: scripts and --json consumers see nothing but the result or one error line)."""
+        if sys.stderr.isatty():
+            self.note(f"compiling {files} Solidity files with solc {version} (then cached)...")
 
     def close(self) -> None:
         if self._chain is not None:
