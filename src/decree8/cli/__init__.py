@@ -92,6 +92,7 @@ def _register_optional() -> None:
         ("decree8.cli.verify_cmd", ("verify",)),
         ("decree8.cli.audit_cmd", ("audit",)),
         ("decree8.cli.new_cmd", ("new",)),
+        ("decree8.cli.rules_cmd", ("rules",)),
     ):
         try:
             mod = importlib.import_module(module)
