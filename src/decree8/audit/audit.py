@@ -961,9 +961,16 @@ def audit(
         clock["seed"] += now - mark
         mark = now
 
-        if chunk.last and not first_chunk and compare.batched:
-            # The views compared at the end, as far as they are known now (every holder is), read
-            # while this chunk replays; any the replay adds are read after it.
+        if (
+            speculation is None
+            and (chunk.last or chunk.next_last)
+            and not first_chunk
+            and compare.batched
+        ):
+            # The views compared at the end, as far as they are known now, read while this chunk
+            # replays (from the chunk before the last, the node answers them right after the last
+            # chunk of logs, instead of waiting for it to be decoded); any the replay or the last
+            # chunk adds are read after it.
             compare.views([*world.views(also=decoder.addresses() - {ZERO_ADDRESS}), *legal], end)
             speculation = _Background(compare.run)
         by_tx: dict[str, list[Event]] = defaultdict(list)

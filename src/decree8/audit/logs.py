@@ -338,12 +338,13 @@ class EventChunk(NamedTuple):
     """The decoded events of some consecutive blocks, with the number of logs they came from;
     ``last`` is set on the last chunk of the range. ``release()`` tells the source that the
     caller's own requests about the chunk are answered: it may go on fetching (see
-    :class:`ReadAhead`)."""
+    :class:`ReadAhead`). ``next_last`` is a hint that the next chunk is probably the last."""
 
     logs: int
     events: list[Event]
     last: bool = True
     release: Callable[[], None] = _nothing
+    next_last: bool = False
 
 
 class LogSource(abc.ABC):
@@ -565,6 +566,7 @@ class ReadAhead(Generic[T]):
         self._go = threading.Semaphore(1)
         self._open = False
         self._stop = threading.Event()
+        self._woke = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="decree8-logs", daemon=True)
         self._thread.start()
 
@@ -576,6 +578,7 @@ class ReadAhead(Generic[T]):
                         return
                 if self._stop.is_set():
                     return
+                self._woke.set()
                 item = next(self._items, _DONE)
                 self._ready.put(item)
                 if item is _DONE:
@@ -584,10 +587,15 @@ class ReadAhead(Generic[T]):
             self._ready.put(_Failure(exc))
 
     def release(self) -> None:
-        """Lets the thread go on past the first item."""
+        """Lets the thread go on past the first item, and waits (briefly) until it has woken:
+        a thread woken while this one computes would wait for the interpreter lock for up to a
+        switch interval (5 ms) before sending its request."""
         if not self._open:
             self._open = True
+            self._woke.clear()
             self._go.release(self._ahead)
+            if self._thread.is_alive():
+                self._woke.wait(0.05)
 
     def __iter__(self) -> Iterator[T]:
         try:
@@ -742,7 +750,9 @@ class RpcLogSource(LogSource):
                     events.sort(key=lambda e: (e.block, e.log_index))
                 if progress is not None:
                     progress(end + 1 - from_block, total)
-                yield EventChunk(count, events, end >= to_block, ahead.release)
+                last = end >= to_block
+                next_last = not last and end + self.reader.chunk >= to_block
+                yield EventChunk(count, events, last, ahead.release, next_last)
         finally:
             ahead.close()
             self.requests += self.reader.requests - asked
