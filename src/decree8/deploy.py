@@ -18,6 +18,7 @@ from eth_utils import to_checksum_address
 
 from decree8.errors import ManifestError
 from decree8.fsutil import atomic_write_text
+from decree8.hexutil import to_0x
 
 if TYPE_CHECKING:
     from web3.contract import Contract
@@ -188,7 +189,7 @@ def deploy(
         input_hash=artifact.input_hash,
         constructor_args=tuple(_jsonable(a) for a in args),
         deployer=sender,
-        tx_hash=_hex(receipt["transactionHash"]),
+        tx_hash=to_0x(receipt["transactionHash"]),
         block=int(receipt["blockNumber"]),
         template=template,
         template_version=template_version,
@@ -196,13 +197,6 @@ def deploy(
         terms_hash=terms_hash,
         abi=tuple(artifact.abi),
     )
-
-
-def _hex(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    text = str(value)
-    return text if text.startswith("0x") else "0x" + text
 
 
 def _jsonable(value: Any) -> Any:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import is_address, keccak, to_checksum_address
 
 from decree8.errors import TransactionReverted, UsageError
+from decree8.hexutil import to_0x
 from decree8.templates.params import parse_amount, parse_reference
 
 if TYPE_CHECKING:
@@ -538,7 +539,7 @@ def _run_step(
         tx = {"from": sender, "to": dep.address, "data": data, "value": value}
         try:
             receipt = chain.transact(tx, gas=STEP_GAS)
-            tx_hash = _hex(receipt["transactionHash"])
+            tx_hash = to_0x(receipt["transactionHash"])
         except TransactionReverted as exc:
             tx_hash = exc.tx_hash
             if tx_hash is None:  # the node refused it outright (Hardhat): nothing was mined
@@ -574,10 +575,3 @@ def _describe(v: Verdict) -> str:
         return "; ".join(f"{f.rule_id}: {f.message}" for f in v.findings)
     sim = v.simulation
     return f"reverts with {sim.error}" if sim is not None and sim.error else "not compliant"
-
-
-def _hex(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    text = str(value)
-    return text if text.startswith("0x") else "0x" + text

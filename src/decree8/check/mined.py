@@ -25,6 +25,7 @@ from web3.exceptions import TransactionNotFound
 from decree8.check.decode import DecodedEvent
 from decree8.check.verdict import Verdict
 from decree8.errors import ChainError, TransactionReverted, UsageError
+from decree8.hexutil import to_0x
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
 from decree8.rules.state import StateReader
@@ -35,13 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["check_tx", "records_findings"]
 
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
-
-def _hex(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    text = str(value)
-    return text if text.startswith("0x") else "0x" + text
 
 
 def check_tx(checker: Checker, tx_hash: str) -> Verdict:
@@ -113,7 +107,7 @@ def _replay(checker: Checker, tx: Any, block: int, tx_hash: str) -> TransactionR
     call = {
         "from": to_checksum_address(tx["from"]),
         "to": to_checksum_address(tx["to"]),
-        "data": _hex(tx["input"]),
+        "data": to_0x(tx["input"]),
         "gas": int(tx["gas"]),
     }
     if int(tx.get("value", 0)):
