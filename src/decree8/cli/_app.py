@@ -7,9 +7,8 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,8 +17,6 @@ from decree8.errors import Decree8Error, ToolchainError, UsageError
 if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.compile import Build
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def find_home() -> Path:
@@ -130,14 +127,18 @@ def fail(message: str) -> None:
     raise UsageError(message)
 
 
-def handle_errors(fn: F) -> F:
-    """Kept for symmetry; error handling lives in :class:`Decree8Group`."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return fn(*args, **kwargs)
-
-    return cast(F, wrapper)
+def parse_params(values: tuple[str, ...]) -> dict[str, str]:
+    """`--param KEY=VALUE` options as a mapping; a malformed or repeated key is a usage error."""
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            fail(f"--param {item!r} is not KEY=VALUE")
+        if key in out:
+            fail(f"--param {key} is given twice")
+        out[key] = value
+    return out
 
 
 class Decree8Group(click.Group):

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from decree8.cli._app import App, fail, find_home, pass_app
+from decree8.cli._app import App, fail, find_home, parse_params, pass_app
 from decree8.errors import UsageError
 
 
@@ -140,16 +140,6 @@ def compile_cmd(app: App, project: Path | None) -> None:
 
 
 # -- deploy ----------------------------------------------------------------------------------------
-def _parse_param(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            fail(f"--param {item!r} is not KEY=VALUE")
-        if key in out:
-            fail(f"--param {key} is given twice")
-        out[key.strip()] = value
-    return out
 
 
 @click.command("deploy", short_help="Deploy a template and write its manifest.")
@@ -196,7 +186,7 @@ def deploy_cmd(
     from decree8.templates import deploy_template, get_template
 
     get_template(template)  # unknown names fail before any compiling
-    given = _parse_param(params)
+    given = parse_params(params)
     resolve = account_resolver(app)
     chain = app.chain()
     deployer = (

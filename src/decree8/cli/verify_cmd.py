@@ -8,26 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from decree8.cli._app import App, fail, find_home, pass_app
+from decree8.cli._app import App, fail, find_home, parse_params, pass_app
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
     from decree8.verify import VerifyResult
 
 _FORMATS = ("text", "json", "markdown", "sarif")
-
-
-def _params(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            fail(f"--param {item!r} is not KEY=VALUE")
-        if key in out:
-            fail(f"--param {key} is given twice")
-        out[key] = value
-    return out
 
 
 def _render(result: VerifyResult, fmt: str, out: Path | None, force: bool) -> str:
@@ -133,7 +120,7 @@ def verify_cmd(
         fail("name the ADDRESS to verify (or give its --manifest)")
     if template is not None:
         get_template(template)  # an unknown name fails before anything is compiled
-    given = _params(params)
+    given = parse_params(params)
     chosen = fmt or ("json" if app.json_output else "text")
     if out is not None and out.exists() and not force:
         fail(f"{out} already exists; pass --force to overwrite it")
