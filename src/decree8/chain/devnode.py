@@ -12,9 +12,10 @@ __all__ = ["DevNodeControl"]
 
 
 class DevNodeControl:
-    """Mixin for a :class:`~decree8.chain.interface.Chain` with a ``request(method, params)``."""
+    """Mixin for a :class:`~decree8.chain.interface.Chain` whose provider answers the ``evm_*``
+    methods (an HTTP development node, or the in-process revm provider)."""
 
-    if TYPE_CHECKING:  # provided by the chain class this is mixed into
+    if TYPE_CHECKING:  # provided by Chain
 
         def request(self, method: str, params: list[Any] | None = None) -> Any: ...
 
@@ -53,4 +54,3 @@ class DevNodeControl:
             raise ChainError(f"cannot mine {blocks} blocks")
         for _ in range(blocks):
             self.request("evm_mine")
-

@@ -68,6 +68,8 @@ class Chain(abc.ABC):
     w3: Web3
     chain_id: int
     accounts: list[str]
+    #: How refusals name the node: "the node refused evm_revert: ...".
+    node_name = "the node"
 
     def __init__(self, w3: Web3) -> None:
         self.w3 = w3
@@ -121,6 +123,17 @@ class Chain(abc.ABC):
         """The timestamp of the latest mined block."""
         with self._guard():
             return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def request(self, method: str, params: list[Any] | None = None) -> Any:
+        """Sends one raw JSON-RPC request to the provider and returns its result; ChainError if
+        the node refuses it."""
+        with self._guard():
+            response = self.w3.provider.make_request(RPCEndpoint(method), params or [])
+        error = response.get("error")
+        if error is not None:
+            message = error.get("message") if isinstance(error, Mapping) else error
+            raise ChainError(f"{self.node_name} refused {method}: {message}")
+        return response.get("result")
 
     def register_abi(self, abi: Iterable[Mapping[str, Any]]) -> None:
         """Teaches the revert decoder the custom errors declared in ``abi``."""

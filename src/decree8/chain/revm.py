@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.types import RPCEndpoint
 
 from decree8.chain.devnode import DevNodeControl
 from decree8.chain.interface import Chain
@@ -60,6 +59,8 @@ class _NotFast(Exception):
 
 class RevmChain(DevNodeControl, Chain):
     """An in-process revm chain with ``accounts`` funded, unlocked accounts (eth-tester's keys)."""
+
+    node_name = "the revm chain"
 
     def __init__(self, accounts: int = 10, **options: Any) -> None:
         if not _HAVE_PYREVM:
@@ -170,16 +171,6 @@ class RevmChain(DevNodeControl, Chain):
                     f"no snapshot {snap_id} to revert to "
                     "(a revert uses up its snapshot and later ones)"
                 )
-
-    def request(self, method: str, params: list[Any] | None = None) -> Any:
-        """Sends one raw request to the provider; ChainError if it refuses."""
-        with self._guard():
-            response = self.provider.make_request(RPCEndpoint(method), params or [])
-        error = response.get("error")
-        if error is not None:
-            message = error.get("message") if isinstance(error, Mapping) else error
-            raise ChainError(f"the revm chain refused {method}: {message}")
-        return response.get("result")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,9 +8,6 @@ is bounded by the chain's timeout and never retried, so a dead node fails fast w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import requests
 from web3 import HTTPProvider, Web3
 from web3.types import RPCEndpoint
@@ -53,16 +50,6 @@ class RpcChain(DevNodeControl, Chain):
         super().__init__(Web3(self.provider))
 
     # -- node control ------------------------------------------------------------------------
-
-    def request(self, method: str, params: list[Any] | None = None) -> Any:
-        """Sends one raw JSON-RPC request and returns its result; ChainError if the node refuses."""
-        with self._guard():
-            response = self.provider.make_request(RPCEndpoint(method), params or [])
-        error = response.get("error")
-        if error is not None:
-            message = error.get("message") if isinstance(error, Mapping) else error
-            raise ChainError(f"the node refused {method}: {message}")
-        return response.get("result")
 
     def close(self) -> None:
         self._session.close()
