@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,41 @@ from decree8.errors import Decree8Error, UsageError
 def canonical_json(value: Any) -> str:
     """The one JSON text of ``value`` used for hashing: sorted keys, no spaces, UTF-8 kept."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_target(
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    exists_error: type[Decree8Error] = UsageError,
+    what: str = "",
+) -> Path:
+    """Refuse ``path`` as a place to write a file unless it is new, or a regular file that may be
+    replaced (``overwrite``). Symlinks, folders, FIFOs and devices are always refused; so is a
+    path whose parent is not a folder. Call it before any work whose result would be lost."""
+    target = Path(path)
+    label = f"{what} {target}" if what else str(target)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        parent = target.parent
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"cannot write {label}: {parent} is not a folder") from None
+        return target
+    except OSError as exc:
+        raise UsageError(f"cannot write {label}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = (
+            "a symbolic link"
+            if stat.S_ISLNK(info.st_mode)
+            else "a folder"
+            if stat.S_ISDIR(info.st_mode)
+            else "not a regular file"
+        )
+        raise UsageError(f"{label} is {kind}: give the path of a regular file or a new one")
+    if not overwrite:
+        raise exists_error(f"{label} already exists; pass --force to replace it")
+    return target
 
 
 def atomic_write_bytes(
@@ -33,8 +69,7 @@ def atomic_write_bytes(
     Missing parent folders are created. Returns the path written.
     """
     target = Path(path)
-    if not overwrite and target.exists():
-        raise exists_error(f"{target} already exists; pass overwrite to replace it")
+    check_target(target, overwrite=overwrite, exists_error=exists_error)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

@@ -15,22 +15,45 @@ from decree8.cli.basic import compile_cmd, deploy_cmd, node_cmd, templates_cmd
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _version_message() -> str:
+    from decree8.compile import PINNED_SOLC_VERSION
+    from decree8.templates.home import openzeppelin_version
+
+    return (
+        f"decree8 {__version__} (templates built with solc {PINNED_SOLC_VERSION}, "
+        f"OpenZeppelin Contracts {openzeppelin_version()})"
+    )
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_message())
+        ctx.exit(0)
+
+
 @click.group(cls=Decree8Group, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "--version", prog_name="decree8", message="%(prog)s %(version)s")
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show decree8's version, with the solc and OpenZeppelin versions it ships, and exit.",
+)
 @click.option(
     "--rpc",
     metavar="URL",
-    envvar="DECREE8_RPC",
+    default=None,
     help="JSON-RPC node to use (e.g. http://127.0.0.1:8545 from `decree8 node`). "
-    "Default: a fresh embedded chain that lives only for this command.",
+    "Default: a fresh embedded chain that lives only for this command. [env: DECREE8_RPC]",
 )
 @click.option(
     "--chain",
     "chain_kind",
     type=click.Choice(["embedded", "revm"]),
-    default="embedded",
-    show_default=True,
-    help="Which in-process chain to use when no --rpc is given.",
+    default=None,
+    help="Which in-process chain to use when no --rpc is given. [default: embedded]",
 )
 @click.option(
     "--json",
@@ -41,19 +64,19 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 @click.option(
     "--compiler",
     type=click.Choice(["auto", "solcjs", "solcx"]),
-    default="auto",
-    show_default=True,
-    envvar="DECREE8_COMPILER",
-    help="Solidity compiler: native solc (py-solc-x), solc-js (npm), or auto (native if present).",
+    default=None,
+    help="Solidity compiler for sources without shipped artifacts: native solc (py-solc-x), "
+    "solc-js (npm, installed on first use), or auto (native if present). [default: auto; "
+    "env: DECREE8_COMPILER]",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
 def main(
     ctx: click.Context,
     rpc: str | None,
-    chain_kind: str,
+    chain_kind: str | None,
     json_output: bool,
-    compiler: str,
+    compiler: str | None,
     debug: bool,
 ) -> None:
     """decree8: compliant tokens and escrows under Belarusian law, checked before and after.
@@ -63,14 +86,27 @@ def main(
     legal orders, no direct sales between individuals, tokens not used as payment). The checker
     tells, with the legal basis, whether a transaction complies.
 
+    Global options (--rpc, --chain, --json, --compiler, --debug) go before or after the command.
+    Settings may also come from [tool.decree8] in the project's pyproject.toml or a decree8.toml
+    (see `decree8 config`); the command line wins.
+
     \b
     Start here:
       decree8 templates            what can be deployed and which rules each enforces
       decree8 demo                 the whole flow on a local chain, with planted violations
       decree8 node                 a local chain other tools can reach over JSON-RPC
+      decree8 new token my-token   a project that extends the token template
     """
+    from decree8.config import load_settings
+
+    settings = load_settings({"rpc": rpc, "chain": chain_kind, "compiler": compiler})
     app = App(
-        rpc=rpc, json_output=json_output, debug=debug, compiler=compiler, chain_kind=chain_kind
+        rpc=settings["rpc"],
+        json_output=json_output,
+        debug=debug,
+        compiler=settings["compiler"],
+        chain_kind=settings["chain"],
+        settings=settings,
     )
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -93,6 +129,7 @@ def _register_optional() -> None:
         ("decree8.cli.audit_cmd", ("audit",)),
         ("decree8.cli.new_cmd", ("new",)),
         ("decree8.cli.rules_cmd", ("rules",)),
+        ("decree8.cli.setup_cmd", ("setup", "config", "completion")),
     ):
         try:
             mod = importlib.import_module(module)

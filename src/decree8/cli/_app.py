@@ -12,34 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from decree8.errors import Decree8Error, ToolchainError, UsageError
+from decree8.config import Settings, load_settings
+from decree8.errors import Decree8Error, UsageError
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.compile import Build
-
-
-def find_home() -> Path:
-    """The folder holding decree8's template sources (`contracts/`) and `node_modules`.
-
-    `DECREE8_HOME` wins; otherwise the source tree this package was installed from.
-    """
-    env = os.environ.get("DECREE8_HOME")
-    if env:
-        home = Path(env)
-        if (home / "contracts").is_dir():
-            return home
-        raise ToolchainError(
-            f"DECREE8_HOME={env} has no contracts/ folder: point it at decree8's source tree"
-        )
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "contracts" / "token").is_dir() and (parent / "pyproject.toml").is_file():
-            return parent
-    raise ToolchainError(
-        "decree8's template sources were not found: install decree8 from its source tree "
-        "(`make setup`) or set DECREE8_HOME to it"
-    )
 
 
 @dataclass
@@ -51,6 +29,7 @@ class App:
     debug: bool = False
     compiler: str = "auto"
     chain_kind: str = "embedded"
+    settings: Settings | None = None
     _chain: Chain | None = field(default=None, repr=False)
     _build: Build | None = field(default=None, repr=False)
 
@@ -70,19 +49,36 @@ class App:
     def embedded(self) -> bool:
         return not self.rpc
 
+    @property
+    def build_dir(self) -> Path:
+        """Where this command's builds go (the project's build folder, else decree8's cache)."""
+        if self.settings is None:
+            self.settings = load_settings()
+        return self.settings.build_dir
+
     def build(self, root: Path | None = None) -> Build:
-        """The template build (decree8's own contracts), compiled or read from the cache."""
-        if self._build is None or root is not None:
+        """The template build: the artifacts shipped with decree8 (no compiler needed), or a
+        compile of decree8's sources when they were changed in a checkout. With ``root``, a build
+        of that project's ``contracts/`` into the build folder."""
+        if root is not None:
             from decree8.compile import build_project
 
-            home = root or find_home()
-            build = build_project(home, compiler=self.compiler, on_compile=self.compiling)
-            for w in build.warnings:
-                self.note(f"warning: {w}")
-            if root is not None:
-                return build
-            self._build = build
-        return self._build
+            build = build_project(
+                root, compiler=self.compiler, cache_dir=self.build_dir, on_compile=self.compiling
+            )
+        elif self._build is not None:
+            return self._build
+        else:
+            from decree8.templates.home import template_build
+
+            build = self._build = template_build(
+                build_dir=self.build_dir / "templates",
+                compiler=self.compiler,
+                on_compile=self.compiling,
+            )
+        for w in build.warnings:
+            self.note(f"warning: {w}")
+        return build
 
     def compiling(self, files: int, version: str) -> None:
         """Tell a person at a terminal why a cold build takes a while (stderr only, and only on a
@@ -141,8 +137,66 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+#: Global options and whether each takes a value: accepted before or after the subcommand.
+GLOBAL_OPTIONS: dict[str, bool] = {
+    "--rpc": True,
+    "--chain": True,
+    "--compiler": True,
+    "--json": False,
+    "--debug": False,
+}
+
+
+def _own_options(command: click.Command) -> set[str]:
+    return {name for param in command.params for name in getattr(param, "opts", ())}
+
+
+def hoist_global_options(group: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
+    """Move global options written after the subcommand (``decree8 rules --json``) in front of
+    it, unless the subcommand has an option of that name itself (``decree8 run --chain revm``)."""
+    start = 0
+    while start < len(args) and args[start].startswith("-") and args[start] != "--":
+        name = args[start].split("=", 1)[0]
+        start += 2 if GLOBAL_OPTIONS.get(name) and "=" not in args[start] else 1
+    if start >= len(args) or args[start] == "--":
+        return args
+    command: click.Command = group
+    own: set[str] = set()
+    index = start
+    while isinstance(command, click.Group) and index < len(args):
+        sub = command.get_command(ctx, args[index])
+        if sub is None:
+            break
+        command, index = sub, index + 1
+        own |= _own_options(command)
+    moved: list[str] = []
+    kept: list[str] = []
+    rest = args[start:]
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--":
+            kept.extend(rest[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS and name not in own:
+            width = 2 if GLOBAL_OPTIONS[name] and "=" not in arg else 1
+            moved.extend(rest[i : i + width])
+            i += width
+            continue
+        kept.append(arg)
+        i += 1
+    return args[:start] + moved + kept
+
+
 class Decree8Group(click.Group):
-    """A click group that turns every expected error into one line on stderr and exit 2."""
+    """A click group that turns every expected error into one line on stderr and exit 2, and
+    accepts the global options before or after the subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = hoist_global_options(self, ctx, list(args))
+        return super().parse_args(ctx, args)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs.get("args") if kwargs.get("args") is not None else (args[0] if args else None)

@@ -101,7 +101,6 @@ def audit_cmd(
       decree8 --rpc http://127.0.0.1:8545 audit --manifest token.json --format markdown -o audit.md
     """
     from decree8.audit import audit
-    from decree8.cli.check_cmd import template_build
     from decree8.deploy import Deployment
     from decree8.report import OutputFormat, write_report
 
@@ -118,7 +117,7 @@ def audit_cmd(
     with _progress_bar(show_progress) as progress:
         report = audit(
             chain,
-            template_build(app),
+            app.build(),
             deployments=deployments,
             addresses=addresses,
             from_block=from_block,

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from decree8.cli._app import App, fail, find_home, parse_params, pass_app
+from decree8.cli._app import App, fail, parse_params, pass_app
 from decree8.errors import UsageError
+from decree8.fsutil import check_target
 
 
 def account_resolver(app: App) -> Any:
@@ -93,17 +94,28 @@ def templates_cmd(app: App, name: str | None) -> None:
 @click.argument("project", required=False, type=click.Path(file_okay=False, path_type=Path))
 @pass_app
 def compile_cmd(app: App, project: Path | None) -> None:
-    """Compile every Solidity file under PROJECT/contracts (default: decree8's own templates).
+    """Compile every Solidity file under PROJECT/contracts (default: the project around the
+    current folder; outside any project, decree8's own templates).
 
-    Imports of @openzeppelin/contracts come from node_modules. Builds are cached by a hash of the
-    compiler version and the full input: a warm build compiles nothing. Artifacts go to
-    PROJECT/build/artifacts/, the exact compiler input to PROJECT/build/input.json.
+    Imports of @openzeppelin/contracts come from node_modules, else from the OpenZeppelin files
+    shipped with decree8. Builds are cached by a hash of the compiler version and the full input:
+    a warm build compiles nothing. Artifacts go to the project's build folder (.decree8/build/
+    unless [tool.decree8] build-dir says otherwise): artifacts/<Name>.json, and the exact compiler
+    input in input.json. decree8's own templates need no compiler: their build ships with it.
+
+    \b
+    Examples:
+      decree8 compile               the project around the current folder
+      decree8 compile ../my-token   another project
     """
     if project is not None and not (project / "contracts").is_dir():
         fail(f"{project} has no contracts/ folder")
-    root = project or (Path.cwd() if (Path.cwd() / "contracts").is_dir() else find_home())
+    if project is None and app.settings is not None and app.settings.project is not None:
+        if (app.settings.project.root / "contracts").is_dir():
+            project = app.settings.project.root
     started = time.perf_counter()
-    build = app.build(root)
+    build = app.build(project)
+    root = build.root
     elapsed = time.perf_counter() - started
     artifacts = sorted(build.artifacts.values(), key=lambda a: a.name)
     data = {
@@ -186,6 +198,8 @@ def deploy_cmd(
     from decree8.templates import deploy_template, get_template
 
     get_template(template)  # unknown names fail before any compiling
+    if out is not None:  # before anything is sent: a deployed contract's address is never lost
+        check_target(out, overwrite=force, what="--out")
     given = parse_params(params)
     resolve = account_resolver(app)
     chain = app.chain()

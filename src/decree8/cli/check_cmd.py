@@ -9,31 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from decree8.cli._app import App, fail, find_home, pass_app
+from decree8.cli._app import App, fail, pass_app
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
     from decree8.check import Checker, Verdict
-    from decree8.compile import Build
-
-#: The template sources the checker needs (built apart from mocks, so a check compiles little).
-TEMPLATE_SOURCES = ("contracts/registry", "contracts/token", "contracts/escrow")
 
 _TX_KEYS = ("to", "from", "function", "fn", "args", "value", "data")
-
-
-def template_build(app: App) -> Build:
-    """The build of decree8's templates (from the cache when it is warm)."""
-    if app._build is not None:
-        return app._build
-    from decree8.compile import build_project
-
-    build = build_project(
-        find_home(), compiler=app.compiler, sources=TEMPLATE_SOURCES, on_compile=app.compiling
-    )
-    for warning in build.warnings:
-        app.note(f"warning: {warning}")
-    return build
 
 
 def make_checker(app: App, manifests: tuple[Path, ...]) -> Checker:
@@ -42,7 +24,7 @@ def make_checker(app: App, manifests: tuple[Path, ...]) -> Checker:
 
     chain = app.chain()
     deployments = [Deployment.load(path, chain_id=chain.chain_id) for path in manifests]
-    return Checker(chain, template_build(app), deployments)
+    return Checker(chain, app.build(), deployments)
 
 
 def _finish(app: App, verdict: Verdict) -> None:

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from decree8.cli._app import App, find_home, pass_app
+from decree8.cli._app import App, pass_app
 
 if TYPE_CHECKING:
     from decree8.deploy import Deployment
     from decree8.scenario import ScenarioResult, StepResult
 
-DEMO_SCENARIO = Path("examples") / "demo.toml"
 
 
 def _style(text: str, **kw: object) -> str:
@@ -72,9 +71,13 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     from decree8.rules import load_pack
     from decree8.scenario import load_scenario, run_scenario
 
+    from decree8.templates.home import scenario_build
+
     scenario = load_scenario(path)
     chain = app.chain()
-    build = app.build()
+    build = scenario_build(
+        build_dir=app.build_dir / "templates", compiler=app.compiler, on_compile=app.compiling
+    )
     live = not app.json_output
     if live:
         app.out(f"{scenario.title}")
@@ -159,4 +162,6 @@ def demo_cmd(app: App, chain_kind: str | None) -> int:
     planted violation is detected and no compliant step is flagged.
     """
     _use_chain(app, chain_kind)
-    return _execute(app, find_home() / DEMO_SCENARIO, require_all_rules=True)
+    from decree8.templates.home import demo_scenario
+
+    return _execute(app, demo_scenario(), require_all_rules=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from decree8.cli._app import App, fail, find_home, parse_params, pass_app
+from decree8.cli._app import App, fail, parse_params, pass_app
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def verify_cmd(
     chain = app.chain()
     dep = Deployment.load(manifest, chain_id=chain.chain_id) if manifest is not None else None
     target = address or (dep.address if dep is not None else "")
-    build = rebuild(find_home(), manifest=dep, compiler=app.compiler)
+    build = rebuild(manifest=dep, compiler=app.compiler, build_dir=app.build_dir / "templates")
     for warning in build.warnings:
         app.note(f"warning: {warning}")
     result = verify(

@@ -24,6 +24,7 @@ from decree8.compile.build import (
     make_input,
     make_settings,
 )
+from decree8.compile.install import ensure_solcjs, install_solcjs, try_download_native
 from decree8.compile.interface import Compiler, diagnostics_from_output
 from decree8.compile.solcjs import SolcJsCompiler
 from decree8.compile.solcx import SolcxCompiler, find_native_solc
@@ -41,6 +42,9 @@ __all__ = [
     "Compiler",
     "SolcJsCompiler",
     "SolcxCompiler",
+    "ensure_solcjs",
+    "install_solcjs",
+    "try_download_native",
     "build_project",
     "cache_key",
     "collect_sources",
@@ -58,7 +62,8 @@ def get_compiler(name: str = "auto", *, root: str | Path | None = None) -> Compi
 
     ``"solcx"``: a native solc (py-solc-x's install folder or ``solc`` on PATH);
     ``"solcjs"``: the npm ``solc`` package in a Node.js worker (found from ``root``/cwd);
-    ``"auto"``: native when one of the pinned version exists, else solc-js.
+    ``"auto"``: native when one of the pinned version exists or can be downloaded by py-solc-x,
+    else solc-js (installed into decree8's cache on first use).
     Raises :class:`ToolchainError` (one line, saying how to fix it) if the backend is missing.
     """
     root_path = Path(root) if root is not None else None
@@ -68,6 +73,8 @@ def get_compiler(name: str = "auto", *, root: str | Path | None = None) -> Compi
         return SolcJsCompiler(root_path)
     if name == "auto":
         native = find_native_solc(PINNED_SOLC_VERSION)
+        if native is None and try_download_native(PINNED_SOLC_VERSION):
+            native = find_native_solc(PINNED_SOLC_VERSION)
         if native is not None:
             return SolcxCompiler(native.path, allow_paths=root_path)
         try:

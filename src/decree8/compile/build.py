@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -19,11 +20,12 @@ from decree8.compile._toolchain import (
     find_project_root,
 )
 from decree8.compile.interface import Compiler, diagnostics_from_output, raise_for_errors
+from decree8.config import DEFAULT_BUILD_DIR
 from decree8.errors import Diagnostic, ImportNotFound, ToolchainError, UsageError
 from decree8.fsutil import atomic_write_json, atomic_write_text, canonical_json
 
 CONTRACTS_DIR = "contracts"
-BUILD_DIR = "build"
+BUILD_DIR = DEFAULT_BUILD_DIR  # relative to the project root
 
 OUTPUT_SELECTION: tuple[str, ...] = (
     "abi",
@@ -194,11 +196,19 @@ def _unit_of_import(importer: str, path: str) -> str | None:
     return unit
 
 
-class _Resolver:
-    """Maps source-unit names to files: the project root first, then ``node_modules``."""
+#: OpenZeppelin Contracts files shipped with decree8 (the ones its templates import, the pinned
+#: version, with OpenZeppelin's licence): ``vendor/@openzeppelin/contracts/...``.
+VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
 
-    def __init__(self, root: Path) -> None:
+
+class _Resolver:
+    """Maps source-unit names to files: the project root first, then ``node_modules``, then the
+    files shipped with decree8 (:data:`VENDOR_DIR`); with ``vendored_first``, the shipped files
+    before ``node_modules`` (decree8's own templates build the same whatever is installed)."""
+
+    def __init__(self, root: Path, vendored_first: bool = False) -> None:
         self.root = root
+        self.vendored_first = vendored_first
         self._node_modules: Path | None | bool = False  # False: not looked up yet
 
     @property
@@ -212,10 +222,13 @@ class _Resolver:
         local = self.root / unit
         if local.is_file():
             return local
+        vendored = VENDOR_DIR / unit
+        if self.vendored_first and vendored.is_file():
+            return vendored
         modules = self.node_modules
         if modules is not None and (modules / unit).is_file():
             return modules / unit
-        return None
+        return vendored if vendored.is_file() else None
 
     def missing_package(self, unit: str) -> str | None:
         """The scoped npm package (``@openzeppelin/contracts``) of an unresolved unit, if that
@@ -224,6 +237,8 @@ class _Resolver:
         if not parts[0].startswith("@") or len(parts) < 3:
             return None
         package = "/".join(parts[:2])
+        if (VENDOR_DIR / package).is_dir():
+            return None  # shipped with decree8, though not every file of it
         modules = self.node_modules
         if modules is not None and (modules / package / "package.json").is_file():
             return None
@@ -249,7 +264,9 @@ def _root_units(root: Path, sources: Iterable[str | Path] | None) -> list[str]:
         files = []
         for item in sources:
             path = Path(item)
-            path = (path if path.is_absolute() else root / path).resolve()
+            # A relative source stays under ``root`` even through a symlinked folder (decree8's
+            # shipped templates link their contracts/ into the package).
+            path = path.resolve() if path.is_absolute() else Path(os.path.normpath(root / path))
             if path.is_dir():
                 files.extend(sorted(path.rglob("*.sol")))
             elif path.is_file():
@@ -268,7 +285,7 @@ def _root_units(root: Path, sources: Iterable[str | Path] | None) -> list[str]:
 
 
 def collect_sources(
-    root: Path, sources: Iterable[str | Path] | None = None
+    root: Path, sources: Iterable[str | Path] | None = None, *, vendored_first: bool = False
 ) -> tuple[dict[str, str], list[str], dict[str, str]]:
     """Read the project's sources and, recursively, everything they import.
 
@@ -277,7 +294,7 @@ def collect_sources(
     and :class:`ToolchainError` when a whole npm package (``@openzeppelin/contracts``) is missing.
     """
     root = root.resolve()
-    resolver = _Resolver(root)
+    resolver = _Resolver(root, vendored_first)
     roots = _root_units(root, sources)
     contents: dict[str, str] = {}
     todo = [(unit, root / unit) for unit in roots]
@@ -447,6 +464,52 @@ def _write_outputs(build: Build, key: str, fresh: bool, prune: bool) -> None:
 # The entry point
 
 
+def assemble_build(
+    root: Path,
+    build_dir: Path,
+    std_input: dict[str, Any],
+    output: dict[str, Any],
+    *,
+    compiler_version: str,
+    cached: bool = True,
+    backend: str | None = None,
+    source_hashes: Mapping[str, str] | None = None,
+) -> Build:
+    """A :class:`Build` from a standard-JSON input and solc's output for it (a fresh compile, the
+    cache, or artifacts shipped with decree8). Raises :class:`CompileError` if the output has
+    errors, so a hand-edited cache or artifact file never passes for a good build."""
+    raise_for_errors(output, std_input)
+    canonical = canonical_json(std_input)
+    settings_hash = _sha256(canonical_json(std_input.get("settings") or {}))
+    input_hash = _sha256(canonical)
+    if source_hashes is None:
+        source_hashes = {
+            unit: _sha256(entry.get("content", ""))
+            for unit, entry in (std_input.get("sources") or {}).items()
+        }
+    warnings = tuple(d for d in diagnostics_from_output(output, std_input) if d.severity != "error")
+    return Build(
+        root=root,
+        build_dir=build_dir,
+        artifacts=_artifacts(
+            output,
+            compiler_version=compiler_version,
+            settings_hash=settings_hash,
+            input_hash=input_hash,
+            source_hashes=source_hashes,
+        ),
+        input=std_input,
+        output=output,
+        warnings=warnings,
+        cached=cached,
+        compiler_version=compiler_version,
+        cache_key=_sha256(compiler_version + "\n" + canonical),
+        input_hash=input_hash,
+        settings_hash=settings_hash,
+        backend=backend,
+    )
+
+
 def build_project(
     root: str | Path = ".",
     compiler: str | Compiler = "auto",
@@ -454,6 +517,7 @@ def build_project(
     cache_dir: str | Path | None = None,
     settings: Mapping[str, Any] | None = None,
     on_compile: Callable[[int, str], None] | None = None,
+    vendored_first: bool = False,
 ) -> Build:
     """Compile a project's Solidity sources, or take the result from the cache.
 
@@ -464,10 +528,10 @@ def build_project(
     files or folders, relative to ``root``). ``compiler`` is a backend name (``"auto"``,
     ``"solcjs"``, ``"solcx"``) or a :class:`Compiler`; a named backend is created only when
     something must be compiled (and closed afterwards), so a warm build starts no process.
-    ``cache_dir`` is the build folder (default ``<root>/build``): ``cache/<key>.json`` holds
-    solc's output, ``artifacts/<Name>.json`` one file per contract, ``input.json`` the input of
-    the latest build. A build of the whole tree also removes artifacts of contracts that are
-    gone; a build of some ``sources`` only adds or replaces artifacts.
+    ``cache_dir`` is the build folder (default ``<root>/.decree8/build``): ``cache/<key>.json``
+    holds solc's output, ``artifacts/<Name>.json`` one file per contract, ``input.json`` the
+    input of the latest build. A build of the whole tree also removes artifacts of contracts that
+    are gone; a build of some ``sources`` only adds or replaces artifacts.
     """
     from decree8.compile import get_compiler
 
@@ -482,13 +546,12 @@ def build_project(
     else:
         raise UsageError(f"unknown compiler {compiler!r}: use auto, solcjs or solcx")
 
-    contents, roots, source_hashes = collect_sources(root_path, sources)
+    contents, roots, source_hashes = collect_sources(
+        root_path, sources, vendored_first=vendored_first
+    )
     full_settings = make_settings(roots, settings)
     std_input = make_input(contents, full_settings)
-    canonical = canonical_json(std_input)
-    input_hash = _sha256(canonical)
-    key = _sha256(version + "\n" + canonical)
-    settings_hash = _sha256(canonical_json(full_settings))
+    key = cache_key(version, std_input)
     cache_file = build_dir / "cache" / f"{key}.json"
 
     output = _load_json(cache_file)
@@ -507,28 +570,15 @@ def build_project(
                 active.close()
         atomic_write_text(cache_file, json.dumps(output, separators=(",", ":")))
     assert isinstance(output, dict)
-    raise_for_errors(output, std_input)  # a hand-edited cache must not pass for a good build
-
-    warnings = tuple(d for d in diagnostics_from_output(output, std_input) if d.severity != "error")
-    build = Build(
-        root=root_path,
-        build_dir=build_dir,
-        artifacts=_artifacts(
-            output,
-            compiler_version=version,
-            settings_hash=settings_hash,
-            input_hash=input_hash,
-            source_hashes=source_hashes,
-        ),
-        input=std_input,
-        output=output,
-        warnings=warnings,
-        cached=cached,
+    build = assemble_build(
+        root_path,
+        build_dir,
+        std_input,
+        output,
         compiler_version=version,
-        cache_key=key,
-        input_hash=input_hash,
-        settings_hash=settings_hash,
+        cached=cached,
         backend=backend,
+        source_hashes=source_hashes,
     )
     _write_outputs(build, key, fresh=not cached, prune=sources is None)
     return build

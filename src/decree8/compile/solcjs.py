@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
+import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,7 +17,6 @@ from decree8.compile._toolchain import (
     PINNED_SOLC_VERSION,
     find_node,
     npm_package_version,
-    require_npm_package,
 )
 from decree8.compile.interface import Compiler
 from decree8.errors import ToolchainError
@@ -113,22 +113,39 @@ def _stop(worker: _Worker) -> None:
                 stream.close()
 
 
+def _stderr_note(message: str) -> None:
+    """Progress of a first-use install, for the person waiting (stderr keeps stdout clean)."""
+    print(f"decree8: {message}", file=sys.stderr, flush=True)
+
+
 class SolcJsCompiler(Compiler):
     """solc-js (the npm ``solc`` package) run by one Node.js worker that loads it once.
 
-    Constructing it checks the toolchain (Node.js 18+, the npm packages, the pinned version) but
-    starts no process; the worker starts on the first :meth:`compile_standard` and answers every
-    later one. It stops on :meth:`close`, when the compiler is garbage-collected, or at exit.
+    Constructing it checks the toolchain (Node.js 18+, the pinned solc-js, installed into decree8's
+    cache on first use: see :mod:`decree8.compile.install`) but starts no compiler process;
+    the worker starts on the first :meth:`compile_standard` and answers every later one. It stops
+    on :meth:`close`, when the compiler is garbage-collected, or at exit.
     """
 
     backend = "solcjs"
 
-    def __init__(self, root: Path | None = None, *, pinned: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        pinned: str | None = None,
+        note: Callable[[str], None] | None = None,
+        install: bool = True,
+    ) -> None:
+        from decree8.compile.install import ensure_solcjs
+
         self._node = find_node()
-        solc_dir = require_npm_package("solc", root)
-        self._node_modules = solc_dir.parent
-        self._version = npm_package_version(solc_dir)
         expected = pinned or PINNED_SOLC_VERSION
+        self._node_modules = ensure_solcjs(
+            root, expected, note=note or _stderr_note, install=install
+        )
+        solc_dir = self._node_modules / "solc"
+        self._version = npm_package_version(solc_dir)
         if self._version != expected:
             raise ToolchainError(
                 f"npm package solc is {self._version} in {self._node_modules} but decree8 pins "

@@ -6,10 +6,15 @@ files = generate("token", Path("my-token"), TokenOptions(name="Minsk Token", sym
 ```
 The project holds the user's contract (extending the template, with a marked place for their own
 logic), the template sources it needs vendored under ``contracts/decree8/`` (with their decree8
-version and sha256 in ``VENDORED.json``), ``package.json``/``package-lock.json`` with decree8's npm
-pins (OpenZeppelin, solc), a deployment config (``deploy.toml``), property tests that use the
-pytest plugin, a README and a Makefile whose ``make demo`` / ``make test`` set everything up
-(``pip install`` of decree8 from the path it was generated from, ``npm ci``).
+version and sha256 in ``VENDORED.json``), a deployment config (``deploy.toml``), property tests
+that use the pytest plugin, a README and a Makefile whose ``make demo`` / ``make test`` set
+everything up.
+
+The project is portable: no absolute path is written into it. It depends on decree8 by a version
+constraint (``decree8>=0.2,<0.3``), or on a local wheel, folder or git URL given to
+:func:`generate` as ``decree8_spec`` (a local path is recorded relative to the project).
+OpenZeppelin imports resolve to the files shipped with decree8, and the compiler comes from
+decree8 (a native solc, or solc-js installed into decree8's cache on first use): no npm set-up.
 
 The target folder must be missing or empty; the project is written in a temporary sibling folder
 and moved into place in one step, so a failure leaves nothing behind.
@@ -32,7 +37,7 @@ from decree8 import __version__
 from decree8.errors import UsageError
 from decree8.templates import ESCROW, TOKEN, Template, parse_amount, parse_reference
 
-__all__ = ["EscrowOptions", "TokenOptions", "generate", "vendored_sources"]
+__all__ = ["EscrowOptions", "TokenOptions", "decree8_requirement", "generate", "vendored_sources"]
 
 KINDS = ("token", "escrow")
 #: Template sources each kind vendors, relative to decree8's contracts/ folder.
@@ -116,7 +121,7 @@ def _check_toml_text(what: str, text: str) -> None:
 
 
 def vendored_sources(home: Path, kind: str) -> dict[str, bytes]:
-    """The template sources ``kind`` needs, read from decree8's source tree ``home``."""
+    """The template sources ``kind`` needs, read from decree8's template home ``home``."""
     out = {}
     for rel in VENDORED[kind]:
         path = home / "contracts" / rel
@@ -125,9 +130,45 @@ def vendored_sources(home: Path, kind: str) -> dict[str, bytes]:
         except OSError as exc:
             raise UsageError(
                 f"cannot read decree8 template source {path}: {exc.strerror}; "
-                "set DECREE8_HOME to decree8's source tree"
+                "reinstall decree8, or set DECREE8_HOME to a decree8 source tree"
             ) from None
     return out
+
+
+def _compatible_range(version: str) -> str:
+    """``decree8>=0.2,<0.3`` for 0.2.x (a 0.x minor may change the API), ``>=1.2,<2`` for 1.x."""
+    parts = [int(p) for p in re.findall(r"\d+", version)[:2]] + [0, 0]
+    major, minor = parts[0], parts[1]
+    if major == 0:
+        return f"decree8>={major}.{minor},<{major}.{minor + 1}"
+    return f"decree8>={major}.{minor},<{major + 1}"
+
+
+def decree8_requirement(spec: str | None, target: Path) -> str:
+    """What the generated project installs decree8 from: a version constraint by default, or
+    ``spec`` (a wheel file, a source folder, a VCS/HTTP URL or a requirement). A local path is
+    recorded relative to the project ``target`` when it lies on the same file system tree, so a
+    copy of both keeps working; it must exist."""
+    if spec is None or not spec.strip():
+        return _compatible_range(__version__)
+    spec = spec.strip()
+    if re.match(r"^[a-z][a-z0-9+.-]*://", spec) or spec.startswith("git+"):
+        return spec
+    path = Path(spec).expanduser()
+    looks_like_path = path.exists() or "/" in spec or spec.endswith((".whl", ".tar.gz"))
+    if not looks_like_path:
+        if not re.match(r"^decree8\b", spec):
+            raise UsageError(
+                f"--decree8 {spec!r}: give a wheel, a folder, a git/https URL or a requirement "
+                "such as 'decree8>=0.2,<0.3'"
+            )
+        return spec
+    if not path.exists():
+        raise UsageError(f"--decree8 {spec}: no such file or folder")
+    if path.is_dir() and not (path / "pyproject.toml").is_file():
+        raise UsageError(f"--decree8 {spec}: the folder has no pyproject.toml")
+    relative = os.path.relpath(path.resolve(), target.resolve())
+    return relative if not relative.startswith("/") else str(path.resolve())
 
 
 def _render(text: str, values: dict[str, str]) -> str:
@@ -146,72 +187,36 @@ def _template(kind_dir: str, name: str) -> str:
     )
 
 
-def _npm_files(home: Path, package: str) -> dict[str, str]:
-    """decree8's npm pins without its development-only packages (Hardhat)."""
-    try:
-        pkg = json.loads((home / "package.json").read_text(encoding="utf-8"))
-        lock = json.loads((home / "package-lock.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(
-            f"cannot read decree8's package.json/package-lock.json in {home}: {exc}"
-        ) from None
-    deps = dict(pkg.get("dependencies", {}))
-    new_pkg = {
-        "name": package,
-        "private": True,
-        "description": "Solidity toolchain pinned by decree8: OpenZeppelin Contracts and solc-js.",
-        "license": "MIT",
-        "dependencies": deps,
-    }
-    packages = {}
-    for key, entry in lock.get("packages", {}).items():
-        if key == "":
-            packages[""] = {"name": package, "license": "MIT", "dependencies": deps}
-        elif not entry.get("dev"):
-            packages[key] = entry
-    new_lock = {
-        "name": package,
-        "lockfileVersion": lock.get("lockfileVersion", 3),
-        "requires": True,
-        "packages": packages,
-    }
-    return {
-        "package.json": json.dumps(new_pkg, indent=2) + "\n",
-        "package-lock.json": json.dumps(new_lock, indent=2) + "\n",
-    }
-
-
 def generate(
     kind: str,
     target: Path,
     options: TokenOptions | EscrowOptions,
     *,
     home: Path | None = None,
-    decree8_source: Path | None = None,
+    decree8_spec: str | None = None,
 ) -> list[Path]:
     """Writes a new ``kind`` project into ``target`` (missing or empty) and returns the files
-    written, relative to ``target``. ``home`` is decree8's source tree (templates and npm pins;
-    default: :func:`decree8.cli._app.find_home`); ``decree8_source`` is what the project's
-    Makefile installs decree8 from (default: ``home``)."""
+    written, relative to ``target``. ``home`` is where the template sources are (default: the
+    ones shipped with decree8); ``decree8_spec`` is what the project installs decree8 from
+    (default: a version constraint; see :func:`decree8_requirement`)."""
     if kind not in KINDS:
         raise UsageError(f"unknown project kind {kind!r}: use token or escrow")
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"{target} is not empty: choose a new or empty folder")
     if home is None:
-        from decree8.cli._app import find_home
+        from decree8.templates.home import template_home
 
-        home = find_home()
-    home = home.resolve()
-    source = (decree8_source or home).resolve()
-    values, terms_name, terms_bytes = _values(kind, target, options, source)
+        home = template_home()
+    requirement = decree8_requirement(decree8_spec, target)
+    values, terms_name, terms_bytes = _values(kind, target, options, requirement)
     files = _files(kind, home, values, terms_name, terms_bytes)
     _write_all(target, files)
     return sorted(Path(p) for p in files)
 
 
 def _values(
-    kind: str, target: Path, options: TokenOptions | EscrowOptions, source: Path
+    kind: str, target: Path, options: TokenOptions | EscrowOptions, requirement: str
 ) -> tuple[dict[str, str], str, bytes]:
     template: Template = TOKEN if kind == "token" else ESCROW
     title = options.name
@@ -249,7 +254,8 @@ def _values(
         "template_contract": template.contract,
         "rules": ", ".join(template.rules),
         "decree8_version": __version__,
-        "decree8_source": str(source),
+        "decree8_requirement": requirement,
+        "decree8_range": _compatible_range(__version__),
         "operator_registration": options.operator_registration,
         "terms_path": f"terms/{terms_name}",
         "terms_uri": terms_uri,
@@ -297,13 +303,11 @@ def _files(
     text("scripts/deploy.py", _render(_template("common", "deploy.py.tmpl"), values))
     text(".gitignore", _render(_template("common", "gitignore.tmpl"), values))
     out[f"terms/{terms_name}"] = terms_bytes
-    for name, body in _npm_files(home, values["package"]).items():
-        text(name, body)
     hashes: dict[str, dict[str, str]] = {}
     for rel, data in vendored_sources(home, kind).items():
         out[f"contracts/decree8/{rel}"] = data
         hashes[rel] = {"sha256": hashlib.sha256(data).hexdigest()}
-    manifest = {"decree8_version": __version__, "source": str(home / "contracts"), "files": hashes}
+    manifest = {"decree8_version": __version__, "source": "decree8 templates", "files": hashes}
     text("contracts/decree8/VENDORED.json", json.dumps(manifest, indent=2) + "\n")
     return out
 

@@ -5,7 +5,9 @@ Active once decree8 is installed (entry point ``pytest11``), or with ``-p decree
 Options: ``--decree8-rpc URL`` (a JSON-RPC node instead of the in-process chain),
 ``--decree8-chain embedded|revm`` (which in-process chain; default embedded), ``--decree8-root DIR``
 (the project whose ``contracts/`` are built; default: the rootdir when it has a ``contracts/``
-folder, else decree8's own sources). ``$DECREE8_BUILD_DIR`` moves the build cache.
+folder, else decree8's own templates, from the artifacts shipped with decree8: no compiler).
+Builds go to the project's build folder (``.decree8/build``; ``build-dir`` in ``[tool.decree8]``
+or ``$DECREE8_BUILD_DIR`` moves it).
 
 Fixtures (all prefixed ``decree8_`` so they never clash with a project's own):
 
@@ -24,7 +26,6 @@ undone when it ends.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from hypothesis import settings as Settings
 
 from decree8.chain import Chain
 from decree8.compile import Build, build_project
+from decree8.errors import Decree8Error
 from decree8.testing.factories import Accounts, Deployed, Factory
 from decree8.testing.parties import ELIGIBLE_ENTITY, ELIGIBLE_INDIVIDUAL
 from decree8.testing.stateful import ChainMachine, MachineStats
@@ -101,17 +103,16 @@ def open_chain(config: pytest.Config) -> Chain:
     return Chain.embedded()
 
 
-def project_root(config: pytest.Config) -> Path:
-    """The folder whose ``contracts/`` the build compiles (see the module docstring)."""
+def project_root(config: pytest.Config) -> Path | None:
+    """The folder whose ``contracts/`` the build compiles, or None for decree8's own templates
+    (see the module docstring)."""
     given = _option(config, "decree8_root")
     if given:
         return Path(given).resolve()
     root = Path(str(config.rootpath))
     if (root / "contracts").is_dir():
         return root
-    from decree8.cli._app import find_home
-
-    return find_home()
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -134,28 +135,29 @@ def decree8_chain(decree8_session_chain: Chain) -> Iterator[Chain]:
         decree8_session_chain.revert(snap)
 
 
-#: What decree8_build compiles when the project is decree8's own source tree: the templates only, so
-#: test mocks (or work in progress) elsewhere under contracts/ do not change the build.
-TEMPLATE_SOURCES = ("contracts/registry", "contracts/token", "contracts/escrow")
-
-
-def _is_decree8_home(root: Path) -> bool:
-    from decree8.cli._app import find_home
-    from decree8.errors import ToolchainError
+def _is_decree8_checkout(root: Path) -> bool:
+    """decree8's own source tree: its contracts/ holds the templates (and test mocks)."""
+    from decree8.templates.home import template_home
 
     try:
-        return find_home().resolve() == root.resolve()
-    except ToolchainError:
+        home_contracts = (template_home() / "contracts").resolve()
+    except Decree8Error:
         return False
+    return (root / "contracts").resolve() == home_contracts
 
 
 @pytest.fixture(scope="session")
 def decree8_build(request: pytest.FixtureRequest) -> Build:
-    """The project's contracts, compiled once (and cached on disk across sessions)."""
-    cache = os.environ.get("DECREE8_BUILD_DIR")
+    """The project's contracts, compiled once (and cached on disk across sessions); decree8's
+    own templates (the shipped build) outside a project and in decree8's own checkout."""
+    from decree8.config import load_settings
+    from decree8.templates.home import template_build
+
     root = project_root(request.config)
-    sources = TEMPLATE_SOURCES if _is_decree8_home(root) else None
-    return build_project(root, sources=sources, cache_dir=cache or None)
+    build_dir = load_settings(start=root).build_dir
+    if root is None or _is_decree8_checkout(root):
+        return template_build(build_dir=build_dir / "templates")
+    return build_project(root, cache_dir=build_dir)
 
 
 @pytest.fixture(scope="session")

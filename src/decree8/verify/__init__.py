@@ -31,7 +31,6 @@ from decree8.verify.verify import (
     ImmutableCheck,
     VerifyResult,
     rebuild,
-    template_root,
     verify,
 )
 
@@ -50,7 +49,6 @@ __all__ = [
     "runtime_matches",
     "split_metadata",
     "strip_metadata",
-    "template_root",
     "verify",
     "verify_text",
 ]

@@ -18,7 +18,6 @@ decoded from the creation transaction when it is known (a manifest's ``tx_hash``
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,10 +28,11 @@ from eth_abi.exceptions import DecodingError, EncodingError
 from eth_utils import function_signature_to_4byte_selector, is_address, keccak, to_checksum_address
 
 from decree8.compile import collect_sources, make_input, make_settings
-from decree8.errors import Decree8Error, ManifestError, TemplateError, ToolchainError, UsageError
+from decree8.errors import Decree8Error, ManifestError, TemplateError, UsageError
 from decree8.fsutil import canonical_json
 from decree8.report import Check, Finding, Report
 from decree8.templates import Template, get_template, reference_text, template_for_contract
+from decree8.templates.home import TEMPLATE_SOURCES
 from decree8.verify.bytecode import (
     CodeComparison,
     Difference,
@@ -56,9 +56,9 @@ __all__ = [
     "verify",
 ]
 
-#: The source sets decree8 builds templates from: the whole tree (``decree8 deploy``) and the
-#: template folders only (``decree8 check``). A rebuild picks the one a manifest recorded.
-TEMPLATE_SOURCES: tuple[str, ...] = ("contracts/registry", "contracts/token", "contracts/escrow")
+#: The source sets decree8 has built templates from: the template folders (the shipped build, used
+#: by every command since 0.2) and the whole tree (``decree8 deploy`` of 0.1). A rebuild picks the
+#: one a manifest recorded.
 _CANDIDATE_SOURCES: tuple[tuple[str, ...] | None, ...] = (None, TEMPLATE_SOURCES)
 
 #: The rule a wrong value of a template parameter breaks.
@@ -297,31 +297,21 @@ def _candidate_hashes(root: Path, sources: Sequence[str] | None) -> tuple[str, s
     )
 
 
-def template_root() -> Path:
-    """decree8's own source tree (``DECREE8_HOME`` wins): where the template sources are."""
-    env = os.environ.get("DECREE8_HOME")
-    candidates = [Path(env)] if env else list(Path(__file__).resolve().parents)
-    for folder in candidates:
-        if (folder / "contracts" / "token").is_dir():
-            return folder
-    raise ToolchainError(
-        "decree8's template sources were not found: install decree8 from its source tree "
-        "or set DECREE8_HOME to it"
-    )
-
-
 def rebuild(
     root: str | Path | None = None,
     *,
     manifest: Deployment | None = None,
     compiler: str = "auto",
+    build_dir: Path | None = None,
 ) -> Build:
     """The template build to compare a deployment with: the source set whose input hash (else
-    settings hash) the manifest recorded, else the template folders. Compiles only that one (a
-    warm cache compiles nothing)."""
+    settings hash) the manifest recorded, else the template folders. The template folders of
+    decree8's own home come from the shipped artifacts (no compiler); anything else compiles
+    only that one source set, into ``build_dir`` (a warm cache compiles nothing)."""
     from decree8.compile import build_project
+    from decree8.templates.home import template_build, template_home
 
-    home = Path(root) if root is not None else template_root()
+    home = Path(root) if root is not None else template_home()
     chosen: tuple[str, ...] | None = TEMPLATE_SOURCES
     if manifest is not None:
         hashes = {sources: _candidate_hashes(home, sources) for sources in _CANDIDATE_SOURCES}
@@ -331,7 +321,9 @@ def rebuild(
             chosen = by_input[0]
         elif by_settings:
             chosen = by_settings[0]
-    return build_project(home, compiler=compiler, sources=chosen)
+    if chosen == TEMPLATE_SOURCES and root is None:
+        return template_build(build_dir=build_dir, compiler=compiler)
+    return build_project(home, compiler=compiler, sources=chosen, cache_dir=build_dir)
 
 
 # --------------------------------------------------------------------------------------------------
