@@ -29,6 +29,9 @@ from decree8.chain import Chain
 from decree8.chain.node import NodeProcess, free_port, wait_for_rpc
 from decree8.errors import RpcUnavailable
 
+# The suite never tries to download a native solc (py-solc-x); tests of that path set it back.
+os.environ.setdefault("DECREE8_NO_DOWNLOAD", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 HARDHAT_DIR = Path(__file__).resolve().parent / "hardhat"
 HARDHAT_CLI = REPO / "node_modules" / "hardhat" / "internal" / "cli" / "cli.js"

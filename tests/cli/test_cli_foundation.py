@@ -36,9 +36,13 @@ def _one_line_error(result: object) -> str:
 
 
 def test_version_and_help(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["--version"])
-    assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"decree8 {__version__}"
+    for flag in ("--version", "-V"):
+        result = runner.invoke(main, [flag])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == (
+            f"decree8 {__version__} (templates built with solc 0.8.30, "
+            "OpenZeppelin Contracts 5.4.0)"
+        )
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0, result.output
     for command in ("templates", "compile", "deploy", "node"):

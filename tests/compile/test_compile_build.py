@@ -21,6 +21,7 @@ from decree8.compile import (
     collect_sources,
     find_imports,
 )
+from decree8.compile.build import BUILD_DIR
 from decree8.errors import CompileError, ImportNotFound, UsageError
 from decree8.fsutil import canonical_json
 
@@ -169,7 +170,7 @@ def test_warm_build_compiles_nothing_and_starts_no_worker(
     root = project("simple")
     cold = build_project(root, "solcjs")
     assert not cold.cached
-    artifact_file = root / "build" / "artifacts" / "Counter.json"
+    artifact_file = root / BUILD_DIR / "artifacts" / "Counter.json"
     written = artifact_file.stat().st_mtime_ns
 
     # With no node on PATH a solc-js compiler could not even be created: the warm build
@@ -205,7 +206,7 @@ def test_an_edited_source_is_compiled_again(
     library.write_text(library.read_text() + "// an edit\n")
     second = build_project(root, solcjs)
     assert not second.cached and second.cache_key != first.cache_key
-    assert len(list((root / "build" / "cache").iterdir())) == 2
+    assert len(list((root / BUILD_DIR / "cache").iterdir())) == 2
 
 
 def test_other_settings_change_the_key(tmp_path: Path, solcjs: SolcJsCompiler) -> None:
@@ -284,7 +285,7 @@ def test_artifacts_of_removed_contracts_are_deleted_by_a_full_build(
     counter = root / "contracts" / "Counter.sol"
     counter.write_text(counter.read_text().replace("contract Counter", "contract Tally"))
     build_project(root, solcjs)
-    artifacts = sorted(p.name for p in (root / "build/artifacts").iterdir())
+    artifacts = sorted(p.name for p in (root / BUILD_DIR / "artifacts").iterdir())
     assert artifacts == ["Math.json", "Tally.json"]
 
 
@@ -295,8 +296,8 @@ def test_a_partial_build_keeps_the_other_artifacts(
     build_project(root, solcjs)
     partial = build_project(root, solcjs, sources=["contracts/lib/Math.sol"])
     assert list(partial.artifacts) == ["Math"]
-    assert (root / "build/artifacts/Counter.json").exists()
-    saved = json.loads((root / "build/artifacts/Math.json").read_text())
+    assert (root / BUILD_DIR / "artifacts" / "Counter.json").exists()
+    saved = json.loads((root / BUILD_DIR / "artifacts" / "Math.json").read_text())
     assert saved["input_hash"] == partial.input_hash
 
 

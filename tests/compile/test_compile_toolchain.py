@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from compile_support import FIXTURES, REPO, real_node, write_script
 
-from decree8.compile import SolcJsCompiler, build_project, get_compiler
+from decree8.compile import SolcJsCompiler, collect_sources, get_compiler
+from decree8.compile.build import VENDOR_DIR
 from decree8.errors import ToolchainError
 
 
@@ -44,19 +46,42 @@ def test_solc_package_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(ToolchainError) as caught:
         get_compiler("solcjs", root=REPO)
     message = str(caught.value)
-    assert "npm package `solc` is not installed" in message
-    assert f"run `npm ci` in {REPO}" in message and "make setup" in message
+    assert "npm package `solc` is not installed ($DECREE8_NODE_MODULES=" in message
+    assert "run `npm install solc@0.8.30` there, or unset DECREE8_NODE_MODULES" in message
 
 
-def test_openzeppelin_package_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "node_modules"
-    empty.mkdir()
-    monkeypatch.setenv("DECREE8_NODE_MODULES", str(empty))
+def test_openzeppelin_files_shipped_with_decree8_need_no_node_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty node_modules: ERC20.sol comes from decree8's vendored copy.
+    (tmp_path / "node_modules").mkdir()
+    monkeypatch.setenv("DECREE8_NODE_MODULES", str(tmp_path / "node_modules"))
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "oz", project)
+    contents, _roots, _ = collect_sources(project)
+    assert "@openzeppelin/contracts/token/ERC20/ERC20.sol" in contents
+    assert contents["@openzeppelin/contracts/token/ERC20/ERC20.sol"] == (
+        VENDOR_DIR / "@openzeppelin/contracts/token/ERC20/ERC20.sol"
+    ).read_text(encoding="utf-8")
+
+
+def test_openzeppelin_file_not_shipped_and_package_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "node_modules").mkdir()
+    monkeypatch.setenv("DECREE8_NODE_MODULES", str(tmp_path / "node_modules"))
+    project = tmp_path / "p"
+    (project / "contracts").mkdir(parents=True)
+    (project / "contracts" / "Gov.sol").write_text(
+        'pragma solidity ^0.8.24;\nimport {Governor} from '
+        '"@openzeppelin/contracts/governance/Governor.sol";\n'
+    )
     with pytest.raises(ToolchainError) as caught:
-        build_project(FIXTURES / "oz", compiler="solcjs", cache_dir=tmp_path / "build")
+        collect_sources(project)
     message = str(caught.value)
     assert "npm package `@openzeppelin/contracts` is not installed" in message
-    assert "contracts/FixtureToken.sol:4" in message and "npm ci" in message
+    assert "contracts/Gov.sol:2" in message
+    assert "npm install @openzeppelin/contracts@5.4.0" in message
 
 
 def test_solc_package_of_another_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

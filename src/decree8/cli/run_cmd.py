@@ -70,7 +70,6 @@ def _summary_text(result: ScenarioResult, rule_ids: list[str]) -> str:
 def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     from decree8.rules import load_pack
     from decree8.scenario import load_scenario, run_scenario
-
     from decree8.templates.home import scenario_build
 
     scenario = load_scenario(path)

@@ -237,12 +237,21 @@ class _Resolver:
         if not parts[0].startswith("@") or len(parts) < 3:
             return None
         package = "/".join(parts[:2])
-        if (VENDOR_DIR / package).is_dir():
-            return None  # shipped with decree8, though not every file of it
         modules = self.node_modules
         if modules is not None and (modules / package / "package.json").is_file():
             return None
         return package
+
+
+def _install_advice(package: str, root: Path) -> str:
+    shipped = VENDOR_DIR / package / "package.json"
+    if shipped.is_file():
+        version = json.loads(shipped.read_text(encoding="utf-8")).get("version", "")
+        return (
+            f"; decree8 ships only the {package} files its templates use: run "
+            f"`npm install {package}@{version}` in {find_project_root(root)}"
+        )
+    return f": run `npm ci` in {find_project_root(root)} (or {SETUP_HINT})"
 
 
 def _read(path: Path) -> str:
@@ -310,8 +319,8 @@ def collect_sources(
                 package = resolver.missing_package(target) if target is not None else None
                 if package is not None:
                     raise ToolchainError(
-                        f"npm package `{package}` is not installed (imported by {unit}:{line}): "
-                        f"run `npm ci` in {find_project_root(root)} (or {SETUP_HINT})"
+                        f"npm package `{package}` is not installed (imported by {unit}:{line})"
+                        + _install_advice(package, root)
                     )
                 raise ImportNotFound(
                     [
