@@ -107,7 +107,7 @@ def test_a_corrupt_or_half_finished_cache_is_detected_and_replaced(
     (folder / MARKER).unlink()  # an install killed before it finished
     assert "no completion marker" in str(verify_toolchain(folder, VERSION))
     monkeypatch.setattr(install, "find_node_modules", lambda *_a, **_k: None)
-    with pytest.raises(ToolchainError, match="solc-js 0.8.30 is not installed: run `decree8 setup`"):
+    with pytest.raises(ToolchainError, match="0.8.30 is not installed: run `decree8 setup`"):
         ensure_solcjs(None, VERSION, install=False)  # never used as it is
     notes: list[str] = []
     modules = install_solcjs(VERSION, note=notes.append)
