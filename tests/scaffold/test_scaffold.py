@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from decree8 import scaffold
+from decree8 import __version__, scaffold
 from decree8.cli import main
 from decree8.errors import UsageError
 from decree8.scaffold import EscrowOptions, TokenOptions, generate
@@ -22,7 +22,7 @@ from decree8.scaffold import EscrowOptions, TokenOptions, generate
 REPO = Path(__file__).resolve().parents[2]
 TERMS = REPO / "examples" / "terms" / "minsk-token-white-paper.md"
 #: The generated projects' build cache, kept across runs so that their contracts compile once.
-BUILD_CACHE = REPO / "build" / "scaffold-test"
+BUILD_CACHE = REPO / ".decree8" / "build" / "scaffold-test"
 PROJECT_TIMEOUT = 600
 
 
@@ -77,23 +77,65 @@ def test_vendored_sources_are_decree8s_with_their_hashes(tmp_path: Path) -> None
     assert "token/CompliantToken.sol" in vendored["files"]
 
 
-def test_npm_pins_are_decree8s_without_development_packages(tmp_path: Path) -> None:
+def test_project_has_no_npm_set_up_and_no_absolute_path(tmp_path: Path) -> None:
     generate("escrow", tmp_path / "p", EscrowOptions(), home=REPO)
-    ours = json.loads((REPO / "package.json").read_text())
-    pkg = json.loads((tmp_path / "p" / "package.json").read_text())
-    lock = json.loads((tmp_path / "p" / "package-lock.json").read_text())
-    assert pkg["dependencies"] == ours["dependencies"] and "devDependencies" not in pkg
-    assert lock["packages"][""]["dependencies"] == ours["dependencies"]
-    assert "node_modules/hardhat" not in lock["packages"]
-    assert lock["packages"]["node_modules/solc"]["version"] == ours["dependencies"]["solc"]
+    project = tmp_path / "p"
+    assert not (project / "package.json").exists()
+    assert not (project / "package-lock.json").exists()
+    for path in project.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            for absolute in (str(tmp_path), str(REPO), "/site-packages/"):
+                assert absolute not in text, f"{path.relative_to(project)} holds {absolute}"
 
 
-def test_makefile_installs_decree8_from_where_the_project_was_generated(tmp_path: Path) -> None:
-    generate("token", tmp_path / "p", TokenOptions(), home=REPO, decree8_source=tmp_path)
+def test_project_depends_on_a_compatible_decree8_range_by_default(tmp_path: Path) -> None:
+    generate("token", tmp_path / "p", TokenOptions(), home=REPO)
+    major, minor = (int(x) for x in __version__.split(".")[:2])
+    expected = f"decree8>={major}.{minor},<{major}.{minor + 1}"
     makefile = (tmp_path / "p" / "Makefile").read_text()
-    assert f"DECREE8_SOURCE ?= {tmp_path.resolve()}\n" in makefile
-    for line in ("demo: setup", "test: setup", "npm ci", 'pip install --quiet "$(DECREE8_SOURCE)"'):
+    assert f"DECREE8 ?= {expected}\n" in makefile
+    for line in ("demo: setup", "test: setup", 'pip install --quiet "$(DECREE8)" "pytest>=8"'):
         assert line in makefile
+    assert "npm ci" not in makefile and "node_modules" not in makefile
+    pyproject = tomllib.loads((tmp_path / "p" / "pyproject.toml").read_text())
+    assert expected in pyproject["project"]["dependencies"]
+    assert pyproject["tool"]["decree8"]["build-dir"] == ".decree8/build"
+
+
+def test_a_local_wheel_or_folder_is_recorded_relative_to_the_project(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    wheel = dist / "decree8-9.9.9-py3-none-any.whl"
+    wheel.write_bytes(b"")
+    generate("token", tmp_path / "work" / "p", TokenOptions(), home=REPO, decree8_spec=str(wheel))
+    makefile = (tmp_path / "work" / "p" / "Makefile").read_text()
+    assert "DECREE8 ?= ../../dist/decree8-9.9.9-py3-none-any.whl\n" in makefile
+    generate("token", tmp_path / "q", TokenOptions(), home=REPO, decree8_spec=str(REPO))
+    expected = os.path.relpath(REPO, tmp_path / "q")
+    assert f"DECREE8 ?= {expected}\n" in (tmp_path / "q" / "Makefile").read_text()
+    url = "git+https://example.org/decree8.git@v0.2.0"
+    generate("token", tmp_path / "r", TokenOptions(), home=REPO, decree8_spec=url)
+    assert f"DECREE8 ?= {url}\n" in (tmp_path / "r" / "Makefile").read_text()
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("./missing.whl", "no such file or folder"),
+        ("requests>=2", "give a wheel, a folder"),
+    ],
+)
+def test_bad_decree8_spec_is_one_line_and_nothing_is_written(
+    tmp_path: Path, spec: str, words: str
+) -> None:
+    code, _, err = new("token", str(tmp_path / "p"), "--decree8", spec)
+    assert code == 2 and words in err and err.strip().count("\n") == 0, err
+    assert list(tmp_path.iterdir()) == []
+    folder = tmp_path / "src"
+    folder.mkdir()
+    code, _, err = new("token", str(tmp_path / "p"), "--decree8", str(folder))
+    assert code == 2 and "has no pyproject.toml" in err
 
 
 def test_new_refuses_a_non_empty_folder_and_writes_nothing(tmp_path: Path) -> None:
@@ -144,9 +186,7 @@ def test_a_failed_write_leaves_nothing_behind(
 def test_missing_template_sources_are_a_usage_error(tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / "contracts").mkdir(parents=True)
-    for name in ("package.json", "package-lock.json"):
-        (home / name).write_bytes((REPO / name).read_bytes())
-    with pytest.raises(UsageError, match="DECREE8_HOME"):
+    with pytest.raises(UsageError, match="reinstall decree8"):
         generate("token", tmp_path / "p", TokenOptions(), home=home)
     assert not (tmp_path / "p").exists()
 

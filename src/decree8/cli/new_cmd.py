@@ -27,9 +27,12 @@ _OPERATOR = click.option(
     help="The registry operator's HTP registration reference (at most 32 bytes of text).",
 )
 _SOURCE = click.option(
-    "--decree8-source",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    help="Where the project's Makefile installs decree8 from (default: this decree8's sources).",
+    "--decree8",
+    "decree8_spec",
+    metavar="SPEC",
+    help="What the project installs decree8 from: a wheel, a source folder, a git or https URL, "
+    "or a requirement. A local path is recorded relative to the project. "
+    "Default: a version range compatible with this decree8 (e.g. 'decree8>=0.2,<0.3').",
 )
 
 
@@ -91,9 +94,15 @@ def token_cmd(
     terms: Path | None,
     terms_uri: str | None,
     contract: str | None,
-    decree8_source: Path | None,
+    decree8_spec: str | None,
 ) -> None:
-    """Generate a compliant-token project in DIRECTORY."""
+    """Generate a compliant-token project in DIRECTORY.
+
+    \b
+    Examples:
+      decree8 new token minsk-token --name "Minsk Token" --symbol MNT --cap 1000000e18
+      decree8 new token p --decree8 ../dist/decree8-0.2.0-py3-none-any.whl
+    """
     options = TokenOptions(
         name=name,
         symbol=symbol,
@@ -104,7 +113,7 @@ def token_cmd(
         terms_uri=terms_uri,
         contract=contract,
     )
-    files = generate("token", directory, options, decree8_source=decree8_source)
+    files = generate("token", directory, options, decree8_spec=decree8_spec)
     _report(app, "token", directory, files)
 
 
@@ -130,9 +139,14 @@ def escrow_cmd(
     terms: Path | None,
     terms_uri: str | None,
     contract: str | None,
-    decree8_source: Path | None,
+    decree8_spec: str | None,
 ) -> None:
-    """Generate a deal-escrow project in DIRECTORY."""
+    """Generate a deal-escrow project in DIRECTORY.
+
+    \b
+    Example:
+      decree8 new escrow deals --name "Minsk Deals" --terms escrow-terms.md
+    """
     options = EscrowOptions(
         name=name,
         operator_registration=operator_registration,
@@ -140,5 +154,5 @@ def escrow_cmd(
         terms_uri=terms_uri,
         contract=contract,
     )
-    files = generate("escrow", directory, options, decree8_source=decree8_source)
+    files = generate("escrow", directory, options, decree8_spec=decree8_spec)
     _report(app, "escrow", directory, files)

@@ -34,6 +34,7 @@ from importlib.resources import files as resource_files
 from pathlib import Path
 
 from decree8 import __version__
+from decree8.compile import PINNED_SOLC_VERSION
 from decree8.errors import UsageError
 from decree8.templates import ESCROW, TOKEN, Template, parse_amount, parse_reference
 
@@ -254,6 +255,7 @@ def _values(
         "template_contract": template.contract,
         "rules": ", ".join(template.rules),
         "decree8_version": __version__,
+        "solc_version": PINNED_SOLC_VERSION,
         "decree8_requirement": requirement,
         "decree8_range": _compatible_range(__version__),
         "operator_registration": options.operator_registration,
