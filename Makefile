@@ -10,7 +10,7 @@ PIP    := $(PY) -m pip
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-long lint bench clean
+.PHONY: help setup demo test test-long lint bench artifacts package-check clean
 
 help:
 	@echo "make demo   - run the bundled scenario (sets up .venv and node_modules if missing)"
@@ -18,6 +18,8 @@ help:
 	@echo "make test-long - the long property runs (marker slow, profile long)"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks; writes bench/results.json"
+	@echo "make artifacts - rebuild the template artifacts and vendored OpenZeppelin files that ship"
+	@echo "make package-check - build the wheel, install it in a fresh venv, run demo and a new project"
 
 setup: $(VENV)/.stamp node_modules/.stamp
 
@@ -50,5 +52,11 @@ lint: setup
 bench: setup
 	$(PY) -m bench
 
+artifacts: setup
+	$(PY) -m decree8.templates.ship
+
+package-check: setup
+	bash .ci/wheel-smoke
+
 clean:
-	rm -rf build .decree8 .hypothesis
+	rm -rf build dist .decree8 .hypothesis
