@@ -1,8 +1,12 @@
-"""Hex text for values that come back from web3 as bytes, HexBytes or strings."""
+"""Hex text: values that come back from web3 as bytes, HexBytes or strings, and hex a user types
+(addresses with their EIP-55 checksum, fixed-size byte strings)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from eth_utils import is_checksum_address, to_checksum_address
 
 
 def to_0x(value: Any) -> str:
@@ -11,3 +15,34 @@ def to_0x(value: Any) -> str:
         return "0x" + bytes(value).hex()
     text = str(value)
     return text if text.startswith("0x") else "0x" + text
+
+
+_HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def parse_address(text: str) -> str:
+    """A user-typed address, checksummed. ``0x`` + 40 hex digits; all-lower or all-upper case is
+    taken as it is, mixed case must be a valid EIP-55 checksum (a typo is refused, not fixed).
+    Raises ValueError saying what was wrong."""
+    if not isinstance(text, str) or not _HEX40.match(text):
+        raise ValueError(f"{text!r} is not an address (0x followed by 40 hex digits)")
+    digits = text[2:]
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(text):
+        raise ValueError(
+            f"{text} has a wrong EIP-55 checksum (a mistyped letter?): expected "
+            f"{to_checksum_address(text)}, or write it all in lower case"
+        )
+    return to_checksum_address(text)
+
+
+def parse_hex_bytes(text: str, size: int | None = None) -> bytes:
+    """``0x``-prefixed hex as bytes; with ``size``, exactly that many bytes. ValueError if not."""
+    if not isinstance(text, str) or not text.startswith("0x"):
+        raise ValueError(f"{text!r} is not 0x-prefixed hex")
+    try:
+        data = bytes.fromhex(text[2:])
+    except ValueError:
+        raise ValueError(f"{text!r} is not valid hex (0x followed by pairs of 0-9, a-f)") from None
+    if size is not None and len(data) != size:
+        raise ValueError(f"{text!r} is {len(data)} bytes, not {size} (0x + {2 * size} hex digits)")
+    return data

@@ -15,6 +15,8 @@ from decree8.templates import (
     reference_text,
 )
 
+ADMIN = "0x" + "11" * 20
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -125,3 +127,38 @@ def test_catalogue_lookup_by_name_or_contract_and_unknown_lists_the_names() -> N
     for t in CATALOGUE.values():
         assert set(t.constructor) <= {p.name for p in t.params}
         assert t.rules and t.roles
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("0x1234", "is 2 bytes, not 32"),
+        ("0x" + "zz" * 32, "is not valid hex"),
+    ],
+)
+def test_hex_looking_references_must_be_32_bytes_of_hex(text: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        parse_reference(text)
+
+
+def test_addresses_with_a_wrong_checksum_are_refused_and_the_right_one_is_named() -> None:
+    from decree8.hexutil import parse_address
+
+    good = "0xF2E246BB76DF876Cef8b38ae84130F4F55De395b"
+    assert parse_address(good) == good
+    assert parse_address(good.lower()) == good
+    typo = good[:-1] + "B"
+    with pytest.raises(ValueError, match=f"wrong EIP-55 checksum .* expected {good}"):
+        parse_address(typo)
+    for bad in ("0x1234", "F2E246BB76DF876Cef8b38ae84130F4F55De395b", "0x" + "g" * 40):
+        with pytest.raises(ValueError, match="is not an address"):
+            parse_address(bad)
+
+
+def test_bad_hex_in_params_is_one_line_naming_the_parameter(tmp_path: Path) -> None:
+    registry = get_template("holder-registry")
+    with pytest.raises(TemplateError, match=r"--param operator_registration=0x1234: .*not 32"):
+        registry.resolve({"operator_registration": "0x1234"}, deployer=ADMIN)
+    typo = "0xF2E246BB76DF876Cef8b38ae84130F4F55De395B"
+    with pytest.raises(TemplateError, match="wrong EIP-55 checksum"):
+        registry.resolve({"operator_registration": "HTP-1", "operator": typo}, deployer=ADMIN)

@@ -12,9 +12,10 @@ from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import keccak
 
 from decree8.errors import TemplateError
+from decree8.hexutil import parse_address, parse_hex_bytes
 
 _AMOUNT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9_]+)?)(?:[eE]([0-9]+))?\s*$")
 
@@ -46,12 +47,11 @@ def parse_amount(text: str | int) -> int:
 
 
 def parse_reference(text: str) -> bytes:
-    """A bytes32 reference: `0x` + 64 hex digits, or text of at most 32 bytes (right-padded)."""
-    if text.startswith("0x") and len(text) == 66:
-        try:
-            return bytes.fromhex(text[2:])
-        except ValueError:
-            raise ValueError("0x value is not 32 bytes of hex") from None
+    """A bytes32 reference: `0x` + 64 hex digits, or text of at most 32 bytes (right-padded).
+    Text starting with `0x` is taken as hex and must be exactly 32 bytes: `0x1234` is refused
+    rather than stored as the six characters it is spelled with."""
+    if text.startswith("0x"):
+        return parse_hex_bytes(text, 32)
     raw = text.encode("utf-8")
     if not raw:
         raise ValueError("must not be empty")
@@ -154,23 +154,20 @@ def _convert(
         text = str(raw)
         if resolve_address is not None and not text.startswith("0x"):
             text = resolve_address(text)
-        if not is_address(text):
+        if not text.startswith("0x"):
             raise ValueError("expected a 0x-prefixed 20-byte address or an account name")
-        address = to_checksum_address(text)
+        address = parse_address(text)
         if int(address, 16) == 0:
             raise ValueError("the zero address is not allowed")
         return address
     if p.kind == "reference":
         return parse_reference(str(raw))
     if p.kind == "hash":
-        text = str(raw)
-        if not (text.startswith("0x") and len(text) == 66):
-            raise ValueError("expected 0x followed by 64 hex digits")
-        return bytes.fromhex(text[2:])
+        return parse_hex_bytes(str(raw), 32)
     if p.kind == "terms_file":
         text = str(raw)
-        if text.startswith("0x") and len(text) == 66:
-            return _convert(Param(p.name, "hash", p.help), text, None, None)
+        if text.startswith("0x"):
+            return parse_hex_bytes(text, 32)
         path = Path(text)
         if base_dir is not None and not path.is_absolute():
             path = base_dir / path
