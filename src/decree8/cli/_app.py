@@ -137,6 +137,10 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C while a command runs (a BaseException, so no handler on the way swallows it)."""
+
+
 #: Global options and whether each takes a value: accepted before or after the subcommand.
 GLOBAL_OPTIONS: dict[str, bool] = {
     "--rpc": True,
@@ -198,6 +202,13 @@ class Decree8Group(click.Group):
             args = hoist_global_options(self, ctx, list(args))
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # click answers Ctrl-C with an empty line and Abort; decree8 says one line (see main).
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs.get("args") if kwargs.get("args") is not None else (args[0] if args else None)
         argv = list(argv) if argv is not None else sys.argv[1:]
@@ -224,7 +235,7 @@ class Decree8Group(click.Group):
                 raise
             click.echo(f"decree8: error: {exc}", err=True)
             sys.exit(2)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Interrupted):
             click.echo("decree8: interrupted", err=True)
             sys.exit(130)
         except Exception as exc:
