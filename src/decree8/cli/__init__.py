@@ -93,6 +93,7 @@ def _register_optional() -> None:
         ("decree8.cli.audit_cmd", ("audit",)),
         ("decree8.cli.new_cmd", ("new",)),
         ("decree8.cli.rules_cmd", ("rules",)),
+        ("decree8.cli.report_cmd", ("report",)),
     ):
         try:
             mod = importlib.import_module(module)
