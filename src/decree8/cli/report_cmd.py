@@ -119,32 +119,9 @@ def verify_report_cmd(app: App, file: Path) -> None:
 
 
 def _operator_role(app: App, data: dict[str, Any], signer: str | None) -> str | None:
-    """``operator registered in HolderRegistry 0x..`` when a node is given (--rpc) and a holder
-    registry the report names attests ``signer`` as an operator (holder type 3, not revoked)."""
+    """The signer's role, asked of the node when one is given (--rpc)."""
     if signer is None or not app.rpc:
         return None
-    from eth_abi import decode, encode
-    from eth_typing import HexStr
-    from eth_utils import keccak, to_checksum_address
+    from decree8.report.sign import signer_role
 
-    registries = [
-        s.split(" ", 1)[1] for s in data.get("subject", []) if s.startswith("HolderRegistry ")
-    ]
-    selector = keccak(text="attestationOf(address)")[:4]
-    chain = app.chain()
-    for registry in registries:
-        try:
-            raw = chain.w3.eth.call(
-                {
-                    "to": to_checksum_address(registry),
-                    "data": HexStr("0x" + (selector + encode(["address"], [signer])).hex()),
-                }
-            )
-            holder_type, _j, _v, _k, _f, revoked = decode(
-                ["uint8", "bytes2", "uint64", "bytes32", "uint32", "bool"], bytes(raw)
-            )
-        except Exception:  # noqa: BLE001 - not a registry on this node: say nothing
-            continue
-        if holder_type == 3 and not revoked:
-            return f"a registered operator in HolderRegistry {registry}"
-    return None
+    return signer_role(app.chain(), data, signer)

@@ -478,7 +478,16 @@ class HtmlFormatter(Formatter):
         dec = history.decimals
         points = list(timeline.points)
         label = names.get(timeline.token) or timeline.token
-        marks = list(history.marks)
+        tokens = {t.token.lower() for t in history.timelines}
+
+        def here(contract: str | None) -> bool:
+            """On this token's chart: its own marks and findings, and those of the contracts
+            that are not tokens (registry, escrow)."""
+            where = (contract or "").lower()
+            return where == timeline.token.lower() or where not in tokens
+
+        marks = [m for m in history.marks if here(m.contract)]
+        findings = [f for f in findings if here(f.contract)]
         peak = max((p.supply for p in points), default=0)
         cap = timeline.cap
         cap_shown = 0 < cap <= peak * 4 or (peak == 0 and cap > 0)

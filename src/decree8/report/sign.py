@@ -45,6 +45,7 @@ __all__ = [
     "load_signer",
     "report_hash",
     "sign_report",
+    "signer_role",
     "verify_data",
 ]
 
@@ -147,15 +148,37 @@ class NodeSigner(Signer):
         self.address = str(to_checksum_address(address))
 
     def sign_hash(self, digest: bytes) -> bytes:
+        from hexbytes import HexBytes
+        from web3.exceptions import MethodUnavailable
+
         try:
-            signed = self._chain.w3.eth.sign(self.address, primitive=digest)
+            signed = self._chain.w3.eth.sign(self.address, data=digest)
+        except MethodUnavailable:
+            # eth-tester and the revm chain have no eth_sign; their accounts hold the publicly
+            # known development keys 1, 2, 3 ... which sign the same message here.
+            key = _dev_key(self.address, len(self._chain.accounts))
+            if key is None:
+                raise UsageError(
+                    f"the node cannot sign (no eth_sign) and {self.address} is not one of its "
+                    "development accounts; give a key file instead"
+                ) from None
+            return KeySigner(key).sign_hash(digest)
         except Exception as err:  # noqa: BLE001 - any node refusal is one line for the user
             raise UsageError(
                 f"the node would not sign with {self.address} ({err}); give a key file instead"
             ) from None
-        from hexbytes import HexBytes
-
         return bytes(HexBytes(signed))
+
+
+def _dev_key(address: str, accounts: int) -> bytes | None:
+    """The development key (1, 2, 3 ...) of ``address``, if it is one of the first ``accounts``."""
+    from eth_account import Account
+
+    for index in range(1, accounts + 1):
+        key = index.to_bytes(32, "big")
+        if Account.from_key(key).address == address:
+            return key
+    return None
 
 
 def _key_from_file(path: Path, password: Callable[[], str | None]) -> bytes:
@@ -322,6 +345,32 @@ def verify_data(data: Mapping[str, Any]) -> Verification:
         recovered=recovered,
         hash=actual,
     )
+
+
+def signer_role(chain: Chain, data: Mapping[str, Any], signer: str) -> str | None:
+    """``a registered operator in HolderRegistry 0x..`` when a holder registry the report names
+    (its ``subject``) attests ``signer`` on ``chain`` as an operator (type 3, not revoked)."""
+    from eth_abi import decode, encode
+    from eth_typing import HexStr
+
+    registries = [
+        str(s).split(" ", 1)[1]
+        for s in data.get("subject", [])
+        if str(s).startswith("HolderRegistry ")
+    ]
+    selector = keccak(text="attestationOf(address)")[:4]
+    call = HexStr("0x" + (selector + encode(["address"], [signer])).hex())
+    for registry in registries:
+        try:
+            raw = chain.w3.eth.call({"to": to_checksum_address(registry), "data": call})
+            holder_type, _j, _v, _k, _f, revoked = decode(
+                ["uint8", "bytes2", "uint64", "bytes32", "uint32", "bool"], bytes(raw)
+            )
+        except Exception:  # noqa: BLE001 - not a registry on this node: say nothing
+            continue
+        if holder_type == 3 and not revoked:
+            return f"a registered operator in HolderRegistry {registry}"
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
