@@ -73,6 +73,8 @@ def render_cmd(
     from decree8.report.load import load_report
     from decree8.report.sign import load_signer, sign_report
 
+    if output is not None and output.is_dir():
+        fail(f"{output} is a folder; give a file name for the report")
     if output is not None and output.exists() and not force:
         fail(f"{output} already exists; pass --force to overwrite it")
     signer = load_signer(sign_with, app.chain) if sign_with else None
@@ -93,10 +95,11 @@ def verify_report_cmd(app: App, file: Path) -> None:
     """Recompute the keccak-256 hash of the report's canonical JSON and recover who signed it.
     Prints VALID (exit 0), TAMPERED or UNSIGNED (exit 1). With --rpc, a signer the report's holder
     registry attests as an operator is named as such."""
-    from decree8.report.load import read_data
+    from decree8.report.load import read_data, report_from_dict
     from decree8.report.sign import verify_data
 
     data = read_data(file)
+    report_from_dict(data, str(file))  # a whole decree8 report, or one line and exit 2
     outcome = verify_data(data)
     role = _operator_role(app, data, outcome.recovered) if outcome.ok else None
     line = f"{outcome.status}: {outcome.reason}" + (f" ({role})" if role else "")

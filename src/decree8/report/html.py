@@ -396,13 +396,16 @@ class HtmlFormatter(Formatter):
         rows.append(("decree8 version", _e(report.tool_version)))
         if history is not None and history.rule_pack:
             rows.append(("Rule pack", f"<code>{_e(history.rule_pack)}</code>"))
+        facts = dict(report.facts)
+        if "Verdict" in facts:  # a verify report: the level of the match
+            rows.append(("Verify result", _e(facts["Verdict"])))
         law = [(k, v) for k, v in report.facts if "law" in k.lower() and "force" in k.lower()]
         if law:
             rows.append(("Law in force", "<br>".join(f"{_e(k)}: {_e(v)}" for k, v in law)))
         table = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
-        facts = ""
+        facts_html = ""
         if report.facts:
-            facts = (
+            facts_html = (
                 "<h3>Facts stated by the contracts and the run</h3>"
                 '<table class="kv"><caption class="muted">As read at the end block, and how the '
                 "run went</caption><tbody>"
@@ -414,7 +417,7 @@ class HtmlFormatter(Formatter):
             )
         return (
             f'<section id="checked"><h2>What was checked</h2><table class="kv"><tbody>{table}'
-            f"</tbody></table>{facts}</section>"
+            f"</tbody></table>{facts_html}</section>"
         )
 
     @staticmethod
