@@ -112,6 +112,7 @@ th,td{padding:.15rem .25rem}
 code,.addr{font-size:7.5pt}
 details>*:not(summary){display:block}
 a{color:inherit;text-decoration:none}
+th button::after{content:none!important}
 }
 """
 
@@ -565,8 +566,8 @@ class HtmlFormatter(Formatter):
             path.append(f"H{x(end)}")
             hpath.append(f"H{x(end)}")
             parts.append(
-                f'<path d="{"".join(hpath)}" fill="none" stroke="#0b6e4f" stroke-width="1.5" '
-                'stroke-dasharray="3 2"/>'
+                f'<path class="holders" d="{"".join(hpath)}" fill="none" stroke="#0b6e4f" '
+                'stroke-width="1.2" stroke-dasharray="3 2" opacity="0.8"/>'
             )
             parts.append(
                 f'<path d="{"".join(path)}" fill="none" stroke="#1d4ed8" stroke-width="2"/>'
@@ -929,10 +930,8 @@ def _confidence_block(tags: Sequence[str], label: str) -> str:
         )
     elif "news" in tags:
         extra = " Part of this basis rests on news reports only."
-    return (
-        f'<p class="confidence{cls}"><strong>Confidence:</strong> {_confidence_badges(tags)} '
-        f'<span class="muted">({_e(label)})</span>{extra}</p>'
-    )
+    badges = _confidence_badges(tags) if tags else _e(label)
+    return f'<p class="confidence{cls}"><strong>Confidence:</strong> {badges}{extra}</p>'
 
 
 def _finding_row(index: int, f: Finding, names: _Names) -> str:
