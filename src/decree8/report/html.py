@@ -29,6 +29,7 @@ from decree8.rules import RulePack, confidence_label, load_pack
 
 __all__ = ["DATA_ID", "HtmlFormatter"]
 
+_NUM = ' class="num"'
 #: The id of the ``<script type="application/json">`` block holding the report's JSON data.
 DATA_ID = "decree8-report"
 
@@ -67,6 +68,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-s
 color:var(--ink);background:var(--bg);margin:0 auto;max-width:1180px;padding:1.5rem}
 h1{font-size:1.6rem;margin:.2rem 0 .4rem}h2{font-size:1.25rem;margin:2rem 0 .6rem;
 border-bottom:2px solid var(--line);padding-bottom:.2rem}h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
+i{font-style:normal;color:var(--muted)}
 code,.addr{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.85em;
 overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}
@@ -101,7 +103,9 @@ th[aria-sort=descending] button::after{content:" \\2193";color:var(--ink)}
 .sig{border:2px solid var(--ok);padding:.6rem .8rem}
 details summary{cursor:pointer;color:var(--accent)}
 nav ol{columns:2;margin:.2rem 0}
+section,article{content-visibility:auto;contain-intrinsic-size:auto 1200px}
 @media print{
+section,article{content-visibility:visible}
 @page{size:A4;margin:14mm 12mm}
 body{font-size:9pt;max-width:none;padding:0}
 h2{break-after:avoid}h3{break-after:avoid}
@@ -109,7 +113,7 @@ h2{break-after:avoid}h3{break-after:avoid}
 tr,figure,.confidence{break-inside:avoid}
 thead{display:table-header-group}
 th,td{padding:.15rem .25rem}
-code,.addr{font-size:7.5pt}
+code{font-size:7.5pt}
 details>*:not(summary){display:block}
 a{color:inherit;text-decoration:none}
 th button::after{content:none!important}
@@ -122,6 +126,7 @@ _JS = r"""
   if(!table){return;}
   var body=table.tBodies[0];
   var rows=Array.prototype.slice.call(body.rows);
+  rows.forEach(function(r){r.setAttribute('data-search',r.textContent.toLowerCase());});
   var q=document.getElementById('holder-filter');
   var type=document.getElementById('holder-type');
   var frozen=document.getElementById('holder-frozen');
@@ -192,6 +197,29 @@ def _short_amount(value: int, decimals: int) -> str:
     return f"{number:.3g}"
 
 
+#: Above this many bytes of JSON, the embedded report data is gzip-compressed (base64).
+COMPRESS_ABOVE = 256_000
+
+
+def _data_script(data: Any) -> str:
+    """The report's JSON data for machines (``decree8 report``, ``report verify``): as JSON, or,
+    when large, as a JSON string of its gzip-compressed canonical JSON in base64."""
+    text = _script_json(data)
+    if len(text) <= COMPRESS_ABOVE:
+        return f'\n<script type="application/json" id="{DATA_ID}">{text}</script>'
+    import base64
+    import gzip
+
+    from decree8.fsutil import canonical_json
+
+    packed = gzip.compress(canonical_json(data).encode("utf-8"), compresslevel=9, mtime=0)
+    encoded = base64.b64encode(packed).decode("ascii")
+    return (
+        f'\n<script type="application/json" id="{DATA_ID}" data-encoding="gzip+base64">'
+        f'"{encoded}"</script>'
+    )
+
+
 def _script_json(data: Any) -> str:
     """JSON safe inside a ``<script>`` element (no ``</script>``, no HTML comment openers)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -213,13 +241,10 @@ class _Names:
 
     def html(self, address: str, role: str | None = None) -> str:
         name = self.get(address)
-        role_html = f'<span class="muted">{_e(role)}</span> ' if role else ""
+        role_html = f"<i>{_e(role)}</i> " if role else ""
         if name:
-            return (
-                f'{role_html}<span class="names">{_e(name)}</span> '
-                f'<code class="addr">{_e(address)}</code>'
-            )
-        return f'{role_html}<code class="addr">{_e(address)}</code>'
+            return f"{role_html}<b>{_e(name)}</b> <code>{_e(address)}</code>"
+        return f"{role_html}<code>{_e(address)}</code>"
 
 
 class _Scale:
@@ -336,7 +361,7 @@ class HtmlFormatter(Formatter):
             '<meta name="generator" content="decree8">'
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(body)
-            + f'\n<script type="application/json" id="{DATA_ID}">{_script_json(data)}</script>'
+            + _data_script(data)
             + f"\n<script>{_JS}</script>\n</body></html>\n"
         )
 
@@ -591,13 +616,20 @@ class HtmlFormatter(Formatter):
             for m in marks
             if m.kind in ("legal order", "terms amendment")
         )
-        for f in findings:
-            fx = x(int(f.block or 0))
-            tip = f"{f.rule_id} at block {f.block:,}: {f.message}"
+        groups: dict[tuple[str, int], list[Finding]] = {}
+        for f in findings:  # one dot per rule and 4 px: a long history stays light
+            groups.setdefault((f.rule_id, int(x(int(f.block or 0)) // 4)), []).append(f)
+        for (rule_id, _), group in groups.items():
+            first, last = group[0], group[-1]
+            fx = x(int(first.block or 0))
+            if len(group) == 1:
+                tip = f"{rule_id} at block {first.block:,}: {first.message}"
+            else:
+                tip = f"{len(group)} findings of {rule_id} in blocks {first.block:,}-{last.block:,}"
             parts.append(
                 f'<circle class="finding" cx="{fx}" cy="{H - MB - 6}" r="5" fill="#b00020" '
-                f'stroke="#fff" data-block="{f.block}" data-rule="{_e(f.rule_id)}">'
-                f"<title>{_e(tip)}</title></circle>"
+                f'stroke="#fff" data-block="{first.block}" data-count="{len(group)}" '
+                f'data-rule="{_e(rule_id)}"><title>{_e(tip)}</title></circle>'
             )
         parts.append(
             _axis_x(x, start, end, _tick_times(start, end, _nearest_times(points, marks)), H - MB)
@@ -721,16 +753,33 @@ class HtmlFormatter(Formatter):
             label = confidence_label(tags) if tags else "not stated"
         out.append(_confidence_block(tags, label))
         if findings:
+            wheres = {_where(f, names) for f in findings}
+            severities = {f.severity for f in findings}
+            out.append(f"<h4>Findings ({len(findings):,})</h4>")
+            common = []
+            if len(severities) == 1:
+                common.append(f"severity {_severity(findings[0].severity)}")
+            if len(wheres) == 1 and findings[0].contract:
+                common.append(f"contract and call: {next(iter(wheres))}")
+            if common:
+                out.append(f"<p>All {'; '.join(common)}.</p>")
+            heads = ["#", "Severity", "Block", "Time (UTC)", "Transaction", "Parties"]
+            heads += ["Contract / call", "Finding"]
+            skip = {"Severity"} if len(severities) == 1 else set()
+            if len(wheres) == 1 and findings[0].contract:
+                skip.add("Contract / call")
             out.append(
-                f"<h4>Findings ({len(findings):,})</h4>"
-                '<table class="findings"><thead><tr><th scope="col">#</th>'
-                '<th scope="col">Severity</th><th scope="col" class="num">Block</th>'
-                '<th scope="col">Time (UTC)</th><th scope="col">Transaction</th>'
-                '<th scope="col">Parties</th><th scope="col">Contract / call</th>'
-                '<th scope="col">Finding</th></tr></thead><tbody>'
+                '<table class="findings"><thead><tr>'
+                + "".join(
+                    f'<th scope="col"{_NUM if h == "Block" else ""}>{h}</th>'
+                    for h in heads
+                    if h not in skip
+                )
+                + "</tr></thead><tbody>"
             )
-            for i, f in enumerate(findings, start=1):
-                out.append(_finding_row(i, f, names))
+            out.extend(
+                _finding_row(i, f, names, skip) for i, f in enumerate(findings, start=1)
+            )
             out.append("</tbody></table>")
         else:
             out.append('<p><span class="badge b-ok">no findings</span></p>')
@@ -774,10 +823,6 @@ class HtmlFormatter(Formatter):
         for h in history.holders:
             name = names.get(h.address) or ""
             frozen = h.frozen > 0 or h.frozen_whole
-            search = " ".join(
-                [h.address.lower(), name.lower(), h.holder_type, h.jurisdiction.lower()]
-                + ([(names.get(h.token) or h.token).lower()] if many_tokens else [])
-            )
             frozen_text = _amount(h.frozen, dec) if h.frozen else "0"
             if h.frozen_whole:
                 frozen_text += " (whole address frozen)"
@@ -793,14 +838,14 @@ class HtmlFormatter(Formatter):
                 f"{_e(frozen_text)}</td>",
                 f"<td>{_e(attested)}</td>",
                 f"<td>{_e(h.jurisdiction)}</td>",
-                f'<td data-sort="{h.valid_until or 0:020d}">{_e(valid)}</td>',
+                f'<td class="num" data-sort="{h.valid_until or 0}">{_e(valid)}</td>',
                 f"<td>{'yes' if h.terms_accepted else '<strong>no</strong>'}</td>",
             ]
             if many_tokens:
                 cells.insert(0, f"<td>{names.html(h.token)}</td>")
             rows.append(
-                f'<tr data-search="{_e(search)}" data-type="{_e(h.holder_type)}" '
-                f'data-frozen="{1 if frozen else 0}">{"".join(cells)}</tr>'
+                f'<tr data-type="{_e(h.holder_type)}" data-frozen="{1 if frozen else 0}">'
+                f'{"".join(cells)}</tr>'
             )
         heads = [
             ("Holder", ""),
@@ -808,7 +853,7 @@ class HtmlFormatter(Formatter):
             ("Frozen", "num"),
             ("Attestation", ""),
             ("Jurisdiction", ""),
-            ("Valid until", ""),
+            ("Valid until", "num"),
             ("Terms accepted", ""),
         ]
         if many_tokens:
@@ -934,9 +979,8 @@ def _confidence_block(tags: Sequence[str], label: str) -> str:
     return f'<p class="confidence{cls}"><strong>Confidence:</strong> {badges}{extra}</p>'
 
 
-def _finding_row(index: int, f: Finding, names: _Names) -> str:
-    parties = "<br>".join(names.html(address, role) for role, address in f.parties)
-    where = " ".join(
+def _where(f: Finding, names: _Names) -> str:
+    return " ".join(
         part
         for part in (
             names.html(f.contract)
@@ -946,13 +990,22 @@ def _finding_row(index: int, f: Finding, names: _Names) -> str:
         )
         if part
     )
+
+
+def _severity(severity: str) -> str:
+    return f'<span class="badge b-{_e(severity)}">{_e(severity)}</span>'
+
+
+def _finding_row(index: int, f: Finding, names: _Names, skip: set[str] | frozenset[str]) -> str:
+    parties = "<br>".join(names.html(address, role) for role, address in f.parties)
+    severity = "" if "Severity" in skip else f"<td>{_severity(f.severity)}</td>"
+    where = "" if "Contract / call" in skip else f"<td>{_where(f, names)}</td>"
     return (
         f'<tr class="finding-row" data-block="{"" if f.block is None else f.block}">'
-        f"<td>{index}</td>"
-        f'<td><span class="badge b-{_e(f.severity)}">{_e(f.severity)}</span></td>'
+        f"<td>{index}</td>{severity}"
         f'<td class="num">{"" if f.block is None else f"{f.block:,}"}</td>'
         f"<td>{_e(f.time or '')}</td><td><code>{_e(f.tx_hash or '')}</code></td>"
-        f"<td>{parties}</td><td>{where}</td><td>{_e(f.message)}</td></tr>"
+        f"<td>{parties}</td>{where}<td>{_e(f.message)}</td></tr>"
     )
 
 

@@ -22,7 +22,9 @@ from decree8.report.json import SCHEMA_ID
 __all__ = ["extract_data", "load_report", "read_data", "report_from_dict"]
 
 _HTML_DATA = re.compile(
-    r'<script type="application/json" id="decree8-report">(.*?)</script>', re.DOTALL
+    r'<script type="application/json" id="decree8-report"( data-encoding="gzip\+base64")?>'
+    r"(.*?)</script>",
+    re.DOTALL,
 )
 _REQUIRED = (
     "schema",
@@ -65,8 +67,13 @@ def extract_data(text: str, name: str = "the file") -> dict[str, Any]:
         found = _HTML_DATA.search(text)
         if found is not None:
             try:
-                data = json.loads(found.group(1))
-            except json.JSONDecodeError:
+                data = json.loads(found.group(2))
+                if found.group(1):  # large reports: gzip-compressed canonical JSON in base64
+                    import base64
+                    import gzip
+
+                    data = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
+            except (json.JSONDecodeError, ValueError, TypeError, OSError, EOFError):
                 why = "the report data embedded in the page is damaged"
                 raise UsageError(f"{name}: {why}") from None
         else:
