@@ -777,9 +777,7 @@ class HtmlFormatter(Formatter):
                 )
                 + "</tr></thead><tbody>"
             )
-            out.extend(
-                _finding_row(i, f, names, skip) for i, f in enumerate(findings, start=1)
-            )
+            out.extend(_finding_row(i, f, names, skip) for i, f in enumerate(findings, start=1))
             out.append("</tbody></table>")
         else:
             out.append('<p><span class="badge b-ok">no findings</span></p>')
@@ -845,7 +843,7 @@ class HtmlFormatter(Formatter):
                 cells.insert(0, f"<td>{names.html(h.token)}</td>")
             rows.append(
                 f'<tr data-type="{_e(h.holder_type)}" data-frozen="{1 if frozen else 0}">'
-                f'{"".join(cells)}</tr>'
+                f"{''.join(cells)}</tr>"
             )
         heads = [
             ("Holder", ""),
