@@ -216,3 +216,27 @@ def test_a_large_report_embeds_its_data_compressed_and_still_verifies(tmp_path: 
     assert data == report_to_dict(report) and verify_data(data).ok
     assert html.count('class="finding-row"') == 2_000
     assert html.count("<td>sale number") == 2_000
+
+
+def test_report_members_added_later_are_shown_and_kept(
+    sample_report: Report, tmp_path: Path
+) -> None:
+    """A member such as the law in force over the range, in a report signed by a later version,
+    is shown under What was checked and kept when the report is re-rendered."""
+    from decree8.report.sign import SCHEME, KeySigner, report_hash, verify_data
+
+    data = json.loads(write_report(sample_report, OutputFormat.JSON))
+    data["law_in_force"] = [{"act": "Decree No. 8", "from": "2018-03-28"}]
+    signer = KeySigner(bytes.fromhex("4c" * 32))
+    digest = report_hash(data)
+    data["signature"] = {
+        "scheme": SCHEME,
+        "hash": "0x" + digest.hex(),
+        "signer": signer.address,
+        "signature": "0x" + signer.sign_hash(digest).hex(),
+    }
+    path = tmp_path / "later.json"
+    path.write_text(json.dumps(data))
+    html = write_report(load_report(path), OutputFormat.HTML)
+    assert "Law in force</th><td><code>[{&quot;act&quot;: &quot;Decree No. 8&quot;" in html
+    assert extract_data(html) == data and verify_data(extract_data(html)).ok

@@ -30,6 +30,11 @@ from decree8.rules import RulePack, confidence_label, load_pack
 __all__ = ["DATA_ID", "HtmlFormatter"]
 
 _NUM = ' class="num"'
+#: Members of the JSON report this page shows in its own sections.
+_KNOWN_KEYS = frozenset(
+    "schema title subject chain_id block_range generated_at tool_version summary findings "
+    "checks facts notes history signature".split()
+)
 #: The id of the ``<script type="application/json">`` block holding the report's JSON data.
 DATA_ID = "decree8-report"
 
@@ -328,7 +333,7 @@ class HtmlFormatter(Formatter):
         body: list[str] = []
         body.append(self._header(report, pack))
         body.append(self._toc(report, shown))
-        body.append(self._checked(report, names))
+        body.append(self._checked(report, names, data))
         body.append(self._summary(report, pack, shown))
         if history is not None:
             body.append(self._timeline(report, history, names))
@@ -401,7 +406,7 @@ class HtmlFormatter(Formatter):
         return f'<nav aria-label="Contents"><ol>{"".join(items)}</ol></nav>'
 
     @staticmethod
-    def _checked(report: Report, names: _Names) -> str:
+    def _checked(report: Report, names: _Names, data: Mapping[str, Any]) -> str:
         history = report.history
         rows: list[tuple[str, str]] = []
         subject = "<br>".join(_subject_html(item, names) for item in report.subject) or "not stated"
@@ -428,6 +433,11 @@ class HtmlFormatter(Formatter):
         law = [(k, v) for k, v in report.facts if "law" in k.lower() and "force" in k.lower()]
         if law:
             rows.append(("Law in force", "<br>".join(f"{_e(k)}: {_e(v)}" for k, v in law)))
+        for key, value in data.items():  # what later versions of the report add
+            if key not in _KNOWN_KEYS and value not in (None, [], {}):
+                label = "Law in force" if "law" in key.lower() else key.replace("_", " ")
+                shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                rows.append((_e(label.capitalize()), f"<code>{_e(shown)}</code>"))
         table = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
         facts_html = ""
         if report.facts:

@@ -9,6 +9,7 @@ report = load_report(Path("audit.json"))      # or audit.html, a signed audit.md
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -102,32 +103,31 @@ def read_data(path: Path) -> dict[str, Any]:
 
 
 def _finding(data: Mapping[str, Any]) -> Finding:
-    return Finding(
-        rule_id=str(data["rule_id"]),
-        message=str(data["message"]),
-        severity=str(data["severity"]),
-        basis=str(data["basis"]),
-        confidence=tuple(str(c) for c in data["confidence"]),
-        source=str(data["source"]),
-        code=data.get("code"),
-        contract=data.get("contract"),
-        tx_hash=data.get("tx_hash"),
-        block=data.get("block"),
-        timestamp=data.get("timestamp"),
-        parties=tuple((str(p["role"]), str(p["address"])) for p in data.get("parties", [])),
-        function=data.get("function"),
-        details=tuple(dict(data.get("details") or {}).items()),
-    )
+    """A finding from its JSON; fields the model has beyond these (added later) are kept as they
+    are stored."""
+    special = {
+        "confidence": tuple(str(c) for c in data["confidence"]),
+        "parties": tuple((str(p["role"]), str(p["address"])) for p in data.get("parties", [])),
+        "details": tuple(dict(data.get("details") or {}).items()),
+    }
+    names = {f.name for f in dataclasses.fields(Finding)} - {"_"}
+    kwargs = {name: special.get(name, data[name]) for name in names if name in data}
+    for name in ("rule_id", "message", "severity", "basis", "source"):
+        kwargs[name] = str(data[name])
+    return Finding(**kwargs)
 
 
 def _check(data: Mapping[str, Any]) -> Check:
-    return Check(
+    names = {f.name for f in dataclasses.fields(Check)}
+    kwargs = {name: data[name] for name in names if name in data}
+    kwargs.update(
         rule_id=str(data["rule_id"]),
         description=str(data["description"]),
         scope=str(data["scope"]),
         count=int(data["count"]),
         passed=bool(data["passed"]),
     )
+    return Check(**kwargs)
 
 
 def report_from_dict(data: Mapping[str, Any], name: str = "the report") -> Report:
