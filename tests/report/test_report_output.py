@@ -18,6 +18,7 @@ from decree8.report import (
     TextFormatter,
     write_report,
 )
+from decree8.report.html import HtmlFormatter
 
 
 def test_each_format_has_its_formatter() -> None:
@@ -26,6 +27,7 @@ def test_each_format_has_its_formatter() -> None:
         OutputFormat.JSON: JsonFormatter,
         OutputFormat.MARKDOWN: MarkdownFormatter,
         OutputFormat.SARIF: SarifFormatter,
+        OutputFormat.HTML: HtmlFormatter,
     }
     assert set(expected) == set(OutputFormat)
     for fmt, cls in expected.items():
@@ -35,8 +37,8 @@ def test_each_format_has_its_formatter() -> None:
 def test_parse_accepts_names_and_refuses_unknown_ones() -> None:
     assert OutputFormat.parse("Markdown") is OutputFormat.MARKDOWN
     assert OutputFormat.parse(OutputFormat.SARIF) is OutputFormat.SARIF
-    with pytest.raises(UsageError, match="unknown report format 'html'; valid formats: text, json"):
-        OutputFormat.parse("html")
+    with pytest.raises(UsageError, match="unknown report format 'pdf'; valid formats: text, json"):
+        OutputFormat.parse("pdf")
 
 
 @pytest.mark.parametrize("fmt", list(OutputFormat))

@@ -850,13 +850,16 @@ def audit(
     pack: RulePack | None = None,
     abis: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     stats: AuditStats | None = None,
+    observer: Callable[[Sequence[Event], World, LogSource], None] | None = None,
 ) -> Report:
     """Audits the history of the named contracts over ``[from_block, to_block]`` (default: from
     the earliest manifest's deployment block, or 0, to the latest block). See the module docs.
 
     ``include_failed``: explain failed transactions to the audited contracts (default: yes on the
     embedded chain, where it is cheap; no on a JSON-RPC node, where it costs a request per block).
-    ``stats`` (optional) receives counts and timings.
+    ``stats`` (optional) receives counts and timings. ``observer`` (optional) is called after
+    each replayed transaction with its events, the rebuilt state and the log source (see
+    :class:`decree8.report.history.HistoryRecorder`).
 
     On a JSON-RPC node the audit makes a handful of round trips whatever the history: one for the
     latest block and the registries, the log chunks (fetched one ahead while the last is
@@ -978,6 +981,8 @@ def audit(
             by_tx[event.tx_hash].append(event)
         for tx_events in by_tx.values():
             replay.transaction(tx_events)
+            if observer is not None:
+                observer(tx_events, world, source)
         stats.transactions += len(by_tx)
         if progress is not None:
             progress("transactions", stats.transactions, stats.transactions)

@@ -130,6 +130,7 @@ def _register_optional() -> None:
         ("decree8.cli.new_cmd", ("new",)),
         ("decree8.cli.rules_cmd", ("rules",)),
         ("decree8.cli.setup_cmd", ("setup", "config", "completion")),
+        ("decree8.cli.report_cmd", ("report",)),
     ):
         try:
             mod = importlib.import_module(module)

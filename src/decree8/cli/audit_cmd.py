@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -60,7 +61,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown", "sarif"]),
+    type=click.Choice(["text", "json", "markdown", "sarif", "html"]),
     default=None,
     help="Report format (default: text; json with --json).",
 )
@@ -71,6 +72,13 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
     help="Write the report to FILE instead of stdout.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the -o FILE if it exists.")
+@click.option(
+    "--sign-with",
+    "sign_with",
+    metavar="KEY",
+    help="Sign the report: a key file (hex key, or keystore with $DECREE8_KEY_PASSWORD) or an "
+    "address or account index of the node (see docs/reports.md).",
+)
 @click.option(
     "--include-failed/--no-include-failed",
     default=None,
@@ -88,6 +96,7 @@ def audit_cmd(
     output: Path | None,
     force: bool,
     include_failed: bool | None,
+    sign_with: str | None = None,
 ) -> None:
     """Audit the history of a token, its registry and escrows: read every event over the block
     range, rebuild their state from the events alone and compare it with the chain at the end
@@ -113,6 +122,11 @@ def audit_cmd(
     chain = app.chain()
     deployments = [Deployment.load(path, chain_id=chain.chain_id) for path in manifests]
     chosen = OutputFormat.parse(fmt or ("json" if app.json_output else "text"))
+    from decree8.report.history import HistoryRecorder, manifest_names
+    from decree8.report.sign import load_signer, sign_report
+
+    signer = load_signer(sign_with, app.chain) if sign_with else None
+    recorder = HistoryRecorder(manifest_names(deployments, manifests))
     show_progress = sys.stderr.isatty() and not app.json_output
     with _progress_bar(show_progress) as progress:
         report = audit(
@@ -124,7 +138,11 @@ def audit_cmd(
             to_block=to_block,
             include_failed=include_failed,
             progress=progress,
+            observer=recorder,
         )
+    report = replace(report, history=recorder.finish(report.block_range))
+    if signer is not None:
+        report = sign_report(report, signer)
     text = write_report(report, chosen, path=output, overwrite=force)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))

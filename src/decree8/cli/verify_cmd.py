@@ -12,20 +12,29 @@ from decree8.cli._app import App, fail, parse_params, pass_app
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
+    from decree8.report.sign import Signer
     from decree8.verify import VerifyResult
 
-_FORMATS = ("text", "json", "markdown", "sarif")
+_FORMATS = ("text", "json", "markdown", "sarif", "html")
 
 
-def _render(result: VerifyResult, fmt: str, out: Path | None, force: bool) -> str:
+def _render(
+    result: VerifyResult, fmt: str, out: Path | None, force: bool, signer: Signer | None = None
+) -> str:
     """The rendered result; written atomically to ``out`` when given (never over an existing file
-    without ``force``)."""
+    without ``force``). With ``signer`` the report is signed (see docs/reports.md)."""
     from decree8.report import write_report
+    from decree8.report.sign import embedded_trailer, sign_report
     from decree8.verify import verify_text
 
+    report = result.to_report()
+    if signer is not None:
+        report = sign_report(report, signer)
     if fmt != "text":
-        return write_report(result.to_report(), fmt, path=out, overwrite=force)
+        return write_report(report, fmt, path=out, overwrite=force)
     text = verify_text(result)
+    if report.signature is not None:
+        text += embedded_trailer("text", report.signature)
     if out is not None:
         from decree8.fsutil import atomic_write_text
 
@@ -80,6 +89,13 @@ def _render(result: VerifyResult, fmt: str, out: Path | None, force: bool) -> st
     help="Write the report to this file (atomically) instead of stdout.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing -o file.")
+@click.option(
+    "--sign-with",
+    "sign_with",
+    metavar="KEY",
+    help="Sign the report: a key file (hex key, or keystore with $DECREE8_KEY_PASSWORD) or an "
+    "address or account index of the node (see docs/reports.md).",
+)
 @pass_app
 def verify_cmd(
     app: App,
@@ -92,6 +108,7 @@ def verify_cmd(
     fmt: str | None,
     out: Path | None,
     force: bool,
+    sign_with: str | None = None,
 ) -> None:
     """Rebuild the template with decree8's compiler settings and compare it with the code at
     ADDRESS, immutables masked: EXACT (code and metadata hash agree), FUNCTIONAL (only the metadata
@@ -126,6 +143,9 @@ def verify_cmd(
         fail(f"{out} already exists; pass --force to overwrite it")
 
     chain = app.chain()
+    from decree8.report.sign import load_signer
+
+    signer = load_signer(sign_with, app.chain) if sign_with else None
     dep = Deployment.load(manifest, chain_id=chain.chain_id) if manifest is not None else None
     target = address or (dep.address if dep is not None else "")
     build = rebuild(manifest=dep, compiler=app.compiler, build_dir=app.build_dir / "templates")
@@ -143,7 +163,7 @@ def verify_cmd(
         base_dir=Path.cwd(),
         resolve_address=account_resolver(app),
     )
-    text = _render(result, chosen, out, force)
+    text = _render(result, chosen, out, force, signer)
     if out is None:
         click.echo(text, nl=False)
     else:

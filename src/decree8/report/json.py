@@ -15,9 +15,12 @@ SCHEMA_ID = "decree8.report/1"
 
 
 def report_to_dict(report: Report, pack: RulePack | None = None) -> dict[str, Any]:
-    """The report as plain JSON data, keys in a fixed order."""
+    """The report as plain JSON data, keys in a fixed order. A signed report is the data it
+    signed, as it was signed, with its ``signature`` (see :mod:`decree8.report.sign`)."""
+    if report.signature is not None:
+        return report.signature.signed_report()
     pack = pack or load_pack()
-    return {
+    data: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "title": report.title,
         "subject": list(report.subject),
@@ -46,6 +49,9 @@ def report_to_dict(report: Report, pack: RulePack | None = None) -> dict[str, An
             for note in pack.notes
         ],
     }
+    if report.history is not None:
+        data["history"] = report.history.to_dict()
+    return data
 
 
 class JsonFormatter(Formatter):

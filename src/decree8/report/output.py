@@ -11,7 +11,7 @@ from decree8.fsutil import atomic_write_text
 from decree8.report.finding import Report
 from decree8.report.interface import Formatter
 
-__all__ = ["OutputFormat", "write_report"]
+__all__ = ["OutputFormat", "embed_signature", "write_report"]
 
 
 class OutputFormat(enum.Enum):
@@ -21,6 +21,7 @@ class OutputFormat(enum.Enum):
     JSON = "json"
     MARKDOWN = "markdown"
     SARIF = "sarif"
+    HTML = "html"
 
     def __str__(self) -> str:
         return self.value
@@ -39,10 +40,17 @@ class OutputFormat(enum.Enum):
     @property
     def suffix(self) -> str:
         """The usual file-name suffix for this format."""
-        return {"text": ".txt", "json": ".json", "markdown": ".md", "sarif": ".sarif"}[self.value]
+        return {
+            "text": ".txt",
+            "json": ".json",
+            "markdown": ".md",
+            "sarif": ".sarif",
+            "html": ".html",
+        }[self.value]
 
     def to_formatter(self, *, color: bool | None = None) -> Formatter:
         """A formatter for this format. ``color`` matters for text only (``None``: auto)."""
+        from decree8.report.html import HtmlFormatter
         from decree8.report.json import JsonFormatter
         from decree8.report.markdown import MarkdownFormatter
         from decree8.report.sarif import SarifFormatter
@@ -56,8 +64,30 @@ class OutputFormat(enum.Enum):
             return MarkdownFormatter()
         elif self is OutputFormat.SARIF:
             return SarifFormatter()
+        elif self is OutputFormat.HTML:
+            return HtmlFormatter()
         else:
             assert_never(self)
+
+
+def embed_signature(text: str, fmt: OutputFormat, report: Report) -> str:
+    """``text`` (``report`` rendered as ``fmt``) with the signature of a signed report and the
+    signed data (see :mod:`decree8.report.sign`); JSON and HTML carry them already."""
+    signature = report.signature
+    if signature is None or fmt in (OutputFormat.JSON, OutputFormat.HTML):
+        return text
+    if fmt is OutputFormat.SARIF:
+        import json
+
+        sarif = json.loads(text)
+        for run in sarif.get("runs", []):
+            bag = run.setdefault("properties", {})
+            bag["decree8Signature"] = signature.block()
+            bag["decree8Report"] = signature.signed_report()
+        return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    from decree8.report.sign import embedded_trailer
+
+    return text + embedded_trailer(fmt.value, signature)
 
 
 def write_report(
@@ -74,8 +104,8 @@ def write_report(
     """
     chosen = OutputFormat.parse(fmt)
     if path is None:
-        return chosen.to_formatter().format(report)
-    text = chosen.to_formatter(color=False).format(report)
+        return embed_signature(chosen.to_formatter().format(report), chosen, report)
+    text = embed_signature(chosen.to_formatter(color=False).format(report), chosen, report)
     refused = f"{path} already exists; pass --force to overwrite it"
     if not overwrite and path.exists():
         raise UsageError(refused)
