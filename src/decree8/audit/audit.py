@@ -55,6 +55,7 @@ from decree8.report.finding import Check, Finding, Report
 from decree8.rules.evaluators import (
     ESCROW,
     INDIVIDUAL,
+    OPERATOR,
     REGISTRY,
     TOKEN,
     ZERO_ADDRESS,
@@ -405,7 +406,15 @@ class _Replay:
         )
         if between_individuals:
             self.counts["transfer between individuals"] += 1
-        if self.fast and self._clean_transfer(
+        to_operator = (  # FOREIGN-PLATFORM looks at transfers from individuals to operators
+            src != dst
+            and source_status is not None
+            and source_status.holder_type == INDIVIDUAL
+            and target_status is not None
+            and target_status.holder_type == OPERATOR
+            and purpose == 0
+        )
+        if self.fast and not to_operator and self._clean_transfer(
             state, src, dst, (source_status, target_status), between_individuals, purpose
         ):
             self.counts["transfer"] += 1

@@ -760,6 +760,8 @@ def _registry_view(
         return args[0] in state.block_refs
     if fn == "isIdentified":
         return state.status(args[0], reader.valid_at).identified
+    if fn == "attestationOf":
+        return state.attestation(args[0]).as_tuple()
     raise UsageError(f"the audit cannot answer HolderRegistry.{fn}")
 
 

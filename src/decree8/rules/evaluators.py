@@ -14,7 +14,8 @@ The contract logic they mirror (the order of checks is the contracts' own; see t
   the ERC-20 legs an escrow pulls on ``fund`` or pays on ``withdraw``) is checked for
   OVERSIGHT-PAUSE, SUPPLY-CAP (issuance), ILLICIT-ADDRESS, HOLDER-IDENTIFIED, HOLDER-ELIGIBLE
   (identified parties only), TERMS-ACCEPTED (receiver), LEGAL-ORDER (whole and partial freezes)
-  and P2P-SALE (two individuals, no purpose, no compliant Operator-type spender);
+  P2P-SALE (two individuals, no purpose, no compliant Operator-type spender) and FOREIGN-PLATFORM
+  (an individual attested in BY to an operator attested elsewhere, no purpose);
 * privileged calls are checked against the role that gates them (:data:`ROLE_GATES`) and the
   reference they must carry (:data:`REFERENCE_ARGS`);
 * escrow calls are checked for the pause, the escrow's terms, the admission of every party the
@@ -202,14 +203,22 @@ def evaluator(rule_id: str) -> Callable[[Evaluator], Evaluator]:
 
 
 def evaluate(ctx: TxContext, state: StateView, pack: RulePack | None = None) -> list[Finding]:
-    """Every finding of every evaluator for ``ctx``, in rule-pack order, without duplicates."""
+    """Every finding of every evaluator for ``ctx``, in rule-pack order, without duplicates.
+
+    Only the law in force at the call's block time applies (``ctx.timestamp``, else the block time
+    ``state`` reads at): an evaluator whose rule is not in force then is not run, and a finding an
+    evaluator makes of another rule that is not in force is dropped (no retroactivity; see
+    :meth:`decree8.rules.pack.RulePack.law_at`)."""
     pack = pack or ctx.pack or load_pack()
+    moment = ctx.timestamp if ctx.timestamp is not None else state.timestamp
     seen: set[tuple[str, str]] = set()
     out: list[Finding] = []
-    for _rule, fn in pack.bind(EVALUATORS):
+    for rule, fn in pack.bind(EVALUATORS):
+        if not rule.in_force_at(moment):
+            continue
         for found in fn(ctx, state):
             key = (found.rule_id, found.message)
-            if key not in seen:
+            if key not in seen and pack.in_force(found.rule_id, moment):
                 seen.add(key)
                 out.append(found)
     return out
@@ -724,6 +733,47 @@ def p2p_sale(ctx: TxContext, state: StateView) -> list[Finding]:
     return out
 
 
+def _jurisdiction(state: StateView, registry: str, holder: str) -> bytes:
+    """The jurisdiction (ISO 3166-1 alpha-2, two bytes) of ``holder``'s attestation."""
+    record = state.call(registry, REGISTRY, "attestationOf", holder)
+    return bytes(record[1])
+
+
+def _country(code: bytes) -> str:
+    return code.decode("ascii", "replace") if any(code) else "none"
+
+
+@evaluator("FOREIGN-PLATFORM")
+def foreign_platform(ctx: TxContext, state: StateView) -> list[Finding]:
+    """No individual attested in Belarus sells tokens on a foreign platform: a transfer from such
+    an individual to an operator attested in another jurisdiction states a non-sale purpose."""
+    rule = (ctx.pack or load_pack()).rule("FOREIGN-PLATFORM")
+    home = str(rule.value("home_jurisdiction")).encode("ascii")
+    out = []
+    for mv in movements(ctx, state):
+        if mv.minting or mv.purpose != PURPOSE_NONE or mv.sender == mv.receiver:
+            continue
+        sender, receiver, registry = _movement_statuses(state, mv)
+        if sender is None or sender.holder_type != INDIVIDUAL or receiver.holder_type != OPERATOR:
+            continue
+        if _jurisdiction(state, registry, mv.sender) != home:
+            continue
+        abroad = _jurisdiction(state, registry, mv.receiver)
+        if abroad == home:
+            continue
+        out.append(
+            ctx.finding(
+                "FOREIGN-PLATFORM",
+                f"individual {mv.sender} (attested in {home.decode()}) transfers {mv.value} to "
+                f"operator {mv.receiver} attested in {_country(abroad)}, a foreign platform, "
+                "stating no non-sale purpose (gift, inheritance, own wallet)",
+                parties=mv.parties(),
+                details={**_where(mv), "operator_jurisdiction": _country(abroad)},
+            )
+        )
+    return out
+
+
 @evaluator("LEGAL-ORDER")
 def legal_order(ctx: TxContext, state: StateView) -> list[Finding]:
     """Frozen addresses, amounts and deals do not move; legal orders come from the legal-order role
@@ -897,6 +947,11 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
         ]
         if mv.operator not in (mv.sender, mv.receiver):
             reads.append((registry, REGISTRY, "statusOf", (mv.operator,)))
+        if mv.purpose == PURPOSE_NONE:  # FOREIGN-PLATFORM compares the parties' jurisdictions
+            reads += [
+                (registry, REGISTRY, "attestationOf", (mv.sender,)),
+                (registry, REGISTRY, "attestationOf", (mv.receiver,)),
+            ]
     if ctx.contract == ESCROW:
         reads.append((ctx.address, ESCROW, "paused", ()))
         if ctx.function in ("openDeal", "acceptDeal"):
