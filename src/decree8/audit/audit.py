@@ -414,8 +414,12 @@ class _Replay:
             and target_status.holder_type == OPERATOR
             and purpose == 0
         )
-        if self.fast and not to_operator and self._clean_transfer(
-            state, src, dst, (source_status, target_status), between_individuals, purpose
+        if (
+            self.fast
+            and not to_operator
+            and self._clean_transfer(
+                state, src, dst, (source_status, target_status), between_individuals, purpose
+            )
         ):
             self.counts["transfer"] += 1
             return
@@ -834,6 +838,11 @@ class _Seeder:
         for address in self.candidates:
             state = self.preview.contracts[address]
             reads += [(address, state.kind, fn, args) for fn, args in state.views(holders)]
+            if isinstance(state, TokenState | EscrowState):  # the current terms, not in views
+                reads += [
+                    (address, state.kind, "termsHash", ()),
+                    (address, state.kind, "termsUri", ()),
+                ]
             reads += [
                 (address, state.kind, "hasRole", (role_hash(role), actor))
                 for role in state.role_names()
@@ -1035,7 +1044,8 @@ def audit(
         block_range=(start, end),
         findings=tuple(findings),
         checks=_checks(world, replay.counts, findings, stats, deals, end),
-        facts=_facts(world, stats, source, seeded, legal),
+        facts=_facts(world, stats, source, seeded, legal, before)
+        + _law_facts(pack, source.timestamp(start), end_time, stats),
         transactions=stats.transactions + len(stats.refusals),
     )
 
@@ -1169,12 +1179,56 @@ def _checks(
     )
 
 
+def _law_facts(
+    pack: RulePack, start_time: int, end_time: int, stats: AuditStats
+) -> tuple[tuple[str, str], ...]:
+    """The version of the law applied: each transaction is judged by the rules in force on its
+    block's day (Minsk time); which versions the range spans, and the verdicts of its
+    transactions."""
+    first, last = pack.law_at(start_time), pack.law_at(end_time)
+    facts = [("law applied", "the rules in force at each block's time (no retroactivity)")]
+    if first.since == last.since:
+        facts.append(("law version", f"{last.label} (the whole range)"))
+    else:
+        entering = [r for r in last.in_force if r not in first.in_force]
+        facts.append(
+            (
+                "law version",
+                f"{first.label} at the first block ({first.day:%d.%m.%Y}) to {last.label} at "
+                f"the end block ({last.day:%d.%m.%Y}); in force during the range: "
+                + ", ".join(f"{r} ({pack.rule(r).period.describe()})" for r in entering),
+            )
+        )
+    not_yet = list(last.not_yet)
+    if not_yet:
+        facts.append(("not in force at the end block", ", ".join(not_yet)))
+    uncertain = sorted(set(first.uncertain) | set(last.uncertain))
+    if uncertain:
+        facts.append(
+            (
+                "approximate entry into force",
+                ", ".join(f"{r}: {pack.rule(r).period.describe()}" for r in uncertain),
+            )
+        )
+    refused = sum(1 for r in stats.refusals if r.rule_id is None)
+    facts.append(
+        (
+            "verdicts",
+            f"{stats.transactions:,} transactions replayed; "
+            f"{len(stats.refusals) - refused:,} refused by the contract under a rule in force "
+            f"(attempted violations); {refused:,} REFUSED for a reason that is no rule",
+        )
+    )
+    return tuple(facts)
+
+
 def _facts(
     world: World,
     stats: AuditStats,
     source: LogSource,
     seeded: Sequence[str],
     legal: Mapping[Read, Any],
+    before: int = -1,
 ) -> tuple[tuple[str, str], ...]:
     facts: list[tuple[str, str]] = []
     for (address, kind, fn, _), value in legal.items():
@@ -1199,7 +1253,12 @@ def _facts(
         ("audit time", f"{stats.seconds.get('total', 0.0):.2f} s"),
     ]
     if seeded:
-        facts.append(("state before the range", "read from the chain for " + ", ".join(seeded)))
+        facts.append(
+            (
+                "state before the range",
+                f"read from the chain at block {before} for " + ", ".join(seeded),
+            )
+        )
     if stats.undecoded:
         facts.append(("undecoded logs", f"{stats.undecoded:,}"))
     facts.append(("failed transactions", f"{len(stats.refusals):,}"))
