@@ -127,7 +127,8 @@ def test_spending_more_than_the_balance_is_refused_without_a_rule(s: System) -> 
     assert not v.compliant
     assert v.rule_ids == ()
     assert v.simulation.name == "ERC20InsufficientBalance" and v.simulation.rule_id is None
-    assert "no rule applies" in verdict_text(v)
+    assert v.verdict == "refused"
+    assert verdict_text(v).startswith("REFUSED: the call would revert with ERC20InsufficientBalance")
 
 
 # -- privileged token calls ------------------------------------------------------------------------

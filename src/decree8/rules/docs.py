@@ -16,7 +16,7 @@ def render_rules_markdown(pack: RulePack | None = None) -> str:
         "Generated from the rule pack shipped with decree8 (`src/decree8/rules/pack.toml`), which",
         "copies the rule table of the project's legal-basis document. Do not edit by hand: run",
         "`python -c 'from decree8.rules.docs import render_rules_markdown as r; "
-        "print(r(), end=\"\")'",
+        'print(r(), end="")\'',
         "> docs/rules.md`.",
         "",
         "Confidence: *primary* (the act's text or a translation), *secondary* (a law firm's or",

@@ -851,20 +851,44 @@ def records(ctx: TxContext, state: StateView) -> list[Finding]:
     return _reference_findings(ctx, "RECORDS")
 
 
+#: Deal steps that must happen before the deadline (after it, the deal is refunded).
+_BEFORE_DEADLINE = {"acceptDeal": "accepted", "fund": "funded", "complete": "completed"}
+
+
 @evaluator("FUNDS-RETURN")
 def funds_return(ctx: TxContext, state: StateView) -> list[Finding]:
-    """After its deadline a deal is refunded, never completed."""
-    if not ctx.is_(ESCROW, "complete"):
+    """After its deadline a deal is refunded, never accepted, funded, completed or disputed;
+    before it, the deposits are not taken back by a refund."""
+    if not ctx.is_(ESCROW, *_BEFORE_DEADLINE, "dispute", "refund"):
         return []
     deal = _deal(ctx, state)
-    if deal is None or not deal.unfinished or state.timestamp < deal.deadline:
+    if deal is None or not deal.unfinished or deal.frozen:
         return []
+    now = state.timestamp
+    parties = [("party A", deal.party_a), ("party B", deal.party_b)]
+    if ctx.function == "refund":
+        if now >= deal.deadline:
+            return []
+        return [
+            ctx.finding(
+                "FUNDS-RETURN",
+                f"deal {ctx.args['dealId']} is refunded before its deadline {deal.deadline} "
+                f"(block time {now}): deposits return only once the deadline has passed",
+                parties=[("caller", ctx.sender), *parties],
+                details={"deadline": deal.deadline},
+            )
+        ]
+    if now < deal.deadline:
+        return []
+    if ctx.function == "dispute" and DEAL_STATES[deal.state] not in ("Open", "Funded"):
+        return []
+    done = _BEFORE_DEADLINE.get(ctx.function, "disputed")
     return [
         ctx.finding(
             "FUNDS-RETURN",
             f"deal {ctx.args['dealId']} passed its deadline {deal.deadline} (block time "
-            f"{state.timestamp}): it must be refunded to its depositors, not completed",
-            parties=[("party A", deal.party_a), ("party B", deal.party_b)],
+            f"{now}): it must be refunded to its depositors, not {done}",
+            parties=parties,
             details={"deadline": deal.deadline},
         )
     ]
@@ -947,11 +971,12 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
         ]
         if mv.operator not in (mv.sender, mv.receiver):
             reads.append((registry, REGISTRY, "statusOf", (mv.operator,)))
-        if mv.purpose == PURPOSE_NONE:  # FOREIGN-PLATFORM compares the parties' jurisdictions
-            reads += [
-                (registry, REGISTRY, "attestationOf", (mv.sender,)),
-                (registry, REGISTRY, "attestationOf", (mv.receiver,)),
-            ]
+        # FOREIGN-PLATFORM compares the parties' jurisdictions; a mined check compares their
+        # expiry with the transaction's own block time
+        reads += [
+            (registry, REGISTRY, "attestationOf", (mv.sender,)),
+            (registry, REGISTRY, "attestationOf", (mv.receiver,)),
+        ]
     if ctx.contract == ESCROW:
         reads.append((ctx.address, ESCROW, "paused", ()))
         if ctx.function in ("openDeal", "acceptDeal"):
@@ -959,7 +984,11 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
         parties = _admissions(ctx, state)
         if parties:
             registry = _escrow_registry(ctx, state)
-            reads += [(registry, REGISTRY, "statusOf", (party,)) for _, party in parties]
+            for _, party in parties:
+                reads += [
+                    (registry, REGISTRY, "statusOf", (party,)),
+                    (registry, REGISTRY, "attestationOf", (party,)),
+                ]
     return reads
 
 
@@ -968,6 +997,11 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
 # --------------------------------------------------------------------------------------------------
 
 _CODED_ERRORS = frozenset({"TransferRestricted", "DealRestricted", "WithdrawalRestricted"})
+
+#: The escrow's deadline refusals, both ways: a deal step after the deadline (accepting, funding,
+#: completing, disputing: the deal must be refunded) and a refund before it. FUNDS-RETURN
+#: governs both; every other refusal that names no rule is a REFUSED verdict, not a violation.
+_DEADLINE_ERRORS = frozenset({"DeadlinePassed", "DeadlineNotReached"})
 
 _ERROR_RULES: Mapping[str, str] = {
     "TermsVersionNotCurrent": "TERMS-BOUND",
@@ -1025,6 +1059,6 @@ def rule_for_error(
         return spec[1] if spec is not None else None
     if name == "MissingJurisdiction":
         return "HOLDER-ELIGIBLE" if function == "setJurisdictionProhibited" else "HOLDER-IDENTIFIED"
-    if name == "DeadlinePassed" and contract == ESCROW and function == "complete":
+    if name in _DEADLINE_ERRORS and contract == ESCROW:
         return "FUNDS-RETURN"
     return _ERROR_RULES.get(name)
