@@ -128,7 +128,7 @@ def test_spending_more_than_the_balance_is_refused_without_a_rule(s: System) -> 
     assert v.rule_ids == ()
     assert v.simulation.name == "ERC20InsufficientBalance" and v.simulation.rule_id is None
     assert v.verdict == "refused"
-    assert verdict_text(v).startswith("REFUSED: the call would revert with ERC20InsufficientBalance")
+    assert verdict_text(v).startswith("REFUSED: the call would revert with ERC20Insufficient")
 
 
 # -- privileged token calls ------------------------------------------------------------------------
