@@ -50,7 +50,7 @@ from decree8.audit.rebuild import (
     WorldReader,
 )
 from decree8.check.decode import ContractAbi
-from decree8.errors import ChainError, TransactionReverted, UsageError
+from decree8.errors import UsageError
 from decree8.report.finding import Check, Finding, Report
 from decree8.rules.evaluators import (
     ESCROW,
@@ -92,6 +92,16 @@ class Refusal:
     function: str
     error: str
     rule_id: str | None
+    rule_not_in_force: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``(P2P-SALE)`` for a refusal under a rule in force, else ``REFUSED (no rule ...)``."""
+        if self.rule_id is not None:
+            return f"({self.rule_id})"
+        if self.rule_not_in_force is not None:
+            return f"REFUSED ({self.rule_not_in_force} was not in force then)"
+        return "REFUSED (no rule)"
 
 
 @dataclass
@@ -674,32 +684,43 @@ def _records_findings(
 
 
 def _refusal(chain: Chain, info: TxInfo, kind: str, cabi: ContractAbi, pack: RulePack) -> Refusal:
+    """A failed transaction, its revert recovered in its own block's context (see
+    :func:`decree8.check.context.mined_revert`) and mapped to the rule in force that governs it;
+    without one it is a REFUSED transaction."""
+    from decree8.check.context import mined_revert
+
     try:
         fn = cabi.function_for(info.data)
         function = fn.name
     except UsageError:
         function = "0x" + info.data[:4].hex()
-    call: dict[str, Any] = {
+    tx = {
         "from": info.sender,
         "to": info.to,
-        "data": "0x" + info.data.hex(),
+        "input": "0x" + info.data.hex(),
         "gas": info.gas,
+        "value": info.value,
     }
-    if info.value:
-        call["value"] = info.value
-    name: str | None = None
-    error = "reverted without data (out of gas or an invalid operation)"
-    rule_id = None
+    rule_id = not_in_force = None
     try:
-        chain.call(call, block=max(info.block - 1, 0))
-    except TransactionReverted as err:
-        name = err.name
+        receipt = chain.w3.eth.get_transaction_receipt(info.tx_hash)  # type: ignore[arg-type]
+        timestamp = int(chain.w3.eth.get_block(info.block)["timestamp"])
+        revert = mined_revert(chain, tx, receipt)
+    except Exception:  # noqa: BLE001 - a node that cannot say leaves the refusal unexplained
+        error = "reverted; this node could not tell why"
+        return Refusal(info.tx_hash, info.block, str(info.to), function, error, None)
+    err = revert.error
+    if err.name:
         shown = ", ".join(f"{k}={_show(v)}" for k, v in err.args.items())
-        error = f"{err.name}({shown})" if err.name else f"unknown revert 0x{err.data.hex()}"
-        rule_id = rule_for_error(kind, function, name, err.args, pack)
-    except ChainError:
-        pass
-    return Refusal(info.tx_hash, info.block, str(info.to), function, error, rule_id)
+        error = f"{err.name}({shown})"
+        rule_id = rule_for_error(kind, function, err.name, err.args, pack)
+        if rule_id is not None and not pack.in_force(rule_id, timestamp):
+            rule_id, not_in_force = None, rule_id
+    elif err.data:
+        error = f"unknown revert 0x{err.data.hex()}"
+    else:
+        error = revert.text or "reverted without data"
+    return Refusal(info.tx_hash, info.block, str(info.to), function, error, rule_id, not_in_force)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1263,11 +1284,10 @@ def _facts(
         facts.append(("undecoded logs", f"{stats.undecoded:,}"))
     facts.append(("failed transactions", f"{len(stats.refusals):,}"))
     for refusal in stats.refusals[:REFUSALS_LISTED]:
-        rule = refusal.rule_id or "no rule"
         facts.append(
             (
                 f"refused {refusal.tx_hash}",
-                f"block {refusal.block}: {refusal.function} -> {refusal.error} ({rule})",
+                f"block {refusal.block}: {refusal.function} -> {refusal.error} {refusal.label}",
             )
         )
     return tuple(facts)

@@ -1,0 +1,79 @@
+"""The law in force at each block: a history that crosses Decree No. 367's entry into force
+(20.09.2024, 00:00 in Minsk) is judged by the old rules before and the new after, on a chain that
+starts in the past (time travel)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from audit_helpers import System, deploy_system
+
+from decree8.audit import audit
+from decree8.chain.embedded import EmbeddedChain
+from decree8.check import CallRequest, Checker
+from decree8.compile import Build
+from decree8.rules.pack import day_start
+
+DECREE_367 = day_start(date(2024, 9, 20))  # 19.09.2024 21:00 UTC
+
+
+@pytest.fixture(scope="module")
+def past_system(build: Build) -> Iterator[System]:
+    chain = EmbeddedChain(accounts=14, genesis_timestamp=DECREE_367 - 10 * 86400)
+    yield deploy_system(chain, build)
+    chain.close()
+
+
+@pytest.fixture
+def past(past_system: System) -> Iterator[System]:
+    """A system deployed ten days before Decree No. 367 came into force, restored after a test."""
+    with past_system.snapshot():
+        yield past_system
+
+
+def test_a_history_across_decree_367_is_judged_by_the_law_of_each_block(past: System) -> None:
+    s = past
+    first = s.chain.block_number + 1
+    early = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)  # ten days before
+    refused_early = s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice)
+    s.chain.set_next_timestamp(DECREE_367 - 1)  # 19.09.2024 23:59:59 in Minsk
+    last_second = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+    s.chain.set_next_timestamp(DECREE_367)  # 20.09.2024 00:00:00 in Minsk
+    first_second = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+    refused_late = s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice)
+
+    report = audit(s.chain, s.build, addresses=[s.lax.address, s.token.address], from_block=first)
+
+    p2p = {f.tx_hash for f in report.findings if f.rule_id == "P2P-SALE"}
+    assert p2p == {first_second}
+    assert {early, last_second}.isdisjoint(f.tx_hash for f in report.findings)
+    facts = dict(report.facts)
+    assert "law in force from 17.05.2022 at the first block" in facts["law version"]
+    assert "to law in force from 20.09.2024 at the end block" in facts["law version"]
+    assert "P2P-SALE (in force from 20.09.2024)" in facts["law version"]
+    assert facts[f"refused {refused_early}"].endswith("REFUSED (P2P-SALE was not in force then)")
+    assert facts[f"refused {refused_late}"].endswith("(P2P-SALE)")
+
+
+def test_preflight_before_and_at_the_first_second_of_decree_367(past: System) -> None:
+    s = past
+    checker = Checker(s.chain, s.build, [s.registry, s.token])
+    call = CallRequest(s.token.address, s.alice, "transfer", {"to": s.bob, "value": 1})
+    s.chain.set_next_timestamp(DECREE_367 - 1)
+    before = checker.check_call(call)
+    assert before.verdict == "refused", before.findings
+    assert before.simulation.rule_not_in_force == "P2P-SALE"
+    assert before.law is not None and "P2P-SALE" in before.law.not_yet
+    assert before.law.label == "law in force from 17.05.2022"
+    assert "not in force at the block time" in before.notes[0]
+    mined_before = checker.check_tx(s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice))
+    assert mined_before.verdict == "refused" and mined_before.timestamp == DECREE_367 - 1
+    s.chain.set_next_timestamp(DECREE_367)
+    at = checker.check_call(call)
+    assert at.verdict == "violation" and at.rule_ids == ("P2P-SALE",)
+    assert at.law is not None and at.law.label == "law in force from 20.09.2024"
+    mined = checker.check_tx(s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice))
+    assert mined.verdict == "violation" and mined.rule_ids == ("P2P-SALE",)
+    assert mined.timestamp == DECREE_367
