@@ -26,7 +26,7 @@ from web3.exceptions import TransactionNotFound
 
 from decree8.check.context import BlockContext, block_context, mined_revert
 from decree8.check.decode import DecodedEvent
-from decree8.check.verdict import Verdict
+from decree8.check.verdict import DecodedCall, Verdict
 from decree8.errors import UsageError
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
@@ -75,7 +75,7 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     ctx = checker.context(
         decoded, source="mined", block=number, timestamp=timestamp, tx_hash=tx_hash
     )
-    state, notes = state_before(checker, where)
+    state, notes = state_before(checker, where, decoded)
     state.prefetch(prefetch_plan(ctx, state))
     findings = checker.evaluate(ctx, state)
 
@@ -110,7 +110,9 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     )
 
 
-def state_before(checker: Checker, where: BlockContext) -> tuple[StateView, list[str]]:
+def state_before(
+    checker: Checker, where: BlockContext, decoded: DecodedCall | None = None
+) -> tuple[StateView, list[str]]:
     """The state a mined transaction ran on, at its own block time: the end of the block before,
     or, when transactions before it in its block emitted events of decree8's contracts, that
     state with their events applied (:mod:`decree8.check.inblock`)."""
@@ -118,7 +120,14 @@ def state_before(checker: Checker, where: BlockContext) -> tuple[StateView, list
     if where.before:
         from decree8.check.inblock import in_block_state
 
-        rebuilt = in_block_state(checker, where)
+        named: list[str] = []
+        deals: list[int] = []
+        if decoded is not None:
+            named = [decoded.sender, decoded.address]
+            named += [v for v in decoded.args.values() if isinstance(v, str) and v[:2] == "0x"]
+            if "dealId" in decoded.args:
+                deals.append(int(decoded.args["dealId"]))
+        rebuilt = in_block_state(checker, where, named, deals)
         if rebuilt is not None:
             return rebuilt, [
                 f"{len(where.before)} transaction(s) ran before it in block {where.number}: the "
