@@ -66,7 +66,7 @@ def _clock_from(tester: EthereumTester, genesis_timestamp: int) -> None:
             params["timestamp"] = max(int(parent_header.timestamp) + 1, clock)
         return base(self, parent_header, **params)
 
-    cls.create_header_from_parent = create_header_from_parent  # type: ignore[method-assign]
+    cls.create_header_from_parent = create_header_from_parent
     chain.header = chain.header.copy(timestamp=genesis_timestamp + 1)
 
 

@@ -13,7 +13,7 @@ from decree8.errors import TransactionReverted, UsageError
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TxContext, evaluate, rule_for_error
 from decree8.rules.pack import RulePack, load_pack
-from decree8.rules.state import StateReader
+from decree8.rules.state import StateReader, StateView
 from decree8.templates import CATALOGUE, get_template, template_for_contract
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ class Checker:
             pack=self.pack,
         )
 
-    def evaluate(self, ctx: TxContext, state: StateReader) -> list[Finding]:
+    def evaluate(self, ctx: TxContext, state: StateView) -> list[Finding]:
         return evaluate(ctx, state, self.pack)
 
     def simulation_from(
