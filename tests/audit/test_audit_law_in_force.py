@@ -77,3 +77,27 @@ def test_preflight_before_and_at_the_first_second_of_decree_367(past: System) ->
     mined = checker.check_tx(s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice))
     assert mined.verdict == "violation" and mined.rule_ids == ("P2P-SALE",)
     assert mined.timestamp == DECREE_367
+
+
+def test_every_report_format_carries_the_law_version_and_the_refusals(past: System) -> None:
+    import json
+
+    from decree8.report import MarkdownFormatter, TextFormatter, report_to_dict, report_to_sarif
+
+    s = past
+    first = s.chain.block_number + 1
+    refused = s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice)
+    s.send_failing(s.token, "transfer", s.carol, 10**30, sender=s.alice)  # no rule: a balance
+    report = audit(s.chain, s.build, addresses=[s.token.address], from_block=first)
+    as_json = report_to_dict(report)
+    sarif = report_to_sarif(report)
+    facts_json = as_json["facts"]
+    facts_sarif = sarif["runs"][0]["properties"]["facts"]
+    for facts in (facts_json, facts_sarif):
+        assert "law in force from 17.05.2022" in facts["law version"]
+        assert "0 failed under a rule in force" in facts["verdicts"]
+        assert "2 REFUSED (failed for a reason that is no rule in force)" in facts["verdicts"]
+        assert facts[f"refused {refused}"].endswith("REFUSED (P2P-SALE was not in force then)")
+    for text in (MarkdownFormatter().format(report), TextFormatter().format(report)):
+        assert "REFUSED (no rule)" in text and "law in force from 17.05.2022" in text
+    json.dumps(sarif)

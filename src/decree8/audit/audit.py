@@ -1235,9 +1235,10 @@ def _law_facts(
     facts.append(
         (
             "verdicts",
-            f"{stats.transactions:,} transactions replayed; "
-            f"{len(stats.refusals) - refused:,} refused by the contract under a rule in force "
-            f"(attempted violations); {refused:,} REFUSED for a reason that is no rule",
+            f"{stats.transactions:,} mined transactions judged by their events; "
+            f"{len(stats.refusals) - refused:,} failed under a rule in force (attempted "
+            f"violations the contract refused); {refused:,} REFUSED (failed for a reason that is "
+            "no rule in force)",
         )
     )
     return tuple(facts)
