@@ -685,9 +685,9 @@ def _records_findings(
 
 def _refusal(chain: Chain, info: TxInfo, kind: str, cabi: ContractAbi, pack: RulePack) -> Refusal:
     """A failed transaction, its revert recovered in its own block's context (see
-    :func:`decree8.check.context.mined_revert`) and mapped to the rule in force that governs it;
+    :func:`decree8.chain.replay.mined_revert`) and mapped to the rule in force that governs it;
     without one it is a REFUSED transaction."""
-    from decree8.check.context import mined_revert
+    from decree8.chain.replay import mined_revert
 
     try:
         fn = cabi.function_for(info.data)

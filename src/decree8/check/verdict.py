@@ -38,7 +38,7 @@ class SimulationResult:
     ``code`` the ERC-1404 restriction code it carries, ``rule_id`` the rule the revert stands for
     (``None`` when it is not a rule, e.g. ``ERC20InsufficientBalance``, or when that rule was not
     in force at the block time: then ``rule_not_in_force`` names it). ``recovered_by`` says how a
-    mined transaction's revert was recovered (see :data:`decree8.check.context.RECOVERED_BY`)."""
+    mined transaction's revert was recovered (see :data:`decree8.chain.replay.RECOVERED_BY`)."""
 
     success: bool
     error: str | None = None
