@@ -161,3 +161,54 @@ def test_several_transactions_in_one_block_are_checked_after_the_ones_before(
         assert any("ran before it in block" in note for note in first.notes)
         second = s.checker.check_tx(again)
         assert second.verdict == "compliant", verdict_text(second)
+
+
+@pytest.mark.rpc
+@settings(
+    max_examples=8,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    expiry=st.integers(-1, 1),
+    revoke_first=st.booleans(),
+    amounts=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+)
+def test_blocks_of_several_transactions_at_the_expiry(
+    hardhat: System, expiry: int, revoke_first: bool, amounts: list[int]
+) -> None:
+    """One block at time T holds (maybe) a revocation and several gifts to a holder whose
+    attestation expires around T. Each gift is checked pre-flight just before it is sent (the
+    node's pending block holds the ones before it) and after mining (in its own block, after the
+    ones before it): both verdicts agree with what the chain did."""
+    s = hardhat
+    with s.snapshot():
+        holder = s.spare[1]
+        when = s.now() + AHEAD
+        kyc = bytes(Web3.keccak(text="kyc:spare-1"))
+        s.reg("attest", holder, INDIVIDUAL, b"BY", when + expiry, kyc, 2)
+        s.accept_token_terms(holder)
+        checks: list[tuple[Verdict, str]] = []
+        s.chain.request("evm_setAutomine", [False])
+        try:
+            s.chain.set_next_timestamp(when)
+            if revoke_first:
+                _pending(s, s.registry, "revoke", holder, kyc, sender=s.operator)
+            for amount in amounts:
+                args = [holder, amount, PURPOSE_GIFT]
+                call = CallRequest(s.token.address, s.alice, "transferWithPurpose", args)
+                pre = s.checker.check_call(call)
+                checks.append(
+                    (pre, _pending(s, s.token, "transferWithPurpose", *args, sender=s.alice))
+                )
+            s.chain.request("evm_mine", [])
+        finally:
+            s.chain.request("evm_setAutomine", [True])
+        for pre, tx_hash in checks:
+            receipt = s.chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            mined = s.checker.check_tx(tx_hash)
+            shown = f"{verdict_text(pre)}\n---\n{verdict_text(mined)}"
+            assert mined.timestamp == when and pre.timestamp == when, shown
+            assert pre.verdict == mined.verdict and pre.rule_ids == mined.rule_ids, shown
+            assert (mined.verdict == "compliant") == (receipt["status"] == 1), shown
+            if receipt["status"] == 0:
+                assert mined.rule_ids == ("HOLDER-IDENTIFIED",), shown
