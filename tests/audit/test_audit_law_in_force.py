@@ -101,3 +101,22 @@ def test_every_report_format_carries_the_law_version_and_the_refusals(past: Syst
     for text in (MarkdownFormatter().format(report), TextFormatter().format(report)):
         assert "REFUSED (no rule)" in text and "law in force from 17.05.2022" in text
     json.dumps(sarif)
+
+
+def test_sales_to_a_foreign_platform_are_findings_from_decree_367_on(past: System) -> None:
+    """An individual attested in BY sends tokens to an operator attested in Lithuania with no
+    non-sale purpose: FOREIGN-PLATFORM, but only from 20.09.2024; a gift never."""
+    s = past
+    first = s.chain.block_number + 1
+    kyc = bytes(32 * [7])
+    s.send(s.registry, "attest", s.exchange, 3, b"LT", DECREE_367 + 365 * 86400, kyc, 0,
+           sender=s.operator)  # fmt: skip
+    before = s.send(s.lax, "laxTransfer", s.exchange, 1, sender=s.alice)
+    s.chain.set_next_timestamp(DECREE_367)
+    after = s.send(s.lax, "laxTransfer", s.exchange, 1, sender=s.alice)
+    gift = s.send(s.lax, "laxTransferWithPurpose", s.exchange, 1, 1, sender=s.alice)
+    report = audit(s.chain, s.build, addresses=[s.lax.address], from_block=first)
+    found = [f for f in report.findings if f.rule_id == "FOREIGN-PLATFORM"]
+    assert [f.tx_hash for f in found] == [after]
+    assert found[0].code == 14 and "attested in LT" in found[0].message
+    assert {before, gift}.isdisjoint(f.tx_hash for f in report.findings)
