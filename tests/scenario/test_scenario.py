@@ -292,3 +292,12 @@ def test_demo_text_report_is_readable() -> None:
     assert result.exit_code == 0, result.output
     assert f"rules caught: {len(load_pack())} of {len(load_pack())} (every rule)" in result.output
     assert "PASS: every expectation met" in result.output
+
+
+def test_a_scenario_that_starts_before_the_chain_is_refused_on_it(tmp_path: Path) -> None:
+    from decree8.chain import Chain
+    from decree8.scenario import run_scenario
+
+    scenario = load_scenario(_write(tmp_path, 'start = "2023-03-01"\n' + HEADER))
+    with Chain.embedded() as chain, pytest.raises(ScenarioError, match="already at"):
+        run_scenario(scenario, chain, build=None)  # type: ignore[arg-type]
