@@ -339,3 +339,21 @@ def test_a_note_says_when_the_creation_code_was_not_compared(
     )
     note = next(n for n in result.notes if n.startswith("creation code NOT compared"))
     assert unfound in note and "unproven" in note and "--tx" in note
+
+
+def test_a_cryptobank_register_entry_is_shown_with_decree_19_and_not_enforced() -> None:
+    """Decree No. 19: a registry that records its operator's cryptobank-register entry has it
+    shown as a fact; an empty entry is "none recorded", and neither is a finding."""
+    import importlib
+
+    module = importlib.import_module("decree8.verify.verify")
+    entry = b"NB-CB-0007".ljust(32, b"\0")
+    views = {
+        "cryptobankRegistration": module._View("bytes32", entry, entry),
+        "operatorRegistration": module._View("bytes32", bytes(32), bytes(32)),
+    }
+    ((label, value),) = module._cryptobank_facts(views, "Operator")
+    assert label.startswith("Operator cryptobank-register entry (Decree No. 19")
+    assert "exact day unverified" in label and value == "NB-CB-0007"
+    empty = {"cryptobankRegistration": module._View("bytes32", bytes(32), bytes(32))}
+    assert module._cryptobank_facts(empty, "Operator")[0][1] == "none recorded"

@@ -1138,12 +1138,33 @@ def _legal_facts(
                     address,
                 )
             )
+    facts += _cryptobank_facts(views, "Operator")
     if "registry" in views and template.contract != "HolderRegistry":
         _registry_facts(
             chain, build, template, address, str(views["registry"].value), facts, findings, checks
         )
     facts += _role_facts(chain, template, address, views, inputs, expected)
     return facts, findings, checks
+
+
+#: The act a registry's cryptobank-register entry refers to (shown, never enforced).
+DECREE_19 = "Decree No. 19, in force about 17.07.2026 (exact day unverified)"
+
+
+def _cryptobank_facts(views: Mapping[str, _View], whose: str) -> list[tuple[str, str]]:
+    """The operator's entry in the National Bank's cryptobank register, when the registry
+    records one (a view whose name mentions the cryptobank register): shown with Decree No. 19,
+    from which the sources state no on-chain rule, so nothing is enforced about it."""
+    out = []
+    for name, view in views.items():
+        if "cryptobank" not in name.lower():
+            continue
+        how = "reference" if view.kind == "bytes32" else "plain"
+        value = _fact_text(how, view.value)
+        if view.kind == "bytes32" and view.value == bytes(32):
+            value = "none recorded"
+        out.append((f"{whose} cryptobank-register entry ({DECREE_19})", value))
+    return out
 
 
 def _registry_facts(
@@ -1208,6 +1229,9 @@ def _registry_facts(
                     registry=registry,
                 )
             )
+    if art is not None:
+        cryptobank = [e for e in art.abi if "cryptobank" in str(e.get("name", "")).lower()]
+        facts += _cryptobank_facts(_read_views(chain, registry, cryptobank), "Registry operator")
     raw = _call(chain, registry, function_signature_to_4byte_selector("operatorRegistration()"))
     if raw is not None and len(raw) == 32:
         facts.append(("Registry operator HTP registration", reference_text(raw)))
