@@ -64,9 +64,7 @@ def _check_at(s: System, call: CallRequest, when: int) -> None:
     _agree(pre, mined, reverted)
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(expiry=st.integers(-2, 2), kind=st.sampled_from(["gift", "entity"]))
-def test_a_transfer_at_the_attestation_expiry(s: System, expiry: int, kind: str) -> None:
+def _expiry_case(s: System, expiry: int, kind: str) -> None:
     """``validUntil`` is the first second the attestation is void: a transfer mined exactly then
     is refused under HOLDER-IDENTIFIED, and both checks say so."""
     with s.snapshot():
@@ -84,6 +82,28 @@ def test_a_transfer_at_the_attestation_expiry(s: System, expiry: int, kind: str)
             s.tok("transferWithPurpose", holder, 5, PURPOSE_GIFT, sender=s.alice)
             call = CallRequest(s.token.address, holder, "transfer", [s.carol, 1])
         _check_at(s, call, when)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(expiry=st.integers(-2, 2), kind=st.sampled_from(["gift", "entity"]))
+def test_a_transfer_at_the_attestation_expiry(s: System, expiry: int, kind: str) -> None:
+    _expiry_case(s, expiry, kind)
+
+
+@pytest.fixture(scope="module")
+def on_revm(build: Build) -> Iterator[System]:
+    chain = Chain.revm(accounts=16)
+    yield deploy_system(chain, build)
+    chain.close()
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(expiry=st.integers(-2, 2), kind=st.sampled_from(["gift", "entity"]))
+def test_a_transfer_at_the_attestation_expiry_on_revm(
+    on_revm: System, expiry: int, kind: str
+) -> None:
+    """The same on the revm chain, whose receipts keep the revert data."""
+    _expiry_case(on_revm, expiry, kind)
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
