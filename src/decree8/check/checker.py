@@ -314,14 +314,16 @@ class Checker:
     def check_call(
         self, req: CallRequest, block: int | str = "latest", resolve: Any = None
     ) -> Verdict:
-        """Pre-flight: evaluates every rule for ``req`` against the state at ``block`` and simulates
-        it there. See :mod:`decree8.check.preflight`."""
+        """Pre-flight: evaluates every rule in force for ``req`` and simulates it, in the next
+        block's context (``"latest"``, the default: the node's pending block) or at block number
+        ``block``. See :mod:`decree8.check.preflight`."""
         from decree8.check.preflight import check_call
 
         return check_call(self, req, block, resolve)
 
     def check_tx(self, tx_hash: str) -> Verdict:
-        """A mined transaction, against the state before it. See :mod:`decree8.check.mined`."""
+        """A mined transaction, in its own context: its block's time and the state the
+        transactions before it left. See :mod:`decree8.check.mined`."""
         from decree8.check.mined import check_tx
 
         return check_tx(self, tx_hash)
