@@ -18,11 +18,16 @@ call = "token.transfer"           # deployment.function
 args = { to = "bob", value = "10e18" }   # by ABI parameter name
 value = "0"                       # wei sent with the call (amounts accept 2e18)
 advance = "8d"                    # move the clock first (s, m, h, d)
-expect = "violation"              # or "ok"; steps without expect are not scored
+at = "2024-09-20"                 # or: the next block's time (a day, 00:00 Minsk, or ISO 8601)
+expect = "violation"              # or "ok", or "refused" (reverts for a reason that is no
+                                  # rule in force); steps without expect are not scored
 rules = ["HOLDER-IDENTIFIED"]     # the rules a planted violation must be caught under
 send = true                       # send even when pre-flight flags it (shows the mined check)
 note = "transfer to an unidentified address"
 ```
+A top-level `start = "2024-09-16"` (a day, or an ISO 8601 time) starts the chain then: `decree8 run`
+and `decree8 demo` open an in-process chain whose genesis block has that time (a history across a
+law's entry into force); on a node already past that time the scenario is refused.
 Special argument values: an account or deployment name gives its address; `"+365d"` in a
 uint field gives now plus that duration; `"file:terms/x.md"` in a bytes32 field gives the keccak-256
 of that file (relative to the scenario); other text in a bytes32 field is right-padded UTF-8.
@@ -39,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_address, keccak, to_checksum_address
 
-from decree8.errors import TransactionReverted, UsageError
+from decree8.errors import ChainError, TransactionReverted, UsageError
 from decree8.hexutil import to_0x
 from decree8.templates.params import parse_amount, parse_reference
 
@@ -90,6 +95,35 @@ class StepSpec:
     rules: tuple[str, ...]
     send: bool
     note: str
+    at: int | None = None  # the next block's unix time
+
+
+#: What a step may expect: compliant ("ok"), a planted violation, or a refusal without a rule.
+EXPECTATIONS = ("ok", "violation", "refused")
+
+
+def parse_moment(text: Any) -> int:
+    """Unix time from ``2024-09-20`` (00:00 in Minsk, where the law's days begin) or an ISO 8601
+    time (``2024-09-20T12:00:00Z``; without an offset, UTC)."""
+    from datetime import UTC, datetime
+
+    from decree8.rules.pack import day_start
+
+    raw = str(text).strip()
+    if len(raw) == 10:
+        try:
+            return day_start(datetime.strptime(raw, "%Y-%m-%d").date())
+        except ValueError:
+            pass
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time (2024-09-20T12:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
 
 
 @dataclass(frozen=True)
@@ -99,6 +133,7 @@ class Scenario:
     accounts: Mapping[str, int]
     deployments: tuple[DeploySpec, ...]
     steps: tuple[StepSpec, ...]
+    start: int | None = None  # the genesis time the scenario needs (unix), if any
 
     @property
     def base_dir(self) -> Path:
@@ -112,7 +147,7 @@ class StepResult:
     actor: str | None
     expected: str | None
     expected_rules: tuple[str, ...]
-    verdict: str  # "ok" | "violation"
+    verdict: str  # "ok" | "violation" | "refused"
     rules: tuple[str, ...]
     tx: str | None
     stage: str  # "preflight" | "mined" | "preflight+mined" | "-"
@@ -134,7 +169,7 @@ class StepResult:
 
     @property
     def false_positive(self) -> bool:
-        return self.expected == "ok" and self.verdict == "violation"
+        return self.expected in ("ok", "refused") and self.verdict == "violation"
 
     @property
     def met(self) -> bool:
@@ -142,7 +177,7 @@ class StepResult:
             return True
         if self.planted:
             return self.detected
-        return self.verdict == "ok"
+        return self.verdict == self.expected
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -177,11 +212,14 @@ class ScenarioResult:
     @property
     def summary(self) -> dict[str, int]:
         planted = [s for s in self.steps if s.planted]
+        refusals = [s for s in self.steps if s.expected == "refused"]
         return {
             "planted": len(planted),
             "detected": sum(1 for s in planted if s.detected),
             "false_positives": sum(1 for s in self.steps if s.false_positive),
             "missed": sum(1 for s in planted if not s.detected),
+            "refusals": len(refusals),
+            "refusals_labelled": sum(1 for s in refusals if s.met),
         }
 
     @property
@@ -213,7 +251,7 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: invalid TOML: {exc}") from None
-    known_top = {"title", "accounts", "deploy", "step", "description"}
+    known_top = {"title", "accounts", "deploy", "step", "description", "start"}
     extra = sorted(set(data) - known_top)
     if extra:
         raise ScenarioError(
@@ -256,7 +294,7 @@ def load_scenario(path: str | Path) -> Scenario:
         )
         names.add(name)
     steps: list[StepSpec] = []
-    allowed = {"as", "call", "args", "value", "advance", "expect", "rules", "send", "note"}
+    allowed = {"as", "call", "args", "value", "advance", "at", "expect", "rules", "send", "note"}
     for i, entry in enumerate(data.get("step", []), start=1):
         where = f"{source}: [[step]] #{i}"
         unknown = sorted(set(entry) - allowed)
@@ -273,11 +311,23 @@ def load_scenario(path: str | Path) -> Scenario:
             dep_name = call.split(".")[0]
             if dep_name not in {d.name for d in deploys}:
                 raise ScenarioError(f"{where}: call = {call!r} names no deployment {dep_name!r}")
-        elif "advance" not in entry:
-            raise ScenarioError(f'{where} needs call = "deployment.function" or advance =')
+        elif "advance" not in entry and "at" not in entry:
+            raise ScenarioError(f'{where} needs call = "deployment.function", advance = or at =')
         expect = entry.get("expect")
-        if expect not in (None, "ok", "violation"):
-            raise ScenarioError(f'{where}: expect must be "ok" or "violation", not {expect!r}')
+        if expect not in (None, *EXPECTATIONS):
+            raise ScenarioError(
+                f'{where}: expect must be "ok", "violation" or "refused", not {expect!r}'
+            )
+        if expect == "refused" and entry.get("rules"):
+            raise ScenarioError(f"{where}: a refusal breaks no rule: drop rules = or expect it")
+        at = None
+        if "at" in entry:
+            if "advance" in entry:
+                raise ScenarioError(f"{where}: give advance = or at =, not both")
+            try:
+                at = parse_moment(entry["at"])
+            except ValueError as exc:
+                raise ScenarioError(f"{where}: at: {exc}") from None
         try:
             advance = parse_duration(entry.get("advance", 0))
         except ValueError as exc:
@@ -297,11 +347,23 @@ def load_scenario(path: str | Path) -> Scenario:
                 rules=tuple(rules),
                 send=bool(entry.get("send", False)),
                 note=str(entry.get("note", "")),
+                at=at,
             )
         )
     _check_rule_ids(source, steps)
+    start = None
+    if "start" in data:
+        try:
+            start = parse_moment(data["start"])
+        except ValueError as exc:
+            raise ScenarioError(f"{source}: start: {exc}") from None
     return Scenario(
-        source, str(data.get("title", source.stem)), dict(accounts), tuple(deploys), tuple(steps)
+        source,
+        str(data.get("title", source.stem)),
+        dict(accounts),
+        tuple(deploys),
+        tuple(steps),
+        start,
     )
 
 
@@ -427,6 +489,14 @@ def run_scenario(
     from decree8.deploy import deploy
     from decree8.templates import deploy_template
 
+    if scenario.start is not None and chain.timestamp() > scenario.start:
+        from decree8.report.finding import iso_utc
+
+        raise ScenarioError(
+            f"{scenario.path}: the scenario starts at {iso_utc(scenario.start)}, but the chain is "
+            f"already at {iso_utc(chain.timestamp())}: run it on an in-process chain (decree8 "
+            "run opens one that starts then) or on a node started at that time"
+        )
     names = _Names(chain, scenario)
     checker: Checker = Checker(chain, build, deployments=[])
     for spec in scenario.deployments:
@@ -497,10 +567,17 @@ def _run_step(
     where = f"{scenario.path}: [[step]] #{step.index}"
     if step.advance:
         chain.time_travel(step.advance)
+    if step.at is not None:
+        try:
+            chain.set_next_timestamp(step.at)
+        except ChainError as exc:
+            raise ScenarioError(f"{where}: at: {exc}") from None
+        if step.call is None:
+            chain.mine(1)
     if step.call is None:
         return StepResult(
             step.index,
-            f"advance {step.advance}s",
+            f"advance {step.advance}s" if step.at is None else f"clock to {_iso(step.at)}",
             None,
             step.expect,
             step.rules,
@@ -514,7 +591,7 @@ def _run_step(
     dep_name, fn_name = step.call.split(".")
     dep = names.deployments[dep_name]
     fn = _function_abi(dep, fn_name, list(step.args))
-    now = chain.timestamp()
+    now = chain.timestamp() if step.at is None else step.at
     try:
         args = [
             _convert_arg(i["type"], step.args[i["name"]], names, now, scenario.base_dir)
@@ -528,10 +605,10 @@ def _run_step(
     pre = checker.check_call(request)
     verdicts = [pre]
     rules = set(pre.rule_ids)
-    violation = not pre.compliant
     tx_hash: str | None = None
     stage = "preflight"
     detail = _describe(pre)
+    final = pre
     if pre.compliant or step.send:
         address = to_checksum_address(dep.address)
         contract = chain.w3.eth.contract(address=address, abi=list(dep.abi))
@@ -548,17 +625,26 @@ def _run_step(
             mined = checker.check_tx(tx_hash)
             verdicts.append(mined)
             rules |= set(mined.rule_ids)
-            violation = violation or not mined.compliant
             stage = "preflight+mined" if not pre.compliant else "mined"
-            if not mined.compliant:
-                detail = _describe(mined) if pre.compliant else detail
+            if pre.compliant or (mined.verdict == "violation" and pre.verdict != "violation"):
+                final = mined
+            if not mined.compliant and pre.compliant:
+                detail = _describe(mined)
+    if rules:
+        verdict = "violation"
+    elif any(v.verdict == "refused" for v in verdicts):
+        verdict = "refused"
+    else:
+        verdict = "ok"
+    if final.law is not None:
+        detail += f" [{final.law.label}]"
     return StepResult(
         index=step.index,
         call=f"{step.call}({', '.join(f'{k}={v}' for k, v in step.args.items())})",
         actor=step.actor,
         expected=step.expect,
         expected_rules=step.rules,
-        verdict="violation" if violation else "ok",
+        verdict=verdict,
         rules=tuple(sorted(rules)),
         tx=tx_hash,
         stage=stage,
@@ -568,10 +654,19 @@ def _run_step(
     )
 
 
+def _iso(timestamp: int) -> str:
+    from decree8.report.finding import iso_utc
+
+    return iso_utc(timestamp)
+
+
 def _describe(v: Verdict) -> str:
     if v.compliant:
         return "compliant"
     if v.findings:
         return "; ".join(f"{f.rule_id}: {f.message}" for f in v.findings)
     sim = v.simulation
-    return f"reverts with {sim.error}" if sim is not None and sim.error else "not compliant"
+    text = f"refused: reverts with {sim.error}" if sim.error else "refused"
+    if sim.rule_not_in_force:
+        text += f" ({sim.rule_not_in_force} was not in force then)"
+    return text

@@ -155,6 +155,26 @@ def test_check_tx_successful_and_failed(node: tuple[System, Path]) -> None:
     assert "on chain: reverted with TransferRestricted(code=4" in result.stdout
 
 
+def test_check_tx_of_a_refused_transaction_exits_1_and_says_refused(
+    node: tuple[System, Path],
+) -> None:
+    """A transaction that reverted for a reason that is no rule is REFUSED (exit 1), never
+    COMPLIANT: it did not happen, lawfully or not. On this node (no revert data kept, no trace)
+    the revert comes from a replay on the block before."""
+    s, _ = node
+    refused = s.send_raw(s.token, "transfer", s.carol, 10**30, sender=s.alice)
+    result = run(s, "--json", "check", "tx", refused)
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "refused" and data["rule_ids"] == [] and not data["compliant"]
+    assert data["refusal"].startswith("ERC20InsufficientBalance(")
+    assert data["simulation"]["recovered_by"] == "parent replay"
+    assert data["law"]["label"] == "law in force from 20.09.2024"
+    text = run(s, "check", "tx", refused).stdout
+    assert text.startswith("REFUSED: the call reverted with ERC20InsufficientBalance(")
+    assert "law applied: law in force from 20.09.2024" in text
+
+
 def test_escrow_transaction_checked_by_cli(node: tuple[System, Path]) -> None:
     s, _ = node
     deal = s.open_deal(s.alice, s.carol)

@@ -64,12 +64,16 @@ def test_successful_and_failed_escrow_calls(s: System) -> None:
     assert v.simulation.name == "DeadlinePassed" and v.simulation.rule_id == "FUNDS-RETURN"
 
 
-def test_failed_transaction_without_a_rule_is_compliant_with_its_reason(s: System) -> None:
+def test_failed_transaction_without_a_rule_is_refused_with_its_reason(s: System) -> None:
     h = s.send_raw(s.token, "transfer", s.carol, ISSUED + 1, sender=s.alice)
     v = s.checker.check_tx(h)
-    assert v.compliant and v.rule_ids == ()
+    assert v.verdict == "refused" and not v.compliant and v.rule_ids == ()
     assert not v.simulation.success and v.simulation.name == "ERC20InsufficientBalance"
-    assert "no rule applies" in verdict_text(v)
+    assert v.simulation.recovered_by == "block replay"
+    text = verdict_text(v)
+    assert text.startswith("REFUSED: the call reverted with ERC20InsufficientBalance(")
+    assert "no rule in force applies" in text and "COMPLIANT" not in text
+    assert v.to_dict()["refusal"].startswith("ERC20InsufficientBalance(")
 
 
 def test_out_of_gas_transaction(s: System) -> None:

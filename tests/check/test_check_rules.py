@@ -14,6 +14,7 @@ from check_helpers import (
     FLAG_MINOR,
     INDIVIDUAL,
     ISSUED,
+    OPERATOR,
     PURPOSE_GIFT,
     TOKEN_TERMS,
     System,
@@ -127,7 +128,8 @@ def test_spending_more_than_the_balance_is_refused_without_a_rule(s: System) -> 
     assert not v.compliant
     assert v.rule_ids == ()
     assert v.simulation.name == "ERC20InsufficientBalance" and v.simulation.rule_id is None
-    assert "no rule applies" in verdict_text(v)
+    assert v.verdict == "refused"
+    assert verdict_text(v).startswith("REFUSED: the call would revert with ERC20Insufficient")
 
 
 # -- privileged token calls ------------------------------------------------------------------------
@@ -335,3 +337,38 @@ def test_verdict_to_dict_is_json(s: System) -> None:
     assert data["simulation"]["rule_id"] == "OVERSIGHT-PAUSE"
     assert data["call"]["args"] == {"to": s.dave, "value": 5}
     assert {f["rule_id"] for f in data["findings"]} == set(data["rule_ids"])
+
+
+def test_sale_to_an_operator_attested_abroad_is_foreign_platform(s: System) -> None:
+    """FOREIGN-PLATFORM (Decree 367): an individual attested in BY transfers to an operator
+    attested in another jurisdiction without a non-sale purpose. (The template does not refuse it
+    on chain until it enforces code 14: the evaluator finds it.)"""
+    s.attest(s.exchange, OPERATOR, flags=0, jurisdiction=b"LT")
+    v = s.check(s.token, "transfer", [s.exchange, 5], sender=s.alice)
+    assert v.rule_ids == ("FOREIGN-PLATFORM",), verdict_text(v)
+    finding = v.findings[0]
+    assert finding.code == 14 and dict(finding.details)["operator_jurisdiction"] == "LT"
+    assert "attested in LT" in finding.message
+    gift = s.check(s.token, "transferWithPurpose", [s.exchange, 5, 1], sender=s.alice)
+    assert "FOREIGN-PLATFORM" not in gift.rule_ids
+    assert_compliant(s.check(s.token, "transfer", [s.exchange, 5], sender=s.carol))  # an entity
+    s.attest(s.exchange, OPERATOR, flags=0, jurisdiction=b"BY")
+    assert_compliant(s.check(s.token, "transfer", [s.exchange, 5], sender=s.alice))
+
+
+def test_refund_before_the_deadline_is_funds_return_both_ways(s: System) -> None:
+    """The escrow's deadline refusals map to FUNDS-RETURN in both directions: a refund before the
+    deadline (by anyone) and a completion after it."""
+    deal = s.open_deal(s.carol, s.bob, amount_a=10**15)
+    s.esc("fund", deal, sender=s.carol, value=10**15)
+    early = s.check(s.escrow, "refund", [deal], sender=s.dave)
+    assert early.verdict == "violation" and early.rule_ids == ("FUNDS-RETURN",)
+    assert early.simulation.name == "DeadlineNotReached"
+    assert early.simulation.rule_id == "FUNDS-RETURN"
+    assert "before its deadline" in early.findings[0].message
+    stranger = s.check(s.escrow, "complete", [deal], sender=s.dave)
+    assert stranger.verdict == "refused" and stranger.simulation.name == "NotAParty"
+    s.chain.time_travel(2 * DAY)
+    late = s.check(s.escrow, "complete", [deal], sender=s.carol)
+    assert late.rule_ids == ("FUNDS-RETURN",) and late.simulation.name == "DeadlinePassed"
+    assert_compliant(s.check(s.escrow, "refund", [deal], sender=s.dave))

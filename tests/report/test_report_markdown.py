@@ -70,7 +70,7 @@ def test_markdown_labels_policy_rules_and_the_unverified_presumption(sample_repo
 
 def test_markdown_appendix_lists_only_acts_cited_by_the_rules_shown(sample_report: Report) -> None:
     appendix = _sections(MarkdownFormatter().format(sample_report))["Appendix: acts cited"]
-    assert "**Decree No. 48** (14.02.2022)" in appendix
+    assert "**Decree No. 48** (14.02.2022, in force three months after publication" in appendix
     assert "National Bank Resolution No. 428" in appendix
     assert "Decree No. 367" not in appendix
 

@@ -84,7 +84,14 @@ def test_run_reports_steps_and_summary_as_json(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--json", "run", str(_write(tmp_path, HEADER + STEPS))])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["summary"] == {"planted": 1, "detected": 1, "false_positives": 0, "missed": 0}
+    assert data["summary"] == {
+        "planted": 1,
+        "detected": 1,
+        "false_positives": 0,
+        "missed": 0,
+        "refusals": 0,
+        "refusals_labelled": 0,
+    }
     steps = data["steps"]
     assert [s["index"] for s in steps] == [1, 2, 3, 4]
     for s in steps:
@@ -186,10 +193,111 @@ def test_demo_catches_every_rule_and_flags_no_compliant_step() -> None:
     assert summary["false_positives"] == 0 and summary["missed"] == 0
     assert set(data["rules_caught"]) == {r.id for r in load_pack()}
     assert data["ok"] is True
+    assert summary["refusals"] == summary["refusals_labelled"] >= 1
+
+
+def test_demo_judges_the_days_before_and_after_decree_367_by_their_own_law() -> None:
+    """The same direct sale between individuals: REFUSED on 19.09.2024 (the template refuses it,
+    no law then in force forbids it), a P2P-SALE violation on 20.09.2024."""
+    data = json.loads(CliRunner().invoke(main, ["--json", "demo"]).stdout)
+    sales = [s for s in data["steps"] if s["call"] == "token.transfer(to=bob, value=10e18)"]
+    assert [(s["verdict"], s["rules"]) for s in sales] == [
+        ("refused", []),
+        ("violation", ["P2P-SALE"]),
+    ]
+    assert "P2P-SALE was not in force then" in sales[0]["detail"]
+    assert "law in force from 17.05.2022" in sales[0]["detail"]
+    assert "law in force from 20.09.2024" in sales[1]["detail"]
+    foreign = [s for s in data["steps"] if "FOREIGN-PLATFORM" in s["expected_rules"]]
+    assert foreign and foreign[0]["met"] and foreign[0]["stage"] == "preflight"
+
+
+REFUSED_STEPS = f"""
+[[step]]
+as = "issuer"
+call = "registry.attest"
+args = {{ holder = "alice", holderType = 2, jurisdiction = "BY", validUntil = "+30d", \
+kycHash = "kyc:a", flags = 0 }}
+
+[[step]]
+as = "alice"
+call = "token.acceptTerms"
+args = {{ version = 1, contentHash = "file:{TERMS}" }}
+
+[[step]]
+as = "issuer"
+call = "token.issue"
+args = {{ to = "alice", amount = "10e18" }}
+
+[[step]]
+as = "alice"
+call = "token.transfer"
+args = {{ to = "alice", value = "11e18" }}
+expect = "refused"
+send = true
+note = "more than alice holds: no rule, a refusal"
+
+[[step]]
+as = "alice"
+call = "token.transfer"
+args = {{ to = "dave", value = "11e18" }}
+expect = "refused"
+"""
+
+
+def test_expected_refusal_is_met_only_by_a_refusal_without_a_rule(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--json", "run", str(_write(tmp_path, HEADER + REFUSED_STEPS))]
+    )
+    assert result.exit_code == 1, result.output  # the second "refusal" is a violation
+    data = json.loads(result.stdout)
+    first, second = data["steps"][-2:]
+    assert first["verdict"] == "refused" and first["met"] and first["stage"] == "preflight+mined"
+    assert "ERC20InsufficientBalance" in first["detail"]
+    assert second["verdict"] == "violation" and not second["met"]
+    assert data["summary"]["refusals"] == 2 and data["summary"]["refusals_labelled"] == 1
+    assert data["summary"]["false_positives"] == 1
+
+
+def test_a_refusal_with_rules_and_a_bad_start_are_bad_input(tmp_path: Path) -> None:
+    step = '[[step]]\nas = "alice"\ncall = "token.transfer"\nargs = { to = "dave", value = "1" }\n'
+    bad = HEADER + step + 'expect = "refused"\nrules = ["P2P-SALE"]\n'
+    result = CliRunner().invoke(main, ["run", str(_write(tmp_path, bad))])
+    assert result.exit_code == 2 and "a refusal breaks no rule" in result.stderr
+    result = CliRunner().invoke(main, ["run", str(_write(tmp_path, 'start = "soon"\n' + HEADER))])
+    assert result.exit_code == 2 and "start: 'soon' is not a date" in result.stderr
+
+
+def test_a_scenario_that_starts_in_the_past_runs_on_a_chain_started_then(tmp_path: Path) -> None:
+    timed = (
+        'start = "2023-03-01"\n'
+        + HEADER
+        + STEPS
+        + """
+[[step]]
+at = "2024-09-20T00:00:00+03:00"
+"""
+    )
+    path = _write(tmp_path, timed)
+    assert load_scenario(path).start == 1677618000  # 01.03.2023 00:00 in Minsk
+    result = CliRunner().invoke(main, ["--json", "run", str(path)])
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["steps"]
+    assert "law in force from 17.05.2022" in steps[3]["detail"]
+    assert steps[-1]["call"] == "clock to 2024-09-19T21:00:00Z"
 
 
 def test_demo_text_report_is_readable() -> None:
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "rules caught: 13 of 13 (every rule)" in result.output
+    assert f"rules caught: {len(load_pack())} of {len(load_pack())} (every rule)" in result.output
     assert "PASS: every expectation met" in result.output
+
+
+def test_a_scenario_that_starts_before_the_chain_is_refused_on_it(tmp_path: Path) -> None:
+    from decree8.chain import Chain
+    from decree8.scenario import run_scenario
+
+    scenario = load_scenario(_write(tmp_path, 'start = "2023-03-01"\n' + HEADER))
+    with Chain.embedded() as chain, pytest.raises(ScenarioError, match="already at"):
+        run_scenario(scenario, chain, build=None)  # type: ignore[arg-type]

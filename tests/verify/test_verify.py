@@ -82,8 +82,10 @@ def test_partial_params_check_only_what_they_name(world: World) -> None:
     assert result.status == "exact" and result.ok
     oks = {i.name: i.ok for i in result.immutables}
     assert oks == {"cap": True, "registry": None, "issuerRegistration": None}
-    assert result.constructor_args == ()  # no creation transaction given
-    assert any("--tx" in note for note in result.notes)
+    # no creation transaction given: it is found in the deployment block
+    assert any("found by searching the deployment block" in note for note in result.notes)
+    args = {a.name: a.ok for a in result.constructor_args}
+    assert args["cap"] is True and False not in args.values() and None in args.values()
 
 
 def test_template_is_recognised_from_the_code(world: World) -> None:
@@ -230,7 +232,8 @@ def test_empty_operator_registration_is_an_issuer_htp_finding(world: World) -> N
         world.chain, world.unreferenced.address, template="holder-registry", build=world.build
     )
     assert registry.code_match == "functional" and not registry.ok
-    assert [f.rule_id for f in registry.findings] == ["ISSUER-HTP"]
+    # its creation transaction is found, so the changed constructor is a finding too
+    assert [f.rule_id for f in registry.findings] == ["TERMS-BOUND", "ISSUER-HTP"]
     token = verify(
         world.chain,
         world.on_unreferenced.address,
@@ -262,3 +265,95 @@ def test_changed_constructor_is_a_mismatch_of_the_creation_code(world: World) ->
 def test_creation_code_of_the_template_matches(world: World) -> None:
     result = verify(world.chain, world.token.address, manifest=world.token, build=world.build)
     assert result.creation_match == "exact" and result.creation_difference is None
+
+
+def test_constructor_only_change_is_found_without_a_creation_tx(world: World) -> None:
+    """The registry whose constructor lost its guard has the template's runtime code: without a
+    creation transaction given, verify finds it in the deployment block and compares the
+    constructor."""
+    assert world.unreferenced is not None
+    result = verify(
+        world.chain, world.unreferenced.address, template="holder-registry", build=world.build
+    )
+    assert result.code_match == "functional" and result.status == "mismatch"
+    assert result.creation_match == "mismatch" and result.tx_hash == world.unreferenced.tx_hash
+    assert any("found by searching the deployment block" in note for note in result.notes)
+    assert not any(note.startswith("only the metadata hash differs") for note in result.notes)
+    assert any("creation code (the constructor) differs" in note for note in result.notes)
+
+
+def test_arguments_are_decoded_from_the_end_of_a_changed_creation_code(world: World) -> None:
+    assert world.unreferenced is not None
+    admin = world.chain.accounts[0]
+    result = verify(
+        world.chain,
+        world.unreferenced.address,
+        template="holder-registry",
+        tx_hash=world.unreferenced.tx_hash,
+        params={"admin": admin, "operator": admin},
+        build=world.build,
+    )
+    assert result.creation_match == "mismatch"
+    args = {a.name: a for a in result.constructor_args}
+    assert all(a.found is not None for a in args.values()), result.constructor_args
+    assert all(a.ok is not False for a in args.values()), result.constructor_args
+    assert not any("not decoded" in note for note in result.notes)
+
+
+def test_decoding_arguments_at_the_end_of_any_creation_code() -> None:
+    from eth_abi import abi as eth_abi
+
+    from decree8.verify.verify import constructor_args_at_end
+
+    types = ["string", "bytes32", "address", "uint256"]
+    values = ("Decree Token", b"\x01" * 32, "0x" + "ab" * 20, 10**24)
+    encoded = eth_abi.encode(types, values)
+    for code in (b"", b"\x60\x80" * 7, bytes(range(256)) * 3 + b"\x20"):
+        found = constructor_args_at_end(code + encoded, types)
+        assert found is not None and found[0] == "Decree Token" and found[3] == 10**24
+    assert constructor_args_at_end(b"\x00" * 40, types) is None
+    static = eth_abi.encode(["uint256", "address"], (7, "0x" + "cd" * 20))
+    assert constructor_args_at_end(b"\x61\x02" + static, ["uint256", "address"])[0] == 7
+
+
+def test_a_note_says_when_the_creation_code_was_not_compared(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by searching when the node keeps past state; when it cannot be found (simulated: a
+    node without past state), the verdict and a note say what is left unproven."""
+    import importlib
+
+    module = importlib.import_module("decree8.verify.verify")  # the module, not the function
+
+    tx, why = module.find_creation(world.chain, world.token.address)
+    assert tx == world.token.tx_hash and why == ""
+    found = verify(world.chain, world.token.address, template="compliant-token", build=world.build)
+    assert found.creation_match == "exact" and found.status == "exact"
+
+    unfound = "this node keeps no past state to search for the deployment block"
+    monkeypatch.setattr(module, "find_creation", lambda chain, address: (None, unfound))
+    result = verify(world.chain, world.token.address, template="compliant-token", build=world.build)
+    assert result.creation_match is None and result.status == "exact"
+    assert result.verdict_line().endswith(
+        "creation code not compared (the constructor is unproven)"
+    )
+    note = next(n for n in result.notes if n.startswith("creation code NOT compared"))
+    assert unfound in note and "unproven" in note and "--tx" in note
+
+
+def test_a_cryptobank_register_entry_is_shown_with_decree_19_and_not_enforced() -> None:
+    """Decree No. 19: a registry that records its operator's cryptobank-register entry has it
+    shown as a fact; an empty entry is "none recorded", and neither is a finding."""
+    import importlib
+
+    module = importlib.import_module("decree8.verify.verify")
+    entry = b"NB-CB-0007".ljust(32, b"\0")
+    views = {
+        "cryptobankRegistration": module._View("bytes32", entry, entry),
+        "operatorRegistration": module._View("bytes32", bytes(32), bytes(32)),
+    }
+    ((label, value),) = module._cryptobank_facts(views, "Operator")
+    assert label.startswith("Operator cryptobank-register entry (Decree No. 19")
+    assert "exact day unverified" in label and value == "NB-CB-0007"
+    empty = {"cryptobankRegistration": module._View("bytes32", bytes(32), bytes(32))}
+    assert module._cryptobank_facts(empty, "Operator")[0][1] == "none recorded"

@@ -50,11 +50,12 @@ from decree8.audit.rebuild import (
     WorldReader,
 )
 from decree8.check.decode import ContractAbi
-from decree8.errors import ChainError, TransactionReverted, UsageError
+from decree8.errors import UsageError
 from decree8.report.finding import Check, Finding, Report
 from decree8.rules.evaluators import (
     ESCROW,
     INDIVIDUAL,
+    OPERATOR,
     REGISTRY,
     TOKEN,
     ZERO_ADDRESS,
@@ -91,6 +92,16 @@ class Refusal:
     function: str
     error: str
     rule_id: str | None
+    rule_not_in_force: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``(P2P-SALE)`` for a refusal under a rule in force, else ``REFUSED (no rule ...)``."""
+        if self.rule_id is not None:
+            return f"({self.rule_id})"
+        if self.rule_not_in_force is not None:
+            return f"REFUSED ({self.rule_not_in_force} was not in force then)"
+        return "REFUSED (no rule)"
 
 
 @dataclass
@@ -405,8 +416,20 @@ class _Replay:
         )
         if between_individuals:
             self.counts["transfer between individuals"] += 1
-        if self.fast and self._clean_transfer(
-            state, src, dst, (source_status, target_status), between_individuals, purpose
+        to_operator = (  # FOREIGN-PLATFORM looks at transfers from individuals to operators
+            src != dst
+            and source_status is not None
+            and source_status.holder_type == INDIVIDUAL
+            and target_status is not None
+            and target_status.holder_type == OPERATOR
+            and purpose == 0
+        )
+        if (
+            self.fast
+            and not to_operator
+            and self._clean_transfer(
+                state, src, dst, (source_status, target_status), between_individuals, purpose
+            )
         ):
             self.counts["transfer"] += 1
             return
@@ -661,32 +684,43 @@ def _records_findings(
 
 
 def _refusal(chain: Chain, info: TxInfo, kind: str, cabi: ContractAbi, pack: RulePack) -> Refusal:
+    """A failed transaction, its revert recovered in its own block's context (see
+    :func:`decree8.chain.replay.mined_revert`) and mapped to the rule in force that governs it;
+    without one it is a REFUSED transaction."""
+    from decree8.chain.replay import mined_revert
+
     try:
         fn = cabi.function_for(info.data)
         function = fn.name
     except UsageError:
         function = "0x" + info.data[:4].hex()
-    call: dict[str, Any] = {
+    tx = {
         "from": info.sender,
         "to": info.to,
-        "data": "0x" + info.data.hex(),
+        "input": "0x" + info.data.hex(),
         "gas": info.gas,
+        "value": info.value,
     }
-    if info.value:
-        call["value"] = info.value
-    name: str | None = None
-    error = "reverted without data (out of gas or an invalid operation)"
-    rule_id = None
+    rule_id = not_in_force = None
     try:
-        chain.call(call, block=max(info.block - 1, 0))
-    except TransactionReverted as err:
-        name = err.name
+        receipt = chain.w3.eth.get_transaction_receipt(info.tx_hash)  # type: ignore[arg-type]
+        timestamp = int(chain.w3.eth.get_block(info.block)["timestamp"])
+        revert = mined_revert(chain, tx, receipt)
+    except Exception:  # noqa: BLE001 - a node that cannot say leaves the refusal unexplained
+        error = "reverted; this node could not tell why"
+        return Refusal(info.tx_hash, info.block, str(info.to), function, error, None)
+    err = revert.error
+    if err.name:
         shown = ", ".join(f"{k}={_show(v)}" for k, v in err.args.items())
-        error = f"{err.name}({shown})" if err.name else f"unknown revert 0x{err.data.hex()}"
-        rule_id = rule_for_error(kind, function, name, err.args, pack)
-    except ChainError:
-        pass
-    return Refusal(info.tx_hash, info.block, str(info.to), function, error, rule_id)
+        error = f"{err.name}({shown})"
+        rule_id = rule_for_error(kind, function, err.name, err.args, pack)
+        if rule_id is not None and not pack.in_force(rule_id, timestamp):
+            rule_id, not_in_force = None, rule_id
+    elif err.data:
+        error = f"unknown revert 0x{err.data.hex()}"
+    else:
+        error = revert.text or "reverted without data"
+    return Refusal(info.tx_hash, info.block, str(info.to), function, error, rule_id, not_in_force)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -825,6 +859,11 @@ class _Seeder:
         for address in self.candidates:
             state = self.preview.contracts[address]
             reads += [(address, state.kind, fn, args) for fn, args in state.views(holders)]
+            if isinstance(state, TokenState | EscrowState):  # the current terms, not in views
+                reads += [
+                    (address, state.kind, "termsHash", ()),
+                    (address, state.kind, "termsUri", ()),
+                ]
             reads += [
                 (address, state.kind, "hasRole", (role_hash(role), actor))
                 for role in state.role_names()
@@ -1031,7 +1070,8 @@ def audit(
         block_range=(start, end),
         findings=tuple(findings),
         checks=_checks(world, replay.counts, findings, stats, deals, end),
-        facts=_facts(world, stats, source, seeded, legal),
+        facts=_facts(world, stats, source, seeded, legal, before)
+        + _law_facts(pack, source.timestamp(start), end_time, stats),
         transactions=stats.transactions + len(stats.refusals),
     )
 
@@ -1165,12 +1205,57 @@ def _checks(
     )
 
 
+def _law_facts(
+    pack: RulePack, start_time: int, end_time: int, stats: AuditStats
+) -> tuple[tuple[str, str], ...]:
+    """The version of the law applied: each transaction is judged by the rules in force on its
+    block's day (Minsk time); which versions the range spans, and the verdicts of its
+    transactions."""
+    first, last = pack.law_at(start_time), pack.law_at(end_time)
+    facts = [("law applied", "the rules in force at each block's time (no retroactivity)")]
+    if first.since == last.since:
+        facts.append(("law version", f"{last.label} (the whole range)"))
+    else:
+        entering = [r for r in last.in_force if r not in first.in_force]
+        facts.append(
+            (
+                "law version",
+                f"{first.label} at the first block ({first.day:%d.%m.%Y}) to {last.label} at "
+                f"the end block ({last.day:%d.%m.%Y}); in force during the range: "
+                + ", ".join(f"{r} ({pack.rule(r).period.describe()})" for r in entering),
+            )
+        )
+    not_yet = list(last.not_yet)
+    if not_yet:
+        facts.append(("not in force at the end block", ", ".join(not_yet)))
+    uncertain = sorted(set(first.uncertain) | set(last.uncertain))
+    if uncertain:
+        facts.append(
+            (
+                "approximate entry into force",
+                ", ".join(f"{r}: {pack.rule(r).period.describe()}" for r in uncertain),
+            )
+        )
+    refused = sum(1 for r in stats.refusals if r.rule_id is None)
+    facts.append(
+        (
+            "verdicts",
+            f"{stats.transactions:,} mined transactions judged by their events; "
+            f"{len(stats.refusals) - refused:,} failed under a rule in force (attempted "
+            f"violations the contract refused); {refused:,} REFUSED (failed for a reason that is "
+            "no rule in force)",
+        )
+    )
+    return tuple(facts)
+
+
 def _facts(
     world: World,
     stats: AuditStats,
     source: LogSource,
     seeded: Sequence[str],
     legal: Mapping[Read, Any],
+    before: int = -1,
 ) -> tuple[tuple[str, str], ...]:
     facts: list[tuple[str, str]] = []
     for (address, kind, fn, _), value in legal.items():
@@ -1195,16 +1280,20 @@ def _facts(
         ("audit time", f"{stats.seconds.get('total', 0.0):.2f} s"),
     ]
     if seeded:
-        facts.append(("state before the range", "read from the chain for " + ", ".join(seeded)))
+        facts.append(
+            (
+                "state before the range",
+                f"read from the chain at block {before} for " + ", ".join(seeded),
+            )
+        )
     if stats.undecoded:
         facts.append(("undecoded logs", f"{stats.undecoded:,}"))
     facts.append(("failed transactions", f"{len(stats.refusals):,}"))
     for refusal in stats.refusals[:REFUSALS_LISTED]:
-        rule = refusal.rule_id or "no rule"
         facts.append(
             (
                 f"refused {refusal.tx_hash}",
-                f"block {refusal.block}: {refusal.function} -> {refusal.error} ({rule})",
+                f"block {refusal.block}: {refusal.function} -> {refusal.error} {refusal.label}",
             )
         )
     return tuple(facts)

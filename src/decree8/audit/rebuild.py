@@ -155,6 +155,7 @@ class _Terms:
     version: int = 0
     versions: dict[int, tuple[bytes, str]] = field(default_factory=dict)
     accepted: dict[str, int] = field(default_factory=dict)
+    seeded: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, event: Event) -> bool:
         a = event.args
@@ -184,6 +185,10 @@ class _Terms:
     def load(self, fn: str, args: tuple[Any, ...], value: Any) -> bool:
         if fn == "termsVersion":
             self.version = int(value)
+        elif fn in ("termsHash", "termsUri"):
+            # The current version's terms, read at the block before an audited range: a range
+            # that amends no terms must know the hash its acceptances are compared with.
+            self.seeded[fn] = value
         elif fn == "termsOf":
             if bytes(value[0]) != ZERO32:
                 self.versions[int(args[0])] = (bytes(value[0]), str(value[1]))
@@ -192,6 +197,13 @@ class _Terms:
                 self.accepted[str(args[0])] = int(value)
         else:
             return False
+        digest = self.seeded.get("termsHash")
+        settled = self.seeded.get("version")
+        if self.version and digest is not None and bytes(digest) != ZERO32:
+            if self.version not in self.versions or settled == self.version:
+                uri = self.seeded.get("termsUri")
+                self.versions[self.version] = (bytes(digest), "" if uri is None else str(uri))
+                self.seeded["version"] = self.version
         return True
 
 
@@ -760,6 +772,8 @@ def _registry_view(
         return args[0] in state.block_refs
     if fn == "isIdentified":
         return state.status(args[0], reader.valid_at).identified
+    if fn == "attestationOf":
+        return state.attestation(args[0]).as_tuple()
     raise UsageError(f"the audit cannot answer HolderRegistry.{fn}")
 
 

@@ -8,6 +8,7 @@ and real nodes all reach :class:`~decree8.chain.interface.Chain` the same way.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from eth_tester import EthereumTester, PyEVMBackend
@@ -34,12 +35,39 @@ __all__ = [
 REVERT_CODE = 3  # the JSON-RPC error code geth and Hardhat give an execution revert
 
 
-def new_tester(accounts: int = 10) -> EthereumTester:
-    """An eth-tester chain (py-evm, Prague rules) with ``accounts`` funded, unlocked accounts."""
+def new_tester(accounts: int = 10, genesis_timestamp: int | None = None) -> EthereumTester:
+    """An eth-tester chain (py-evm, Prague rules) with ``accounts`` funded, unlocked accounts;
+    its genesis block carries ``genesis_timestamp`` (default: now), so a chain can start in the
+    past (to replay a history across a law's entry into force)."""
     if accounts < 1:
         raise ChainError(f"an embedded chain needs at least one account, not {accounts}")
     genesis = PyEVMBackend.generate_genesis_state(num_accounts=accounts)
-    return EthereumTester(PyEVMBackend(genesis_state=genesis))
+    if genesis_timestamp is None:
+        return EthereumTester(PyEVMBackend(genesis_state=genesis))
+    params = PyEVMBackend.generate_genesis_params(overrides={"timestamp": genesis_timestamp})
+    tester = EthereumTester(PyEVMBackend(genesis_parameters=params, genesis_state=genesis))
+    _clock_from(tester, genesis_timestamp)
+    return tester
+
+
+def _clock_from(tester: EthereumTester, genesis_timestamp: int) -> None:
+    """Makes the blocks of ``tester`` follow a clock that started at ``genesis_timestamp``
+    (py-evm stamps a new block with the wall clock): the next block's time is the wall clock
+    shifted by the same offset, and at least its parent's time plus one second. The chain class
+    is eth-tester's own per tester, so other chains keep the wall clock."""
+    chain = tester.backend.chain
+    cls = type(chain)
+    offset = genesis_timestamp - int(time.time())
+    base = cls.create_header_from_parent
+
+    def create_header_from_parent(self: Any, parent_header: Any, **params: Any) -> Any:
+        if "timestamp" not in params:
+            clock = int(time.time()) + offset
+            params["timestamp"] = max(int(parent_header.timestamp) + 1, clock)
+        return base(self, parent_header, **params)
+
+    cls.create_header_from_parent = create_header_from_parent
+    chain.header = chain.header.copy(timestamp=genesis_timestamp + 1)
 
 
 def _latest_timestamp(tester: EthereumTester) -> int:
@@ -148,8 +176,8 @@ class EmbeddedChain(Chain):
     with status 0 (Hardhat refuses it with an error instead).
     """
 
-    def __init__(self, accounts: int = 10) -> None:
-        self.tester = new_tester(accounts)
+    def __init__(self, accounts: int = 10, genesis_timestamp: int | None = None) -> None:
+        self.tester = new_tester(accounts, genesis_timestamp)
         self.provider = RevertingTesterProvider(self.tester)
         self._snapshots: list[int] = []
         super().__init__(Web3(self.provider))

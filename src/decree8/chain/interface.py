@@ -278,17 +278,16 @@ class Chain(abc.ABC):
         raise self._decoder.reverted(info.data, info.tx_hash) from None
 
     def _replay_revert(self, params: dict[str, Any], receipt: TxReceipt) -> NoReturn:
-        """Recovers the revert data of a mined status-0 transaction by replaying it as a call on the
-        state its block started from (the parent block: nodes here mine one transaction a block)."""
-        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
-        replay = {k: v for k, v in params.items() if k in {"from", "to", "data", "value", "gas"}}
-        parent = max(int(receipt["blockNumber"]) - 1, 0)
-        try:
-            self.w3.eth.call(replay, parent)  # type: ignore[arg-type]
-        except (ContractLogicError, Web3RPCError) as exc:
-            info = revert_info(exc)
-            if info is not None:
-                raise self._decoder.reverted(info.data, tx_hash) from None
-            raise
-        # The call succeeded where the transaction failed: it ran out of the gas it was given.
-        raise TransactionReverted(name=None, data=b"", tx_hash=tx_hash)
+        """Recovers the revert of a mined status-0 transaction in its own block's context (see
+        :func:`decree8.chain.replay.mined_revert`), not by a replay on the parent block, which
+        may not fail the way the transaction did."""
+        from decree8.chain.replay import mined_revert
+
+        tx = {
+            "from": params["from"],
+            "to": params.get("to"),
+            "input": params.get("data") or "0x",
+            "gas": params.get("gas") or receipt["gasUsed"],
+            "value": params.get("value") or 0,
+        }
+        raise mined_revert(self, tx, receipt).error

@@ -5,8 +5,8 @@ from decree8.check import Checker, CallRequest
 checker = Checker(chain, build, deployments=[token_dep, registry_dep])
 v = checker.check_call(CallRequest(to=token, sender=alice, function="transfer",
                                    args={"to": bob, "value": 5}))
-v.compliant, v.rule_ids, v.findings, v.simulation
-v = checker.check_tx("0x...")           # a mined transaction, against the state before it
+v.verdict, v.rule_ids, v.findings, v.simulation, v.law   # "compliant" | "violation" | "refused"
+v = checker.check_tx("0x...")           # a mined transaction, in its own block's context
 ```
 """
 

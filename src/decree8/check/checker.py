@@ -13,11 +13,12 @@ from decree8.errors import TransactionReverted, UsageError
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TxContext, evaluate, rule_for_error
 from decree8.rules.pack import RulePack, load_pack
-from decree8.rules.state import StateReader
+from decree8.rules.state import StateReader, StateView
 from decree8.templates import CATALOGUE, get_template, template_for_contract
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
+    from decree8.check.context import MinedRevert
     from decree8.compile import Artifact, Build
     from decree8.deploy import Deployment
 
@@ -229,23 +230,35 @@ class Checker:
             pack=self.pack,
         )
 
-    def evaluate(self, ctx: TxContext, state: StateReader) -> list[Finding]:
+    def evaluate(self, ctx: TxContext, state: StateView) -> list[Finding]:
         return evaluate(ctx, state, self.pack)
 
     def simulation_from(
-        self, decoded: DecodedCall, err: TransactionReverted | None
+        self,
+        decoded: DecodedCall,
+        err: TransactionReverted | None,
+        timestamp: int | None = None,
+        revert: MinedRevert | None = None,
     ) -> SimulationResult:
-        """A :class:`SimulationResult` for a call that succeeded (``err`` None) or reverted."""
+        """A :class:`SimulationResult` for a call that succeeded (``err`` None) or reverted, at the
+        block time ``timestamp``: a revert under a rule that was not in force then names no rule
+        (``rule_not_in_force`` keeps it). ``revert`` is how a mined revert was recovered."""
+        if err is None and revert is not None:
+            err = revert.error
         if err is None:
             return SimulationResult(success=True)
         args = dict(err.args)
         code = int(args["code"]) if err.name in _CODED and "code" in args else None
         rule_id = rule_for_error(decoded.contract, decoded.function, err.name, args, self.pack)
+        not_in_force = None
+        if rule_id is not None and not self.pack.in_force(rule_id, timestamp):
+            rule_id, not_in_force = None, rule_id
         if err.name is None:
+            why = revert.text if revert is not None else None
             text = (
                 f"reverted with unknown data 0x{err.data.hex()}"
                 if err.data
-                else "reverted without data (out of gas or an invalid operation)"
+                else why or "reverted without data (an invalid operation or out of gas)"
             )
         else:
             shown = ", ".join(f"{k}={_show(v)}" for k, v in args.items())
@@ -258,7 +271,29 @@ class Checker:
             data=err.data,
             name=err.name,
             args=args,
+            rule_not_in_force=not_in_force,
+            recovered_by=None if revert is None else revert.how,
         )
+
+    def law_notes(self, sim: SimulationResult, timestamp: int | None) -> tuple[str, ...]:
+        """Notes on the law applied: a refusal under a rule not yet in force, a rule whose day
+        of entry into force is approximate and close to the block's day."""
+        law = self.pack.law_at(timestamp)
+        notes = []
+        if sim.rule_not_in_force is not None:
+            rule = self.pack.rule(sim.rule_not_in_force)
+            notes.append(
+                f"the contract refuses it under {rule.id} (restriction code {rule.code}), which "
+                f"was not in force at the block time ({rule.period.describe()}): no violation "
+                "of law in force, a refusal"
+            )
+        for rule_id in law.uncertain:
+            rule = self.pack.rule(rule_id)
+            notes.append(
+                f"{rule.id} is applied as {rule.period.describe()}: the day is approximate and "
+                "close to the block's day, so whether it applied is uncertain"
+            )
+        return tuple(notes)
 
     def with_simulated_rule(
         self, findings: list[Finding], sim: SimulationResult, ctx: TxContext
@@ -279,14 +314,16 @@ class Checker:
     def check_call(
         self, req: CallRequest, block: int | str = "latest", resolve: Any = None
     ) -> Verdict:
-        """Pre-flight: evaluates every rule for ``req`` against the state at ``block`` and simulates
-        it there. See :mod:`decree8.check.preflight`."""
+        """Pre-flight: evaluates every rule in force for ``req`` and simulates it, in the next
+        block's context (``"latest"``, the default: the node's pending block) or at block number
+        ``block``. See :mod:`decree8.check.preflight`."""
         from decree8.check.preflight import check_call
 
         return check_call(self, req, block, resolve)
 
     def check_tx(self, tx_hash: str) -> Verdict:
-        """A mined transaction, against the state before it. See :mod:`decree8.check.mined`."""
+        """A mined transaction, in its own context: its block's time and the state the
+        transactions before it left. See :mod:`decree8.check.mined`."""
         from decree8.check.mined import check_tx
 
         return check_tx(self, tx_hash)

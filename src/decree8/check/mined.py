@@ -1,39 +1,41 @@
 """Mined transactions: did a transaction that is on chain comply?
 
 The transaction and its receipt are fetched; its calldata and events are decoded with the
-templates' ABIs and, when it failed, its revert is recovered by replaying it as a call on the state
-of the block before (the chain layer decodes the custom error). Every rule is evaluated against that
-state, the state **before** the transaction, at the block time it ran with. Transactions earlier in
-the same block are not accounted for: on a node that mines several transactions a block, the state
-a transaction really saw may differ from the parent block's (the embedded chain and ``decree8
-node`` mine one transaction a block).
+templates' ABIs and, when it failed, its revert is recovered in its own context where the node
+allows (see :mod:`decree8.check.context`). Every rule in force at its block's time is evaluated
+against the state **before** the transaction, in its own block: the state at the end of the
+block before, at the transaction's block time, with the events of the transactions before it in
+the same block applied (:mod:`decree8.check.inblock`). The verdict is VIOLATION when a rule
+fails, REFUSED when it reverted for a reason that is no rule in force, else COMPLIANT.
 
 RECORDS: for a successful transaction that moved compliant tokens, the balance change of every party
 between the two blocks must equal what the ``Transfer`` events of the receipt say, and the change of
-the total supply what the issuance events say; any difference is a RECORDS finding.
+the total supply what the issuance events say; any difference is a RECORDS finding. (When the block
+holds other transactions, the change of one transaction cannot be read from the chain: the verdict
+notes it, and an audit of the block compares them.)
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from eth_utils import to_checksum_address
 from web3.exceptions import TransactionNotFound
 
+from decree8.check.context import BlockContext, block_context, mined_revert
 from decree8.check.decode import DecodedEvent
-from decree8.check.verdict import Verdict
-from decree8.errors import ChainError, TransactionReverted, UsageError
-from decree8.hexutil import to_0x
+from decree8.check.verdict import DecodedCall, Verdict
+from decree8.errors import UsageError
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
-from decree8.rules.state import StateReader
+from decree8.rules.state import StateReader, StateView
 
 if TYPE_CHECKING:
     from decree8.check.checker import Checker
 
-__all__ = ["check_tx", "records_findings"]
+__all__ = ["check_tx", "records_findings", "state_before"]
 
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
@@ -68,30 +70,34 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
         contract, to, fn, fn.decode(data), sender, int(tx.get("value", 0)), data
     )
 
-    number = int(receipt["blockNumber"])
-    timestamp = int(w3.eth.get_block(number)["timestamp"])
-    before = max(number - 1, 0)
-    state = checker.state_at(before, timestamp)
+    where = block_context(checker.chain, receipt)
+    number, timestamp = where.number, where.timestamp
     ctx = checker.context(
         decoded, source="mined", block=number, timestamp=timestamp, tx_hash=tx_hash
     )
+    state, notes = state_before(checker, where, decoded)
     state.prefetch(prefetch_plan(ctx, state))
     findings = checker.evaluate(ctx, state)
 
     success = int(receipt["status"]) == 1
-    err: TransactionReverted | None = None
-    if not success:
-        err = _replay(checker, tx, before, tx_hash)
-    sim = checker.simulation_from(decoded, err)
+    revert = None if success else mined_revert(checker.chain, tx, receipt)
+    sim = checker.simulation_from(decoded, None, timestamp, revert)
     findings = checker.with_simulated_rule(findings, sim, ctx)
 
     events = checker.decode_logs(receipt["logs"])
     if success:
-        after = checker.state_at(number, timestamp)
-        findings += records_findings(ctx, state, after, events, checker.token_contracts())
+        if where.alone and isinstance(state, StateReader):
+            after = checker.state_at(number, timestamp)
+            findings += records_findings(ctx, state, after, events, checker.token_contracts())
+        else:
+            notes.append(
+                f"block {number} holds {where.count} transactions: the balance changes of this "
+                "one alone cannot be read from the chain, so they were not compared with its "
+                "Transfer events (an audit of the block compares them)"
+            )
     return Verdict(
         source="mined",
-        compliant=not findings,
+        compliant=not findings and sim.success,
         findings=tuple(findings),
         simulation=sim,
         decoded=decoded,
@@ -99,29 +105,35 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
         block=number,
         timestamp=timestamp,
         events=events,
+        law=checker.pack.law_at(timestamp),
+        notes=(*notes, *checker.law_notes(sim, timestamp)),
     )
 
 
-def _replay(checker: Checker, tx: Any, block: int, tx_hash: str) -> TransactionReverted:
-    """The revert of a failed transaction, from replaying it as a call on its parent block."""
-    call = {
-        "from": to_checksum_address(tx["from"]),
-        "to": to_checksum_address(tx["to"]),
-        "data": to_0x(tx["input"]),
-        "gas": int(tx["gas"]),
-    }
-    if int(tx.get("value", 0)):
-        call["value"] = int(tx["value"])
-    try:
-        checker.chain.call(call, block=block)
-    except TransactionReverted as exc:
-        return TransactionReverted(
-            name=exc.name, args=exc.args, data=exc.data, tx_hash=tx_hash, signature=exc.signature
-        )
-    except ChainError:
-        pass
-    # The replay succeeded (or could not run) where the transaction failed: it ran out of gas.
-    return TransactionReverted(name=None, data=b"", tx_hash=tx_hash)
+def state_before(
+    checker: Checker, where: BlockContext, decoded: DecodedCall | None = None
+) -> tuple[StateView, list[str]]:
+    """The state a mined transaction ran on, at its own block time: the end of the block before,
+    or, when transactions before it in its block emitted events of decree8's contracts, that
+    state with their events applied (:mod:`decree8.check.inblock`)."""
+    parent = max(where.number - 1, 0)
+    if where.before:
+        from decree8.check.inblock import in_block_state
+
+        named: list[str] = []
+        deals: list[int] = []
+        if decoded is not None:
+            named = [decoded.sender, decoded.address]
+            named += [v for v in decoded.args.values() if isinstance(v, str) and v[:2] == "0x"]
+            if "dealId" in decoded.args:
+                deals.append(int(decoded.args["dealId"]))
+        rebuilt = in_block_state(checker, where, named, deals)
+        if rebuilt is not None:
+            return rebuilt, [
+                f"{len(where.before)} transaction(s) ran before it in block {where.number}: the "
+                f"state it ran on was rebuilt from block {parent} and their events"
+            ]
+    return checker.state_at(parent, where.timestamp), []
 
 
 def records_findings(

@@ -1,11 +1,15 @@
 """Pre-flight: is an unsigned call compliant, before anyone signs it?
 
-The call is decoded with its template's ABI, every rule's evaluator runs against the state at the
-chosen block (``latest`` by default) and the call is simulated there with ``eth_call``. The verdict
-is compliant when no rule fails and the simulation succeeds. Rules are evaluated at the block time
-the simulation sees (read from the EVM itself), so a deadline or an attestation expiring between
-that block and the one the transaction is mined in is not foreseen. The state the evaluators need
-is read in one batched ``eth_call`` (see :meth:`decree8.rules.state.StateReader.prefetch`).
+The call is decoded with its template's ABI, every rule's evaluator runs against the state it
+would run on and the call is simulated there with ``eth_call``. By default that is the context
+of the next block: the node's ``pending`` block, with the next block's number and time, so an
+attestation that expires or a deadline that passes at the next block's time is foreseen (exactly
+on the in-process chains; on a node that stamps blocks with the wall clock, the time the node
+would give a block mined now). With an explicit block the state and time of that block are used.
+The rules applied are those in force at that time. The verdict is COMPLIANT when no rule fails
+and the simulation succeeds, VIOLATION when a rule fails, REFUSED when the simulation reverts for
+a reason that is no rule in force. The state the evaluators need is read in one batched
+``eth_call`` (see :meth:`decree8.rules.state.StateReader.prefetch`).
 """
 
 from __future__ import annotations
@@ -22,13 +26,20 @@ if TYPE_CHECKING:
 
 __all__ = ["check_call"]
 
+#: The block tag whose state and time a pre-flight check uses by default: the next block's.
+NEXT_BLOCK = "pending"
+
 
 def check_call(
     checker: Checker, req: CallRequest, block: int | str = "latest", resolve: Any = None
 ) -> Verdict:
     decoded, data = checker.decode_request(req, resolve)
-    number = checker.chain.block_number if isinstance(block, str) else int(block)
-    state = checker.state_at(block, None)
+    if isinstance(block, str):
+        at: int | str = NEXT_BLOCK
+        number = checker.chain.block_number + 1
+    else:
+        at = number = int(block)
+    state = checker.state_at(at, None)
     ctx = checker.context(decoded, source="preflight", block=number, timestamp=None)
     state.prefetch(prefetch_plan(ctx, state))
     timestamp = state.timestamp
@@ -38,11 +49,11 @@ def check_call(
     if decoded.value:
         tx["value"] = decoded.value  # type: ignore[assignment]
     try:
-        checker.chain.call(tx, block=block)  # type: ignore[arg-type]
+        checker.chain.call(tx, block=at)  # type: ignore[arg-type]
         err = None
     except TransactionReverted as exc:
         err = exc
-    sim = checker.simulation_from(decoded, err)
+    sim = checker.simulation_from(decoded, err, timestamp)
     findings = checker.with_simulated_rule(findings, sim, ctx)
     return Verdict(
         source="preflight",
@@ -52,4 +63,6 @@ def check_call(
         decoded=decoded,
         block=number,
         timestamp=timestamp,
+        law=checker.pack.law_at(timestamp),
+        notes=checker.law_notes(sim, timestamp),
     )

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from decree8.check.verdict import Verdict
-from decree8.report.finding import jsonable
+from decree8.report.finding import iso_utc, jsonable
 from decree8.rules.pack import RulePack, load_pack
 
 __all__ = ["verdict_line", "verdict_text"]
 
 
 def verdict_line(verdict: Verdict) -> str:
-    """``COMPLIANT``, ``VIOLATION: 2 rules`` or ``NOT COMPLIANT: ...`` for a refused call."""
+    """``COMPLIANT``, ``VIOLATION: 2 rules`` or ``REFUSED: ...`` (reverted, no rule in force)."""
     rules = len(verdict.rule_ids)
     if rules:
         return f"VIOLATION: {rules} rule{'s' if rules != 1 else ''}"
     sim = verdict.simulation
-    if verdict.source == "preflight" and not sim.success:
-        return f"NOT COMPLIANT: the call would revert with {sim.error} (no rule applies)"
-    if verdict.source == "mined" and not sim.success:
-        return (
-            f"COMPLIANT: no rule broken (the transaction reverted with {sim.error}; "
-            "no rule applies)"
-        )
+    if not sim.success:
+        verb = "would revert" if verdict.source == "preflight" else "reverted"
+        return f"REFUSED: the call {verb} with {sim.error} (no rule in force applies)"
     return "COMPLIANT"
 
 
@@ -37,6 +33,11 @@ def verdict_text(verdict: Verdict, pack: RulePack | None = None) -> str:
         lines.append(f"  pre-flight at block {verdict.block}")
     lines.append(f"  call {call.function}({shown}) on {where}")
     lines.append(f"  from {call.sender}" + (f", value {call.value} wei" if call.value else ""))
+    if verdict.law is not None:
+        when = "" if verdict.timestamp is None else f" at {iso_utc(verdict.timestamp)}"
+        lines.append(f"  law applied: {verdict.law.label}{when}")
+        if verdict.law.not_yet:
+            lines.append(f"  not yet in force then: {', '.join(verdict.law.not_yet)}")
     for rule_id in verdict.rule_ids:
         rule = pack.rule(rule_id)
         label = " / ".join(_label(tag) for tag in rule.confidence)
@@ -52,12 +53,18 @@ def verdict_text(verdict: Verdict, pack: RulePack | None = None) -> str:
     if sim.success:
         lines.append(f"{what}: succeeds" if verdict.source == "preflight" else f"{what}: succeeded")
     else:
-        named = f" -> {sim.rule_id}" if sim.rule_id else " (not a rule: no rule ID)"
+        if sim.rule_id:
+            named = f" -> {sim.rule_id}"
+        elif sim.rule_not_in_force:
+            named = f" ({sim.rule_not_in_force}, not in force then: no rule ID)"
+        else:
+            named = " (not a rule: no rule ID)"
         code = f" [restriction code {sim.code}]" if sim.code is not None else ""
         verb = "reverts with" if verdict.source == "preflight" else "reverted with"
         lines.append(f"{what}: {verb} {sim.error}{code}{named}")
     if verdict.events:
         lines.append("events: " + ", ".join(e.name for e in verdict.events))
+    lines.extend(f"note: {note}" for note in verdict.notes)
     return "\n".join(lines)
 
 

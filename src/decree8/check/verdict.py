@@ -8,8 +8,13 @@ from typing import Any
 
 from decree8.check.decode import DecodedEvent
 from decree8.report.finding import Finding, jsonable
+from decree8.rules.pack import LawVersion
 
-__all__ = ["CallRequest", "DecodedCall", "SimulationResult", "Verdict"]
+__all__ = ["VERDICTS", "CallRequest", "DecodedCall", "SimulationResult", "Verdict"]
+
+#: The three verdicts: it happened (or would) and breaks no rule in force; it breaks rules (the
+#: findings say which); it reverted (or would) for a reason that is no rule in force.
+VERDICTS: tuple[str, ...] = ("compliant", "violation", "refused")
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,9 @@ class SimulationResult:
     """How the call ran on chain (pre-flight: an ``eth_call``; mined: the receipt and, for a failed
     transaction, its replay). ``error`` is the decoded revert (``TransferRestricted(code=4, ...)``),
     ``code`` the ERC-1404 restriction code it carries, ``rule_id`` the rule the revert stands for
-    (``None`` when it is not a rule, e.g. ``ERC20InsufficientBalance``)."""
+    (``None`` when it is not a rule, e.g. ``ERC20InsufficientBalance``, or when that rule was not
+    in force at the block time: then ``rule_not_in_force`` names it). ``recovered_by`` says how a
+    mined transaction's revert was recovered (see :data:`decree8.chain.replay.RECOVERED_BY`)."""
 
     success: bool
     error: str | None = None
@@ -40,6 +47,8 @@ class SimulationResult:
     data: bytes = b""
     name: str | None = None
     args: Mapping[str, Any] = field(default_factory=dict)
+    rule_not_in_force: str | None = None
+    recovered_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +58,8 @@ class SimulationResult:
             "error_args": {k: jsonable(v) for k, v in self.args.items()},
             "code": self.code,
             "rule_id": self.rule_id,
+            "rule_not_in_force": self.rule_not_in_force,
+            "recovered_by": self.recovered_by,
             "data": "0x" + bytes(self.data).hex(),
         }
 
@@ -83,11 +94,13 @@ class DecodedCall:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The checker's answer about one call or transaction.
+    """The checker's answer about one call or transaction: one of :data:`VERDICTS`.
 
-    ``compliant`` is True when no rule fails and, pre-flight, the simulated call succeeds. A mined
-    transaction that reverted for a reason that is no rule (``ERC20InsufficientBalance``) broke no
-    rule: it is compliant, and its ``simulation`` says why it failed.
+    ``verdict`` is ``"violation"`` when a rule in force fails (``findings``), ``"refused"`` when
+    the call reverts (or reverted) for a reason that is no rule in force (``simulation`` says
+    why: ``ERC20InsufficientBalance``, a deadline not reached ...), else ``"compliant"``: it
+    happened (or would) and breaks no rule. ``compliant`` is True for the last only. ``law`` is
+    the version of the law applied: the rules in force at the block time of the call.
     """
 
     source: str  # "preflight" | "mined"
@@ -99,6 +112,8 @@ class Verdict:
     block: int | None = None
     timestamp: int | None = None
     events: tuple[DecodedEvent, ...] = ()
+    law: LawVersion | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -107,16 +122,33 @@ class Verdict:
 
     @property
     def verdict(self) -> str:
-        return "compliant" if self.compliant else "violation"
+        """``"compliant"``, ``"violation"`` or ``"refused"`` (see the class docs)."""
+        if self.findings:
+            return "violation"
+        if not self.simulation.success:
+            return "refused"
+        return "compliant"
+
+    @property
+    def refused(self) -> bool:
+        return self.verdict == "refused"
 
     @property
     def refused_without_rule(self) -> bool:
         """True when the call fails (or failed) for a reason that is no rule."""
         return not self.simulation.success and self.simulation.rule_id is None
 
+    @property
+    def reason(self) -> str | None:
+        """Why a refused call was refused (the decoded revert)."""
+        return None if self.simulation.success else self.simulation.error
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
+            "refusal": self.reason if self.verdict == "refused" else None,
+            "law": None if self.law is None else self.law.to_dict(),
+            "notes": list(self.notes),
             "compliant": self.compliant,
             "source": self.source,
             "rule_ids": list(self.rule_ids),

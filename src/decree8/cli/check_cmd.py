@@ -1,5 +1,6 @@
 """`decree8 check call` and `decree8 check tx`: is a call compliant before it is sent, and was a
-mined transaction? Exit 0 when compliant, 1 when not, 2 for bad input."""
+mined transaction? Three verdicts: COMPLIANT (exit 0), VIOLATION (exit 1) and REFUSED (exit 1:
+the call reverts, or reverted, for a reason that is no rule in force); 2 for bad input."""
 
 from __future__ import annotations
 
@@ -42,8 +43,16 @@ def check_cmd() -> None:
     fails; each failing rule is shown with its legal basis, the confidence of that basis and the
     on-chain restriction code.
 
+    Three verdicts: COMPLIANT (it happens, or happened, and breaks no rule in force), VIOLATION
+    (the rules it breaks, with their basis) and REFUSED (it reverts, or reverted, for a reason
+    that is no rule in force, e.g. an insufficient balance: nothing lawful or unlawful happened;
+    the decoded reason is shown). Rules apply only if in force at the block's time; the verdict
+    names the version of the law applied.
+
     The template at an address comes from --manifest files or is recognised from the code at the
-    address. Exit 0 when compliant, 1 when not, 2 for bad input.
+    address. Exit 0 only for COMPLIANT; 1 for VIOLATION or REFUSED (a refused call cannot go
+    through as it is, and a refused transaction did not happen: both need a look; --json's
+    "verdict" tells them apart); 2 for bad input.
     """
 
 
@@ -102,7 +111,12 @@ def _value(raw: Any, what: str) -> int:
     help='The call as JSON: {"to", "from", "function", "args": [...] or {...}, "value"} or '
     '{"to", "from", "data"}. Flags override its keys.',
 )
-@click.option("--block", default="latest", show_default=True, help="Block whose state to use.")
+@click.option(
+    "--block",
+    default="latest",
+    show_default=True,
+    help="Block whose state and time to use; latest means the next block's context.",
+)
 @pass_app
 def call_cmd(
     app: App,
@@ -116,7 +130,8 @@ def call_cmd(
     block: str,
 ) -> None:
     """Check a call before it is signed: decode it with its template's ABI, evaluate every rule
-    against the state at --block, and simulate it there.
+    in force against the state it would run on, and simulate it there. By default that is the
+    next block (the node's pending block: its number and time); with --block N, block N.
 
     \b
     Example:
@@ -180,8 +195,9 @@ def call_cmd(
 )
 @pass_app
 def tx_cmd(app: App, tx_hash: str, manifests: tuple[Path, ...]) -> None:
-    """Check the mined transaction HASH: decode its calldata, events and (if it failed) its revert,
-    evaluate every rule against the state of the block before it, and compare balance changes with
-    the Transfer events (RECORDS)."""
+    """Check the mined transaction HASH in its own context: decode its calldata, events and (if
+    it failed) its revert, evaluate every rule in force at its block's time against the state it
+    ran on (the block before, with the transactions before it in its block), and compare balance
+    changes with the Transfer events (RECORDS)."""
     checker = make_checker(app, manifests)
     _finish(app, checker.check_tx(tx_hash))

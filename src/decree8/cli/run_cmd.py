@@ -11,9 +11,13 @@ import click
 from decree8.cli._app import App, pass_app
 
 if TYPE_CHECKING:
+    from decree8.chain import Chain
     from decree8.deploy import Deployment
     from decree8.scenario import ScenarioResult, StepResult
 
+#: Funded accounts of the chain opened for a scenario that starts in the past (a node's own count
+#: applies elsewhere: Hardhat has 20).
+SCENARIO_ACCOUNTS = 12
 
 
 def _style(text: str, **kw: object) -> str:
@@ -27,7 +31,8 @@ def _step_line(s: StepResult) -> str:
         mark = _style("✓ ", fg="green")
     else:
         mark = _style("✗ ", fg="red", bold=True)
-    verdict = _style(s.verdict.upper(), fg="green" if s.verdict == "ok" else "yellow")
+    colour = {"ok": "green", "refused": "cyan"}.get(s.verdict, "yellow")
+    verdict = _style(s.verdict.upper(), fg=colour)
     rules = f" [{', '.join(s.rules)}]" if s.rules else ""
     who = f"{s.actor}: " if s.actor else ""
     planted = " (planted)" if s.planted else ""
@@ -37,7 +42,7 @@ def _step_line(s: StepResult) -> str:
     )
     if s.note:
         lines.append(f"        {s.note}")
-    if s.verdict == "violation" or not s.met:
+    if s.verdict != "ok" or not s.met:
         lines.append(f"        {s.detail}")
     if not s.met:
         want = f"{s.expected}" + (f" {list(s.expected_rules)}" if s.expected_rules else "")
@@ -53,6 +58,11 @@ def _summary_text(result: ScenarioResult, rule_ids: list[str]) -> str:
         f"planted violations: {s['planted']}, detected: {s['detected']}, missed: {s['missed']}, "
         f"false positives: {s['false_positives']}",
     ]
+    if s["refusals"]:
+        lines.append(
+            f"expected refusals (reverted, no rule in force): {s['refusals']}, "
+            f"labelled REFUSED: {s['refusals_labelled']}"
+        )
     if rule_ids:
         missing = [r for r in rule_ids if r not in caught]
         lines.append(
@@ -73,6 +83,8 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     from decree8.templates.home import scenario_build
 
     scenario = load_scenario(path)
+    if scenario.start is not None and not app.rpc and app._chain is None:
+        app._chain = _chain_from(app.chain_kind, scenario.start)
     chain = app.chain()
     build = scenario_build(
         build_dir=app.build_dir / "templates", compiler=app.compiler, on_compile=app.compiling
@@ -115,6 +127,16 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     else:
         app.out(_summary_text(result, rule_ids))
     return 0 if ok else 1
+
+
+def _chain_from(kind: str, start: int) -> Chain:
+    """An in-process chain whose genesis block has the time ``start`` (a scenario's ``start``)."""
+    from decree8.chain import Chain
+    from decree8.chain.embedded import EmbeddedChain
+
+    if kind == "revm":
+        return Chain.revm(accounts=SCENARIO_ACCOUNTS, timestamp=start)
+    return EmbeddedChain(accounts=SCENARIO_ACCOUNTS, genesis_timestamp=start)
 
 
 def _use_chain(app: App, chain_kind: str | None) -> None:

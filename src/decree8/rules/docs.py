@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decree8.rules.pack import RulePack, confidence_label, load_pack
+from decree8.rules.pack import Period, RulePack, confidence_label, load_pack
 
 _WHERE = {"T": "token template", "E": "escrow template", "C": "checker"}
 
@@ -16,7 +16,7 @@ def render_rules_markdown(pack: RulePack | None = None) -> str:
         "Generated from the rule pack shipped with decree8 (`src/decree8/rules/pack.toml`), which",
         "copies the rule table of the project's legal-basis document. Do not edit by hand: run",
         "`python -c 'from decree8.rules.docs import render_rules_markdown as r; "
-        "print(r(), end=\"\")'",
+        'print(r(), end="")\'',
         "> docs/rules.md`.",
         "",
         "Confidence: *primary* (the act's text or a translation), *secondary* (a law firm's or",
@@ -24,12 +24,18 @@ def render_rules_markdown(pack: RulePack | None = None) -> str:
         "not law), *unverified* (claimed, no source confirmed: never presented as law).",
         "Severity is `error` for rules with a legal basis and `warning` for policy safeguards.",
         "",
-        "| code | rule | basis | confidence | severity |",
-        "|---:|---|---|---|---|",
+        "A rule applies only to actions made while it is in force (no retroactivity): the checker",
+        "and the audit judge each transaction by the rules in force at its block's time, counting",
+        "days in Minsk time (UTC+3). Where the day of entry into force is approximate, reports say",
+        "so. Policy safeguards apply from the deployment of the contract they guard.",
+        "`decree8 rules --at YYYY-MM-DD` lists the rules in force on a day.",
+        "",
+        "| code | rule | basis | confidence | severity | in force from |",
+        "|---:|---|---|---|---|---|",
     ]
     lines.extend(
         f"| {rule.code} | [{rule.id}](#{rule.id.lower()}) {rule.title} | {rule.basis} | "
-        f"{confidence_label(rule)} | {rule.severity} |"
+        f"{confidence_label(rule)} | {rule.severity} | {rule.period.text} |"
         for rule in pack
     )
     for rule in pack:
@@ -45,6 +51,7 @@ def render_rules_markdown(pack: RulePack | None = None) -> str:
             f"- Severity: {rule.severity}",
             f"- Applies to: {', '.join(rule.applies_to)}",
             f"- Enforced by: {rule.enforced_by}",
+            f"- In force: {_period(rule.period)}",
         ]
         for param in rule.parameters:
             state = "" if param.enabled else " (off by default)"
@@ -57,6 +64,16 @@ def render_rules_markdown(pack: RulePack | None = None) -> str:
         lines += ["", "## Notes that are not rules", ""]
         for note in pack.notes:
             lines.append(f"- **{confidence_label(note)}**: {note.text}")
-    lines += ["", "## Acts", "", "| act | date |", "|---|---|"]
-    lines += [f"| {act.name} | {act.date} |" for act in pack.acts]
+    lines += ["", "## Acts", "", "| act | date | in force from |", "|---|---|---|"]
+    lines += [f"| {act.name} | {act.date} | {_act_period(act.period)} |" for act in pack.acts]
     return "\n".join(lines) + "\n"
+
+
+def _period(period: Period) -> str:
+    if period.from_deployment:
+        return f"from the deployment of the contract ({period.why})"
+    return f"{period.describe()} ({period.why})" if period.why else period.describe()
+
+
+def _act_period(period: Period) -> str:
+    return period.text or "not given"

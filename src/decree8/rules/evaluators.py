@@ -14,7 +14,8 @@ The contract logic they mirror (the order of checks is the contracts' own; see t
   the ERC-20 legs an escrow pulls on ``fund`` or pays on ``withdraw``) is checked for
   OVERSIGHT-PAUSE, SUPPLY-CAP (issuance), ILLICIT-ADDRESS, HOLDER-IDENTIFIED, HOLDER-ELIGIBLE
   (identified parties only), TERMS-ACCEPTED (receiver), LEGAL-ORDER (whole and partial freezes)
-  and P2P-SALE (two individuals, no purpose, no compliant Operator-type spender);
+  P2P-SALE (two individuals, no purpose, no compliant Operator-type spender) and FOREIGN-PLATFORM
+  (an individual attested in BY to an operator attested elsewhere, no purpose);
 * privileged calls are checked against the role that gates them (:data:`ROLE_GATES`) and the
   reference they must carry (:data:`REFERENCE_ARGS`);
 * escrow calls are checked for the pause, the escrow's terms, the admission of every party the
@@ -99,6 +100,12 @@ ROLE_GATES: Mapping[tuple[str, str], tuple[str, str]] = {
     (ESCROW, "unpause"): ("OVERSIGHT_ROLE", "OVERSIGHT-PAUSE"),
     (ESCROW, "amendTerms"): ("TERMS_ADMIN_ROLE", "TERMS-BOUND"),
 }
+
+#: ``(contract, function) -> roles``: other roles that may also make a gated call. (The 2025
+#: amendments of the HTP rules let an operator appoint identification agents: when the registry
+#: template gives them a role of their own for ``attest``, it goes here, and HOLDER-IDENTIFIED
+#: accepts attestations they make.)
+ALSO_ALLOWED: Mapping[tuple[str, str], tuple[str, ...]] = {}
 
 #: ``(contract, function) -> (argument, rule ID)``: a bytes32 argument that must not be zero.
 REFERENCE_ARGS: Mapping[tuple[str, str], tuple[str, str]] = {
@@ -202,14 +209,22 @@ def evaluator(rule_id: str) -> Callable[[Evaluator], Evaluator]:
 
 
 def evaluate(ctx: TxContext, state: StateView, pack: RulePack | None = None) -> list[Finding]:
-    """Every finding of every evaluator for ``ctx``, in rule-pack order, without duplicates."""
+    """Every finding of every evaluator for ``ctx``, in rule-pack order, without duplicates.
+
+    Only the law in force at the call's block time applies (``ctx.timestamp``, else the block time
+    ``state`` reads at): an evaluator whose rule is not in force then is not run, and a finding an
+    evaluator makes of another rule that is not in force is dropped (no retroactivity; see
+    :meth:`decree8.rules.pack.RulePack.law_at`)."""
     pack = pack or ctx.pack or load_pack()
+    moment = ctx.timestamp if ctx.timestamp is not None else state.timestamp
     seen: set[tuple[str, str]] = set()
     out: list[Finding] = []
-    for _rule, fn in pack.bind(EVALUATORS):
+    for rule, fn in pack.bind(EVALUATORS):
+        if not rule.in_force_at(moment):
+            continue
         for found in fn(ctx, state):
             key = (found.rule_id, found.message)
-            if key not in seen:
+            if key not in seen and pack.in_force(found.rule_id, moment):
                 seen.add(key)
                 out.append(found)
     return out
@@ -387,8 +402,9 @@ def _role_findings(ctx: TxContext, state: StateView, rule_id: str) -> list[Findi
     if gate is None or gate[1] != rule_id:
         return []
     role, _ = gate
-    if state.has_role(ctx.address, ctx.contract, role_hash(role), ctx.sender):
-        return []
+    for allowed in (role, *ALSO_ALLOWED.get((ctx.contract, ctx.function), ())):
+        if state.has_role(ctx.address, ctx.contract, role_hash(allowed), ctx.sender):
+            return []
     return [
         ctx.finding(
             rule_id,
@@ -724,6 +740,47 @@ def p2p_sale(ctx: TxContext, state: StateView) -> list[Finding]:
     return out
 
 
+def _jurisdiction(state: StateView, registry: str, holder: str) -> bytes:
+    """The jurisdiction (ISO 3166-1 alpha-2, two bytes) of ``holder``'s attestation."""
+    record = state.call(registry, REGISTRY, "attestationOf", holder)
+    return bytes(record[1])
+
+
+def _country(code: bytes) -> str:
+    return code.decode("ascii", "replace") if any(code) else "none"
+
+
+@evaluator("FOREIGN-PLATFORM")
+def foreign_platform(ctx: TxContext, state: StateView) -> list[Finding]:
+    """No individual attested in Belarus sells tokens on a foreign platform: a transfer from such
+    an individual to an operator attested in another jurisdiction states a non-sale purpose."""
+    rule = (ctx.pack or load_pack()).rule("FOREIGN-PLATFORM")
+    home = str(rule.value("home_jurisdiction")).encode("ascii")
+    out = []
+    for mv in movements(ctx, state):
+        if mv.minting or mv.purpose != PURPOSE_NONE or mv.sender == mv.receiver:
+            continue
+        sender, receiver, registry = _movement_statuses(state, mv)
+        if sender is None or sender.holder_type != INDIVIDUAL or receiver.holder_type != OPERATOR:
+            continue
+        if _jurisdiction(state, registry, mv.sender) != home:
+            continue
+        abroad = _jurisdiction(state, registry, mv.receiver)
+        if abroad == home:
+            continue
+        out.append(
+            ctx.finding(
+                "FOREIGN-PLATFORM",
+                f"individual {mv.sender} (attested in {home.decode()}) transfers {mv.value} to "
+                f"operator {mv.receiver} attested in {_country(abroad)}, a foreign platform, "
+                "stating no non-sale purpose (gift, inheritance, own wallet)",
+                parties=mv.parties(),
+                details={**_where(mv), "operator_jurisdiction": _country(abroad)},
+            )
+        )
+    return out
+
+
 @evaluator("LEGAL-ORDER")
 def legal_order(ctx: TxContext, state: StateView) -> list[Finding]:
     """Frozen addresses, amounts and deals do not move; legal orders come from the legal-order role
@@ -801,20 +858,44 @@ def records(ctx: TxContext, state: StateView) -> list[Finding]:
     return _reference_findings(ctx, "RECORDS")
 
 
+#: Deal steps that must happen before the deadline (after it, the deal is refunded).
+_BEFORE_DEADLINE = {"acceptDeal": "accepted", "fund": "funded", "complete": "completed"}
+
+
 @evaluator("FUNDS-RETURN")
 def funds_return(ctx: TxContext, state: StateView) -> list[Finding]:
-    """After its deadline a deal is refunded, never completed."""
-    if not ctx.is_(ESCROW, "complete"):
+    """After its deadline a deal is refunded, never accepted, funded, completed or disputed;
+    before it, the deposits are not taken back by a refund."""
+    if not ctx.is_(ESCROW, *_BEFORE_DEADLINE, "dispute", "refund"):
         return []
     deal = _deal(ctx, state)
-    if deal is None or not deal.unfinished or state.timestamp < deal.deadline:
+    if deal is None or not deal.unfinished or deal.frozen:
         return []
+    now = state.timestamp
+    parties = [("party A", deal.party_a), ("party B", deal.party_b)]
+    if ctx.function == "refund":
+        if now >= deal.deadline:
+            return []
+        return [
+            ctx.finding(
+                "FUNDS-RETURN",
+                f"deal {ctx.args['dealId']} is refunded before its deadline {deal.deadline} "
+                f"(block time {now}): deposits return only once the deadline has passed",
+                parties=[("caller", ctx.sender), *parties],
+                details={"deadline": deal.deadline},
+            )
+        ]
+    if now < deal.deadline:
+        return []
+    if ctx.function == "dispute" and DEAL_STATES[deal.state] not in ("Open", "Funded"):
+        return []
+    done = _BEFORE_DEADLINE.get(ctx.function, "disputed")
     return [
         ctx.finding(
             "FUNDS-RETURN",
             f"deal {ctx.args['dealId']} passed its deadline {deal.deadline} (block time "
-            f"{state.timestamp}): it must be refunded to its depositors, not completed",
-            parties=[("party A", deal.party_a), ("party B", deal.party_b)],
+            f"{now}): it must be refunded to its depositors, not {done}",
+            parties=parties,
             details={"deadline": deal.deadline},
         )
     ]
@@ -897,6 +978,12 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
         ]
         if mv.operator not in (mv.sender, mv.receiver):
             reads.append((registry, REGISTRY, "statusOf", (mv.operator,)))
+        # FOREIGN-PLATFORM compares the parties' jurisdictions; a mined check compares their
+        # expiry with the transaction's own block time
+        reads += [
+            (registry, REGISTRY, "attestationOf", (mv.sender,)),
+            (registry, REGISTRY, "attestationOf", (mv.receiver,)),
+        ]
     if ctx.contract == ESCROW:
         reads.append((ctx.address, ESCROW, "paused", ()))
         if ctx.function in ("openDeal", "acceptDeal"):
@@ -904,7 +991,11 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
         parties = _admissions(ctx, state)
         if parties:
             registry = _escrow_registry(ctx, state)
-            reads += [(registry, REGISTRY, "statusOf", (party,)) for _, party in parties]
+            for _, party in parties:
+                reads += [
+                    (registry, REGISTRY, "statusOf", (party,)),
+                    (registry, REGISTRY, "attestationOf", (party,)),
+                ]
     return reads
 
 
@@ -913,6 +1004,11 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
 # --------------------------------------------------------------------------------------------------
 
 _CODED_ERRORS = frozenset({"TransferRestricted", "DealRestricted", "WithdrawalRestricted"})
+
+#: The escrow's deadline refusals, both ways: a deal step after the deadline (accepting, funding,
+#: completing, disputing: the deal must be refunded) and a refund before it. FUNDS-RETURN
+#: governs both; every other refusal that names no rule is a REFUSED verdict, not a violation.
+_DEADLINE_ERRORS = frozenset({"DeadlinePassed", "DeadlineNotReached"})
 
 _ERROR_RULES: Mapping[str, str] = {
     "TermsVersionNotCurrent": "TERMS-BOUND",
@@ -962,7 +1058,8 @@ def rule_for_error(
     if name == "AccessControlUnauthorizedAccount":
         gate = ROLE_GATES.get((contract, function))
         needed = _ROLE_NAMES.get(bytes(args.get("neededRole", b"")))
-        if gate is not None and gate[0] == needed:
+        allowed = ALSO_ALLOWED.get((contract, function), ())
+        if gate is not None and (gate[0] == needed or needed in allowed):
             return gate[1]
         return None
     if name == "ReferenceEmpty":
@@ -970,6 +1067,6 @@ def rule_for_error(
         return spec[1] if spec is not None else None
     if name == "MissingJurisdiction":
         return "HOLDER-ELIGIBLE" if function == "setJurisdictionProhibited" else "HOLDER-IDENTIFIED"
-    if name == "DeadlinePassed" and contract == ESCROW and function == "complete":
+    if name in _DEADLINE_ERRORS and contract == ESCROW:
         return "FUNDS-RETURN"
     return _ERROR_RULES.get(name)

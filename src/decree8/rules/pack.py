@@ -13,9 +13,11 @@ it is not breaking the law. The ``unverified`` presumption is a :class:`Note`, n
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -27,13 +29,17 @@ __all__ = [
     "CONFIDENCE_LEVELS",
     "SEVERITIES",
     "TARGETS",
+    "LAW_TIMEZONE",
     "Act",
+    "LawVersion",
     "Note",
     "Parameter",
+    "Period",
     "Rule",
     "RulePack",
     "confidence_label",
     "load_pack",
+    "parse_date",
     "parse_pack",
 ]
 
@@ -55,6 +61,10 @@ SEVERITIES: tuple[str, ...] = ("error", "warning", "note")
 TARGETS: tuple[str, ...] = ("token", "escrow", "registry")
 
 PACK_SCHEMA = "decree8.rules/1"
+
+#: Belarus keeps UTC+3 all year (Europe/Minsk since 2011): an act in force "from 20.09.2024" is in
+#: force from 00:00 Minsk time that day, i.e. 19.09.2024 21:00 UTC.
+LAW_TIMEZONE = timezone(timedelta(hours=3), "Minsk")
 
 _V = TypeVar("_V")
 
@@ -79,14 +89,76 @@ class Parameter:
     enabled: bool = True
 
 
+def parse_date(text: str, what: str = "date") -> date:
+    """A calendar date from ``2024-09-20`` or ``20.09.2024``; :class:`UsageError` otherwise."""
+    raw = str(text).strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise UsageError(f"{what} {text!r} is not a date: write it as YYYY-MM-DD (e.g. 2024-09-20)")
+
+
+def day_start(day: date) -> int:
+    """The unix time at which ``day`` begins in Minsk (:data:`LAW_TIMEZONE`)."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=LAW_TIMEZONE).timestamp())
+
+
+def law_day(timestamp: int) -> date:
+    """The calendar day in Minsk of the unix time ``timestamp``."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).astimezone(LAW_TIMEZONE).date()
+
+
+@dataclass(frozen=True)
+class Period:
+    """When a rule or an act is in force: from ``start`` (a day in Minsk time) until the day before
+    ``end`` (``None``: not repealed). ``start`` is ``None`` for a policy safeguard, which applies
+    from the deployment of the contract it guards, and for an act the sources give no day for.
+    ``text`` is the period as LEGAL-BASIS.md words it; ``approximate`` when the sources give the
+    day only approximately (reports then say so); ``why`` is the act the period comes from."""
+
+    text: str
+    start: date | None = None
+    end: date | None = None
+    approximate: bool = False
+    why: str = ""
+
+    @property
+    def from_deployment(self) -> bool:
+        return self.start is None
+
+    def in_force_at(self, timestamp: int | None) -> bool:
+        """In force at the unix time ``timestamp`` (``None``: now, i.e. the latest law)."""
+        if timestamp is None:
+            return self.end is None
+        if self.start is not None and timestamp < day_start(self.start):
+            return False
+        return self.end is None or timestamp < day_start(self.end)
+
+    def describe(self) -> str:
+        """``in force from 20.09.2024``, ``in force from about 15.05.2022 (approximate)``,
+        ``from the deployment of the contract (policy)``."""
+        if self.start is None:
+            return self.text or "from deployment"
+        about = "about " if self.approximate else ""
+        text = f"in force from {about}{self.start:%d.%m.%Y}"
+        if self.approximate:
+            text += " (exact day unverified)"
+        if self.end is not None:
+            text += f" until {self.end - timedelta(days=1):%d.%m.%Y}"
+        return text
+
+
 @dataclass(frozen=True)
 class Act:
-    """A row of the LEGAL-BASIS.md acts table."""
+    """A row of the LEGAL-BASIS.md acts table, with the period it is in force."""
 
     key: str
     name: str
     date: str  # as the table gives it; empty when the table gives none
     matters: str  # what matters here
+    period: Period = field(default=Period(""), compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,6 +187,14 @@ class Rule:
     applies_to: tuple[str, ...]
     acts: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = field(default=(), hash=False)
+    #: When the rule applies (LEGAL-BASIS.md "in force from"); policy rules: from deployment.
+    period: Period = field(default=Period("from deployment"), compare=False)
+    #: The rule as the LEGAL-BASIS.md rule table words it (empty for a pack that does not copy it).
+    statement: str = ""
+
+    def in_force_at(self, timestamp: int | None) -> bool:
+        """True when the rule applies to an action at the unix time ``timestamp``."""
+        return self.period.in_force_at(timestamp)
 
     @property
     def weakest(self) -> str:
@@ -156,6 +236,63 @@ def confidence_label(item: Rule | Note | str | Sequence[str]) -> str:
         raise UsageError(
             f"unknown confidence tag {err.args[0]!r}; valid tags: {', '.join(CONFIDENCE_LEVELS)}"
         ) from None
+
+
+#: How close (in days) to an approximate day of entry into force a moment must be for a report to
+#: warn that the rule's application there is uncertain.
+APPROXIMATE_MARGIN_DAYS = 31
+
+
+@dataclass(frozen=True)
+class LawVersion:
+    """The law a verdict applies: the rules of the pack in force at one moment.
+
+    ``day`` is the day judged (Minsk time; ``None`` for the latest law), ``since`` the last day on
+    or before it on which a rule of the pack came into force or ended: two moments with the same
+    ``since`` are judged by the same rules. ``uncertain`` names rules whose day of entry into force
+    is approximate and within :data:`APPROXIMATE_MARGIN_DAYS` of ``day``: whether they applied is
+    not certain, and reports say so.
+    """
+
+    day: date | None
+    since: date | None
+    in_force: tuple[str, ...]
+    not_yet: tuple[str, ...] = ()
+    ended: tuple[str, ...] = ()
+    approximate: tuple[str, ...] = ()
+    uncertain: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``law in force from 20.09.2024`` (the version's name in reports)."""
+        if self.since is None:
+            return "law in force at deployment (policy rules only)"
+        return f"law in force from {self.since:%d.%m.%Y}"
+
+    def describe(self) -> str:
+        """One line for a report: the version, what is not (yet) in force, what is approximate."""
+        when = "latest law" if self.day is None else f"law on {self.day:%d.%m.%Y}"
+        parts = [f"{when} ({self.label}): {len(self.in_force)} rules in force"]
+        if self.not_yet:
+            parts.append(f"not yet in force: {', '.join(self.not_yet)}")
+        if self.ended:
+            parts.append(f"no longer in force: {', '.join(self.ended)}")
+        if self.uncertain:
+            close = ", ".join(self.uncertain)
+            parts.append(f"day of entry into force approximate, close to this day: {close}")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "day": None if self.day is None else self.day.isoformat(),
+            "since": None if self.since is None else self.since.isoformat(),
+            "in_force": list(self.in_force),
+            "not_yet_in_force": list(self.not_yet),
+            "no_longer_in_force": list(self.ended),
+            "approximate": list(self.approximate),
+            "uncertain": list(self.uncertain),
+        }
 
 
 @dataclass(frozen=True)
@@ -247,6 +384,70 @@ class RulePack:
         keys = {key for rule in rules for key in rule.acts}
         return tuple(act for act in self.acts if act.key in keys)
 
+    # -- the law in force -------------------------------------------------------------------------
+    def in_force(self, rule_id: str, timestamp: int | None) -> bool:
+        """True when ``rule_id`` applies at the unix time ``timestamp`` (``None``: the latest law);
+        IDs the pack does not know (a project's own rules) always apply."""
+        if rule_id not in self._by_id:
+            return True
+        return self.rule(rule_id).in_force_at(timestamp)
+
+    def rules_at(self, timestamp: int | None) -> tuple[Rule, ...]:
+        """The rules in force at ``timestamp``, in table order."""
+        return tuple(rule for rule in self.rules if rule.in_force_at(timestamp))
+
+    def law_at(self, timestamp: int | None) -> LawVersion:
+        """The :class:`LawVersion` at the unix time ``timestamp`` (``None``: the latest law)."""
+        day = None if timestamp is None else law_day(timestamp)
+        in_force, not_yet, ended, approximate, uncertain = [], [], [], [], []
+        changes: list[date] = []
+        for rule in self.rules:
+            period = rule.period
+            if rule.in_force_at(timestamp):
+                in_force.append(rule.id)
+                if period.approximate:
+                    approximate.append(rule.id)
+            elif period.end is not None and (
+                timestamp is None or timestamp >= day_start(period.end)
+            ):
+                ended.append(rule.id)
+            else:
+                not_yet.append(rule.id)
+            changes.extend(
+                edge
+                for edge in (period.start, period.end)
+                if edge is not None and (day is None or edge <= day)
+            )
+            if (
+                period.approximate
+                and period.start is not None
+                and day is not None
+                and abs((day - period.start).days) <= APPROXIMATE_MARGIN_DAYS
+            ):
+                uncertain.append(rule.id)
+        return LawVersion(
+            day=day,
+            since=max(changes, default=None),
+            in_force=tuple(in_force),
+            not_yet=tuple(not_yet),
+            ended=tuple(ended),
+            approximate=tuple(approximate),
+            uncertain=tuple(uncertain),
+        )
+
+    def as_of(self, day: date) -> RulePack:
+        """The pack as it stood at the start of ``day`` (Minsk time): the rules and acts in force
+        then (policy rules included: they apply from a contract's deployment)."""
+        moment = day_start(day)
+        rules = tuple(rule for rule in self.rules if rule.in_force_at(moment))
+        keys = {key for rule in rules for key in rule.acts}
+        acts = tuple(
+            act
+            for act in self.acts
+            if act.key in keys or act.period.start is None or act.period.in_force_at(moment)
+        )
+        return replace(self, rules=rules, acts=acts)
+
     def bind(self, by_id: Mapping[str, _V]) -> tuple[tuple[Rule, _V], ...]:
         """Pair rules with things keyed by rule ID (e.g. evaluators), in table order.
 
@@ -324,7 +525,46 @@ def _act(entry: Mapping[str, Any]) -> Act:
         name=_str(entry, "name", where),
         date=_str(entry, "date", where, allow_empty=True),
         matters=_str(entry, "matters", where),
+        period=_period(entry, where, default_text=str(entry.get("date", ""))),
     )
+
+
+def _period(entry: Mapping[str, Any], where: str, default_text: str = "") -> Period:
+    """The period of a rule or act: ``in_force_from`` (the source's words), ``in_force_date`` and
+    ``in_force_until`` (``YYYY-MM-DD`` or TOML dates), ``approximate`` and ``in_force_why``."""
+    text = entry.get("in_force_from", default_text)
+    if not isinstance(text, str):
+        raise UsageError(f"rule pack: {where} 'in_force_from' must be a string")
+
+    def day(key: str) -> date | None:
+        raw = entry.get(key)
+        if raw is None:
+            return None
+        if isinstance(raw, date) and not isinstance(raw, datetime):
+            return raw
+        if not isinstance(raw, str):
+            raise UsageError(f"rule pack: {where} {key!r} must be a date (YYYY-MM-DD)")
+        return parse_date(raw, f"rule pack: {where} {key!r}")
+
+    start, end = day("in_force_date"), day("in_force_until")
+    if start is not None and end is not None and end <= start:
+        raise UsageError(f"rule pack: {where} is repealed ({end}) before it came into force")
+    approximate = entry.get("approximate", False)
+    if not isinstance(approximate, bool):
+        raise UsageError(f"rule pack: {where} 'approximate' must be true or false")
+    if approximate and start is None:
+        raise UsageError(f"rule pack: {where} is 'approximate' but has no 'in_force_date'")
+    why = entry.get("in_force_why", "")
+    if not isinstance(why, str):
+        raise UsageError(f"rule pack: {where} 'in_force_why' must be a string")
+    if start is not None and not re.search(
+        rf"\b0?{start.day}\.{start.month:02d}\.{start.year}", text
+    ):
+        raise UsageError(
+            f"rule pack: {where} says it is in force from {text!r}, which does not name its "
+            f"in_force_date {start:%d.%m.%Y}"
+        )
+    return Period(text=text, start=start, end=end, approximate=approximate, why=why)
 
 
 def _note(entry: Mapping[str, Any]) -> Note:
@@ -365,7 +605,18 @@ def _rule(entry: Mapping[str, Any]) -> Rule:
             _parameter(name, spec, f"{where} parameter {name!r}")
             for name, spec in raw_params.items()
         ),
+        period=_rule_period(entry, where, confidence),
+        statement=str(entry.get("statement", "")),
     )
+
+
+def _rule_period(entry: Mapping[str, Any], where: str, confidence: tuple[str, ...]) -> Period:
+    period = _period(entry, where, default_text="from deployment")
+    if "policy" in confidence and not period.from_deployment:
+        raise UsageError(f"rule pack: {where} is a policy safeguard: it applies from deployment")
+    if "policy" not in confidence and period.from_deployment and "in_force_from" in entry:
+        raise UsageError(f"rule pack: {where} is law: it needs the day it came into force")
+    return period
 
 
 def _parameter(name: str, spec: Any, where: str) -> Parameter:

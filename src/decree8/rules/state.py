@@ -90,6 +90,10 @@ class StateView(Protocol):
         """The value of ``compute()``, computed once per reader and ``key``."""
         ...
 
+    def prefetch(self, reads: Iterable[tuple[str, str, str, Sequence[Any]]]) -> None:
+        """Reads ahead what the evaluators will ask (may do nothing)."""
+        ...
+
     def template_of(self, address: str) -> str | None:
         """The decree8 contract name deployed at ``address``, if known."""
         ...
@@ -251,6 +255,8 @@ class StateReader:
         self.chain = chain
         self.block = block
         self._timestamp = timestamp
+        #: the block time the view calls run with (``None`` until a batch or a block read tells)
+        self.state_time: int | None = None
         self._functions = {name: view_functions(abi) for name, abi in abis.items()}
         self._template_of = template_of
         self._cache: dict[Hashable, Any] = {}
@@ -285,7 +291,7 @@ class StateReader:
                 continue
             spec = self.function(contract, fn)
             pending[key] = (spec, address, spec.encode(tuple(args)), immutable)
-        if not pending and self._timestamp is not None:
+        if not pending and self._timestamp is not None and self.state_time is not None:
             return
         code = batch_code([(address, data) for _, address, data, _ in pending.values()])
         self.calls += 1
@@ -294,6 +300,7 @@ class StateReader:
             timestamp, results = parse_batch(raw, len(pending))
         except (ValueError, TransactionReverted, Decree8Error):
             return
+        self.state_time = timestamp
         if self._timestamp is None:
             self._timestamp = timestamp
         for (key, (spec, _, _, immutable)), (ok, data) in zip(
@@ -360,10 +367,32 @@ class StateReader:
 
     # -- shared reads ----------------------------------------------------------------------------
     def holder_status(self, registry: str, holder: str) -> HolderStatus:
-        """``registry.statusOf(holder)``."""
+        """``registry.statusOf(holder)`` at this reader's :attr:`timestamp`.
+
+        The view runs with the time of the block whose state it reads; a mined transaction ran
+        later, in its own block. The only part of a status that the passing of time changes is
+        the attestation's expiry (void from ``validUntil`` on), so a holder identified at the
+        state's block time whose attestation expires by the transaction's time is not identified
+        (and so has no type and is not eligible, as ``statusOf`` answers for such a holder)."""
         raw = self.call(registry, "HolderRegistry", "statusOf", holder)
         holder_type, identified, eligible, blocked = raw
-        return HolderStatus(int(holder_type), bool(identified), bool(eligible), bool(blocked))
+        status = HolderStatus(int(holder_type), bool(identified), bool(eligible), bool(blocked))
+        if status.identified and self._runs_later():
+            record = self.call(registry, "HolderRegistry", "attestationOf", holder)
+            if int(record[2]) <= self.timestamp:
+                return HolderStatus(0, False, False, status.blocked)
+        return status
+
+    def _runs_later(self) -> bool:
+        """Whether the checked transaction runs after the block time the views run with."""
+        if self._timestamp is None:
+            return False
+        if self.state_time is None:
+            self.prefetch(())
+        if self.state_time is None:
+            block = self.chain.w3.eth.get_block(self.block)  # type: ignore[arg-type]
+            self.state_time = int(block["timestamp"])
+        return self._timestamp > self.state_time
 
     def has_role(self, address: str, contract: str, role: bytes, account: str) -> bool:
         return bool(self.call(address, contract, "hasRole", role, account))

@@ -202,6 +202,8 @@ class VerifyResult:
         if self.findings:
             count = len(self.findings)
             line += f", {count} finding{'s' if count != 1 else ''}"
+        if self.creation_match is None and self.status != "mismatch":
+            line += "; creation code not compared (the constructor is unproven)"
         return line
 
     def report_facts(self) -> tuple[tuple[str, str], ...]:
@@ -512,6 +514,86 @@ def _creation(chain: Chain, tx_hash: str, address: str) -> tuple[bytes, str]:
     return bytes(tx["input"]), to_checksum_address(tx["from"])
 
 
+def constructor_args_at_end(
+    creation_input: bytes, types: Sequence[str], expected_start: int | None = None
+) -> tuple[Any, ...] | None:
+    """The constructor arguments ABI-encoded at the end of ``creation_input``, whatever the
+    length of the creation code before them (a changed constructor changes it).
+
+    The arguments take the last ``32 * len(types)`` bytes when every type is static. Otherwise
+    the head word of the first dynamic argument holds the head's length (the encoder puts the
+    first dynamic value right after the head), which marks where the arguments may start; a
+    start is taken when the bytes from it decode and encode back to exactly themselves.
+    ``expected_start`` (the template's creation code length) is tried first."""
+    types = list(types)
+    head = 32 * len(types)
+    if len(creation_input) < head:
+        return None
+    dynamic = [n for n, t in enumerate(types) if _is_dynamic(t)]
+    starts: list[int] = []
+    if expected_start is not None and expected_start <= len(creation_input) - head:
+        starts.append(expected_start)
+    if not dynamic:
+        starts.append(len(creation_input) - head)
+    else:
+        marker = head.to_bytes(32, "big")
+        first = 32 * dynamic[0]
+        at = creation_input.find(marker, first)
+        while at != -1:
+            starts.append(at - first)
+            at = creation_input.find(marker, at + 1)
+    for start in dict.fromkeys(starts):
+        if start < 0:
+            continue
+        tail = creation_input[start:]
+        try:
+            values = eth_abi.decode(types, tail)
+            if eth_abi.encode(types, values) == tail:
+                return tuple(values)
+        except (DecodingError, ValueError, OverflowError, TypeError):
+            continue
+    return None
+
+
+def _is_dynamic(abi_type: str) -> bool:
+    return abi_type in ("string", "bytes") or abi_type.endswith("[]")
+
+
+def find_creation(chain: Chain, address: str) -> tuple[str | None, str]:
+    """The transaction that created ``address``, found by searching the block where its code
+    first appears (a binary search over ``eth_getCode`` at past blocks), or ``(None, why)`` when
+    the node keeps no past state or the contract was created by another contract."""
+    try:
+        latest = chain.block_number
+        low, high = 0, latest  # the code is at `high`, and not before `low`
+        if bytes(chain.w3.eth.get_code(address, 0)):  # type: ignore[arg-type]
+            return None, "the code is in the genesis block: no transaction created it"
+        while high - low > 1:
+            mid = (low + high) // 2
+            if bytes(chain.w3.eth.get_code(address, mid)):  # type: ignore[arg-type]
+                high = mid
+            else:
+                low = mid
+        block = chain.w3.eth.get_block(high, full_transactions=True)
+    except Exception:  # noqa: BLE001 - a node without past state cannot be searched
+        return None, "this node keeps no past state to search for the deployment block"
+    for tx in block.get("transactions", []):
+        if isinstance(tx, bytes | str) or tx.get("to"):
+            continue
+        tx_hash = "0x" + bytes(tx["hash"]).hex()
+        try:
+            receipt = chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001
+            continue
+        created = receipt.get("contractAddress")
+        if created and to_checksum_address(created) == address:
+            return tx_hash, ""
+    return None, (
+        f"no transaction in block {high}, where the code first appears, created it directly: "
+        "a contract created it"
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # verify
 # --------------------------------------------------------------------------------------------------
@@ -570,6 +652,11 @@ def verify(
     tx = tx_hash or (manifest.tx_hash if manifest is not None else None)
     creation_input: bytes | None = None
     deployer: str | None = manifest.deployer if manifest is not None else None
+    unfound = ""
+    if tx is None:
+        tx, unfound = find_creation(chain, address)
+        if tx is not None:
+            notes.append(f"creation transaction {tx} found by searching the deployment block")
     if tx is not None:
         creation_input, deployer = _creation(chain, tx, address)
     if manifest is not None:
@@ -591,16 +678,29 @@ def verify(
     # -- the code ------------------------------------------------------------------------------
     built = bytes.fromhex(artifact.deployed_bytecode)
     comparison = compare_runtime(built, code, artifact.immutable_references)
-    if comparison.match == "functional":
-        notes.append(
-            "only the metadata hash differs: the sources differ from the template's in a way "
-            "that does not change the code (a comment, a file name, whitespace)"
-        )
-
     creation: CodeComparison | None = None
     if creation_input is not None:  # the constructor is checked too (it may skip a guard)
         built_creation = bytes.fromhex(artifact.bytecode)
         creation = compare_runtime(built_creation, creation_input[: len(built_creation)], {})
+    if comparison.match == "functional":
+        if creation is not None and creation.match == "mismatch":
+            notes.append(
+                "the runtime code differs from the template's only in its metadata hash, but the "
+                "creation code (the constructor) differs: the deployment is not the template's"
+            )
+        else:
+            notes.append(
+                "only the metadata hash differs: the sources differ from the template's in a way "
+                "that does not change the runtime code (a comment, a file name, whitespace)"
+            )
+    if creation_input is None:
+        notes.append(
+            f"creation code NOT compared ({unfound or 'no creation transaction'}): what the "
+            "constructor did is unproven: a constructor that skips a guard (e.g. accepts an "
+            "empty registration reference) or sets other state than the template's cannot be "
+            "ruled out from the runtime code alone; give the creation transaction (--tx) to "
+            "compare it"
+        )
 
     views = _read_views(chain, address, artifact.abi)
     if comparison.match == "mismatch":
@@ -612,7 +712,7 @@ def verify(
         )
     if creation_input is None:
         args: list[ArgCheck] = []
-        notes.append("creation transaction unknown: constructor arguments not compared (--tx)")
+        notes.append("constructor arguments not compared: the creation transaction is unknown")
     else:
         args = _check_args(artifact, inputs, expected, creation_input, notes)
 
@@ -838,16 +938,11 @@ def _check_args(
     """Constructor arguments decoded from the tail of the creation input (after the creation
     code) and compared with the expected ones."""
     creation = bytes.fromhex(artifact.bytecode)
-    found: Sequence[Any] | None = None
-    if len(creation_input) >= len(creation):
-        try:
-            found = eth_abi.decode([i.abi_type for i in inputs], creation_input[len(creation) :])
-        except (DecodingError, ValueError, OverflowError):
-            found = None
+    found = constructor_args_at_end(creation_input, [i.abi_type for i in inputs], len(creation))
     if found is None:
         notes.append(
-            f"the creation transaction's input does not end in {artifact.name}'s constructor "
-            "arguments: it deployed other code"
+            f"the creation transaction's input does not end in arguments of {artifact.name}'s "
+            "constructor: they were not decoded"
         )
     checks = []
     for i, want in zip(inputs, expected, strict=True):
@@ -1035,12 +1130,33 @@ def _legal_facts(
                     address,
                 )
             )
+    facts += _cryptobank_facts(views, "Operator")
     if "registry" in views and template.contract != "HolderRegistry":
         _registry_facts(
             chain, build, template, address, str(views["registry"].value), facts, findings, checks
         )
     facts += _role_facts(chain, template, address, views, inputs, expected)
     return facts, findings, checks
+
+
+#: The act a registry's cryptobank-register entry refers to (shown, never enforced).
+DECREE_19 = "Decree No. 19, in force about 17.07.2026 (exact day unverified)"
+
+
+def _cryptobank_facts(views: Mapping[str, _View], whose: str) -> list[tuple[str, str]]:
+    """The operator's entry in the National Bank's cryptobank register, when the registry
+    records one (a view whose name mentions the cryptobank register): shown with Decree No. 19,
+    from which the sources state no on-chain rule, so nothing is enforced about it."""
+    out = []
+    for name, view in views.items():
+        if "cryptobank" not in name.lower():
+            continue
+        how = "reference" if view.kind == "bytes32" else "plain"
+        value = _fact_text(how, view.value)
+        if view.kind == "bytes32" and view.value == bytes(32):
+            value = "none recorded"
+        out.append((f"{whose} cryptobank-register entry ({DECREE_19})", value))
+    return out
 
 
 def _registry_facts(
@@ -1105,6 +1221,9 @@ def _registry_facts(
                     registry=registry,
                 )
             )
+    if art is not None:
+        cryptobank = [e for e in art.abi if "cryptobank" in str(e.get("name", "")).lower()]
+        facts += _cryptobank_facts(_read_views(chain, registry, cryptobank), "Registry operator")
     raw = _call(chain, registry, function_signature_to_4byte_selector("operatorRegistration()"))
     if raw is not None and len(raw) == 32:
         facts.append(("Registry operator HTP registration", reference_text(raw)))

@@ -1,0 +1,166 @@
+"""A mined transaction's revert, recovered in the transaction's own context.
+
+A failed transaction ran in block N, at block N's time, after the transactions before it in that
+block; replaying it as a call on block N-1 may not fail the way it did (an attestation that expires
+at block N's time is still valid at N-1's). :func:`mined_revert` takes the revert from the most
+faithful source the node offers: the node's own record of it (the revm chain keeps it in the
+receipt), a re-execution of block N up to the transaction on the state of N-1 (the embedded
+chain), ``debug_traceTransaction`` (Hardhat, geth, anvil), and only then the replay on N-1. "Out of
+gas" is said only when the transaction used all its gas or py-evm reports it, never as a fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from eth_utils import to_checksum_address
+
+from decree8.errors import ChainError, TransactionReverted
+from decree8.hexutil import to_0x
+
+if TYPE_CHECKING:
+    from decree8.chain.interface import Chain
+
+__all__ = ["RECOVERED_BY", "MinedRevert", "mined_revert"]
+
+#: How a mined transaction's revert was recovered, from the most to the least faithful.
+RECOVERED_BY = (
+    "receipt",  # the node kept the revert data (revm)
+    "block replay",  # the block re-executed up to the transaction (embedded chain)
+    "trace",  # debug_traceTransaction (Hardhat, geth, anvil)
+    "parent replay",  # replayed as a call on the block before: its own context may differ
+    "none",  # nothing recovered it
+)
+
+
+@dataclass(frozen=True)
+class MinedRevert:
+    """The revert of a failed transaction and how it was recovered (:data:`RECOVERED_BY`).
+
+    ``out_of_gas`` is True only when the transaction used all the gas it was given and no revert
+    data was found."""
+
+    error: TransactionReverted
+    how: str
+    out_of_gas: bool = False
+
+    @property
+    def text(self) -> str | None:
+        """Why the revert has no decoded reason, when it has none."""
+        if self.error.name is not None or self.error.data:
+            return None
+        if self.out_of_gas:
+            return "ran out of gas (it used all the gas it was given)"
+        if self.how == "parent replay":
+            return (
+                "reverted, but this node keeps no revert data and a replay on the block before "
+                "succeeds: the failure depends on the block's own time or on transactions before "
+                "it in that block"
+            )
+        if self.how == "none":
+            return "reverted; this node could not tell why (no revert data, no trace)"
+        return "reverted without data (an invalid operation, or a revert with no reason)"
+
+
+def mined_revert(chain: Chain, tx: Any, receipt: Any) -> MinedRevert:
+    """The revert of the failed transaction ``tx`` (with ``receipt``), decoded, from the most
+    faithful source the node offers (see the module docs)."""
+    tx_hash = to_0x(receipt["transactionHash"])
+    gas, used = int(tx["gas"]), int(receipt["gasUsed"])
+
+    def found(data: bytes, how: str) -> MinedRevert:
+        return MinedRevert(chain.decode_revert(data, tx_hash), how, not data and used >= gas)
+
+    kept = receipt.get("revertData")
+    if kept is not None:
+        return found(_bytes(kept), "receipt")
+    replayed = _embedded_block_replay(chain, receipt)
+    if replayed is not None:
+        data, errored, out_of_gas = replayed
+        if errored or data:
+            return MinedRevert(chain.decode_revert(data, tx_hash), "block replay", out_of_gas)
+        return MinedRevert(TransactionReverted(name=None, data=b"", tx_hash=tx_hash), "none")
+    traced = _trace(chain, tx_hash)
+    if traced is not None:
+        return found(traced, "trace")
+    call = {"from": to_checksum_address(tx["from"]), "data": to_0x(tx["input"]), "gas": gas}
+    if tx.get("to"):
+        call["to"] = to_checksum_address(tx["to"])
+    if int(tx.get("value", 0)):
+        call["value"] = int(tx["value"])
+    try:
+        chain.call(call, block=max(int(receipt["blockNumber"]) - 1, 0))
+    except TransactionReverted as exc:
+        error = TransactionReverted(
+            name=exc.name, args=exc.args, data=exc.data, tx_hash=tx_hash, signature=exc.signature
+        )
+        return MinedRevert(error, "parent replay")
+    except ChainError:
+        return MinedRevert(
+            TransactionReverted(name=None, data=b"", tx_hash=tx_hash), "none", used >= gas
+        )
+    empty = TransactionReverted(name=None, data=b"", tx_hash=tx_hash)
+    return MinedRevert(empty, "parent replay", out_of_gas=used >= gas)
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    text = str(value)
+    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
+
+
+def _embedded_block_replay(chain: Chain, receipt: Any) -> tuple[bytes, bool, bool] | None:
+    """On the embedded chain: re-executes block N on the state of N-1 (with N's header: its
+    number, time, base fee) up to and including the transaction; its revert data and whether it
+    failed and whether it ran out of gas. ``None`` on other chains."""
+    tester = getattr(chain, "tester", None)
+    backend = getattr(tester, "backend", None)
+    py_chain = getattr(backend, "chain", None)
+    if py_chain is None or not hasattr(py_chain, "get_canonical_block_by_number"):
+        return None
+    number = int(receipt["blockNumber"])
+    index = int(receipt.get("transactionIndex") or 0)
+    try:
+        block = py_chain.get_canonical_block_by_number(number)
+        parent = py_chain.get_canonical_block_by_number(number - 1)
+        header = block.header.copy(state_root=parent.header.state_root, gas_used=0)
+        state = py_chain.get_vm(header).state
+        for earlier in block.transactions[:index]:
+            state.apply_transaction(earlier)
+        computation = state.apply_transaction(block.transactions[index])
+    except Exception:  # noqa: BLE001 - py-evm internals: fall back to the generic ways
+        return None
+    output = bytes(computation.output or b"") if computation.is_error else b""
+    return output, bool(computation.is_error), not output and _ran_out_of_gas(computation)
+
+
+def _ran_out_of_gas(computation: Any) -> bool:
+    """Whether ``computation`` or a call it made ran out of gas (py-evm's ``OutOfGas``; a call
+    that runs out of gas leaves its caller a 64th of the gas, and the caller reverts without
+    data)."""
+    if computation.is_error and type(computation.error).__name__ == "OutOfGas":
+        return True
+    return any(_ran_out_of_gas(child) for child in getattr(computation, "children", ()))
+
+
+def _trace(chain: Chain, tx_hash: str) -> bytes | None:
+    """The revert data of a failed transaction from ``debug_traceTransaction`` (the struct-log
+    tracer's ``returnValue``), or ``None`` when the node has no such method."""
+    try:
+        result = chain.request(
+            "debug_traceTransaction",
+            [tx_hash, {"disableStorage": True, "disableMemory": True, "disableStack": True}],
+        )
+    except (ChainError, ValueError, TypeError, KeyError):
+        return None
+    except Exception:  # noqa: BLE001 - a node may answer an unknown method in its own way
+        return None
+    if not isinstance(result, dict) or not result.get("failed"):
+        return None
+    value = result.get("returnValue") or ""
+    try:
+        return _bytes(value)
+    except ValueError:
+        return None
