@@ -79,3 +79,20 @@ def test_missing_or_broken_rule_file(tmp_path: Path) -> None:
         load_project_rules(_file(tmp_path, "[[rule]\n"))
     with pytest.raises(UsageError, match=r"declare each rule as a \[\[rule\]\] table"):
         load_project_rules(_file(tmp_path, 'rules = "x"\n'))
+
+
+def test_activated_project_rules_are_part_of_the_pack_in_force(tmp_path: Path) -> None:
+    from decree8.rules.project import activate_project_rules
+
+    builtin = load_pack()
+    try:
+        activate_project_rules(_file(tmp_path, GOOD + 'in_force_from = "01.03.2026"\n'))
+        pack = load_pack()
+        assert pack is load_pack() and pack is not builtin
+        assert pack.by_code(65).id == "LOCK-UP"
+        lock_up = pack.rule("LOCK-UP")
+        assert not lock_up.in_force_at(1_767_000_000) and lock_up.in_force_at(1_800_000_000)
+        assert pack.rule("MAX-BALANCE").period.from_deployment
+    finally:
+        activate_project_rules(None)
+    assert load_pack() is builtin

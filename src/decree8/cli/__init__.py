@@ -100,6 +100,11 @@ def main(
     from decree8.config import load_settings
 
     settings = load_settings({"rpc": rpc, "chain": chain_kind, "compiler": compiler})
+    rules_file = settings.path("rules")
+    if rules_file is not None:
+        from decree8.rules.project import activate_project_rules
+
+        activate_project_rules(rules_file)
     app = App(
         rpc=settings["rpc"],
         json_output=json_output,

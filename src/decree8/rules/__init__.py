@@ -16,6 +16,7 @@ from decree8.rules.pack import (
     Parameter,
     Rule,
     RulePack,
+    builtin_pack,
     confidence_label,
     load_pack,
     parse_pack,
@@ -32,6 +33,7 @@ __all__ = [
     "Rule",
     "RulePack",
     "confidence_label",
+    "builtin_pack",
     "load_pack",
     "parse_pack",
 ]

@@ -467,8 +467,25 @@ class RulePack:
 # -------------------------------------------------------------------------------------------------
 
 
-@functools.cache
 def load_pack() -> RulePack:
+    """The rule pack in force: decree8's own rules (:func:`builtin_pack`), followed by the
+    project's own rules (codes 64-127) once :func:`decree8.rules.project.activate_project_rules`
+    named them. The same object is returned until the project's rules change."""
+    from decree8.rules.project import active_project_rules, with_project_rules
+
+    extra = active_project_rules()
+    if not extra:
+        return builtin_pack()
+    return _with_project(builtin_pack(), extra, with_project_rules)
+
+
+@functools.cache
+def _with_project(pack: RulePack, extra: tuple[Rule, ...], merge: Any) -> RulePack:
+    return merge(pack, extra)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def builtin_pack() -> RulePack:
     """The rule pack shipped with decree8 (read once, then cached)."""
     text = resources.files("decree8.rules").joinpath("pack.toml").read_text(encoding="utf-8")
     try:

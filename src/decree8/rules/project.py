@@ -10,6 +10,7 @@ title = "Maximum balance per holder"
 summary = "No holder may hold more than the maximum balance stated in the white paper."
 basis = "Minsk Token white paper, section 4.2"
 confidence = "policy"
+in_force_from = "01.03.2026"   # optional (DD.MM.YYYY); default: from the contract's deployment
 ```
 
 The contract reports the code through ``detectTransferRestriction`` and reverts with
@@ -23,11 +24,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from decree8.errors import UsageError
-from decree8.rules.pack import CONFIDENCE_LEVELS, TARGETS, Rule, RulePack
+from decree8.rules.pack import CONFIDENCE_LEVELS, TARGETS, Period, Rule, RulePack
 
 __all__ = [
     "PROJECT_CODES",
@@ -41,7 +43,7 @@ __all__ = [
 #: Restriction codes reserved for projects (contracts/interfaces/RuleCodes.sol).
 PROJECT_CODES = range(64, 128)
 _REQUIRED = ("id", "code", "title", "summary", "basis", "confidence")
-_OPTIONAL = ("enforced_by", "applies_to")
+_OPTIONAL = ("enforced_by", "applies_to", "in_force_from")
 _active: tuple[Rule, ...] = ()
 
 
@@ -81,6 +83,14 @@ def _rule(entry: Any, where: str, builtin: RulePack) -> Rule:
         )
     if "unverified" in confidence:
         raise UsageError(f"{where}: an unverified claim is not a rule; leave it out")
+    period = Period("from deployment")
+    if "in_force_from" in entry:
+        text = entry["in_force_from"]
+        try:
+            start = datetime.strptime(str(text), "%d.%m.%Y").date()
+        except ValueError:
+            raise UsageError(f"{where}: in_force_from {text!r} is not a DD.MM.YYYY date") from None
+        period = Period(f"in force from {text}", start=start, why=entry["basis"].strip())
     applies = entry.get("applies_to", ["token"])
     applies_to = (applies,) if isinstance(applies, str) else tuple(applies)
     if not applies_to or any(a not in TARGETS for a in applies_to):
@@ -95,16 +105,17 @@ def _rule(entry: Any, where: str, builtin: RulePack) -> Rule:
         severity="warning" if "policy" in confidence else "error",
         enforced_by=str(entry.get("enforced_by") or "the project's Solidity extension"),
         applies_to=applies_to,
+        period=period,
     )
 
 
 def load_project_rules(path: str | Path, builtin: RulePack | None = None) -> tuple[Rule, ...]:
     """The rules declared in ``path``; :class:`UsageError` (one line naming the file and the rule)
     for a bad file, a code outside 64-127, or an ID or code given twice."""
-    from decree8.rules.pack import load_pack
+    from decree8.rules.pack import builtin_pack
 
     source = Path(path)
-    builtin = builtin or load_pack()
+    builtin = builtin or builtin_pack()
     try:
         data = tomllib.loads(source.read_bytes().decode("utf-8"))
     except FileNotFoundError:

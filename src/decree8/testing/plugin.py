@@ -61,6 +61,19 @@ DEFAULT_PARTIES = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The project's own rules (``rules`` in ``[tool.decree8]``) join the pack the checker uses."""
+    from decree8.config import load_settings
+    from decree8.rules.project import activate_project_rules
+
+    root = project_root(config)
+    if root is None:
+        return
+    rules_file = load_settings(start=root).path("rules")
+    if rules_file is not None:
+        activate_project_rules(rules_file)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("decree8", "decree8 contract testing")
     group.addoption(
