@@ -92,9 +92,11 @@ class Chain(abc.ABC):
 
     @staticmethod
     def revm(accounts: int = 10, **options: Any) -> RevmChain:
-        """An in-process revm chain (pyrevm, CANCUN): the same API, many times faster.
+        """An in-process revm chain (decree8's extension, Prague): the same API and gas, many
+        times faster.
 
-        Needs the optional ``pyrevm`` package (``pip install 'decree8[revm]'``).
+        Needs the compiled extension ``decree8._evm`` (built by ``pip install`` where Rust is
+        installed); :func:`decree8.chain.revm.fast_chain_missing` says whether it loaded.
         """
         from decree8.chain.revm import RevmChain
 
