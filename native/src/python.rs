@@ -1,6 +1,6 @@
 //! The `decree8._evm` module: thin Python wrappers around [`crate::engine`].
 //!
-//! Addresses come in as 0x-hex strings and go out checksummed; quantities are Python ints; byte
+//! Addresses come in as 0x-hex strings and go out as lowercase 0x-hex; quantities are Python ints; byte
 //! strings are `bytes`. Nothing here trusts its input: a malformed argument raises `ValueError`,
 //! a transaction revm refuses raises `EvmError(kind, message)`.
 
@@ -10,7 +10,7 @@ use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use revm::primitives::{Address, Bytes, B256, U256};
+use revm::primitives::{hex, Address, Bytes, B256, U256};
 
 use crate::engine::{self, BlockInput, Engine, EngineError, Frame, Outcome, TxInput};
 
@@ -94,26 +94,26 @@ impl TxOutcome {
     fn output<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.output)
     }
-    /// The created contract's checksummed address, or None.
+    /// The created contract's address (lowercase 0x-hex), or None.
     #[getter]
     fn created(&self) -> Option<String> {
-        self.inner.created.map(|a| a.to_checksum(None))
+        self.inner.created.map(|a| hex::encode_prefixed(a))
     }
     /// Why execution halted, or None.
     #[getter]
     fn halt(&self) -> Option<String> {
         self.inner.halt.clone()
     }
-    /// The logs, as (checksummed address, tuple of 0x-hex topics, data bytes).
+    /// The logs, as (lowercase 0x-hex address, tuple of 0x-hex topics, data bytes).
     #[getter]
     fn logs<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         self.inner
             .logs
             .iter()
             .map(|log| {
-                let topics: Vec<String> = log.topics.iter().map(|t| format!("{t:x}")).collect();
+                let topics: Vec<String> = log.topics.iter().map(|t| hex::encode_prefixed(t)).collect();
                 (
-                    log.address.to_checksum(None),
+                    hex::encode_prefixed(log.address),
                     PyTuple::new(py, topics)?,
                     PyBytes::new(py, &log.data),
                 )
@@ -127,8 +127,8 @@ fn frame_tuple<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyTup
     (
         frame.depth,
         frame.kind,
-        frame.from.to_checksum(None),
-        frame.to.to_checksum(None),
+        hex::encode_prefixed(frame.from),
+        hex::encode_prefixed(frame.to),
         int(py, frame.value)?,
         PyBytes::new(py, &frame.input),
         PyBytes::new(py, &frame.output),

@@ -91,6 +91,16 @@ class Chain(abc.ABC):
         return EmbeddedChain(accounts=accounts)
 
     @staticmethod
+    def default(accounts: int = 10) -> Chain:
+        """The fast in-process chain (:meth:`revm`) where decree8's extension loaded, else the
+        embedded chain (eth-tester), after one ``RuntimeWarning`` saying why."""
+        from decree8.chain.revm import fast_chain_missing
+
+        if fast_chain_missing() is None:
+            return Chain.revm(accounts=accounts)
+        return Chain.embedded(accounts=accounts)
+
+    @staticmethod
     def revm(accounts: int = 10, **options: Any) -> RevmChain:
         """An in-process revm chain (decree8's extension, Prague): the same API and gas, many
         times faster.

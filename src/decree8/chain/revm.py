@@ -60,6 +60,7 @@ def fast_chain_missing(*, warn: bool = True) -> str | None:
         warnings.warn(_UNAVAILABLE, RuntimeWarning, stacklevel=2)
     return _UNAVAILABLE
 
+
 # web3 middlewares that only cost time on an in-process node that never needs them
 _LEAN_MIDDLEWARE = ("ens_name_to_address", "attrdict")
 #: What web3's buffered gas estimate middleware adds to an estimate (capped at the block gas limit).
