@@ -543,6 +543,7 @@ class RevmNode:
         genesis_time = int(time.time()) if timestamp is None else timestamp
         self._time_offset = 0 if timestamp is None else timestamp - int(time.time())
         self._next_timestamp: int | None = None
+        self._time_increased = 0
         self._blocks: list[Block] = [
             Block(
                 0,
@@ -651,9 +652,7 @@ class RevmNode:
         nonce = int(info.nonce)
         if tx.nonce is not None and tx.nonce != nonce:
             word = "low" if tx.nonce < nonce else "high"
-            raise RevmError(
-                f"nonce too {word}: account {sender} has nonce {nonce}, transaction has {tx.nonce}"
-            )
+            raise RevmError(f"nonce too {word}: address {sender}, tx: {tx.nonce} state: {nonce}")
         if info.code_hash != EMPTY_CODE_HASH:
             raise RevmError(f"sender {sender} is not an externally owned account (it has code)")
         gas = self.estimate_gas(tx) if tx.gas is None else tx.gas
@@ -664,8 +663,8 @@ class RevmNode:
         have = int(info.balance)
         if have < needed:
             raise RevmError(
-                f"insufficient funds for gas * price + value: {sender} has {have} "
-                f"wei, needs {needed}"
+                f"insufficient funds for gas * price + value: address {sender} have {have} "
+                f"want {needed}"
             )
         if tx_hash is None:
             tx_hash = _pseudo_hash(tx, nonce, gas, self.chain_id)
@@ -780,11 +779,15 @@ class RevmNode:
             self._seal(number, self._take_timestamp(), 0, (), ())
 
     def increase_time(self, seconds: int) -> int:
-        """Move the clock ``seconds`` forward for the next blocks; returns the total offset."""
+        """Move the clock ``seconds`` forward for the next blocks (the next one is at least
+        ``seconds`` after the latest, even when blocks ran ahead of the wall clock); returns the
+        total of the seconds asked for so far, as Hardhat answers."""
         if seconds < 0:
             raise RevmError(f"cannot move time backwards ({seconds} seconds)")
-        self._time_offset += seconds
-        return self._time_offset
+        now = int(time.time())
+        self._time_offset = max(self._time_offset + seconds, self.latest.timestamp + seconds - now)
+        self._time_increased += seconds
+        return self._time_increased
 
     def set_next_timestamp(self, timestamp: int) -> None:
         """Give the next block ``timestamp``; later blocks continue from there."""
