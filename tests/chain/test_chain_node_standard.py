@@ -251,3 +251,22 @@ def test_a_deeply_nested_body_is_refused_before_parsing_and_the_node_lives_on(se
     assert "deeper than" in answer["error"]["message"]
     alive = _post(server, b'{"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}')
     assert alive["result"].startswith("0x")
+
+
+def test_a_reverted_transaction_has_no_receipt_and_mined_ones_are_found_fast(
+    node: NodeDispatcher,
+) -> None:
+    sender, receiver = node.accounts[0], node.accounts[1]
+    kept = _call(node, "eth_sendTransaction", {"from": sender, "to": receiver, "value": "0x1"})
+    snap = _call(node, "evm_snapshot")
+    dropped = _call(node, "eth_sendTransaction", {"from": sender, "to": receiver, "value": "0x2"})
+    assert _call(node, "eth_getTransactionReceipt", dropped)["status"] == "0x1"
+    assert _call(node, "evm_revert", snap) is True
+    # the block number is reused by another transaction: the old hash must not find it
+    other = _call(node, "eth_sendTransaction", {"from": sender, "to": receiver, "value": "0x3"})
+    assert _call(node, "eth_getTransactionReceipt", dropped) is None
+    assert _call(node, "eth_getTransactionByHash", dropped) is None
+    assert _call(node, "eth_getTransactionReceipt", other)["status"] == "0x1"
+    found = _call(node, "eth_getTransactionReceipt", kept)
+    assert found["transactionHash"] == kept
+    assert _call(node, "eth_getTransactionByHash", kept)["hash"] == kept

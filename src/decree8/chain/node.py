@@ -176,12 +176,44 @@ class _RpcFailure(Exception):
 # -- backends: where the dispatcher sends the standard methods -----------------------------------
 
 
+def _index_transaction_lookups() -> None:
+    """eth-tester finds a mined transaction by scanning every block back from the head (its own
+    TODO says so), so a receipt costs time linear in the chain's length: 20 ms after a hundred
+    blocks. py-evm indexes canonical transactions by hash; look there first, check the entry
+    against the block it names (snapshot reverts can leave stale entries) and fall back to the
+    scan when it does not match. Same answers, constant time."""
+    from eth_tester.backends.pyevm import main as pyevm_main
+
+    scan = pyevm_main._get_transaction_by_hash
+    if getattr(scan, "decree8_indexed", False):
+        return
+
+    def lookup(chain: Any, transaction_hash: bytes) -> Any:
+        head = chain.get_block()
+        for index, transaction in enumerate(head.transactions):
+            if transaction.hash == transaction_hash:
+                return head, transaction, index
+        try:
+            number, index = chain.chaindb.get_transaction_index(transaction_hash)
+            block = chain.get_canonical_block_by_number(number)
+            transaction = block.transactions[index]
+        except Exception:  # noqa: BLE001 - not indexed (or stale): eth-tester's own scan decides
+            return scan(chain, transaction_hash)
+        if transaction.hash != transaction_hash:
+            return scan(chain, transaction_hash)
+        return block, transaction, index
+
+    lookup.decree8_indexed = True  # type: ignore[attr-defined]
+    pyevm_main._get_transaction_by_hash = lookup
+
+
 class _EmbeddedBackend:
     """eth-tester through web3's eth-tester middleware; answers in Python values."""
 
     name = "embedded"
 
     def __init__(self, accounts: int) -> None:
+        _index_transaction_lookups()
         self.tester = new_tester(accounts)
         self.provider = RevertingTesterProvider(self.tester)
         w3 = Web3(self.provider, middleware=[])
