@@ -4,8 +4,8 @@
   port, started on first use and ended by pid at the end (also when the session fails).
 - ``chain``: parametrized over the backends ``embedded``, ``revm``, ``decree8-node`` (on
   eth-tester), ``decree8-node-revm`` (``decree8 node --chain revm``) and ``hardhat``; each test
-  gets the session's chain for that backend, reverted to a clean snapshot after the test. Node-backed params carry the ``rpc`` marker (``-m "not rpc"`` keeps to the
-  in-process chains).
+  gets the session's chain for that backend, reverted to a clean snapshot after the test.
+  Node-backed params carry the ``rpc`` marker (``-m "not rpc"`` keeps to the in-process chains).
 - ``embedded_chain``: the embedded chain only, same snapshot discipline.
 
 Hypothesis profiles (``HYPOTHESIS_PROFILE``, default ``ci``): ``ci`` is small and derandomized,

@@ -195,11 +195,18 @@ def test_node_blocks_with_full_transactions_use_json_rpc_field_names(chain_kind:
     """Full transactions inside a block come back as JSON-RPC objects (blockNumber, input...)."""
     node = NodeDispatcher(accounts=2, chain=chain_kind)
     sender, receiver = node.accounts
-    sent = node.handle_one({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
-                            "params": [{"from": sender, "to": receiver, "value": "0x1"}]})
+    sent = node.handle_one(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendTransaction",
+            "params": [{"from": sender, "to": receiver, "value": "0x1"}],
+        }
+    )
     assert "result" in sent, sent
-    block = node.handle_one({"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber",
-                             "params": ["latest", True]})["result"]
+    block = node.handle_one(
+        {"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber", "params": ["latest", True]}
+    )["result"]
     tx = block["transactions"][0]
     assert tx["hash"] == sent["result"]
     assert tx["blockNumber"] == block["number"] and tx["blockHash"] == block["hash"]
