@@ -821,12 +821,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(405, _error(None, INVALID_REQUEST, "send JSON-RPC requests with POST"))
 
     def _send(self, status: int, answer: Any) -> None:
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        """The status line, two headers and the body in one write (one packet for small
+        answers: with keep-alive, the write count is what bounds a client's request rate)."""
+        data = json.dumps(answer, separators=(",", ":")).encode()
+        head = (
+            f"{self.protocol_version} {status} {self.responses[status][0]}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.wfile.write(head.encode() + data)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass

@@ -57,7 +57,7 @@ def fast_chain_missing(*, warn: bool = True) -> str | None:
     global _WARNED
     if _UNAVAILABLE is not None and warn and not _WARNED:
         _WARNED = True
-        warnings.warn(_UNAVAILABLE, RuntimeWarning, stacklevel=2)
+        warnings.warn(_UNAVAILABLE, RuntimeWarning, stacklevel=3)
     return _UNAVAILABLE
 
 
