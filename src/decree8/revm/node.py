@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 from eth_utils import keccak as _eth_keccak
 from eth_utils import to_checksum_address
 
-from decree8._evm import Evm, EvmError
+from decree8._evm import Evm, EvmError, TxOutcome
 from decree8.errors import ChainError
 
 try:  # a C keccak several times faster than eth-hash's pycryptodome backend, when installed
@@ -1038,7 +1038,7 @@ def _error_string(output: bytes) -> str | None:
         return None
 
 
-def _outcome(result: Any) -> _Outcome:
+def _outcome(result: TxOutcome) -> _Outcome:
     """An :class:`_Outcome` from the extension's ``TxOutcome``."""
     created = result.created
     return _Outcome(
