@@ -16,7 +16,7 @@ help:
 	@echo "make demo   - run the bundled scenario (sets up .venv and node_modules if missing)"
 	@echo "make test   - run the test suite (HYPOTHESIS_PROFILE=ci by default)"
 	@echo "make test-long - the long property runs (marker slow, profile long)"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff and mypy (and cargo fmt/clippy for native/ where cargo is installed)"
 	@echo "make bench  - benchmarks; writes bench/results.json"
 	@echo "make native - rebuild the Rust extension (decree8._evm) after changing native/"
 
@@ -50,6 +50,7 @@ test-long: setup
 lint: setup
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
+	@if command -v cargo >/dev/null; then cd native && cargo fmt --check && cargo clippy --features python -- -D warnings; fi
 
 native: $(VENV)/.stamp
 	$(PIP) install --quiet --no-deps -e .

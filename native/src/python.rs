@@ -97,7 +97,7 @@ impl TxOutcome {
     /// The created contract's address (lowercase 0x-hex), or None.
     #[getter]
     fn created(&self) -> Option<String> {
-        self.inner.created.map(|a| hex::encode_prefixed(a))
+        self.inner.created.map(hex::encode_prefixed)
     }
     /// Why execution halted, or None.
     #[getter]
@@ -111,7 +111,7 @@ impl TxOutcome {
             .logs
             .iter()
             .map(|log| {
-                let topics: Vec<String> = log.topics.iter().map(|t| hex::encode_prefixed(t)).collect();
+                let topics: Vec<String> = log.topics.iter().map(hex::encode_prefixed).collect();
                 (
                     hex::encode_prefixed(log.address),
                     PyTuple::new(py, topics)?,
