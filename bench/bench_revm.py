@@ -345,7 +345,7 @@ def demo_gas_differences() -> tuple[int, int, int, int]:
             found = []
             for number in range(1, chain.block_number + 1):
                 for tx_hash in chain.w3.eth.get_block(number)["transactions"]:
-                    r = chain.w3.eth.get_transaction_receipt(tx_hash)
+                    r = chain.w3.eth.get_transaction_receipt(cast(Any, tx_hash))
                     logs = [(x["address"], list(x["topics"]), x["data"]) for x in r["logs"]]
                     found.append((r["gasUsed"], r["status"], r["contractAddress"], logs))
             receipts.append(found)
