@@ -180,7 +180,7 @@ def web3_client(url: str, pid: int) -> Rates:
             w3.middleware_onion.remove(name)
         except (ValueError, KeyError):
             pass
-    sender, receiver = w3.eth.accounts[:2]
+    sender, receiver = list(w3.eth.accounts)[:2]
     price = w3.eth.gas_price * 2
     nonce = w3.eth.get_transaction_count(sender)
     start_balance = w3.eth.get_balance(receiver)
