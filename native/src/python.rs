@@ -143,9 +143,12 @@ fn frame_tuple<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyTup
 /// several), one at a time.
 struct Shared(Engine);
 
-// SAFETY: revm's context holds an `Rc` (a shared memory buffer) that never leaves the engine:
-// every clone of it lives inside the same `Engine`, so moving the whole engine to another thread
-// (always behind the mutex below) cannot leave two threads holding the same `Rc`.
+// SAFETY: two things keep revm's EVM from being `Send`: an `Rc` (the context's shared memory
+// buffer) and raw pointers (an interpreter frame's instruction pointer into its bytecode). Every
+// clone of that `Rc` lives inside the same `Engine`, and the pointers point into heap bytes owned
+// by (refcounted, thread-safe) `Bytes` that the same engine holds; neither is handed out. So moving
+// the whole engine to another thread, always behind the mutex below and never used from two
+// threads at once, leaves no `Rc` shared across threads and no pointer dangling.
 unsafe impl Send for Shared {}
 
 /// One EVM run the way a node runs transactions (see the `engine` module of the crate).
