@@ -10,24 +10,28 @@ PIP    := $(PY) -m pip
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-long lint bench artifacts package-check clean
+.PHONY: help setup demo test test-long lint bench artifacts package-check clean native
 
 help:
 	@echo "make demo   - run the bundled scenario (sets up .venv and node_modules if missing)"
 	@echo "make test   - run the test suite (HYPOTHESIS_PROFILE=ci by default)"
 	@echo "make test-long - the long property runs (marker slow, profile long)"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff and mypy (and cargo fmt/clippy for native/ where cargo is installed)"
 	@echo "make bench  - benchmarks; writes bench/results.json"
 	@echo "make artifacts - rebuild the template artifacts and vendored OpenZeppelin files that ship"
 	@echo "make package-check - build the wheel, install it in a fresh venv, run demo and a new project"
+	@echo "make native - rebuild the Rust extension (decree8._evm) after changing native/"
 
 setup: $(VENV)/.stamp node_modules/.stamp
 
-$(VENV)/.stamp: pyproject.toml
+# the Rust extension (decree8._evm) is built by `pip install -e .` (setuptools-rust); optional
+NATIVE := native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs native/src/*/*.rs)
+
+$(VENV)/.stamp: pyproject.toml $(NATIVE)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "decree8 needs Python 3.11 or newer")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test,lint,revm]'
+	$(PIP) install --quiet -e '.[test,lint]'
 	@touch $@
 
 node_modules/.stamp: package.json package-lock.json
@@ -48,6 +52,10 @@ test-long: setup
 lint: setup
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
+	@if command -v cargo >/dev/null; then cd native && cargo fmt --check && cargo clippy --features python -- -D warnings; fi
+
+native: $(VENV)/.stamp
+	$(PIP) install --quiet --no-deps -e .
 
 bench: setup
 	$(PY) -m bench

@@ -20,6 +20,11 @@ unnoticed.
   replaying the transfer on the history EVM, see ``decree8.revm.node``).
 - ``revm.erc20_transfers_per_s_engine``: ``RevmNode.send`` against
   ``EthereumTester.send_transaction`` (no web3): the engines alone.
+- ``revm.erc20_transfers_per_s_extension_raw``: ``decree8._evm.Evm.transact`` (validated, fee
+  charged, committed and finalized per transaction) against pyrevm 0.3.7's ``EVM.message_call``
+  (which never finalizes: slots stay warm), when pyrevm is still installed: the raw engines.
+- ``revm.gas_differences_demo``: transactions of the demo scenario (``examples/demo.toml``) whose
+  receipt differs (gas used, status, logs) between revm and eth-tester; the goal is 0.
 
 What the Web3 objects have in common (both backends, so the ratio is fair): the default middleware
 ``validation``, ``gas_estimate``, ``ens_name_to_address``, ``gas_price_strategy`` and ``attrdict``
@@ -68,6 +73,8 @@ Figure = dict[str, Any]
 #: Transfers per measurement: eth-tester runs ~20-60 a second, revm hundreds to thousands.
 REVM_TRANSFERS = 1_000
 TESTER_TRANSFERS = 100
+#: Transfers per raw-engine measurement (tens of thousands a second).
+RAW_TRANSFERS = 20_000
 TRANSFER_GAS = 100_000
 TRIMMED_MIDDLEWARE = (
     "validation",
@@ -260,6 +267,96 @@ def engine_rate(backend: str, artifact: Artifact, count: int) -> float:
     return _rate(count, send, lambda: int(token.functions.balanceOf(recipient).call()))
 
 
+def extension_raw_rate(artifact: Artifact, count: int) -> float:
+    """ERC-20 transfers a second through the extension's own API (no node, no web3)."""
+    from decree8._evm import Evm
+
+    evm = Evm(
+        1337,
+        "PRAGUE",
+        number=1,
+        timestamp=1_700_000_000,
+        base_fee=0,
+        gas_limit=30_000_000,
+        coinbase="0x" + "c0" * 20,
+        prevrandao=b"\x01" * 32,
+    )
+    sender, recipient = "0x" + "11" * 20, "0x" + "22" * 20
+    evm.set_balance(sender, 10**24)
+    init = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + encode(["uint256"], [10**30])
+    token = evm.transact(sender, None, 0, init, 3_000_000, 0).created
+    assert token is not None
+    data = Web3.keccak(text="transfer(address,uint256)")[:4] + encode(
+        ["address", "uint256"], [recipient, 1]
+    )
+
+    def send(_: int) -> None:
+        evm.transact(sender, token, 0, data, TRANSFER_GAS, 0)
+
+    balance_of = Web3.keccak(text="balanceOf(address)")[:4] + encode(["address"], [recipient])
+    return _rate(
+        count,
+        send,
+        lambda: int.from_bytes(
+            evm.simulate(sender, token, 0, balance_of, TRANSFER_GAS).output, "big"
+        ),
+    )
+
+
+def pyrevm_raw_rate(artifact: Artifact, count: int) -> float | None:
+    """The same through pyrevm 0.3.7's ``EVM.message_call``; None when pyrevm is not installed
+    (decree8 no longer depends on it)."""
+    try:
+        import pyrevm
+    except ImportError:
+        return None
+    evm = pyrevm.EVM()
+    sender, recipient = "0x" + "11" * 20, "0x" + "22" * 20
+    evm.set_balance(sender, 10**24)
+    init = bytes.fromhex(artifact.bytecode.removeprefix("0x")) + encode(["uint256"], [10**30])
+    token = evm.deploy(sender, init, gas=3_000_000)
+    data = Web3.keccak(text="transfer(address,uint256)")[:4] + encode(
+        ["address", "uint256"], [recipient, 1]
+    )
+
+    def send(_: int) -> None:
+        evm.message_call(sender, token, data, gas=TRANSFER_GAS)
+
+    balance_of = Web3.keccak(text="balanceOf(address)")[:4] + encode(["address"], [recipient])
+    return _rate(
+        count,
+        send,
+        lambda: int.from_bytes(bytes(evm.message_call(sender, token, balance_of)), "big"),
+    )
+
+
+def demo_gas_differences() -> tuple[int, int, int, int]:
+    """(transactions whose receipt differs, transactions, total gas on revm, on eth-tester) of
+    the demo scenario run on both chains."""
+    from decree8.chain import Chain
+    from decree8.scenario import load_scenario, run_scenario
+
+    scenario = load_scenario(REPO / "examples" / "demo.toml")
+    build = build_project(REPO)
+    receipts = []
+    for chain in (Chain.revm(), Chain.embedded()):
+        try:
+            assert run_scenario(scenario, chain, build).ok
+            found = []
+            for number in range(1, chain.block_number + 1):
+                for tx_hash in chain.w3.eth.get_block(number)["transactions"]:
+                    r = chain.w3.eth.get_transaction_receipt(cast(Any, tx_hash))
+                    logs = [(x["address"], list(x["topics"]), x["data"]) for x in r["logs"]]
+                    found.append((r["gasUsed"], r["status"], r["contractAddress"], logs))
+            receipts.append(found)
+        finally:
+            chain.close()
+    revm, tester = receipts
+    assert len(revm) == len(tester)
+    differing = sum(1 for a, b in zip(revm, tester, strict=True) if a != b)
+    return differing, len(revm), sum(r[0] for r in revm), sum(r[0] for r in tester)
+
+
 def figures() -> list[Figure]:
     """Every figure of this module (about half a minute on an idle 2-core machine)."""
     artifact = _artifact()
@@ -296,6 +393,33 @@ def figures() -> list[Figure]:
         revm = measure("revm", artifact, REVM_TRANSFERS)
         tester = measure("eth-tester", artifact, TESTER_TRANSFERS)
         out.append(_figure(name, revm, f"eth-tester, same path ({what})", tester, common))
+    extension = extension_raw_rate(artifact, RAW_TRANSFERS)
+    pyrevm_rate = pyrevm_raw_rate(artifact, RAW_TRANSFERS)
+    out.append(
+        {
+            "name": "revm.erc20_transfers_per_s_extension_raw",
+            "value": round(extension, 1),
+            "unit": "tx/s",
+            "baseline": None if pyrevm_rate is None else "pyrevm 0.3.7 EVM.message_call",
+            "baseline_value": None if pyrevm_rate is None else round(pyrevm_rate, 1),
+            "ratio": None if pyrevm_rate is None else round(extension / pyrevm_rate, 2),
+            "note": "decree8._evm.Evm.transact (validate, charge, commit, finalize each) vs "
+            "pyrevm's message_call (no finalize, no fee, no nonce)",
+        }
+    )
+    differing, total, revm_gas, tester_gas = demo_gas_differences()
+    out.append(
+        {
+            "name": "revm.gas_differences_demo",
+            "value": differing,
+            "unit": "transactions",
+            "baseline": None,
+            "baseline_value": None,
+            "ratio": None,
+            "note": f"of {total} demo transactions; total gas {revm_gas:,} on revm, "
+            f"{tester_gas:,} on eth-tester",
+        }
+    )
     return out
 
 

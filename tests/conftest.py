@@ -2,10 +2,10 @@
 
 - ``hardhat_url`` / ``decree8_node_url``: one node process each per session, on a free loopback
   port, started on first use and ended by pid at the end (also when the session fails).
-- ``chain``: parametrized over the backends ``embedded``, ``revm``, ``decree8-node`` and
-  ``hardhat``; each test gets the session's chain for that backend, reverted to a clean snapshot
-  after the test. Node-backed params carry the ``rpc`` marker (``-m "not rpc"`` keeps to the
-  in-process chains).
+- ``chain``: parametrized over the backends ``embedded``, ``revm``, ``decree8-node`` (on
+  eth-tester), ``decree8-node-revm`` (``decree8 node --chain revm``) and ``hardhat``; each test
+  gets the session's chain for that backend, reverted to a clean snapshot after the test.
+  Node-backed params carry the ``rpc`` marker (``-m "not rpc"`` keeps to the in-process chains).
 - ``embedded_chain``: the embedded chain only, same snapshot discipline.
 
 Hypothesis profiles (``HYPOTHESIS_PROFILE``, default ``ci``): ``ci`` is small and derandomized,
@@ -61,6 +61,7 @@ CHAIN_BACKENDS = [
     pytest.param("embedded", id="embedded"),
     pytest.param("revm", id="revm"),
     pytest.param("decree8-node", id="decree8-node", marks=pytest.mark.rpc),
+    pytest.param("decree8-node-revm", id="decree8-node-revm", marks=pytest.mark.rpc),
     pytest.param("hardhat", id="hardhat", marks=pytest.mark.rpc),
 ]
 
@@ -115,6 +116,13 @@ def decree8_node_url() -> Iterator[str]:
         yield node.url
 
 
+@pytest.fixture(scope="session")
+def decree8_revm_node_url() -> Iterator[str]:
+    """``python -m decree8.chain.node --chain revm`` (the fast chain) for the session."""
+    with NodeProcess(startup_timeout=NODE_STARTUP_TIMEOUT, chain="revm") as node:
+        yield node.url
+
+
 @pytest.fixture(scope="session", params=CHAIN_BACKENDS)
 def session_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
     """One chain per backend for the whole session (nodes start only when a test needs them)."""
@@ -126,6 +134,8 @@ def session_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
         chain = Chain.revm()
     elif backend == "decree8-node":
         chain = Chain.rpc(request.getfixturevalue("decree8_node_url"))
+    elif backend == "decree8-node-revm":
+        chain = Chain.rpc(request.getfixturevalue("decree8_revm_node_url"))
     else:
         chain = Chain.rpc(request.getfixturevalue("hardhat_url"))
     try:

@@ -1,4 +1,5 @@
-"""decree8 node: the JSON-RPC dispatcher, its HTTP server, the subprocess helper, main()."""
+"""decree8 node: the JSON-RPC dispatcher (on both chains: eth-tester and revm), its HTTP server,
+the subprocess helper, main()."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ def _request(method: str, params: list[Any] | None = None, request_id: int = 1) 
     return {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or []}
 
 
-@pytest.fixture(scope="module")
-def dispatcher() -> NodeDispatcher:
-    return NodeDispatcher(accounts=3)
+@pytest.fixture(scope="module", params=["embedded", "revm"])
+def dispatcher(request: pytest.FixtureRequest) -> NodeDispatcher:
+    return NodeDispatcher(accounts=3, chain=request.param)
 
 
 def test_dispatcher_answers_in_json_rpc_encoding(dispatcher: NodeDispatcher) -> None:
@@ -102,7 +103,9 @@ def test_increase_time_and_set_next_timestamp_stamp_the_next_block(
     before = latest()
     assert dispatcher.handle(_request("evm_increaseTime", [100]))["result"] == "100"
     dispatcher.handle(_request("evm_mine"))
-    assert latest() == before + 1 + 100
+    # eth-tester: one second a block plus the increase; revm (like Hardhat): the wall clock
+    # plus the increase, and never less than the increase after the latest block
+    assert before + 100 <= latest() <= before + 1 + 100
 
     dispatcher.handle(_request("evm_setNextBlockTimestamp", [hex(before + 500)]))
     dispatcher.handle(_request("evm_mine"))
@@ -159,14 +162,16 @@ def test_serve_answers_http_and_a_chain_works_against_it(served: str) -> None:
         assert json.loads(response.read())["error"]["code"] == -32700
 
 
-def test_node_process_starts_answers_and_stops_by_pid() -> None:
-    node = NodeProcess(accounts=2).start()
+@pytest.mark.parametrize("chain_kind", ["embedded", "revm"])
+def test_node_process_starts_answers_and_stops_by_pid(chain_kind: str) -> None:
+    node = NodeProcess(accounts=2, chain=chain_kind).start()
     process = node.process
     assert process is not None
     try:
         chain = Chain.rpc(node.url, timeout=5)
         assert len(chain.accounts) == 2
         assert "decree8 node listening on" in node.output()
+        assert f"({chain_kind} chain," in node.output()
         chain.close()
     finally:
         node.stop()
@@ -185,17 +190,23 @@ def test_python_m_entry_point_reports_a_port_already_taken(
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
-def test_node_blocks_with_full_transactions_use_json_rpc_field_names() -> None:
+@pytest.mark.parametrize("chain_kind", ["embedded", "revm"])
+def test_node_blocks_with_full_transactions_use_json_rpc_field_names(chain_kind: str) -> None:
     """Full transactions inside a block come back as JSON-RPC objects (blockNumber, input...)."""
-    from decree8.chain.node import NodeDispatcher
-
-    node = NodeDispatcher(accounts=2)
+    node = NodeDispatcher(accounts=2, chain=chain_kind)
     sender, receiver = node.accounts
-    sent = node.handle_one({"jsonrpc": "2.0", "id": 1, "method": "eth_sendTransaction",
-                            "params": [{"from": sender, "to": receiver, "value": "0x1"}]})
+    sent = node.handle_one(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_sendTransaction",
+            "params": [{"from": sender, "to": receiver, "value": "0x1"}],
+        }
+    )
     assert "result" in sent, sent
-    block = node.handle_one({"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber",
-                             "params": ["latest", True]})["result"]
+    block = node.handle_one(
+        {"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber", "params": ["latest", True]}
+    )["result"]
     tx = block["transactions"][0]
     assert tx["hash"] == sent["result"]
     assert tx["blockNumber"] == block["number"] and tx["blockHash"] == block["hash"]

@@ -60,3 +60,45 @@ def test_the_demo_on_revm_gives_the_embedded_chains_verdicts(
     assert sorted(on_revm["rules_caught"]) == sorted(embedded_demo["rules_caught"])
     assert on_revm["summary"]["missed"] == 0 and on_revm["summary"]["planted"] > 0
     assert any(s["stage"] == "mined" and s["verdict"] == "violation" for s in on_revm["steps"])
+
+
+def test_decree8_node_chain_revm_serves_the_fast_chain_over_json_rpc() -> None:
+    import subprocess
+    import sys
+
+    from decree8.chain import Chain
+
+    command = "from decree8.cli import main; main()"
+    args = ["--json", "node", "--chain", "revm", "--port", "0", "--accounts", "2"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", command, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        text = ""
+        started: dict[str, Any] = {}
+        for line in process.stdout:  # the JSON object, possibly over several lines
+            text += line
+            try:
+                started = json.loads(text)
+                break
+            except json.JSONDecodeError:
+                continue
+        chain = Chain.rpc(started["url"], timeout=10)
+        try:
+            assert chain.accounts == started["accounts"] and len(chain.accounts) == 2
+            assert chain.w3.client_version.startswith("decree8-revm/")
+            receipt = chain.transact({"to": chain.accounts[1], "value": 5}, gas=21_000)
+            assert receipt["status"] == 1 and receipt["gasUsed"] == 21_000
+            snap = chain.snapshot()
+            chain.mine(3)
+            chain.revert(snap)
+            assert chain.block_number == receipt["blockNumber"]
+        finally:
+            chain.close()
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -62,8 +62,14 @@ def run_inner(tmp_path: Path, expect: str, *options: str) -> subprocess.Complete
     )
 
 
-def test_embedded_chain_by_default_and_each_test_reverted(tmp_path: Path) -> None:
-    done = run_inner(tmp_path, "EmbeddedChain")
+def test_the_fast_chain_by_default_and_each_test_reverted(tmp_path: Path) -> None:
+    done = run_inner(tmp_path, "RevmChain")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "3 passed" in done.stdout
+
+
+def test_decree8_chain_option_selects_eth_tester(tmp_path: Path) -> None:
+    done = run_inner(tmp_path, "EmbeddedChain", "--decree8-chain", "embedded")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "3 passed" in done.stdout
 

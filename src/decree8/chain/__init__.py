@@ -13,4 +13,4 @@ from decree8.chain.interface import Chain
 from decree8.chain.rpc import RpcChain
 
 __all__ = ["Chain", "DecodedError", "EmbeddedChain", "RevertDecoder", "RpcChain"]
-# RevmChain (decree8.chain.revm) is imported lazily by Chain.revm(): pyrevm is optional.
+# RevmChain (decree8.chain.revm) is imported lazily by Chain.revm(): the extension is optional.

@@ -91,10 +91,22 @@ class Chain(abc.ABC):
         return EmbeddedChain(accounts=accounts)
 
     @staticmethod
-    def revm(accounts: int = 10, **options: Any) -> RevmChain:
-        """An in-process revm chain (pyrevm, CANCUN): the same API, many times faster.
+    def default(accounts: int = 10) -> Chain:
+        """The fast in-process chain (:meth:`revm`) where decree8's extension loaded, else the
+        embedded chain (eth-tester), after one ``RuntimeWarning`` saying why."""
+        from decree8.chain.revm import fast_chain_missing
 
-        Needs the optional ``pyrevm`` package (``pip install 'decree8[revm]'``).
+        if fast_chain_missing() is None:
+            return Chain.revm(accounts=accounts)
+        return Chain.embedded(accounts=accounts)
+
+    @staticmethod
+    def revm(accounts: int = 10, **options: Any) -> RevmChain:
+        """An in-process revm chain (decree8's extension, Prague): the same API and gas, many
+        times faster.
+
+        Needs the compiled extension ``decree8._evm`` (built by ``pip install`` where Rust is
+        installed); :func:`decree8.chain.revm.fast_chain_missing` says whether it loaded.
         """
         from decree8.chain.revm import RevmChain
 

@@ -1,8 +1,14 @@
-"""``decree8 node``: the embedded chain served over HTTP JSON-RPC, like a small Hardhat node.
+"""``decree8 node``: an in-process chain served over HTTP JSON-RPC, like a small Hardhat node.
 
-Requests (single or batched) are forwarded, one at a time under a lock, to an eth-tester chain
-through web3's eth-tester middleware, and answered in JSON-RPC encoding (hex quantities). On top of
-eth-tester it implements the development methods Hardhat has: ``evm_snapshot``, ``evm_revert``
+Requests (single or batched) are answered one at a time under a lock, by an eth-tester chain
+(through web3's eth-tester middleware; the default) or by the fast chain (``--chain revm``,
+:class:`~decree8.revm.RevmProvider`), in JSON-RPC encoding (hex quantities). Both answer the
+standard methods as Hardhat does, so that ethers, viem and web3 clients work unchanged: receipts
+with ``logsBloom`` and ``"to": null`` for a creation, ``eth_feeHistory`` with rewards,
+``eth_getLogs`` by ``blockHash``, ``eth_sign``/``personal_sign``/``eth_signTypedData_v4`` for the
+node's accounts, replay protection for raw transactions, geth's wording for refused ones. A body
+nesting JSON deeper than :data:`MAX_JSON_DEPTH` is refused before it is parsed. On top of the
+chain it implements the development methods Hardhat has: ``evm_snapshot``, ``evm_revert``
 (single-use snapshots, as on Hardhat), ``evm_increaseTime``, ``evm_setNextBlockTimestamp`` and
 ``evm_mine``. Reverts are errors carrying their data, ``{"code": 3, "message": "execution
 reverted", "data": "0x..."}``, as geth and Hardhat send them. The accounts are unlocked and there
@@ -18,6 +24,7 @@ import argparse
 import ipaddress
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,6 +40,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from eth_utils import keccak
 from web3 import Web3
 from web3.types import RPCEndpoint
 
@@ -88,6 +96,17 @@ def _bloom(value: int) -> str:
     return "0x" + value.to_bytes(256, "big").hex()
 
 
+def _logs_bloom(logs: Sequence[Mapping[str, Any]]) -> str:
+    """The 2048-bit bloom of JSON-RPC logs (their addresses and topics), as 0x-hex."""
+    bits = 0
+    for log in logs:
+        for item in (log["address"], *log.get("topics", ())):
+            digest = keccak(bytes.fromhex(str(item)[2:]))
+            for i in (0, 2, 4):
+                bits |= 1 << (int.from_bytes(digest[i : i + 2], "big") & 2047)
+    return "0x" + bits.to_bytes(256, "big").hex()
+
+
 def _quantity(value: Any, what: str) -> int:
     """A JSON-RPC quantity given as a number, a decimal string or 0x-hex."""
     if isinstance(value, bool):
@@ -102,26 +121,107 @@ def _quantity(value: Any, what: str) -> int:
     raise _RpcFailure(INVALID_PARAMS, f"{what} must be a number, not {value!r}")
 
 
+def _hex_data(value: Any, what: str) -> bytes:
+    """0x-hex data."""
+    if isinstance(value, str) and value.startswith(("0x", "0X")):
+        try:
+            return bytes.fromhex(value[2:])
+        except ValueError:
+            pass
+    raise _RpcFailure(INVALID_PARAMS, f"{what} must be 0x-prefixed hex data, not {value!r}")
+
+
+def _next_base_fee(block: Mapping[str, Any]) -> int:
+    """EIP-1559: the base fee of the block after ``block`` (a JSON-RPC block)."""
+    base = int(block.get("baseFeePerGas") or "0x0", 16)
+    used, limit = int(block["gasUsed"], 16), int(block["gasLimit"], 16)
+    target = limit // 2
+    if target == 0 or used == target:
+        return base
+    if used > target:
+        return base + max(1, base * (used - target) // target // 8)
+    return base - base * (target - used) // target // 8
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """True when the JSON text ``body`` nests arrays and objects deeper than ``limit``: checked on
+    the raw text (strings removed), before any parser recurses into it."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    depth = 0
+    for char in brackets:
+        if char in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+#: How deep a request may nest JSON: a batch of transactions with access lists or typed data
+#: needs about ten levels.
+MAX_JSON_DEPTH = 64
+
+
 class _RpcFailure(Exception):
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.data = data
 
 
-class NodeDispatcher:
-    """Answers JSON-RPC request objects from an embedded chain, one request at a time."""
+# -- backends: where the dispatcher sends the standard methods -----------------------------------
 
-    def __init__(self, accounts: int = 10) -> None:
+
+def _index_transaction_lookups() -> None:
+    """eth-tester finds a mined transaction by scanning every block back from the head (its own
+    TODO says so), so a receipt costs time linear in the chain's length: 20 ms after a hundred
+    blocks. py-evm indexes canonical transactions by hash; look there first, check the entry
+    against the block it names (snapshot reverts can leave stale entries) and fall back to the
+    scan when it does not match. Same answers, constant time."""
+    from eth_tester.backends.pyevm import main as pyevm_main
+
+    scan = pyevm_main._get_transaction_by_hash
+    if getattr(scan, "decree8_indexed", False):
+        return
+
+    def lookup(chain: Any, transaction_hash: bytes) -> Any:
+        head = chain.get_block()
+        for index, transaction in enumerate(head.transactions):
+            if transaction.hash == transaction_hash:
+                return head, transaction, index
+        try:
+            number, index = chain.chaindb.get_transaction_index(transaction_hash)
+            block = chain.get_canonical_block_by_number(number)
+            transaction = block.transactions[index]
+        except Exception:  # noqa: BLE001 - not indexed (or stale): eth-tester's own scan decides
+            return scan(chain, transaction_hash)
+        if transaction.hash != transaction_hash:
+            return scan(chain, transaction_hash)
+        return block, transaction, index
+
+    lookup.decree8_indexed = True  # type: ignore[attr-defined]
+    pyevm_main._get_transaction_by_hash = lookup
+
+
+class _EmbeddedBackend:
+    """eth-tester through web3's eth-tester middleware; answers in Python values."""
+
+    name = "embedded"
+
+    def __init__(self, accounts: int) -> None:
+        _index_transaction_lookups()
         self.tester = new_tester(accounts)
         self.provider = RevertingTesterProvider(self.tester)
         w3 = Web3(self.provider, middleware=[])
         # Only the provider's own middleware: eth-tester's request/result formatting.
         self._forward = self.provider.request_func(w3, w3.middleware_onion)
-        self._lock = threading.Lock()
         self._snapshots: list[int] = []
         self._time_offset = 0
-        self._methods: dict[str, Callable[[list[Any]], Any]] = {
+        self.methods: dict[str, Callable[[list[Any]], Any]] = {
             "evm_snapshot": self._evm_snapshot,
             "evm_revert": self._evm_revert,
             "evm_increaseTime": self._evm_increase_time,
@@ -137,56 +237,35 @@ class NodeDispatcher:
     def accounts(self) -> list[str]:
         return [Web3.to_checksum_address(a) for a in self.tester.get_accounts()]
 
-    def handle(self, payload: Any) -> Any:
-        """The response to a request object, or the list of responses to a batch."""
-        if isinstance(payload, list):
-            if not payload:
-                return _error(None, INVALID_REQUEST, "empty batch")
-            return [self.handle_one(item) for item in payload]
-        return self.handle_one(payload)
-
-    def handle_one(self, request: Any) -> dict[str, Any]:
-        if not isinstance(request, dict) or not isinstance(request.get("method"), str):
-            return _error(None, INVALID_REQUEST, "a request is an object with a method")
-        request_id = request.get("id")
-        method: str = request["method"]
-        params = request.get("params", [])
-        if not isinstance(params, list):
-            return _error(request_id, INVALID_PARAMS, "params must be an array")
+    def request(self, method: str, params: list[Any]) -> Any:
+        """The JSON-ready result, or :class:`_RpcFailure`."""
+        if method == "eth_sendTransaction":
+            self._fill_gas(params)
         try:
-            with self._lock:
-                custom = self._methods.get(method)
-                if custom is not None:
-                    result = custom(params)
-                else:
-                    if method == "eth_sendTransaction":
-                        gas_error = self._fill_gas(params)
-                        if gas_error is not None:
-                            return {"jsonrpc": "2.0", "id": request_id, "error": gas_error}
-                    response = self._forward(RPCEndpoint(method), params)
-                    if "error" in response:
-                        return {"jsonrpc": "2.0", "id": request_id, "error": response["error"]}
-                    result = response.get("result")
-                    if method in _BLOCK_METHODS and isinstance(result, dict):
-                        result = self._standard_block(result)
-            return {"jsonrpc": "2.0", "id": request_id, "result": _to_json(result)}
-        except _RpcFailure as exc:
-            return _error(request_id, exc.code, exc.message)
-        except ChainError as exc:
-            return _error(request_id, SERVER_ERROR, str(exc))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON-RPC error
-            return _error(request_id, SERVER_ERROR, f"{type(exc).__name__}: {exc}")
+            response = self._forward(RPCEndpoint(method), params)
+        except (TypeError, IndexError, KeyError, AttributeError) as exc:
+            raise _RpcFailure(INVALID_PARAMS, f"invalid params for {method}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - eth-tester's validation errors, reworded
+            raise _validation_failure(method, exc) from None
+        if "error" in response:
+            error = response["error"]
+            raise _RpcFailure(
+                int(error.get("code", SERVER_ERROR)),
+                _geth_wording(str(error.get("message", ""))),
+                error.get("data"),
+            )
+        result = response.get("result")
+        if method in _BLOCK_METHODS and isinstance(result, dict):
+            result = self._standard_block(result)
+        return _to_json(result)
 
-    def _fill_gas(self, params: list[Any]) -> Any:
+    def _fill_gas(self, params: list[Any]) -> None:
         """Gives a transaction sent without ``gas`` its estimate, as Hardhat does (eth-tester
-        requires it); returns the estimate's JSON-RPC error instead when estimating fails."""
+        requires it); raises the estimate's error when estimating fails."""
         if not params or not isinstance(params[0], dict) or params[0].get("gas") is not None:
-            return None
-        estimate = self._forward(RPCEndpoint("eth_estimateGas"), [params[0]])
-        if "error" in estimate:
-            return estimate["error"]
-        params[0] = {**params[0], "gas": hex(int(estimate["result"]))}
-        return None
+            return
+        estimate = self.request("eth_estimateGas", [params[0]])
+        params[0] = {**params[0], "gas": estimate}
 
     def _standard_block(self, block: dict[str, Any]) -> dict[str, Any]:
         """eth-tester leaves the full transactions of a block in its own snake_case shape (web3's
@@ -205,10 +284,10 @@ class NodeDispatcher:
 
     # -- development methods -------------------------------------------------------------------
 
-    def _evm_snapshot(self, params: list[Any]) -> int:
+    def _evm_snapshot(self, params: list[Any]) -> str:
         snap_id = int(self.tester.take_snapshot()) + 1  # Hardhat's ids start at 1
         self._snapshots.append(snap_id)
-        return snap_id
+        return hex(snap_id)
 
     def _evm_revert(self, params: list[Any]) -> bool:
         if len(params) != 1:
@@ -242,6 +321,440 @@ class NodeDispatcher:
         return "0x0"
 
 
+class _RevmBackend:
+    """The fast chain: a :class:`~decree8.revm.RevmProvider`, which answers in JSON-RPC encoding."""
+
+    name = "revm"
+
+    def __init__(self, accounts: int) -> None:
+        from decree8.chain.revm import fast_chain_missing
+
+        missing = fast_chain_missing(warn=False)
+        if missing is not None:
+            raise UsageError(missing.replace("; running on eth-tester instead", ""))
+        from decree8.revm import RevmError, RevmProvider
+
+        self._error_type = RevmError
+        self.provider = RevmProvider(accounts=accounts)
+        self.node = self.provider.node
+        self.methods: dict[str, Callable[[list[Any]], Any]] = {
+            "evm_snapshot": lambda p: hex(self.node.snapshot()),
+            "evm_revert": self._evm_revert,
+            "evm_increaseTime": self._evm_increase_time,
+            "evm_setNextBlockTimestamp": self._evm_set_next_block_timestamp,
+            "evm_mine": self._evm_mine,
+        }
+
+    @property
+    def chain_id(self) -> int:
+        return self.node.chain_id
+
+    @property
+    def accounts(self) -> list[str]:
+        return list(self.node.accounts)
+
+    def request(self, method: str, params: list[Any]) -> Any:
+        response: Any = self.provider.make_request(RPCEndpoint(method), params)
+        if "error" in response:
+            error = response["error"]
+            raise _RpcFailure(error["code"], error["message"], error.get("data"))
+        return response["result"]
+
+    def _call(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except self._error_type as exc:
+            raise _RpcFailure(SERVER_ERROR, str(exc)) from None
+
+    def _evm_revert(self, params: list[Any]) -> bool:
+        if len(params) != 1:
+            raise _RpcFailure(INVALID_PARAMS, "evm_revert takes one snapshot id")
+        snap_id = _quantity(params[0], "the snapshot id")
+        return bool(self.node.revert(snap_id, keep=False))  # single use, as on Hardhat
+
+    def _evm_increase_time(self, params: list[Any]) -> str:
+        if len(params) != 1:
+            raise _RpcFailure(INVALID_PARAMS, "evm_increaseTime takes a number of seconds")
+        seconds = _quantity(params[0], "the seconds")
+        return str(self._call(lambda: self.node.increase_time(seconds)))
+
+    def _evm_set_next_block_timestamp(self, params: list[Any]) -> str:
+        if len(params) != 1:
+            raise _RpcFailure(INVALID_PARAMS, "evm_setNextBlockTimestamp takes a timestamp")
+        timestamp = _quantity(params[0], "the timestamp")
+        latest = self.node.latest.timestamp
+        if timestamp <= latest:
+            raise _RpcFailure(
+                SERVER_ERROR,
+                f"the next block's timestamp {timestamp} must be after the latest block's "
+                f"({latest})",
+            )
+        self._call(lambda: self.node.set_next_timestamp(timestamp))
+        return str(timestamp)
+
+    def _evm_mine(self, params: list[Any]) -> str:
+        timestamp = None
+        if params and params[0] is not None:
+            timestamp = _quantity(params[0], "the timestamp")
+            latest = self.node.latest.timestamp
+            if timestamp <= latest:
+                raise _RpcFailure(
+                    SERVER_ERROR,
+                    f"the next block's timestamp {timestamp} must be after the latest block's "
+                    f"({latest})",
+                )
+        self._call(lambda: self.node.mine(1, timestamp))
+        return "0x0"
+
+
+CHAINS = ("embedded", "revm")
+
+
+class NodeDispatcher:
+    """Answers JSON-RPC request objects from an in-process chain, one request at a time.
+
+    ``chain`` is ``"embedded"`` (eth-tester) or ``"revm"`` (the fast chain). Both answer the
+    standard methods the way Hardhat does (field names, null vs empty, error codes and wording
+    that clients such as ethers and viem classify), plus the development methods ``evm_*`` and
+    signing for the node's own accounts.
+    """
+
+    def __init__(self, accounts: int = 10, chain: str = "embedded") -> None:
+        if chain not in CHAINS:
+            raise UsageError(f"unknown chain {chain!r}: use one of {', '.join(CHAINS)}")
+        self.backend: _EmbeddedBackend | _RevmBackend = (
+            _RevmBackend(accounts) if chain == "revm" else _EmbeddedBackend(accounts)
+        )
+        self.chain = chain
+        self._lock = threading.Lock()
+        self._keys = _account_keys(self.backend.accounts)
+        self._methods: dict[str, Callable[[list[Any]], Any]] = {
+            **self.backend.methods,
+            "net_version": lambda p: str(self.chain_id),
+            "net_listening": lambda p: True,
+            "eth_gasPrice": self._gas_price,
+            "eth_feeHistory": self._fee_history,
+            "eth_getLogs": self._get_logs,
+            "eth_getTransactionReceipt": self._get_receipt,
+            "eth_sendRawTransaction": self._send_raw_transaction,
+            "eth_sign": self._eth_sign,
+            "personal_sign": self._personal_sign,
+            "eth_signTypedData_v4": self._sign_typed_data,
+        }
+
+    @property
+    def chain_id(self) -> int:
+        return self.backend.chain_id
+
+    @property
+    def accounts(self) -> list[str]:
+        return self.backend.accounts
+
+    def handle(self, payload: Any) -> Any:
+        """The response to a request object, or the list of responses to a batch."""
+        if isinstance(payload, list):
+            if not payload:
+                return _error(None, INVALID_REQUEST, "empty batch")
+            return [self.handle_one(item) for item in payload]
+        return self.handle_one(payload)
+
+    def handle_one(self, request: Any) -> dict[str, Any]:
+        if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+            return _error(None, INVALID_REQUEST, "a request is an object with a method")
+        request_id = request.get("id")
+        method: str = request["method"]
+        params = request.get("params", [])
+        if params is None:
+            params = []
+        if not isinstance(params, list):
+            return _error(request_id, INVALID_PARAMS, "params must be an array")
+        try:
+            with self._lock:
+                custom = self._methods.get(method)
+                result = custom(params) if custom is not None else self._forward(method, params)
+            return {"jsonrpc": "2.0", "id": request_id, "result": result}
+        except _RpcFailure as exc:
+            return _error(request_id, exc.code, exc.message, exc.data)
+        except ChainError as exc:
+            return _error(request_id, SERVER_ERROR, str(exc))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON-RPC error
+            return _error(request_id, SERVER_ERROR, f"{type(exc).__name__}: {exc}")
+
+    def _forward(self, method: str, params: list[Any]) -> Any:
+        return self.backend.request(method, params)
+
+    # -- standard methods, answered the same way on both backends --------------------------------
+
+    def _priority_fee(self) -> int:
+        return _quantity(self._forward("eth_maxPriorityFeePerGas", []), "priority fee")
+
+    def _gas_price(self, params: list[Any]) -> str:
+        """The next block's base fee plus the suggested tip (what a legacy transaction must pay
+        to be mined), as Hardhat answers."""
+        latest = self._forward("eth_getBlockByNumber", ["latest", False])
+        return hex(_next_base_fee(latest) + self._priority_fee())
+
+    def _fee_history(self, params: list[Any]) -> dict[str, Any]:
+        """``eth_feeHistory(count, newestBlock, percentiles)``: base fees of the blocks and of the
+        one after (N+1), gas used ratios, and per block the tips paid at each percentile of gas."""
+        if len(params) < 2:
+            raise _RpcFailure(
+                INVALID_PARAMS,
+                "eth_feeHistory takes a block count, the newest block and "
+                "optionally reward percentiles",
+            )
+        count = _quantity(params[0], "the block count")
+        if not 1 <= count <= 1024:
+            raise _RpcFailure(INVALID_PARAMS, f"the block count must be 1 to 1024, not {count}")
+        percentiles = params[2] if len(params) > 2 and params[2] is not None else []
+        if (
+            not isinstance(percentiles, list)
+            or not all(
+                isinstance(p, int | float) and not isinstance(p, bool) and 0 <= p <= 100
+                for p in percentiles
+            )
+            or percentiles != sorted(percentiles)
+        ):
+            raise _RpcFailure(
+                INVALID_PARAMS, "reward percentiles must be increasing numbers from 0 to 100"
+            )
+        head = _quantity(self._forward("eth_blockNumber", []), "block number")
+        newest = self._block_number(params[1], head)
+        if newest > head:
+            raise _RpcFailure(INVALID_PARAMS, f"block {newest} does not exist (latest is {head})")
+        oldest = max(0, newest - count + 1)
+        base_fees: list[str] = []
+        ratios: list[float] = []
+        rewards: list[list[str]] = []
+        block: dict[str, Any] = {}
+        for number in range(oldest, newest + 1):
+            block = self._forward("eth_getBlockByNumber", [hex(number), True])
+            base = int(block.get("baseFeePerGas") or "0x0", 16)
+            base_fees.append(hex(base))
+            limit = int(block["gasLimit"], 16)
+            ratios.append(int(block["gasUsed"], 16) / limit if limit else 0.0)
+            if percentiles:
+                rewards.append([hex(r) for r in self._rewards(block, base, percentiles)])
+        base_fees.append(hex(_next_base_fee(block)))
+        answer: dict[str, Any] = {
+            "oldestBlock": hex(oldest),
+            "baseFeePerGas": base_fees,
+            "gasUsedRatio": ratios,
+        }
+        if percentiles:
+            answer["reward"] = rewards
+        return answer
+
+    def _rewards(self, block: dict[str, Any], base: int, percentiles: list[float]) -> list[int]:
+        """The tip per gas at each percentile of the block's gas, transactions sorted by tip."""
+        paid: list[tuple[int, int]] = []
+        for tx in block.get("transactions", []):
+            receipt = self._forward("eth_getTransactionReceipt", [tx["hash"]])
+            price = int(receipt.get("effectiveGasPrice") or tx.get("gasPrice") or "0x0", 16)
+            paid.append((max(0, price - base), int(receipt["gasUsed"], 16)))
+        if not paid:
+            return [0] * len(percentiles)
+        paid.sort()
+        total = sum(gas for _, gas in paid)
+        answer = []
+        for percentile in percentiles:
+            threshold = total * percentile / 100
+            spent, index = 0, 0
+            for index, (_, gas) in enumerate(paid):  # noqa: B007 - the index is the answer
+                spent += gas
+                if spent >= threshold:
+                    break
+            answer.append(paid[index][0])
+        return answer
+
+    def _block_number(self, tag: Any, head: int) -> int:
+        if tag in ("latest", "pending", "safe", "finalized"):
+            return head
+        if tag == "earliest":
+            return 0
+        return _quantity(tag, "the block")
+
+    def _get_logs(self, params: list[Any]) -> list[Any]:
+        """``eth_getLogs``, with a ``blockHash`` filter on both backends."""
+        if len(params) != 1 or not isinstance(params[0], dict):
+            raise _RpcFailure(INVALID_PARAMS, "eth_getLogs takes one filter object")
+        query = dict(params[0])
+        block_hash = query.pop("blockHash", None)
+        if block_hash is not None:
+            if "fromBlock" in query or "toBlock" in query:
+                raise _RpcFailure(
+                    INVALID_PARAMS, "a filter has either blockHash or fromBlock/toBlock, not both"
+                )
+            block = self._forward("eth_getBlockByHash", [block_hash, False])
+            if block is None:
+                raise _RpcFailure(SERVER_ERROR, f"unknown block {block_hash}")
+            query["fromBlock"] = query["toBlock"] = block["number"]
+        logs = self._forward("eth_getLogs", [query])
+        return [_standard_log(log) for log in logs]
+
+    def _get_receipt(self, params: list[Any]) -> dict[str, Any] | None:
+        receipt = self._forward("eth_getTransactionReceipt", params)
+        if receipt is None:
+            return None
+        logs = [_standard_log(log) for log in receipt.get("logs", [])]
+        out = {k: v for k, v in receipt.items() if k in _RECEIPT_FIELDS}
+        out["to"] = receipt.get("to") or None
+        out["contractAddress"] = receipt.get("contractAddress") or None
+        out["logs"] = logs
+        out["logsBloom"] = _logs_bloom(logs)
+        return out
+
+    def _send_raw_transaction(self, params: list[Any]) -> Any:
+        if len(params) != 1:
+            raise _RpcFailure(INVALID_PARAMS, "eth_sendRawTransaction takes the signed transaction")
+        chain_id = _raw_chain_id(_hex_data(params[0], "the signed transaction"))
+        if chain_id is not None and chain_id != self.chain_id:
+            raise _RpcFailure(
+                SERVER_ERROR,
+                f"invalid chain id for signer: the transaction is signed for chain {chain_id}, "
+                f"this chain is {self.chain_id}",
+            )
+        return self._forward("eth_sendRawTransaction", params)
+
+    # -- signing with the node's accounts --------------------------------------------------------
+
+    def _key(self, address: Any) -> bytes:
+        if not isinstance(address, str):
+            raise _RpcFailure(INVALID_PARAMS, f"an account address is a 0x-hex string: {address!r}")
+        key = self._keys.get(address.lower())
+        if key is None:
+            raise _RpcFailure(
+                SERVER_ERROR, f"unknown account {address}: the node signs for its own accounts only"
+            )
+        return key
+
+    def _sign_message(self, address: Any, data: Any) -> str:
+        from eth_account import Account
+        from eth_account.messages import encode_defunct
+
+        message = encode_defunct(primitive=_hex_data(data, "the message"))
+        return "0x" + bytes(Account.sign_message(message, self._key(address)).signature).hex()
+
+    def _personal_sign(self, params: list[Any]) -> str:
+        if len(params) < 2:
+            raise _RpcFailure(INVALID_PARAMS, "personal_sign takes the message and the account")
+        return self._sign_message(params[1], params[0])
+
+    def _eth_sign(self, params: list[Any]) -> str:
+        if len(params) != 2:
+            raise _RpcFailure(INVALID_PARAMS, "eth_sign takes the account and the message")
+        return self._sign_message(params[0], params[1])
+
+    def _sign_typed_data(self, params: list[Any]) -> str:
+        from eth_account import Account
+
+        if len(params) != 2:
+            raise _RpcFailure(INVALID_PARAMS, "eth_signTypedData_v4 takes the account and the data")
+        key = self._key(params[0])
+        typed = params[1]
+        if isinstance(typed, str):
+            try:
+                typed = json.loads(typed)
+            except json.JSONDecodeError:
+                raise _RpcFailure(INVALID_PARAMS, "the typed data is not JSON") from None
+        if not isinstance(typed, dict):
+            raise _RpcFailure(INVALID_PARAMS, "the typed data is a JSON object")
+        try:
+            signed = Account.sign_typed_data(key, full_message=typed)
+        except Exception as exc:  # noqa: BLE001 - malformed typed data, whatever eth-account says
+            raise _RpcFailure(INVALID_PARAMS, f"invalid typed data: {exc}") from None
+        return "0x" + bytes(signed.signature).hex()
+
+
+_RECEIPT_FIELDS = frozenset(
+    {
+        "transactionHash",
+        "transactionIndex",
+        "blockHash",
+        "blockNumber",
+        "from",
+        "to",
+        "cumulativeGasUsed",
+        "gasUsed",
+        "effectiveGasPrice",
+        "contractAddress",
+        "logs",
+        "logsBloom",
+        "status",
+        "type",
+    }
+)
+_LOG_FIELDS = (
+    "address",
+    "topics",
+    "data",
+    "blockNumber",
+    "blockHash",
+    "transactionHash",
+    "transactionIndex",
+    "logIndex",
+    "removed",
+)
+
+
+def _standard_log(log: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: log[k] for k in _LOG_FIELDS if k in log}
+    out.setdefault("removed", False)
+    return out
+
+
+def _account_keys(accounts: Sequence[str]) -> dict[str, bytes]:
+    """The private keys of the node's accounts (both backends use keys 1, 2, 3..., eth-tester's)."""
+    from eth_keys import keys
+
+    wanted = {a.lower() for a in accounts}
+    found: dict[str, bytes] = {}
+    for i in range(1, len(accounts) + 1):
+        key = i.to_bytes(32, "big")
+        address = keys.PrivateKey(key).public_key.to_checksum_address().lower()
+        if address in wanted:
+            found[address] = key
+    return found
+
+
+def _raw_chain_id(raw: bytes) -> int | None:
+    """The chain id a signed transaction is bound to (None: a legacy one without EIP-155)."""
+    import rlp
+
+    try:
+        if raw[:1] and raw[0] >= 0xC0:
+            fields = rlp.decode(raw)
+            v = int.from_bytes(fields[6], "big")
+            return (v - 35) // 2 if v >= 35 else None
+        return int.from_bytes(rlp.decode(raw[1:])[0], "big")
+    except Exception:  # noqa: BLE001 - the backend words the decoding error
+        return None
+
+
+def _validation_failure(method: str, exc: Exception) -> _RpcFailure:
+    """eth-tester's validation errors, worded as geth words them (clients classify by it)."""
+    return _RpcFailure(SERVER_ERROR, _geth_wording(f"{type(exc).__name__}: {exc}"))
+
+
+_NONCE = re.compile(r"Invalid transaction nonce: Expected (\d+), but got (\d+)")
+_FUNDS = re.compile(r"Sender does not have enough balance.*\(has (\d+), needs (\d+)\)")
+
+
+def _geth_wording(message: str) -> str:
+    nonce = _NONCE.search(message)
+    if nonce:
+        state, tx = int(nonce.group(1)), int(nonce.group(2))
+        word = "low" if tx < state else "high"
+        return f"nonce too {word}: next nonce {state}, tx nonce {tx}"
+    funds = _FUNDS.search(message)
+    if funds:
+        return (
+            f"insufficient funds for gas * price + value: have {funds.group(1)} "
+            f"want {funds.group(2)}"
+        )
+    return message
+
+
 _BLOCK_METHODS = {"eth_getBlockByNumber", "eth_getBlockByHash"}
 _CAMEL = {
     "block_hash": "blockHash",
@@ -259,8 +772,11 @@ _CAMEL = {
 }
 
 
-def _error(request_id: Any, code: int, message: str) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+def _error(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -284,6 +800,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         body = self.rfile.read(length)
+        if json_depth_exceeds(body, MAX_JSON_DEPTH):
+            self._send(
+                200,
+                _error(
+                    None,
+                    INVALID_REQUEST,
+                    f"the request nests JSON deeper than {MAX_JSON_DEPTH} levels",
+                ),
+            )
+            return
         try:
             payload = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -295,12 +821,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(405, _error(None, INVALID_REQUEST, "send JSON-RPC requests with POST"))
 
     def _send(self, status: int, answer: Any) -> None:
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        """The status line, two headers and the body in one write (one packet for small
+        answers: with keep-alive, the write count is what bounds a client's request rate)."""
+        data = json.dumps(answer, separators=(",", ":")).encode()
+        head = (
+            f"{self.protocol_version} {status} {self.responses[status][0]}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.wfile.write(head.encode() + data)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass
@@ -317,6 +845,7 @@ class NodeServer(ThreadingHTTPServer):
         port: int = DEFAULT_PORT,
         accounts: int = 10,
         allow_remote: bool = False,
+        chain: str = "embedded",
     ) -> None:
         if not allow_remote and not _is_loopback(host):
             raise UsageError(
@@ -329,7 +858,7 @@ class NodeServer(ThreadingHTTPServer):
         except OSError as exc:
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         try:
-            self.dispatcher = NodeDispatcher(accounts)
+            self.dispatcher = NodeDispatcher(accounts, chain)
         except BaseException:
             self.server_close()
             raise
@@ -363,14 +892,16 @@ def serve(
     accounts: int = 10,
     ready_callback: Callable[[NodeServer], None] | None = None,
     allow_remote: bool = False,
+    chain: str = "embedded",
 ) -> None:
-    """Serves an embedded chain over JSON-RPC until interrupted (Ctrl-C or SIGTERM).
+    """Serves an in-process chain (``chain``: ``"embedded"``, eth-tester, or ``"revm"``, the fast
+    chain) over JSON-RPC until interrupted (Ctrl-C or SIGTERM).
 
     ``ready_callback`` is called with the listening server (its ``url``, ``dispatcher.accounts``)
     once requests can be made. Raises :class:`~decree8.errors.UsageError` for a non-loopback
     ``host`` unless ``allow_remote``, or when the port is taken.
     """
-    server = NodeServer(host, port, accounts, allow_remote=allow_remote)
+    server = NodeServer(host, port, accounts, allow_remote=allow_remote, chain=chain)
     previous = signal.getsignal(signal.SIGTERM)
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -448,7 +979,9 @@ class NodeProcess:
         host: str = DEFAULT_HOST,
         startup_timeout: float = 30,
         python: str = sys.executable,
+        chain: str = "embedded",
     ) -> None:
+        self.chain = chain
         self.host = host
         self.port = port
         self.accounts = accounts
@@ -486,6 +1019,8 @@ class NodeProcess:
                     str(self.port),
                     "--accounts",
                     str(self.accounts),
+                    "--chain",
+                    self.chain,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -539,7 +1074,10 @@ class NodeProcess:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m decree8.chain.node",
-        description="Serve an embedded decree8 chain (eth-tester) over HTTP JSON-RPC.",
+        description="Serve an in-process decree8 chain over HTTP JSON-RPC.",
+    )
+    parser.add_argument(
+        "--chain", choices=CHAINS, default="embedded", help="embedded (eth-tester) or revm (fast)"
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="loopback address to listen on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0: any free one)")
@@ -549,7 +1087,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def ready(server: NodeServer) -> None:
         accounts = server.dispatcher.accounts
         print(
-            f"decree8 node listening on {server.url} (chain id {server.dispatcher.chain_id}, "
+            f"decree8 node listening on {server.url} ({args.chain} chain, "
+            f"chain id {server.dispatcher.chain_id}, "
             f"{len(accounts)} unlocked accounts)",
             flush=True,
         )
@@ -557,7 +1096,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {account}", flush=True)
 
     try:
-        serve(args.host, args.port, args.accounts, ready_callback=ready)
+        serve(args.host, args.port, args.accounts, ready_callback=ready, chain=args.chain)
     except (UsageError, ChainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

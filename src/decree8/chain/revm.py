@@ -1,9 +1,11 @@
-"""A chain on revm (the Rust EVM inside Foundry and Reth) in this process, through pyrevm.
+"""A chain on revm (the Rust EVM inside Foundry and Reth) in this process: the fast chain.
 
-Same API as the other chains; much faster for property tests. The difference from eth-tester that
-tests must allow for (see docs/revm.md): pyrevm keeps storage slots and accounts warm across
-transactions, so the second and later touches of a slot cost less gas than on eth-tester. State at
-older blocks is rebuilt by replaying transactions (:mod:`decree8.revm.node`).
+Same API as the other chains, many times faster, and exact: decree8's own extension
+(``decree8._evm``, built from ``native/``) runs every transaction as a node does, on eth-tester's
+hardfork, so receipts and gas equal eth-tester's (see docs/revm.md). State at older blocks is
+rebuilt by replaying transactions (:mod:`decree8.revm.node`). Where the extension is missing
+(installed without a Rust toolchain), :func:`fast_chain_missing` says why, once, and decree8 runs
+on eth-tester.
 
 :meth:`RevmChain.transact` and :meth:`RevmChain.call` take a fast path: they hand the transaction
 to the :class:`~decree8.revm.RevmNode` directly instead of through web3's request formatting,
@@ -17,6 +19,7 @@ has the last word on bad input; so does every transaction once a middleware was 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -29,18 +32,34 @@ from decree8.chain.devnode import DevNodeControl
 from decree8.chain.interface import Chain
 from decree8.errors import ChainError, ToolchainError
 
-try:  # pyrevm is an optional extra: without it RevmChain() raises a one-line ToolchainError
+try:  # the extension is optional: without it RevmChain() raises a one-line ToolchainError
     from decree8.revm import ExecutionReverted, Log, Receipt, RevmError, TxRequest
     from decree8.revm.node import keccak
-except ImportError:  # pragma: no cover - depends on the environment
-    _HAVE_PYREVM = False
+except ImportError as _exc:  # pragma: no cover - depends on the environment
+    _UNAVAILABLE: str | None = (
+        f"the fast (revm) chain is unavailable: decree8's extension decree8._evm did not load "
+        f"({_exc}); reinstall decree8 with a Rust toolchain (rustup.rs) to build it, e.g. "
+        f"`pip install -e .`; running on eth-tester instead"
+    )
 else:
-    _HAVE_PYREVM = True
+    _UNAVAILABLE = None
+_WARNED = False
 
 if TYPE_CHECKING:
     from web3.types import BlockIdentifier, TxReceipt
 
-__all__ = ["RevmChain"]
+__all__ = ["RevmChain", "fast_chain_missing"]
+
+
+def fast_chain_missing(*, warn: bool = True) -> str | None:
+    """None when the fast chain can run here; else one line saying why not, also given once as
+    a :class:`RuntimeWarning` (when ``warn``) so that a silent fallback to eth-tester is not."""
+    global _WARNED
+    if _UNAVAILABLE is not None and warn and not _WARNED:
+        _WARNED = True
+        warnings.warn(_UNAVAILABLE, RuntimeWarning, stacklevel=3)
+    return _UNAVAILABLE
+
 
 # web3 middlewares that only cost time on an in-process node that never needs them
 _LEAN_MIDDLEWARE = ("ens_name_to_address", "attrdict")
@@ -63,8 +82,8 @@ class RevmChain(DevNodeControl, Chain):
     node_name = "the revm chain"
 
     def __init__(self, accounts: int = 10, **options: Any) -> None:
-        if not _HAVE_PYREVM:
-            raise ToolchainError("the revm chain needs pyrevm: pip install 'decree8[revm]'")
+        if _UNAVAILABLE is not None:
+            raise ToolchainError(_UNAVAILABLE.replace("; running on eth-tester instead", ""))
         from decree8.revm import RevmProvider
 
         self.provider = RevmProvider(accounts=accounts, **options)

@@ -249,9 +249,17 @@ def deploy_cmd(
 @click.command("node", short_help="Serve the embedded chain over JSON-RPC on 127.0.0.1.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8545, show_default=True)
 @click.option("--accounts", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--chain",
+    "chain_kind",
+    type=click.Choice(["embedded", "revm"]),
+    default="embedded",
+    show_default=True,
+    help="embedded (eth-tester) or revm (the fast chain, same gas).",
+)
 @pass_app
-def node_cmd(app: App, port: int, accounts: int) -> None:
-    """Run a local chain (eth-tester, in process) that other tools reach over JSON-RPC.
+def node_cmd(app: App, port: int, accounts: int, chain_kind: str) -> None:
+    """Run a local chain (eth-tester or revm, in process) that other tools reach over JSON-RPC.
 
     Other decree8 commands, web3.py scripts and wallets use it with --rpc http://127.0.0.1:PORT.
     It listens on the loopback address only, answers evm_snapshot, evm_revert, evm_increaseTime
@@ -269,4 +277,4 @@ def node_cmd(app: App, port: int, accounts: int) -> None:
                 app.out(f"  account {i}: {a}")
             app.out("Ctrl-C to stop.")
 
-    serve(host="127.0.0.1", port=port, accounts=accounts, ready_callback=ready)
+    serve(host="127.0.0.1", port=port, accounts=accounts, ready_callback=ready, chain=chain_kind)

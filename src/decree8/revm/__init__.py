@@ -1,13 +1,15 @@
-"""A fast in-process chain on revm (Rust EVM, through pyrevm) behind a web3.py provider.
+"""A fast in-process chain on revm (decree8's extension ``decree8._evm``) behind a web3 provider.
 
 ``Web3(RevmProvider())`` is a drop-in for ``Web3(EthereumTesterProvider())`` that answers like a
-JSON-RPC node. Needs the optional ``pyrevm`` package (``pip install decree8[revm]``).
+JSON-RPC node, with the same gas. Needs the compiled extension (built from ``native/`` when decree8
+is installed with a Rust toolchain).
 """
 
 from __future__ import annotations
 
 from decree8.revm.node import (
     Block,
+    CallFrame,
     ExecutionReverted,
     Log,
     Receipt,
@@ -20,6 +22,7 @@ from decree8.revm.provider import RevmProvider, decode_raw_transaction
 
 __all__ = [
     "Block",
+    "CallFrame",
     "ExecutionReverted",
     "Log",
     "Receipt",

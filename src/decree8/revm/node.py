@@ -1,12 +1,17 @@
-"""An in-process dev chain on revm (through pyrevm): accounts, automining, receipts, logs.
+"""An in-process dev chain on revm (decree8's own extension): accounts, automining, receipts, logs.
 
 :class:`RevmNode` is the typed core behind :class:`decree8.revm.RevmProvider`. It keeps the EVM
-state in one ``pyrevm.EVM`` and everything a node adds on top (blocks, transactions, receipts, a
-log index, the clock, snapshots) in Python. Values are Python ints, bytes and checksummed address
-strings; the provider turns them into JSON-RPC hex.
+state in one :class:`decree8._evm.Evm` (revm, compiled from ``native/``) and everything a node
+adds on top (blocks, transactions, receipts, a log index, the clock, snapshots) in Python. Values
+are Python ints, bytes and checksummed address strings; the provider turns them into JSON-RPC hex.
 
-What it does, and where it differs from eth-tester (py-evm):
+How it runs a transaction, and where it differs from eth-tester (py-evm):
 
+* Each transaction goes through revm's full handler, as on a node: nonce, balance and gas are
+  validated, the fee is charged, the state is committed and the journal finalized. Cold/warm
+  access, transient storage and every slot's "original value" start afresh at the next
+  transaction, so gas equals eth-tester's (same hardfork, Prague by default) transaction for
+  transaction. Calls and estimates run the same way and are dropped.
 * One block per transaction (automine). Block ``n``'s hash is ``keccak(str(n))``, the value
   revm's ``BLOCKHASH`` returns for it, so the opcode and ``eth_getBlockByNumber`` agree.
 * Base fee is 0 in every block. A transaction pays ``gas_used * price`` where the price is its
@@ -19,14 +24,8 @@ What it does, and where it differs from eth-tester (py-evm):
   that each gives the status, gas and contract address mined. Reading just behind the head, as a
   checker does, costs one replayed transaction per new block; reads at a block after which no
   transaction changed anything but nonces (status 0, no fee) are served from the latest state.
-* pyrevm never ends a transaction's journal, so accounts and slots stay *warm* across
-  transactions and an ``SSTORE``'s "original value" is the one first loaded. A contract's first
-  touch costs what it costs on eth-tester; later transactions that touch the same slots cost less
-  (no cold surcharge, no 20,000/2,900 ``SSTORE`` charge for a slot already written; as every slot
-  of a fresh chain was first loaded as 0, clearing a slot refunds as a reset-to-original, capped
-  at a fifth of the gas). Behaviour does not change, gas does (only ever downwards, as far as
-  we know). Reads (balances, code, storage, calls, estimates) run in a checkpoint reverted at
-  once, so they warm nothing.
+* Snapshots are copies of revm's database, taken between transactions: they survive any number
+  of later transactions.
 * Unsigned transactions (``eth_sendTransaction``) get a deterministic pseudo hash and
   ``v = r = s = 0``.
 """
@@ -35,16 +34,16 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
-import pyrevm
 from eth_utils import keccak as _eth_keccak
 from eth_utils import to_checksum_address
 
+from decree8._evm import Evm, EvmError, TxOutcome
 from decree8.errors import ChainError
 
 try:  # a C keccak several times faster than eth-hash's pycryptodome backend, when installed
@@ -63,13 +62,10 @@ def keccak(data: bytes) -> bytes:
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_COINBASE = "0xC014BA5EC014BA5EC014BA5EC014BA5EC014BA5E"
 EMPTY_CODE_HASH = keccak(b"")
-_CODE_PADDING = 33  # zero bytes revm appends to analysed legacy code
-HARDFORKS = ("SHANGHAI", "CANCUN", "PRAGUE")
+HARDFORKS = ("SHANGHAI", "CANCUN", "PRAGUE", "OSAKA")
+#: eth-tester's hardfork (py-evm's PragueVM): the default, so that gas matches
+DEFAULT_HARDFORK = "PRAGUE"
 
-_REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
-_HALT = re.compile(r"^Halt \{ reason: (.*), gas_used: (\d+) \}")
-_INITIAL_GAS = re.compile(r"^Initial gas spend is (\d+) but gas limit is (\d+)")
-_NO_FUNDS = re.compile(r"LackOfFundForMaxFee \{ fee: (\d+), balance: (\d+) \}")
 _ERROR_STRING = bytes.fromhex("08c379a0")
 
 
@@ -192,6 +188,26 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class CallFrame:
+    """One call frame of a traced transaction, in the order the frames were entered.
+
+    ``kind`` is ``CALL``, ``STATICCALL``, ``DELEGATECALL``, ``CALLCODE``, ``CREATE`` or
+    ``CREATE2``; ``result`` is ``"ok"``, ``"revert"`` or revm's name for the halt.
+    """
+
+    depth: int
+    kind: str
+    sender: str
+    to: str
+    value: int
+    input: bytes
+    output: bytes
+    gas_limit: int
+    gas_used: int
+    result: str
+
+
+@dataclass(frozen=True)
 class Block:
     """A mined block header with its transaction hashes."""
 
@@ -207,24 +223,28 @@ class Block:
     transactions: tuple[bytes, ...]
 
 
+class AccountInfo(NamedTuple):
+    """What the state holds for an address besides its code and storage."""
+
+    balance: int
+    nonce: int
+    code_hash: bytes
+
+
 @dataclass(frozen=True)
 class _Outcome:
-    """What running one transaction gave."""
+    """What running one transaction gave; ``logs`` are (address, topics, data)."""
 
     status: int
     gas_used: int
     output: bytes
     created: str | None
-    logs: tuple[pyrevm.Log, ...]
+    logs: tuple[tuple[str, tuple[str, ...], bytes], ...]
+    gas_refunded: int = 0
 
 
-@dataclass(frozen=True)
-class _Mark:
-    """A point an :class:`_Engine` can rewind to: revm's journal checkpoint plus the length of
-    the ledger of edits made outside the journal."""
-
-    checkpoint: pyrevm.JournalCheckpoint
-    ledger_len: int
+#: A point an :class:`_Engine` can rewind to: the id of a copy of revm's database.
+_Mark = int
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,14 +253,11 @@ class _Mark:
 
 
 class _Engine:
-    """One ``pyrevm.EVM`` run the way the node runs transactions, with marks to rewind to.
+    """One :class:`decree8._evm.Evm`, with marks (database copies) to rewind to.
 
-    pyrevm's ``message_call`` does not bump the caller's nonce and fees are charged here rather
-    than by revm (every run has gas price 0), so both are written into the account outside revm's
-    journal; the ledger keeps those edits while ``recording`` so that :meth:`rewind` undoes them.
-    Reads (:meth:`account`, :meth:`code`, :meth:`storage`) run inside a checkpoint that is reverted
-    at once: they leave no account or slot warm, so the journal holds transactions only and two
-    engines fed the same transactions stay identical (the shadow of :class:`_History` relies on it).
+    The extension runs every transaction as a node does (validated, charged, committed,
+    finalized), so this class only translates: requests in, outcomes out, revm's refusals into
+    :class:`RevmError`.
     """
 
     def __init__(
@@ -254,185 +271,99 @@ class _Engine:
     ) -> None:
         self.gas_limit = gas_limit
         self.coinbase = coinbase
-        env = pyrevm.Env(
-            cfg=pyrevm.CfgEnv(chain_id=chain_id), block=_block_env(0, 0, coinbase, gas_limit)
-        )
-        self.evm = pyrevm.EVM(env=env, gas_limit=gas_limit, spec_id=spec)
+        self.evm = Evm(chain_id, spec, **_block_env(0, 0, coinbase, gas_limit))
         for address, balance in genesis:
             self.evm.set_balance(address, balance)
-        # One checkpoint that is never reverted keeps revm's journal depth at 1 between runs, so
-        # that a revert (which lowers the depth by one) is always allowed; marks are committed
-        # at once and leave the depth alone, however many there are (the depth counts against the
-        # 1024-frame call limit).
-        self.evm.snapshot()
         self._env_key: tuple[int, int] = (0, 0)
-        self._ledger: list[tuple[str, int, int]] = []
-        #: whether edits outside the journal are kept for :meth:`rewind` (while marks are live)
-        self.recording = False
 
-    # -- reads that leave nothing behind ------------------------------------------------------
+    # -- reads ------------------------------------------------------------------------------------
 
-    def account(self, address: str) -> pyrevm.AccountInfo:
+    def account(self, address: str) -> AccountInfo:
         """Balance, nonce and code hash of ``address``."""
-        checkpoint = self.evm.snapshot()
-        try:
-            return self.evm.basic(address)
-        finally:
-            self.evm.revert(checkpoint)
+        return AccountInfo(*self.evm.account(address))
 
     def code(self, address: str) -> bytes:
         """The runtime code at ``address`` (empty for an account without code)."""
-        checkpoint = self.evm.snapshot()
-        try:
-            return self._runtime_code(address)
-        finally:
-            self.evm.revert(checkpoint)
-
-    def _runtime_code(self, address: str) -> bytes:
-        """The code at ``address``, read into the journal."""
-        code_hash = bytes(self.evm.basic(address).code_hash or b"")
-        if code_hash == EMPTY_CODE_HASH:
-            return b""
-        raw = bytes(self.evm.get_code(address) or b"")
-        # revm keeps analysed legacy code padded with 33 zero bytes (so that a PUSH at the end
-        # reads zeros): the deployed code is the prefix whose hash is the account's code hash
-        for code in (raw, raw[:-_CODE_PADDING]):
-            if keccak(code) == code_hash:
-                return code
-        raise RevmError(f"the code revm holds for {address} does not match its code hash")
+        return bytes(self.evm.code(address))
 
     def storage(self, address: str, slot: int) -> int:
         """The value of storage ``slot`` of ``address``."""
-        checkpoint = self.evm.snapshot()
-        try:
-            return int(self.evm.storage(address, slot))
-        finally:
-            self.evm.revert(checkpoint)
+        return int(self.evm.storage(address, slot))
 
     # -- execution ----------------------------------------------------------------------------
 
     def use_block(self, number: int, timestamp: int) -> None:
         """Run what follows in block ``number`` at ``timestamp``."""
         if self._env_key != (number, timestamp):
-            self.evm.set_block_env(_block_env(number, timestamp, self.coinbase, self.gas_limit))
+            self.evm.set_block(**_block_env(number, timestamp, self.coinbase, self.gas_limit))
             self._env_key = (number, timestamp)
 
     def execute(self, tx: TxRequest, gas: int, price: int) -> _Outcome:
-        """Run ``tx`` for good in the current block: revm, then the nonce bump and the fee.
-        Raises :class:`RevmError` when revm refuses it outright (nothing is charged)."""
-        outcome = self.run(tx, gas)
-        if tx.to is not None:
-            self._adjust(tx.sender, 0, 1)  # pyrevm's message calls do not bump the nonce
-        fee = outcome.gas_used * price
-        if fee:
-            self._adjust(tx.sender, -fee, 0)
-            self._adjust(self.coinbase, fee, 0)
-        return outcome
+        """Run ``tx`` for good in the current block (nonce bumped, fee charged). Raises
+        :class:`RevmError` when revm refuses it outright (nothing is charged)."""
+        try:
+            result = self.evm.transact(tx.sender, tx.to, tx.value, tx.data, gas, price)
+        except EvmError as exc:
+            raise _refusal(exc, tx, gas) from None
+        return _outcome(result)
 
     def simulate(self, tx: TxRequest, gas: int) -> _Outcome:
-        """Run ``tx`` and undo it."""
-        checkpoint = self.evm.snapshot()
+        """Run ``tx`` and drop what it did (no nonce check, price 0)."""
         try:
-            return self.run(tx, gas)
-        finally:
-            self.evm.revert(checkpoint)
+            result = self.evm.simulate(tx.sender, tx.to, tx.value, tx.data, gas)
+        except EvmError as exc:
+            raise _refusal(exc, tx, gas) from None
+        return _outcome(result)
 
-    def run(self, tx: TxRequest, gas: int) -> _Outcome:
-        """Execute ``tx`` with ``gas`` into the journal; :class:`RevmError` when revm refuses it."""
-        evm = self.evm
+    def trace(self, tx: TxRequest, gas: int) -> tuple[_Outcome, list[CallFrame]]:
+        """Run ``tx`` as :meth:`simulate` does, recording its call frames."""
         try:
-            if tx.to is None:
-                address = evm.deploy(  # type: ignore[call-arg]
-                    tx.sender, tx.data, value=tx.value, gas=gas, gas_price=0
-                )
-                deployed = _checksum(address)
-                output = self._runtime_code(deployed)  # what eth_call of a creation answers
-                created: str | None = deployed
-            else:
-                created = None
-                output = bytes(
-                    evm.message_call(
-                        tx.sender, tx.to, tx.data, value=tx.value, gas=gas, gas_price=0
-                    )
-                )
-        except RuntimeError as exc:
-            text = str(exc)
-            reverted = _REVERT.match(text)
-            if reverted:
-                return _Outcome(
-                    0, int(reverted.group(1)), bytes.fromhex(reverted.group(2)), None, ()
-                )
-            halted = _HALT.match(text)
-            if halted:
-                return _Outcome(0, int(halted.group(2)), b"", None, ())
-            raise _refusal(text, tx, gas) from None
-        finally:
-            evm.reset_transient_storage()
-        result = evm.result
-        assert result is not None
-        return _Outcome(1, int(result.gas_used), output, created, tuple(result.logs))
-
-    def gas_refunded(self) -> int:
-        """The refund of the last run."""
-        return int(self.evm.result.gas_refunded) if self.evm.result is not None else 0
+            result, frames = self.evm.trace(tx.sender, tx.to, tx.value, tx.data, gas)
+        except EvmError as exc:
+            raise _refusal(exc, tx, gas) from None
+        return _outcome(result), [
+            CallFrame(
+                depth,
+                kind,
+                _checksum(sender),
+                _checksum(to),
+                value,
+                bytes(data),
+                bytes(output),
+                gas_limit,
+                gas_used,
+                outcome,
+            )
+            for (
+                depth,
+                kind,
+                sender,
+                to,
+                value,
+                data,
+                output,
+                gas_limit,
+                gas_used,
+                outcome,
+            ) in frames
+        ]
 
     # -- marks ----------------------------------------------------------------------------------
 
     def mark(self) -> _Mark:
-        """A point to :meth:`rewind` to (committed at once: it does not deepen the journal)."""
-        checkpoint = self.evm.snapshot()
-        self.evm.commit()
-        return _Mark(checkpoint, len(self._ledger))
+        """A point to :meth:`rewind` to: a copy of the database (cheap for a dev chain's state)."""
+        return int(self.evm.snapshot())
 
     def rewind(self, mark: _Mark) -> _Mark:
-        """Return to ``mark``: revert the journal and undo the edits made outside it since.
-        Returns a new mark for the same point (``mark`` and every later one are used up).
-
-        An account revm had loaded at the mark keeps, through the revert, what was written into it
-        outside the journal, so those edits are subtracted; an account loaded after the mark is
-        dropped by the revert and reads as it was.
-        """
-        self.evm.revert(mark.checkpoint)
-        edits = self._ledger[mark.ledger_len :]
-        del self._ledger[mark.ledger_len :]
-        if edits:
-            totals: dict[str, list[int]] = {}
-            for address, balance_delta, nonce_delta in edits:
-                entry = totals.setdefault(address, [0, 0])
-                entry[0] += balance_delta
-                entry[1] += nonce_delta
-            loaded = {a.lower() for a in self.evm.journal_state}
-            for address, (balance_delta, nonce_delta) in totals.items():
-                if address in loaded and (balance_delta or nonce_delta):
-                    info = self.evm.basic(address)
-                    self.evm.insert_account_info(
-                        address,
-                        pyrevm.AccountInfo(  # type: ignore[call-arg]
-                            balance=int(info.balance) - balance_delta,
-                            nonce=int(info.nonce) - nonce_delta,
-                        ),
-                    )
+        """Return to ``mark``; it stays usable (returned for convenience)."""
+        if not self.evm.revert(mark, True):
+            raise RevmError(f"internal error: unknown EVM snapshot {mark}")
         self._env_key = (-1, -1)
-        # the revert lowered the journal depth to 0: this checkpoint restores it, and marks the
-        # same point
-        return _Mark(self.evm.snapshot(), len(self._ledger))
+        return mark
 
-    def stop_recording(self) -> None:
-        """No mark is live any more: forget the ledger."""
-        self.recording = False
-        self._ledger.clear()
-
-    def _adjust(self, address: str, balance_delta: int, nonce_delta: int) -> None:
-        """Change an account outside revm's journal, in the ledger while recording."""
-        info = self.evm.basic(address)
-        self.evm.insert_account_info(
-            address,
-            pyrevm.AccountInfo(  # type: ignore[call-arg]
-                balance=int(info.balance) + balance_delta, nonce=int(info.nonce) + nonce_delta
-            ),
-        )
-        if self.recording:
-            self._ledger.append((address.lower(), balance_delta, nonce_delta))
+    def forget(self, mark: _Mark) -> None:
+        """Drop ``mark``'s copy of the database."""
+        self.evm.drop_snapshot(mark)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,21 +379,25 @@ class _History:
     block ``k`` it must hold the state after the last transaction block ``t <= k``: it goes
     forward by replaying the transactions of the blocks in between (same block number, timestamp,
     gas and price; each replay must give the status, gas and created address recorded for the
-    block, else :class:`RevmError`) and back by rewinding to the mark it took after block ``t``.
-    Reading just behind the head, the common case (a checker reads the block before a
-    transaction), costs one replay per new transaction.
+    block, else :class:`RevmError`) and back by rewinding to a mark (a copy of its database) at or
+    before ``t``. Marks are kept for the last :data:`_RECENT_MARKS` transaction blocks and every
+    :data:`_SPARSE_MARKS`-th one before, so memory stays bounded and going back far replays at most
+    that many transactions. Reading just behind the head, the common case (a checker reads the
+    block before a transaction), costs one replay per new transaction.
     """
 
     def __init__(self, node: RevmNode) -> None:
         self._node = node
         self._engine: _Engine | None = None
-        #: (block number, mark for the state after that block), ascending; block 0 first
-        self._marks: list[tuple[int, _Mark]] = []
+        #: (block number, mark for the state after that block, kept for good), ascending
+        self._marks: list[tuple[int, _Mark, bool]] = []
+        self._replayed = 0
+        self._position: int | None = None
 
     @property
     def position(self) -> int | None:
         """The block whose state the shadow holds (None before it is built)."""
-        return self._marks[-1][0] if self._marks else None
+        return self._position
 
     def engine_at(self, number: int) -> _Engine:
         """The shadow, holding the state after block ``number``."""
@@ -470,34 +405,50 @@ class _History:
         engine = self._engine
         if engine is None:
             engine = self._engine = node._new_engine()
-            engine.recording = True
-            self._marks = [(0, engine.mark())]
+            self._marks = [(0, engine.mark(), True)]
+            self._position = 0
         tx_blocks = node._tx_blocks
         end = bisect.bisect_right(tx_blocks, number)
         target = tx_blocks[end - 1] if end else 0
-        if self._marks[-1][0] > target:
+        if self._position is None or self._position > target:
             self._rewind_to(target)
-        for block in tx_blocks[bisect.bisect_right(tx_blocks, self._marks[-1][0]) : end]:
+        for block in tx_blocks[bisect.bisect_right(tx_blocks, self._position or 0) : end]:
             try:
                 self._replay(engine, block)
             except RevmError:
                 self._rewind_to(self._marks[-1][0])  # back to the last state known good
                 raise
-            self._marks.append((block, engine.mark()))
+            self._position = block
+            self._replayed += 1
+            self._marks.append((block, engine.mark(), self._replayed % _SPARSE_MARKS == 0))
+            self._prune()
         return engine
 
     def truncate(self, block_count: int) -> None:
         """The node dropped its blocks from ``block_count`` on: forget the shadow's state of them
         (the block numbers will be reused)."""
-        if self._marks and self._marks[-1][0] >= block_count:
+        if self._marks and (self._position is None or self._position >= block_count):
             self._rewind_to(block_count - 1)
 
     def _rewind_to(self, target: int) -> None:
+        """Back to the latest mark at or before block ``target``."""
         assert self._engine is not None
         while self._marks[-1][0] > target:
-            self._marks.pop()
-        block, mark = self._marks.pop()
-        self._marks.append((block, self._engine.rewind(mark)))
+            self._engine.forget(self._marks.pop()[1])
+        block, mark, _ = self._marks[-1]
+        self._engine.rewind(mark)
+        self._position = block
+
+    def _prune(self) -> None:
+        """Drop the marks that are neither recent nor sparse ones."""
+        assert self._engine is not None
+        if len(self._marks) <= _RECENT_MARKS + 1:
+            return
+        index = len(self._marks) - _RECENT_MARKS - 1
+        block, mark, keep = self._marks[index]
+        if not keep:
+            self._engine.forget(mark)
+            del self._marks[index]
 
     def _replay(self, engine: _Engine, number: int) -> None:
         node = self._node
@@ -524,6 +475,11 @@ class _History:
                 )
 
 
+#: History marks kept for the latest transaction blocks, and one in how many before them.
+_RECENT_MARKS = 16
+_SPARSE_MARKS = 64
+
+
 @dataclass
 class _Snapshot:
     """A live snapshot: the main engine's mark plus what Python holds outside the EVM."""
@@ -541,14 +497,14 @@ class _Snapshot:
 
 
 class RevmNode:
-    """An automining dev chain on one ``pyrevm.EVM``.
+    """An automining dev chain on one revm EVM (:class:`decree8._evm.Evm`).
 
     Args:
         accounts: how many funded, unlocked accounts to create. Their private keys are 1, 2, 3...
             (as eth-tester's), so the addresses are eth-tester's too.
         balance: each account's starting balance in wei.
         chain_id: the chain id the EVM and ``eth_chainId`` report.
-        hardfork: the revm spec id; contracts here are compiled for ``"CANCUN"``.
+        hardfork: the revm spec id; ``"PRAGUE"`` (eth-tester's) by default, so gas matches.
         gas_limit: every block's gas limit, and the cap for calls and estimates.
         gas_price: what ``eth_gasPrice`` and ``eth_maxPriorityFeePerGas`` answer.
         timestamp: the genesis timestamp; wall-clock now when None.
@@ -560,7 +516,7 @@ class RevmNode:
         accounts: int = 10,
         balance: int = 10**24,
         chain_id: int = 1337,
-        hardfork: str = "CANCUN",
+        hardfork: str = DEFAULT_HARDFORK,
         gas_limit: int = 30_000_000,
         gas_price: int = 0,
         coinbase: str = DEFAULT_COINBASE,
@@ -587,6 +543,7 @@ class RevmNode:
         genesis_time = int(time.time()) if timestamp is None else timestamp
         self._time_offset = 0 if timestamp is None else timestamp - int(time.time())
         self._next_timestamp: int | None = None
+        self._time_increased = 0
         self._blocks: list[Block] = [
             Block(
                 0,
@@ -695,9 +652,7 @@ class RevmNode:
         nonce = int(info.nonce)
         if tx.nonce is not None and tx.nonce != nonce:
             word = "low" if tx.nonce < nonce else "high"
-            raise RevmError(
-                f"nonce too {word}: account {sender} has nonce {nonce}, transaction has {tx.nonce}"
-            )
+            raise RevmError(f"nonce too {word}: address {sender}, tx: {tx.nonce} state: {nonce}")
         if info.code_hash != EMPTY_CODE_HASH:
             raise RevmError(f"sender {sender} is not an externally owned account (it has code)")
         gas = self.estimate_gas(tx) if tx.gas is None else tx.gas
@@ -708,8 +663,8 @@ class RevmNode:
         have = int(info.balance)
         if have < needed:
             raise RevmError(
-                f"insufficient funds for gas * price + value: {sender} has {have} "
-                f"wei, needs {needed}"
+                f"insufficient funds for gas * price + value: address {sender} have {have} "
+                f"want {needed}"
             )
         if tx_hash is None:
             tx_hash = _pseudo_hash(tx, nonce, gas, self.chain_id)
@@ -721,16 +676,8 @@ class RevmNode:
 
         block_hash = _block_hash(number)
         logs = tuple(
-            Log(
-                log.address,
-                tuple(t.lower() for t in log.topics),
-                bytes(log.data[1]),
-                number,
-                block_hash,
-                tx_hash,
-                index,
-            )
-            for index, log in enumerate(outcome.logs)
+            Log(_checksum(address), topics, data, number, block_hash, tx_hash, index)
+            for index, (address, topics, data) in enumerate(outcome.logs)
         )
         self._transactions[tx_hash] = Transaction(
             tx_hash,
@@ -789,7 +736,7 @@ class RevmNode:
         if not outcome.status:
             raise ExecutionReverted(outcome.output)
         used = outcome.gas_used
-        guess = min(cap, (used + engine.gas_refunded()) * 64 // 63 + 2_300)
+        guess = min(cap, (used + outcome.gas_refunded) * 64 // 63 + 2_300)
         if engine.simulate(tx, guess).status:
             high = guess
             low = used - 1
@@ -803,6 +750,24 @@ class RevmNode:
                 low = middle
         return high
 
+    def trace_transaction(self, tx_hash: bytes) -> list[CallFrame]:
+        """Replay a mined transaction on the state before it, recording its call frames (a
+        reverted one shows which frame reverted, with its input and revert data)."""
+        tx = self._transactions.get(tx_hash)
+        if tx is None:
+            raise RevmError(f"unknown transaction 0x{tx_hash.hex()}", code=-32602)
+        number = tx.block_number
+        engine = self._state(number - 1)
+        engine.use_block(number, self._blocks[number].timestamp)
+        request = TxRequest(sender=tx.sender, to=tx.to, value=tx.value, data=tx.data)
+        return engine.trace(request, tx.gas)[1]
+
+    def trace_call(self, tx: TxRequest, block: int | str = "latest") -> list[CallFrame]:
+        """Run ``tx`` at ``block`` as :meth:`call` does, recording its call frames."""
+        engine = self._select_block(block)
+        gas = self.gas_limit if tx.gas is None else min(tx.gas, self.gas_limit)
+        return engine.trace(tx, gas)[1]
+
     # -- mining and time ------------------------------------------------------------------
 
     def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
@@ -814,11 +779,15 @@ class RevmNode:
             self._seal(number, self._take_timestamp(), 0, (), ())
 
     def increase_time(self, seconds: int) -> int:
-        """Move the clock ``seconds`` forward for the next blocks; returns the total offset."""
+        """Move the clock ``seconds`` forward for the next blocks (the next one is at least
+        ``seconds`` after the latest, even when blocks ran ahead of the wall clock); returns the
+        total of the seconds asked for so far, as Hardhat answers."""
         if seconds < 0:
             raise RevmError(f"cannot move time backwards ({seconds} seconds)")
-        self._time_offset += seconds
-        return self._time_offset
+        now = int(time.time())
+        self._time_offset = max(self._time_offset + seconds, self.latest.timestamp + seconds - now)
+        self._time_increased += seconds
+        return self._time_increased
 
     def set_next_timestamp(self, timestamp: int) -> None:
         """Give the next block ``timestamp``; later blocks continue from there."""
@@ -838,7 +807,6 @@ class RevmNode:
     def snapshot(self) -> int:
         """Save the chain (state, blocks, receipts, clock); returns an id for :meth:`revert`."""
         self._snapshot_counter += 1
-        self._engine.recording = True
         self._snapshots.append(self._take(self._snapshot_counter, self._engine.mark()))
         return self._snapshot_counter
 
@@ -850,6 +818,8 @@ class RevmNode:
         if snapshot_id not in ids:
             return False
         target = self._snapshots[ids.index(snapshot_id)]
+        for later in self._snapshots[ids.index(snapshot_id) + 1 :]:
+            self._engine.forget(later.mark)
         del self._snapshots[ids.index(snapshot_id) :]
         mark = self._engine.rewind(target.mark)
         self._truncate(target.block_count)
@@ -857,8 +827,8 @@ class RevmNode:
         self._next_timestamp = target.next_timestamp
         if keep:
             self._snapshots.append(self._take(snapshot_id, mark))
-        elif not self._snapshots:
-            self._engine.stop_recording()
+        else:
+            self._engine.forget(mark)
         return True
 
     # -- logs -------------------------------------------------------------------------------
@@ -1022,17 +992,15 @@ def _block_hash(number: int) -> bytes:
     return keccak(str(number).encode())
 
 
-def _block_env(number: int, timestamp: int, coinbase: str, gas_limit: int) -> pyrevm.BlockEnv:
-    return pyrevm.BlockEnv(
-        number=number,
-        coinbase=coinbase,
-        timestamp=timestamp,
-        difficulty=0,
-        prevrandao=_prevrandao(number),
-        basefee=0,
-        gas_limit=gas_limit,
-        excess_blob_gas=0,
-    )
+def _block_env(number: int, timestamp: int, coinbase: str, gas_limit: int) -> dict[str, Any]:
+    return {
+        "number": number,
+        "timestamp": timestamp,
+        "base_fee": 0,
+        "gas_limit": gas_limit,
+        "coinbase": coinbase,
+        "prevrandao": _prevrandao(number),
+    }
 
 
 def _prevrandao(number: int) -> bytes:
@@ -1070,21 +1038,29 @@ def _error_string(output: bytes) -> str | None:
         return None
 
 
-def _refusal(text: str, tx: TxRequest, gas: int) -> RevmError:
-    """A one-line error for a transaction revm would not run at all."""
-    initial = _INITIAL_GAS.match(text)
-    if initial:
-        return RevmError(f"intrinsic gas too low: gas {gas}, minimum needed {initial.group(1)}")
-    funds = _NO_FUNDS.search(text)
-    if funds:
-        return RevmError(
-            f"insufficient funds for gas * price + value: {tx.sender} has "
-            f"{funds.group(2)} wei, needs {funds.group(1)}"
-        )
-    if "RejectCallerWithCode" in text:
+def _outcome(result: TxOutcome) -> _Outcome:
+    """An :class:`_Outcome` from the extension's ``TxOutcome``."""
+    created = result.created
+    return _Outcome(
+        1 if result.success else 0,
+        result.gas_used,
+        result.output,
+        None if created is None else _checksum(created),
+        tuple(result.logs),
+        result.gas_refunded,
+    )
+
+
+def _refusal(error: EvmError, tx: TxRequest, gas: int) -> RevmError:
+    """A one-line error for a transaction revm would not run at all (the extension words it as
+    geth does; the sender is named where that helps)."""
+    kind, message = error.args if len(error.args) == 2 else ("invalid", str(error))
+    if kind == "insufficient_funds":
+        return RevmError(f"{message} (sender {tx.sender})")
+    if kind == "sender_not_eoa":
         return RevmError(f"sender {tx.sender} is not an externally owned account (it has code)")
-    if "CallerGasLimitMoreThanBlock" in text:
+    if kind == "gas_limit":
         return RevmError(f"gas {gas} exceeds the block gas limit")
-    if "CreateInitCodeSizeLimit" in text:
+    if kind == "initcode_size":
         return RevmError(f"max initcode size exceeded ({len(tx.data)} bytes)")
-    return RevmError(f"transaction rejected by revm: {text.splitlines()[0] if text else 'unknown'}")
+    return RevmError(str(message))

@@ -41,7 +41,7 @@ from decree8.revm.node import (
     keccak,
 )
 
-CLIENT_VERSION = "decree8-revm/pyrevm-0.3"
+CLIENT_VERSION = "decree8-revm/revm-43"
 _ZERO32 = "0x" + "00" * 32
 
 Handler = Callable[[list[Any]], Any]

@@ -3,7 +3,8 @@
 Active once decree8 is installed (entry point ``pytest11``), or with ``-p decree8.testing.plugin``.
 
 Options: ``--decree8-rpc URL`` (a JSON-RPC node instead of the in-process chain),
-``--decree8-chain embedded|revm`` (which in-process chain; default embedded), ``--decree8-root DIR``
+``--decree8-chain embedded|revm`` (which in-process chain; default revm, the fast chain, where
+decree8's extension loaded, else embedded with a warning saying why), ``--decree8-root DIR``
 (the project whose ``contracts/`` are built; default: the rootdir when it has a ``contracts/``
 folder, else decree8's own templates, from the artifacts shipped with decree8: no compiler).
 Builds go to the project's build folder (``.decree8/build``; ``build-dir`` in ``[tool.decree8]``
@@ -86,7 +87,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--decree8-chain",
         choices=("embedded", "revm"),
         default=None,
-        help="the in-process chain for decree8 fixtures: embedded (eth-tester, default) or revm",
+        help="the in-process chain for decree8 fixtures: revm (the fast chain, default where "
+        "decree8's extension is built) or embedded (eth-tester)",
     )
     group.addoption(
         "--decree8-root",
@@ -106,14 +108,17 @@ def _option(config: pytest.Config, name: str) -> str | None:
 
 
 def open_chain(config: pytest.Config) -> Chain:
-    """The chain the options ask for: ``--decree8-rpc``, else ``--decree8-chain`` (embedded by
-    default)."""
+    """The chain the options ask for: ``--decree8-rpc``, else ``--decree8-chain``, else the fast
+    chain where it can run (:meth:`Chain.default`)."""
     url = _option(config, "decree8_rpc")
     if url:
         return Chain.rpc(url)
-    if (_option(config, "decree8_chain") or "embedded") == "revm":
+    kind = _option(config, "decree8_chain")
+    if kind == "revm":
         return Chain.revm()
-    return Chain.embedded()
+    if kind == "embedded":
+        return Chain.embedded()
+    return Chain.default()
 
 
 def project_root(config: pytest.Config) -> Path | None:

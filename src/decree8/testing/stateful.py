@@ -16,6 +16,7 @@ class TokenMachine(ChainMachine):
         ...
 
 TokenMachine.run(chain, build)            # or, under pytest: decree8_machine(TokenMachine)
+TokenMachine.run(build=build)             # on a fresh fast chain (Chain.default())
 ```
 Every call carries explicit gas (nothing is estimated) and goes through
 :meth:`Chain.transact <decree8.chain.interface.Chain.transact>`, so on ``Chain.revm()`` it takes
@@ -201,16 +202,32 @@ class ChainMachine(RuleBasedStateMachine):
     @classmethod
     def run(
         cls,
-        chain: Chain,
-        build: Build,
+        chain: Chain | None = None,
+        build: Build | None = None,
         *,
         settings: Settings | None = None,
         accounts: Accounts | None = None,
     ) -> MachineStats:
         """Runs the machine as a test on ``chain`` and leaves the chain as it found it.
 
-        Raises what the failing example raised, with its decoded calls in the exception's notes.
+        Without ``chain`` it runs on a fresh :meth:`Chain.default` (the fast chain where decree8's
+        extension loaded, else eth-tester), closed at the end; without ``build``, on decree8's own
+        templates. Raises what the failing example raised, with its decoded calls in the
+        exception's notes.
         """
+        if build is None:
+            from decree8.cli._app import find_home
+            from decree8.compile import build_project
+
+            build = build_project(find_home())
+        if chain is None:
+            from decree8.chain import Chain
+
+            own = Chain.default()
+            try:
+                return cls.run(own, build, settings=settings, accounts=accounts)
+            finally:
+                own.close()
         base = chain.snapshot()
         try:
             bound = cls.bind(chain, build, accounts)

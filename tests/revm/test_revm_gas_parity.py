@@ -1,0 +1,138 @@
+"""Receipts on revm equal eth-tester's, transaction for transaction: the demo scenario, the token
+system and the escrow system driven the same way on both chains, every receipt of every block
+compared (gas used, status, contract address, logs). Zero differences is the goal and the test.
+
+The extension finalizes every transaction (cold/warm access and original storage values reset at
+the transaction boundary) on eth-tester's hardfork (Prague), so there is no tolerance here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from decree8.chain import Chain
+from decree8.compile import build_project
+from decree8.errors import TransactionReverted
+from decree8.scenario import load_scenario, run_scenario
+
+REPO = Path(__file__).resolve().parents[2]
+TESTS = REPO / "tests"
+
+
+def _receipts(chain: Chain) -> list[dict[str, Any]]:
+    """Every mined transaction's receipt, in order, reduced to what must not depend on the EVM."""
+    w3 = chain.w3
+    found: list[dict[str, Any]] = []
+    for number in range(1, chain.block_number + 1):
+        for tx_hash in w3.eth.get_block(number)["transactions"]:
+            r = w3.eth.get_transaction_receipt(tx_hash)
+            found.append(
+                {
+                    "block": number,
+                    "from": r["from"],
+                    "to": r["to"] or None,
+                    "contract": r["contractAddress"],
+                    "status": r["status"],
+                    "gasUsed": r["gasUsed"],
+                    "logs": [
+                        (log["address"], [bytes(t) for t in log["topics"]], bytes(log["data"]))
+                        for log in r["logs"]
+                    ],
+                }
+            )
+    return found
+
+
+def _differences(revm: list[dict[str, Any]], tester: list[dict[str, Any]]) -> list[str]:
+    assert len(revm) == len(tester), (len(revm), len(tester))
+    return [
+        f"tx {index} (block {a['block']}): {key} revm {a[key]} eth-tester {b[key]}"
+        for index, (a, b) in enumerate(zip(revm, tester, strict=True))
+        for key in a
+        if a[key] != b[key]
+    ]
+
+
+def _on_both(drive: Callable[[Chain], None], accounts: int = 10) -> tuple[list[Any], list[Any]]:
+    results = []
+    for chain in (Chain.revm(accounts=accounts), Chain.embedded(accounts=accounts)):
+        try:
+            drive(chain)
+            results.append(_receipts(chain))
+        finally:
+            chain.close()
+    return results[0], results[1]
+
+
+@contextlib.contextmanager
+def _helpers(folder: str) -> Iterator[None]:
+    """The helper modules of another test folder (they are imported by name, as pytest does)."""
+    sys.path.insert(0, str(TESTS / folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(TESTS / folder))
+
+
+def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
+    scenario = load_scenario(REPO / "examples" / "demo.toml")
+    build = build_project(REPO)
+
+    def drive(chain: Chain) -> None:
+        assert run_scenario(scenario, chain, build).ok
+
+    revm, tester = _on_both(drive)
+    assert len(revm) >= 40, "the demo mines dozens of transactions"
+    assert any(r["status"] == 0 for r in tester), "including reverted ones"
+    assert _differences(revm, tester) == []
+    assert sum(r["gasUsed"] for r in revm) == sum(r["gasUsed"] for r in tester)
+
+
+def test_the_token_systems_transactions_use_the_same_gas() -> None:
+    with _helpers("token"):
+        from token_helpers import PURPOSE_GIFT, deploy_system
+
+        build = build_project(
+            REPO,
+            sources=["contracts/registry", "contracts/token", "contracts/mocks/PlainERC20.sol"],
+        )
+
+        def drive(chain: Chain) -> None:
+            s = deploy_system(chain, build)
+            v = 10**18
+            s.tok("transfer", s.exchange, v, sender=s.carol)
+            s.tok("transfer", s.exchange, v, sender=s.carol)  # the same slots again
+            s.tok("transferWithPurpose", s.bob, v, PURPOSE_GIFT, sender=s.alice)
+            s.tok("approve", s.exchange, 2**256 - 1, sender=s.alice)
+            s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
+            s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
+            with contextlib.suppress(TransactionReverted):  # mined with status 0
+                s.tok("transfer", s.carol, 10**40, sender=s.bob)
+
+        revm, tester = _on_both(drive)
+    assert any(r["status"] == 0 for r in tester)
+    assert _differences(revm, tester) == []
+
+
+def test_the_escrow_systems_transactions_use_the_same_gas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _helpers("escrow"):
+        from escrow_helpers import EscrowSystem, build_escrow_project, deploy_system, measure_gas
+
+        build = build_escrow_project()
+        # measure_gas runs in a snapshot: keep its blocks, to compare their receipts
+        monkeypatch.setattr(EscrowSystem, "snapshot", lambda self: contextlib.nullcontext())
+
+        def drive(chain: Chain) -> None:
+            measure_gas(deploy_system(chain, build))
+
+        revm, tester = _on_both(drive, accounts=12)
+    assert len(revm) >= 30
+    assert _differences(revm, tester) == []
