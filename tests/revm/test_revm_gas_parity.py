@@ -59,9 +59,15 @@ def _differences(revm: list[dict[str, Any]], tester: list[dict[str, Any]]) -> li
     ]
 
 
-def _on_both(drive: Callable[[Chain], None], accounts: int = 10) -> tuple[list[Any], list[Any]]:
+def _on_both(
+    drive: Callable[[Chain], None], accounts: int = 10, start: int | None = None
+) -> tuple[list[Any], list[Any]]:
+    from decree8.chain.embedded import EmbeddedChain
+
     results = []
-    for chain in (Chain.revm(accounts=accounts), Chain.embedded(accounts=accounts)):
+    options = {"timestamp": start} if start else {}
+    revm = Chain.revm(accounts=accounts, **options)
+    for chain in (revm, EmbeddedChain(accounts=accounts, genesis_timestamp=start)):
         try:
             drive(chain)
             results.append(_receipts(chain))
@@ -87,7 +93,7 @@ def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
     def drive(chain: Chain) -> None:
         assert run_scenario(scenario, chain, build).ok
 
-    revm, tester = _on_both(drive)
+    revm, tester = _on_both(drive, accounts=12, start=scenario.start)  # the demo starts in 2024
     assert len(revm) >= 40, "the demo mines dozens of transactions"
     assert any(r["status"] == 0 for r in tester), "including reverted ones"
     assert _differences(revm, tester) == []

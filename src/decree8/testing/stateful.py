@@ -216,10 +216,9 @@ class ChainMachine(RuleBasedStateMachine):
         exception's notes.
         """
         if build is None:
-            from decree8.cli._app import find_home
-            from decree8.compile import build_project
+            from decree8.templates.home import template_build
 
-            build = build_project(find_home())
+            build = template_build()
         if chain is None:
             from decree8.chain import Chain
 
