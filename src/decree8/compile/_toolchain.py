@@ -110,26 +110,34 @@ def npm_package_version(package_dir: Path) -> str:
         raise ToolchainError(f"cannot read the version of {package_dir}: {exc}") from None
 
 
-def find_node() -> Path:
-    """The ``node`` executable on PATH, at least Node.js 18; :class:`ToolchainError` otherwise."""
-    found = shutil.which("node")
+def find_versioned_tool(name: str, label: str, minimum: int, missing: str) -> Path:
+    """The executable ``name`` on PATH whose ``--version`` major is at least ``minimum``;
+    :class:`ToolchainError` (one line: ``missing`` says how to get it) otherwise."""
+    found = shutil.which(name)
     if found is None:
-        raise ToolchainError(
-            f"Node.js is not installed (`node` is not on PATH): install Node.js "
-            f"{MIN_NODE_MAJOR} or newer, or use a native solc with --compiler solcx"
-        )
+        raise ToolchainError(f"{label} is not installed (`{name}` is not on PATH): {missing}")
     try:
         result = subprocess.run(
-            [found, "--version"], capture_output=True, text=True, timeout=30, check=False
+            [found, "--version"], capture_output=True, text=True, timeout=60, check=False
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise ToolchainError(f"`{found} --version` failed: {exc}") from None
     text = (result.stdout or result.stderr).strip()
     match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", text)
     if result.returncode != 0 or match is None:
-        raise ToolchainError(f"`{found} --version` did not print a Node.js version: {text!r}")
-    if int(match.group(1)) < MIN_NODE_MAJOR:
+        raise ToolchainError(f"`{found} --version` did not print a {label} version: {text!r}")
+    if int(match.group(1)) < minimum:
         raise ToolchainError(
-            f"Node.js {text} at {found} is too old: decree8 needs Node.js {MIN_NODE_MAJOR} or newer"
+            f"{label} {text} at {found} is too old: decree8 needs {label} {minimum} or newer"
         )
     return Path(found)
+
+
+def find_node() -> Path:
+    """The ``node`` executable on PATH, at least Node.js 18; :class:`ToolchainError` otherwise."""
+    return find_versioned_tool(
+        "node",
+        "Node.js",
+        MIN_NODE_MAJOR,
+        f"install Node.js {MIN_NODE_MAJOR} or newer, or use a native solc with --compiler solcx",
+    )

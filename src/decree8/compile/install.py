@@ -19,7 +19,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +29,7 @@ from decree8.compile._toolchain import (
     PINNED_SOLC_VERSION,
     find_node,
     find_node_modules,
+    find_versioned_tool,
     npm_package_version,
 )
 from decree8.config import user_cache_dir
@@ -96,28 +96,13 @@ def verify_toolchain(folder: Path, version: str = PINNED_SOLC_VERSION) -> str | 
 
 def find_npm() -> Path:
     """The ``npm`` executable, at least npm :data:`MIN_NPM_MAJOR`; ToolchainError otherwise."""
-    found = shutil.which("npm")
-    if found is None:
-        raise ToolchainError(
-            "npm is not installed (`npm` is not on PATH): install Node.js 20+ with npm, or a "
-            f"native solc {PINNED_SOLC_VERSION} (py-solc-x: `python -m solcx.install "
-            f"v{PINNED_SOLC_VERSION}`), then try again"
-        )
-    try:
-        result = subprocess.run(
-            [found, "--version"], capture_output=True, text=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ToolchainError(f"`{found} --version` failed: {exc}") from None
-    text = (result.stdout or "").strip()
-    match = re.match(r"(\d+)\.", text)
-    if result.returncode != 0 or match is None:
-        raise ToolchainError(f"`{found} --version` did not print an npm version: {text!r}")
-    if int(match.group(1)) < MIN_NPM_MAJOR:
-        raise ToolchainError(
-            f"npm {text} at {found} is too old: decree8 needs npm {MIN_NPM_MAJOR} or newer"
-        )
-    return Path(found)
+    return find_versioned_tool(
+        "npm",
+        "npm",
+        MIN_NPM_MAJOR,
+        f"install Node.js 20+ with npm, or a native solc {PINNED_SOLC_VERSION} (py-solc-x: "
+        f"`python -m solcx.install v{PINNED_SOLC_VERSION}`), then try again",
+    )
 
 
 @contextlib.contextmanager
