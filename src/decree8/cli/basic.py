@@ -35,7 +35,12 @@ def templates_cmd(app: App, name: str | None) -> None:
     """List decree8's contract templates: what each enforces, its constructor parameters and roles.
 
     Give a NAME to see one template in full. Rule IDs refer to the rule pack (legal basis and
-    confidence for each are shown by `decree8 check` and in reports).
+    confidence for each are shown by `decree8 rules`, `decree8 check` and in reports).
+
+    \b
+    Examples:
+      decree8 templates                    every template, what it enforces
+      decree8 templates compliant-token    its parameters (--param NAME=VALUE) and roles
     """
     from decree8.templates import CATALOGUE, get_template
 
@@ -264,6 +269,12 @@ def node_cmd(app: App, port: int, accounts: int, chain_kind: str) -> None:
     Other decree8 commands, web3.py scripts and wallets use it with --rpc http://127.0.0.1:PORT.
     It listens on the loopback address only, answers evm_snapshot, evm_revert, evm_increaseTime
     and evm_mine like Hardhat, and runs until interrupted (Ctrl-C).
+
+    \b
+    Examples:
+      decree8 node                          eth-tester, the reference chain, on port 8545
+      decree8 node --chain revm --port 8546 the fast chain (same gas), for clients and load
+      decree8 --rpc http://127.0.0.1:8545 deploy holder-registry --param operator_registration=X
     """
     from decree8.chain.node import serve
 

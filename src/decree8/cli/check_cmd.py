@@ -53,6 +53,11 @@ def check_cmd() -> None:
     address. Exit 0 only for COMPLIANT; 1 for VIOLATION or REFUSED (a refused call cannot go
     through as it is, and a refused transaction did not happen: both need a look; --json's
     "verdict" tells them apart); 2 for bad input.
+
+    \b
+    Examples:
+      decree8 --rpc URL check call --to TOKEN --from 4 --fn transfer --arg 7 --arg 5e18
+      decree8 --rpc URL check tx 0x5f1c…e9 --manifest deployments/1337/token.json
     """
 
 
@@ -198,6 +203,11 @@ def tx_cmd(app: App, tx_hash: str, manifests: tuple[Path, ...]) -> None:
     """Check the mined transaction HASH in its own context: decode its calldata, events and (if
     it failed) its revert, evaluate every rule in force at its block's time against the state it
     ran on (the block before, with the transactions before it in its block), and compare balance
-    changes with the Transfer events (RECORDS)."""
+    changes with the Transfer events (RECORDS).
+
+    \b
+    Example:
+      decree8 --rpc http://127.0.0.1:8545 check tx 0x5f1c…e9 --json
+    """
     checker = make_checker(app, manifests)
     _finish(app, checker.check_tx(tx_hash))

@@ -58,6 +58,11 @@ def new_cmd() -> None:
     with the decree8 pytest plugin, a README and a Makefile (`make demo`, `make test`).
 
     DIRECTORY must be new or empty.
+
+    \b
+    Examples:
+      decree8 new token minsk-token --name "Minsk Token" --symbol MNT
+      decree8 new escrow deals --decree8 ../dist/decree8-0.2.0-py3-none-any.whl
     """
 
 

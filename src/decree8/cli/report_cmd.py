@@ -34,6 +34,12 @@ def report_cmd() -> None:
 
     FILE is a JSON report (`--format json` of audit, verify or check), an HTML report, or a signed
     report in any format (they carry the signed JSON data).
+
+    \b
+    Examples:
+      decree8 report audit.json --format html -o audit.html
+      decree8 report audit.json --format markdown --sign-with officer.key -o audit.md
+      decree8 report verify audit.html
     """
 
 
@@ -66,7 +72,12 @@ def render_cmd(
     app: App, file: Path, fmt: str, output: Path | None, force: bool, sign_with: str | None
 ) -> None:
     """Render the saved report FILE as FORMAT. A signed report stays signed: every format carries
-    the same signature and signed data."""
+    the same signature and signed data.
+
+    \b
+    Example:
+      decree8 report render audit.json --format sarif -o audit.sarif
+    """
     from dataclasses import replace
 
     from decree8.report import write_report
@@ -94,7 +105,13 @@ def render_cmd(
 def verify_report_cmd(app: App, file: Path) -> None:
     """Recompute the keccak-256 hash of the report's canonical JSON and recover who signed it.
     Prints VALID (exit 0), TAMPERED or UNSIGNED (exit 1). With --rpc, a signer the report's holder
-    registry attests as an operator is named as such."""
+    registry attests as an operator is named as such.
+
+    \b
+    Examples:
+      decree8 report verify audit.json
+      decree8 --rpc http://127.0.0.1:8545 report verify audit.html --json
+    """
     from decree8.report.load import read_data, report_from_dict
     from decree8.report.sign import verify_data
 

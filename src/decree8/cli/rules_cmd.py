@@ -31,6 +31,13 @@ def rules_cmd(app: App, rule_id: str | None, at: str | None) -> None:
     A rule applies only to actions made while it is in force. Policy safeguards are decree8's
     own additions, not law, and apply from a contract's deployment; unverified claims are never
     presented as law.
+
+    \b
+    Examples:
+      decree8 rules                      every rule, with basis, confidence and in-force date
+      decree8 rules P2P-SALE             one rule in full, with its parameters
+      decree8 rules --at 2024-09-19      the law as it stood that day (before Decree No. 367)
+      decree8 rules --json               for scripts
     """
     from decree8.rules import load_pack
     from decree8.rules.pack import confidence_label, day_start, parse_date

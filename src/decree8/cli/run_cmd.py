@@ -166,6 +166,12 @@ def run_cmd(app: App, scenario: Path, chain_kind: str | None) -> int:
     A step with expect = "violation" is a planted violation: it must be detected, under the
     rules it lists. A step with expect = "ok" must not be flagged. Exit 1 when an expectation fails.
     The format is described in docs/scenarios.md; examples/demo.toml is a full example.
+
+    \b
+    Examples:
+      decree8 run my-scenario.toml
+      decree8 run my-scenario.toml --chain revm --json
+      decree8 --rpc http://127.0.0.1:8545 run my-scenario.toml
     """
     _use_chain(app, chain_kind)
     return _execute(app, scenario, require_all_rules=False)
@@ -181,6 +187,12 @@ def demo_cmd(app: App, chain_kind: str | None) -> int:
     compliant transfers and a two-sided escrow deal go through, and planted violations, every
     rule at least once, are caught before signing or after mining. Exits 0 only when every
     planted violation is detected and no compliant step is flagged.
+
+    \b
+    Examples:
+      decree8 demo                 on the embedded chain (eth-tester)
+      decree8 demo --chain revm    on the fast chain
+      decree8 demo --json          the steps and verdicts as JSON
     """
     _use_chain(app, chain_kind)
     from decree8.templates.home import demo_scenario
