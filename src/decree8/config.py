@@ -109,12 +109,10 @@ class Project:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    from decree8.fsutil import read_user_text
+
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
+        return tomllib.loads(read_user_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path} is not valid TOML: {exc}") from None
 

@@ -119,3 +119,25 @@ def atomic_write_json(
     """Write ``value`` as JSON (sorted keys, trailing newline) atomically."""
     text = json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"
     return atomic_write_text(path, text, overwrite, exists_error=exists_error)
+
+
+def read_user_text(path: str | os.PathLike[str], what: str = "") -> str:
+    """The UTF-8 text of a file a user named; :class:`UsageError` in one line (naming ``what``
+    and the path) when it is missing, a folder, unreadable or not UTF-8 text."""
+    source = Path(path)
+    label = f"{what} {source}" if what else str(source)
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{label} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{label} is a folder; give a file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{label} is not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x}): "
+            "save it as UTF-8"
+        ) from None

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import is_address, keccak, to_checksum_address
 
 from decree8.errors import ChainError, TransactionReverted, UsageError
+from decree8.fsutil import read_user_text
 from decree8.hexutil import to_0x
 from decree8.templates.params import parse_amount, parse_reference
 
@@ -244,9 +245,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Parse and validate a scenario file. Errors name the file, the entry and what to fix."""
     source = Path(path)
     try:
-        raw = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"scenario file {source} does not exist") from None
+        raw = read_user_text(source, "scenario file")
+    except UsageError as exc:
+        raise ScenarioError(str(exc)) from None
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
@@ -357,6 +358,11 @@ def load_scenario(path: str | Path) -> Scenario:
             start = parse_moment(data["start"])
         except ValueError as exc:
             raise ScenarioError(f"{source}: start: {exc}") from None
+    if not steps:
+        raise ScenarioError(
+            f"{source} has no [[step]]: a scenario needs at least one step to check "
+            "(see docs/scenarios.md)"
+        )
     return Scenario(
         source,
         str(data.get("title", source.stem)),

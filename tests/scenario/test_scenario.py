@@ -298,6 +298,19 @@ def test_a_scenario_that_starts_before_the_chain_is_refused_on_it(tmp_path: Path
     from decree8.chain import Chain
     from decree8.scenario import run_scenario
 
-    scenario = load_scenario(_write(tmp_path, 'start = "2023-03-01"\n' + HEADER))
+    scenario = load_scenario(_write(tmp_path, 'start = "2023-03-01"\n' + HEADER + STEPS))
     with Chain.embedded() as chain, pytest.raises(ScenarioError, match="already at"):
         run_scenario(scenario, chain, build=None)  # type: ignore[arg-type]
+
+
+def test_an_empty_or_non_utf8_scenario_is_bad_input_and_nothing_runs(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    result = CliRunner().invoke(main, ["run", str(empty)])
+    assert result.exit_code == 2 and "has no [[step]]" in result.stderr
+    assert "PASS" not in result.stdout
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b'title = "x"\n\xff\xfe')
+    result = CliRunner().invoke(main, ["run", str(binary)])
+    assert result.exit_code == 2 and "is not UTF-8 text (byte 12 is 0xff)" in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stdout == ""

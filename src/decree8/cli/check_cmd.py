@@ -12,6 +12,7 @@ import click
 
 from decree8.cli._app import App, fail, pass_app
 from decree8.cli.basic import account_resolver
+from decree8.fsutil import read_user_text
 
 if TYPE_CHECKING:
     from decree8.check import Checker, Verdict
@@ -62,12 +63,7 @@ def check_cmd() -> None:
 
 
 def _read_tx_file(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"--tx {path}: no such file")
-    except OSError as exc:
-        fail(f"--tx {path}: cannot read it ({exc.strerror})")
+    text = read_user_text(path, "--tx")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from decree8.errors import UsageError
+from decree8.fsutil import read_user_text
 from decree8.rules.pack import CONFIDENCE_LEVELS, TARGETS, Period, Rule, RulePack
 
 __all__ = [
@@ -117,13 +118,7 @@ def load_project_rules(path: str | Path, builtin: RulePack | None = None) -> tup
     source = Path(path)
     builtin = builtin or builtin_pack()
     try:
-        data = tomllib.loads(source.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"project rule file {source} does not exist") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read project rule file {source}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"project rule file {source} is not UTF-8 text") from None
+        data = tomllib.loads(read_user_text(source, "project rule file"))
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"project rule file {source} is not valid TOML: {exc}") from None
     entries = data.get("rule", [])
