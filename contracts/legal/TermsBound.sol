@@ -28,6 +28,9 @@ abstract contract TermsBound {
 
     /// @notice The terms hash is zero or the URI is empty.
     error TermsEmpty();
+    /// @notice The amendment publishes the hash of the current terms again, which would only make every
+    /// acceptance stale (and could front-run pending transfers).
+    error TermsUnchanged(bytes32 termsHash);
     /// @notice `acceptTerms` named a version that is not the current one.
     error TermsVersionNotCurrent(uint32 current, uint32 given);
     /// @notice `acceptTerms` gave a hash that is not the hash of the current version.
@@ -41,12 +44,14 @@ abstract contract TermsBound {
      * @notice Publishes a new version of the terms. Earlier acceptances stay on record but no longer
      * count as acceptance of the current version.
      *
-     * Requirements: the caller passes {_authorizeTermsAmendment}; `contentHash` non-zero, `uri` non-empty.
+     * Requirements: the caller passes {_authorizeTermsAmendment}; `contentHash` non-zero and not the hash of
+     * the current version (`TermsUnchanged`); `uri` non-empty.
      *
      * Emits a {TermsPublished} event.
      */
     function amendTerms(bytes32 contentHash, string calldata uri) external {
         _authorizeTermsAmendment();
+        if (contentHash == _versions[_currentVersion].termsHash) revert TermsUnchanged(contentHash);
         _publishTerms(contentHash, uri);
     }
 

@@ -62,7 +62,9 @@ def pack() -> RulePack:
 def _solidity_codes() -> dict[str, int]:
     text = RULE_CODES.read_text(encoding="utf-8")
     found = re.findall(r"uint8\s+internal\s+constant\s+([A-Z0-9_]+)\s*=\s*(\d+)\s*;", text)
-    return {name.replace("_", "-"): int(value) for name, value in found if name != "SUCCESS"}
+    # PROJECT_MIN and PROJECT_MAX bound the range reserved for projects (64-127); they are not rules.
+    skipped = {"SUCCESS", "PROJECT_MIN", "PROJECT_MAX"}
+    return {name.replace("_", "-"): int(value) for name, value in found if name not in skipped}
 
 
 # -------------------------------------------------------------------------------------------------
@@ -70,8 +72,21 @@ def _solidity_codes() -> dict[str, int]:
 # -------------------------------------------------------------------------------------------------
 
 
-def test_pack_rules_match_legal_basis_table_in_order(legal_basis: str, pack: RulePack) -> None:
+def _rules_rows(legal_basis: str) -> list[list[str]]:
+    """The rules table, with the rule of the "New rule" addition (FOREIGN-PLATFORM, "a row after
+    P2P-SALE") put in place until LEGAL-BASIS.md moves it into the table itself."""
     rows = _table_after(legal_basis, "## The rules")
+    if "**New rule**" in legal_basis:
+        ids = [row[0] for row in rows]
+        for row in _table_after(legal_basis, "**New rule**"):
+            if row[0] not in ids:
+                rows.insert(ids.index("P2P-SALE") + 1, row)
+                ids = [r[0] for r in rows]
+    return rows
+
+
+def test_pack_rules_match_legal_basis_table_in_order(legal_basis: str, pack: RulePack) -> None:
+    rows = _rules_rows(legal_basis)
     assert [row[0] for row in rows] == list(pack.ids)
     for rule_id, _text, basis, confidence, enforced_by in rows:
         rule = pack.rule(rule_id)
@@ -198,9 +213,10 @@ def test_loaded_pack_cannot_be_changed(pack: RulePack) -> None:
 
 
 def test_iteration_follows_table_order(pack: RulePack) -> None:
-    assert [rule.code for rule in pack] == list(range(1, 14))
+    # FOREIGN-PLATFORM (code 14, appended to RuleCodes.sol) follows P2P-SALE in the table.
+    assert [rule.code for rule in pack] == [*range(1, 8), 14, *range(8, 14)]
     assert pack.ids[0] == "ISSUER-HTP" and pack.ids[-1] == "SUPPLY-CAP"
-    assert len(pack) == 13 and "RECORDS" in pack and "NOPE" not in pack
+    assert len(pack) == 14 and "RECORDS" in pack and "NOPE" not in pack
     assert pack.index("HOLDER-IDENTIFIED") == 3
 
 
@@ -215,8 +231,8 @@ def test_unknown_rule_id_lists_valid_ids(pack: RulePack) -> None:
 def test_by_code_refuses_zero_and_unknown(pack: RulePack) -> None:
     with pytest.raises(UsageError, match="no restriction"):
         pack.by_code(0)
-    with pytest.raises(UsageError, match="unknown restriction code 14"):
-        pack.by_code(14)
+    with pytest.raises(UsageError, match="unknown restriction code 15"):
+        pack.by_code(15)
 
 
 def test_unknown_parameter_lists_valid_names(pack: RulePack) -> None:
