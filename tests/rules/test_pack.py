@@ -62,7 +62,7 @@ def pack() -> RulePack:
 def _solidity_codes() -> dict[str, int]:
     text = RULE_CODES.read_text(encoding="utf-8")
     found = re.findall(r"uint8\s+internal\s+constant\s+([A-Z0-9_]+)\s*=\s*(\d+)\s*;", text)
-    # PROJECT_MIN and PROJECT_MAX bound the range reserved for projects (64-127); they are not rules.
+    # PROJECT_MIN and PROJECT_MAX bound the range reserved for projects (64-127): not rules.
     skipped = {"SUCCESS", "PROJECT_MIN", "PROJECT_MAX"}
     return {name.replace("_", "-"): int(value) for name, value in found if name not in skipped}
 
