@@ -342,7 +342,8 @@ contract DealEscrow is TermsBound, LegalOrderGovernance, Pausable, ReentrancyGua
     /**
      * @notice Party B accepts the deal's terms by their hash (TERMS-ACCEPTED).
      *
-     * Requirements: not paused; the deal is Open, not frozen and before its deadline; the caller is party B,
+     * Requirements: not paused; the deal is Open (or Funded: a one-sided deal funded before B accepted), not
+     * frozen and before its deadline; the caller is party B,
      * has not accepted yet, accepted the escrow's current terms, is identified, eligible and not blocked;
      * `dealTermsHash` equals the deal's terms hash.
      *
@@ -351,7 +352,8 @@ contract DealEscrow is TermsBound, LegalOrderGovernance, Pausable, ReentrancyGua
     function acceptDeal(uint256 dealId, bytes32 dealTermsHash) external {
         Deal storage d = _deal(dealId);
         _requireNotPausedFor(dealId);
-        _requireState(dealId, d, DealState.Open);
+        // A one-sided deal may be funded before its beneficiary accepts: it is Funded then.
+        if (d.state != DealState.Open && d.state != DealState.Funded) revert InvalidDealState(dealId, d.state);
         _requireNotFrozen(dealId, d);
         _requireBeforeDeadline(dealId, d);
         if (msg.sender == d.partyA) revert AlreadyAccepted(dealId, msg.sender);

@@ -291,10 +291,12 @@ class EscrowMachine(RuleBasedStateMachine):
                 moves.append(("fund", 0))
             if d.two_sided and d.accepted_b and not d.funded_b:
                 moves.append(("fund", 1))
-        if d.state == FUNDED and before:
+        if d.state == FUNDED and before and not d.accepted_b:
+            moves.append(("accept", 1))  # a one-sided deal funded before B accepted
+        if d.state == FUNDED and before and d.accepted_b:
             moves += [("complete", 0), ("complete", 2)] + ([("complete", 1)] if d.two_sided else [])
         if d.state in (OPEN, FUNDED) and before and (d.funded_a or d.funded_b):
-            moves += [("dispute", 0), ("dispute", 1)]
+            moves += [("dispute", 0)] + ([("dispute", 1)] if d.accepted_b else [])
         if d.state in UNFINISHED and not before:
             moves.append(("refund", 0))
         if d.state == DISPUTED:
@@ -303,7 +305,7 @@ class EscrowMachine(RuleBasedStateMachine):
 
     def accept(self, deal_id: int) -> None:
         d = self.book[deal_id]
-        if d.state != OPEN:
+        if d.state not in (OPEN, FUNDED):
             error: str | None = "InvalidDealState"
         elif self._now() >= d.deadline:
             error = "DeadlinePassed"
@@ -352,6 +354,8 @@ class EscrowMachine(RuleBasedStateMachine):
             error = "DeadlinePassed"
         elif who == 1 and not d.two_sided:
             error = "NotAParty"
+        elif not d.accepted_b:  # B is paid only if it accepted (issue 12)
+            error = "DealRestricted"
         else:
             error = None
         if self._send("complete", deal_id, sender=caller, error=error) is not None:
@@ -379,6 +383,8 @@ class EscrowMachine(RuleBasedStateMachine):
             error: str | None = "InvalidDealState"
         elif self._now() >= d.deadline:
             error = "DeadlinePassed"
+        elif side_b and not d.accepted_b:  # only a party that accepted disputes (issue 12)
+            error = "NotAParty"
         elif not (d.funded_a or d.funded_b):
             error = "NothingFunded"
         else:
@@ -393,7 +399,12 @@ class EscrowMachine(RuleBasedStateMachine):
 
     def resolve(self, deal_id: int, bps: int) -> None:
         d = self.book[deal_id]
-        error = None if d.state == DISPUTED else "InvalidDealState"
+        if d.state != DISPUTED:
+            error: str | None = "InvalidDealState"
+        elif bps != 10_000 and not d.accepted_b:  # no share for a B that never accepted
+            error = "DealRestricted"
+        else:
+            error = None
         if (
             self._send(
                 "resolve", deal_id, bps, ref("ruling"), sender=self.system.operator, error=error
