@@ -7,10 +7,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
-import {LegalOrderGovernance} from "../access/LegalOrderGovernance.sol";
 import {IHolderRegistry} from "../interfaces/IHolderRegistry.sol";
 import {RuleCodes} from "../interfaces/RuleCodes.sol";
-import {TermsBound} from "../legal/TermsBound.sol";
+import {LegalOrderGovernance, TermsBound} from "../legal/TermsBound.sol";
 
 /**
  * @title DealEscrow

@@ -5,10 +5,9 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
-import {LegalOrderGovernance} from "../access/LegalOrderGovernance.sol";
 import {IHolderRegistry} from "../interfaces/IHolderRegistry.sol";
 import {RuleCodes} from "../interfaces/RuleCodes.sol";
-import {TermsBound} from "../legal/TermsBound.sol";
+import {LegalOrderGovernance, TermsBound} from "../legal/TermsBound.sol";
 
 /**
  * @title CompliantToken

@@ -19,6 +19,7 @@ HEADER = f"""
 title = "small"
 [accounts]
 issuer = 0
+enforcer = 2
 alice = 4
 dave = 7
 
@@ -33,7 +34,7 @@ name = "token"
 template = "compliant-token"
 from = "issuer"
 params = {{ name = "T", symbol = "T", cap = "1000e18", issuer_registration = "HTP-2", \
-registry = "registry", terms = "{TERMS}" }}
+registry = "registry", terms = "{TERMS}", legal_order_authority = "enforcer" }}
 """
 
 STEPS = f"""
@@ -191,5 +192,5 @@ def test_demo_catches_every_rule_and_flags_no_compliant_step() -> None:
 def test_demo_text_report_is_readable() -> None:
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "rules caught: 13 of 13 (every rule)" in result.output
+    assert "rules caught: 14 of 14 (every rule)" in result.output
     assert "PASS: every expectation met" in result.output
