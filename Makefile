@@ -10,7 +10,7 @@ PIP    := $(PY) -m pip
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-long lint bench clean
+.PHONY: help setup demo test test-long lint bench clean audit-contracts
 
 help:
 	@echo "make demo   - run the bundled scenario (sets up .venv and node_modules if missing)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-long - the long property runs (marker slow, profile long)"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks; writes bench/results.json"
+	@echo "make audit-contracts - Slither over contracts/ (own venv); fails on unexplained Medium/High"
 
 setup: $(VENV)/.stamp node_modules/.stamp
 
@@ -49,6 +50,19 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench
+
+# Slither in its own virtual environment (its dependencies stay out of .venv), over solc-js through a
+# native-like `solc` shim (tools/solc-shim); see docs/audit-contracts.md.
+SLITHER_VENV    ?= build/slither-venv
+SLITHER_VERSION ?= 0.11.6
+
+$(SLITHER_VENV)/.stamp-$(SLITHER_VERSION):
+	@test -x $(SLITHER_VENV)/bin/python || $(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install --quiet "slither-analyzer==$(SLITHER_VERSION)"
+	@touch $@
+
+audit-contracts: node_modules/.stamp $(SLITHER_VENV)/.stamp-$(SLITHER_VERSION)
+	$(SLITHER_VENV)/bin/python tools/audit_contracts.py
 
 clean:
 	rm -rf build .decree8 .hypothesis

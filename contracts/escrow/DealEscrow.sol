@@ -382,7 +382,7 @@ contract DealEscrow is TermsBound, LegalOrderGovernance, Pausable, ReentrancyGua
         _requireState(dealId, d, DealState.Open);
         _requireNotFrozen(dealId, d);
         _requireBeforeDeadline(dealId, d);
-        uint8 leg;
+        uint8 leg = LEG_A;
         if (msg.sender == d.partyA) {
             leg = LEG_A;
             if (d.fundedA) revert LegAlreadyFunded(dealId, LEG_A);
@@ -806,6 +806,7 @@ contract DealEscrow is TermsBound, LegalOrderGovernance, Pausable, ReentrancyGua
 
     function _send(address asset, address to, uint256 amount) private {
         if (asset == address(0)) {
+            // slither-disable-next-line arbitrary-send-eth -- `to` is the caller (its own credit, zeroed first), the payee it names for that credit, or the operator's recorded sweep of the surplus above what is owed
             (bool ok,) = payable(to).call{value: amount}("");
             if (!ok) revert EthTransferFailed(to, amount);
         } else {

@@ -155,7 +155,7 @@ contract HolderRegistry is IHolderRegistry, AccessControl {
         bytes32 kycHash,
         uint32 flags
     ) external {
-        uint32 agentId;
+        uint32 agentId = 0; // the operator's own attestation
         if (!hasRole(REGISTRAR_ROLE, msg.sender)) {
             agentId = _agentIds[msg.sender];
             if (agentId == 0) revert NotAnAttester(msg.sender);
@@ -337,6 +337,11 @@ contract HolderRegistry is IHolderRegistry, AccessControl {
         return Attestation(
             record.holderType, record.jurisdiction, record.validUntil, _kycHashes[holder], record.flags, record.revoked
         );
+    }
+
+    /// @inheritdoc IHolderRegistry
+    function jurisdictionOf(address holder) external view returns (bytes2) {
+        return _records[holder].jurisdiction;
     }
 
     /// @notice Whether `jurisdiction` is marked as prohibiting token operations.

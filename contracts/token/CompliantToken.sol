@@ -30,7 +30,7 @@ import {LegalOrderGovernance, TermsBound} from "../legal/TermsBound.sol";
  *    inheritance, own wallet) or is made by an identified, eligible, unblocked Operator-type holder acting
  *    as spender ({transferFrom}); a transfer to or from an operator needs neither.
  * 9. FOREIGN-PLATFORM (after P2P-SALE; the two never meet, as P2P-SALE needs an individual receiver and
- *    FOREIGN-PLATFORM an operator): a transfer from an individual attested in `BY` to an Operator-type holder
+ *    FOREIGN-PLATFORM an operator; the jurisdictions are read only on this path): a transfer from an individual attested in `BY` to an Operator-type holder
  *    attested in another jurisdiction needs a stated non-sale purpose (Decree No. 367: no sale of tokens on
  *    foreign platforms);
  * 10. the project's own rule, if a derived contract overrides {_projectRestriction} (codes 64-127).
@@ -530,10 +530,12 @@ contract CompliantToken is ERC20, LegalOrderGovernance, Pausable, TermsBound {
      * `RuleCodes.PROJECT_MIN` (64) to `RuleCodes.PROJECT_MAX` (127) and describe them in
      * {_projectRestrictionMessage}. Not consulted for forced transfers (legal orders).
      */
-    function _projectRestriction(address from, address to, uint256 value) internal view virtual returns (uint8) {
-        from;
-        to;
-        value;
+    function _projectRestriction(address /* from */, address /* to */, uint256 /* value */)
+        internal
+        view
+        virtual
+        returns (uint8)
+    {
         return RuleCodes.SUCCESS;
     }
 
@@ -561,7 +563,9 @@ contract CompliantToken is ERC20, LegalOrderGovernance, Pausable, TermsBound {
         if (minting && value > _cap - totalSupply()) return RuleCodes.SUPPLY_CAP;
 
         IHolderRegistry.HolderStatus memory receiver = _registry.statusOf(to);
-        IHolderRegistry.HolderStatus memory sender;
+        // Issuance has no sender: its status stays "none" (not identified, not blocked).
+        IHolderRegistry.HolderStatus memory sender =
+            IHolderRegistry.HolderStatus(IHolderRegistry.HolderType.None, false, false, false);
         if (!minting) sender = _registry.statusOf(from);
 
         if (receiver.blocked || sender.blocked) return RuleCodes.ILLICIT_ADDRESS;
@@ -594,8 +598,7 @@ contract CompliantToken is ERC20, LegalOrderGovernance, Pausable, TermsBound {
 
     /// @dev Whether `from` is attested in Belarus and `to` in another jurisdiction (FOREIGN-PLATFORM).
     function _isForeignSale(address from, address to) private view returns (bool) {
-        return _registry.attestationOf(from).jurisdiction == _BELARUS
-            && _registry.attestationOf(to).jurisdiction != _BELARUS;
+        return _registry.jurisdictionOf(from) == _BELARUS && _registry.jurisdictionOf(to) != _BELARUS;
     }
 
     /// @dev Whether `account` is an identified, eligible, unblocked Operator-type holder.
