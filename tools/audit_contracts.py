@@ -80,7 +80,8 @@ def main() -> int:
         counts = {impact: sum(1 for f in findings if f[0] == impact) for impact in FAILING}
         others = len(findings) - len(failing)
         rel = path.relative_to(ROOT)
-        print(f"{rel}: {counts['High']} high, {counts['Medium']} medium, {others} low/informational")
+        high, medium = counts["High"], counts["Medium"]
+        print(f"{rel}: {high} high, {medium} medium, {others} low/informational")
         failures += [f"{rel}: {impact} {check}: {text}" for impact, check, text in failing]
     for line in failures:
         print(line, file=sys.stderr)
