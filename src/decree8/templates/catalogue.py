@@ -177,11 +177,11 @@ TOKEN = Template(
         "HOLDER-ELIGIBLE",
         "ILLICIT-ADDRESS",
         "P2P-SALE",
+        "FOREIGN-PLATFORM",
         "LEGAL-ORDER",
         "RECORDS",
         "OVERSIGHT-PAUSE",
         "SUPPLY-CAP",
-        "FOREIGN-PLATFORM",
     ),
 )
 
