@@ -182,9 +182,11 @@ abstract contract LegalOrderGovernance is AccessControlDefaultAdminRules {
         _grantRole(role, account);
     }
 
-    /// @dev Refuses to combine the admin role with a legal-order role, and counts legal-order role holders.
+    /// @dev Refuses to combine the admin role with a legal-order role, and a legal-order role for the zero
+    /// address (it would count as a holder that no one can act as), and counts legal-order role holders.
     function _grantRole(bytes32 role, address account) internal virtual override returns (bool) {
         bool legal = role == LEGAL_ORDER_ROLE || role == LEGAL_ORDER_AUTHORITY_ROLE;
+        if (legal && account == address(0)) revert ZeroRoleHolder(role);
         if (role == DEFAULT_ADMIN_ROLE) {
             if (hasRole(LEGAL_ORDER_ROLE, account) || hasRole(LEGAL_ORDER_AUTHORITY_ROLE, account)) {
                 revert RoleRestricted(RuleCodes.LEGAL_ORDER, account, role);

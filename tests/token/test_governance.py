@@ -90,6 +90,9 @@ def test_admin_changes_in_two_steps_and_never_to_a_legal_order_holder(system: Sy
 
 def test_legal_order_holders_are_counted(system: System) -> None:
     s = system
+    zero = "0x" + "00" * 20
+    err = s.reverts(s.token, "grantRole", LEGAL_ORDER_ROLE, zero, sender=s.legal)
+    assert err.name == "ZeroRoleHolder" and args_of(err) == {"role": LEGAL_ORDER_ROLE}
     assert s.view(s.token, "canExecuteLegalOrders")
     s.tok("renounceRole", LEGAL_ORDER_ROLE, s.legal, sender=s.legal)
     assert s.view(s.token, "canExecuteLegalOrders")  # the authority can appoint again
