@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from check_helpers import (
     CAP,
+    DEAL_TERMS,
     ISSUER_REGISTRATION,
     ROOT,
     SOURCES,
@@ -117,3 +118,19 @@ def test_self_granted_forced_transfer_is_caught_in_check_call_tx_and_audit(
     report = audit(s.chain, legacy_build, deployments=[legacy])
     flagged = {f.tx_hash for f in report.findings if f.rule_id == "LEGAL-ORDER"}
     assert {grant_tx, tx} <= flagged, [f.message for f in report.findings]
+
+
+def test_escrow_calls_from_a_blocked_caller_are_illicit_address(s: System) -> None:
+    """Every state-changing escrow call screens its caller (issue 12): the evaluators say so
+    themselves, not only the simulated revert."""
+    deal = s.open_deal(s.alice, s.carol)
+    s.esc("acceptDeal", deal, DEAL_TERMS, sender=s.carol)
+    s.esc("fund", deal, sender=s.alice, value=10**18)
+    assert s.check(s.escrow, "complete", [deal], sender=s.alice).compliant
+    s.reg("blockAddress", s.alice, ref("D48-9"))
+    for fn, args in (("complete", [deal]), ("dispute", [deal, ref("why")])):
+        v = s.check(s.escrow, fn, args, sender=s.alice)
+        own = [f for f in v.findings if not f.details_dict.get("from_simulation")]
+        assert {f.rule_id for f in own} == {"ILLICIT-ADDRESS"}, verdict_text(v)
+        assert v.simulation.rule_id == "ILLICIT-ADDRESS"
+    assert s.check(s.escrow, "complete", [deal], sender=s.operator).compliant

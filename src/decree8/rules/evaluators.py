@@ -810,6 +810,57 @@ def illicit_address(ctx: TxContext, state: StateView) -> list[Finding]:
                     details={"asset": ctx.args["asset"]},
                 )
             )
+    out += escrow_caller_screening_findings(ctx, state)
+    return out
+
+
+#: Escrow calls whose caller the escrow screens against the illicit-address register (issue 12)
+#: besides the parties of :func:`_admissions` and the account of ``withdraw``.
+SCREENED_ESCROW_CALLERS = frozenset(
+    {
+        "complete",
+        "refund",
+        "dispute",
+        "resolve",
+        "freezeDeal",
+        "unfreezeDeal",
+        "directFunds",
+        "directCredit",
+        "withdrawTo",
+        "sweep",
+        "acceptTokenTerms",
+        "pause",
+        "unpause",
+        "amendTerms",
+    }
+)
+
+
+def escrow_caller_screening_findings(ctx: TxContext, state: StateView) -> list[Finding]:
+    """ILLICIT-ADDRESS findings for an escrow call made from an address on the register (every
+    state-changing escrow call screens its caller), and for a payee or sweep recipient on it."""
+    if ctx.contract != ESCROW or ctx.function not in SCREENED_ESCROW_CALLERS:
+        return []
+    registry = _escrow_registry(ctx, state)
+    out: list[Finding] = []
+    screened = {party for _, party in _admissions(ctx, state)}
+    if ctx.sender not in screened and state.call(registry, REGISTRY, "isBlocked", ctx.sender):
+        out.append(
+            ctx.finding(
+                "ILLICIT-ADDRESS",
+                f"the caller {ctx.sender} is on the illicit-address register",
+                parties=[("caller", ctx.sender)],
+            )
+        )
+    payee = ctx.args.get("payee", ctx.args.get("to")) if ctx.function != "complete" else None
+    if payee is not None and state.call(registry, REGISTRY, "isBlocked", payee):
+        out.append(
+            ctx.finding(
+                "ILLICIT-ADDRESS",
+                f"the escrow would pay {payee}, which is on the illicit-address register",
+                parties=[("payee", payee)],
+            )
+        )
     return out
 
 
