@@ -10,7 +10,7 @@ PIP    := $(PY) -m pip
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-long lint bench artifacts package-check clean native
+.PHONY: help setup demo test test-long lint bench artifacts package-check clean native audit-contracts
 
 help:
 	@echo "make demo   - run the bundled scenario (sets up .venv and node_modules if missing)"
@@ -21,6 +21,7 @@ help:
 	@echo "make artifacts - rebuild the template artifacts and vendored OpenZeppelin files that ship"
 	@echo "make package-check - build the wheel, install it in a fresh venv, run demo and a new project"
 	@echo "make native - rebuild the Rust extension (decree8._evm) after changing native/"
+	@echo "make audit-contracts - Slither over contracts/ (own venv); fails on unexplained Medium/High"
 
 setup: $(VENV)/.stamp node_modules/.stamp
 
@@ -65,6 +66,19 @@ artifacts: setup
 
 package-check: setup
 	bash .ci/wheel-smoke
+
+# Slither in its own virtual environment (its dependencies stay out of .venv), over solc-js through a
+# native-like `solc` shim (tools/solc-shim); see docs/audit-contracts.md.
+SLITHER_VENV    ?= build/slither-venv
+SLITHER_VERSION ?= 0.11.6
+
+$(SLITHER_VENV)/.stamp-$(SLITHER_VERSION):
+	@test -x $(SLITHER_VENV)/bin/python || $(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install --quiet "slither-analyzer==$(SLITHER_VERSION)"
+	@touch $@
+
+audit-contracts: node_modules/.stamp $(SLITHER_VENV)/.stamp-$(SLITHER_VERSION)
+	$(SLITHER_VENV)/bin/python tools/audit_contracts.py
 
 clean:
 	rm -rf build dist .decree8 .hypothesis

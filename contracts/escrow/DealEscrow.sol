@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -10,7 +9,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 
 import {IHolderRegistry} from "../interfaces/IHolderRegistry.sol";
 import {RuleCodes} from "../interfaces/RuleCodes.sol";
-import {TermsBound} from "../legal/TermsBound.sol";
+import {LegalOrderGovernance, TermsBound} from "../legal/TermsBound.sol";
 
 /**
  * @title DealEscrow
@@ -25,14 +24,28 @@ import {TermsBound} from "../legal/TermsBound.sol";
  * - TERMS-BOUND / TERMS-ACCEPTED: the escrow's own terms (hash, URI, version) must be accepted before a
  *   party opens or accepts a deal, and each party accepts the deal's own terms hash before funding.
  * - HOLDER-IDENTIFIED / HOLDER-ELIGIBLE / ILLICIT-ADDRESS: checked against the registry for the caller on
- *   open, accept and fund, and for every recipient of a release (complete, resolve). Withdrawals by a blocked
- *   account are held (the credit stays, nothing is sent) until it is unblocked or a legal order directs it.
+ *   open, accept and fund, and for every recipient of a release (complete, resolve). Every other
+ *   state-changing call of the escrow screens its caller against the illicit-address register (role
+ *   administration and `acceptTerms` excepted). Withdrawals by a blocked account are held (the credit stays,
+ *   nothing is sent) until it is unblocked or a legal order directs it.
+ * - Party B is paid (by completion or by a resolution's share) only if it accepted the deal and the escrow's
+ *   terms and is identified, eligible and not blocked; else a one-sided deal refunds after its deadline.
+ *   Only a party that accepted the deal may dispute it.
  * - NOT-PAYMENT: deals for payment for goods, works or services (purpose 5) are refused.
  * - FUNDS-RETURN: once its deadline has passed, any unfinished deal that is not frozen can be refunded by
  *   anyone, even while paused and even while disputed, so funds are never stranded by an idle operator.
+ *   A frozen deal is refunded the same way once its order is lifted ({unfreezeDeal}) or once no account can
+ *   lift it any more (nobody holds `LEGAL_ORDER_ROLE` or `LEGAL_ORDER_AUTHORITY_ROLE`). Deadlines are at most
+ *   {maxDealDuration} ahead (3 years by default). A party whose address refuses ETH names a payee
+ *   ({withdrawTo}); ERC-20 or ETH sent to the escrow outside a deal can be swept by the operator, never more
+ *   than the surplus above what the escrow owes ({sweep}).
  * - LEGAL-ORDER: a legal-order role freezes and unfreezes deals and directs funds (of a deal, or an
  *   account's credit) to a recipient such as an enforcement body's wallet, always with an order reference.
- *   The funds of a frozen deal move only by legal order.
+ *   The funds of a frozen deal move only by legal order. The role is appointed by its own authority, never by
+ *   the admin, and no account holds both ({LegalOrderGovernance}). A decree8 token registers the escrow
+ *   (`registerEscrow`) so that its own legal orders cannot freeze or take the escrow's holdings: orders on
+ *   escrowed tokens are executed here, against the deal or the party's credit, and the escrow's holdings of
+ *   each asset always cover what it owes ({lockedIn} + {totalCredits}).
  * - OVERSIGHT-PAUSE: an oversight role pauses new deals, acceptances, funding and releases; refunds after
  *   the deadline, disputes, legal orders and withdrawals keep working.
  * - RECORDS: every state change emits an event; the deal book and all balances can be rebuilt from them.
@@ -41,16 +54,19 @@ import {TermsBound} from "../legal/TermsBound.sol";
  * (only their hashes). Tokens that take a fee on transfer or do not move what they report are refused at
  * funding; tokens that change balances on their own (rebasing) are not supported. Every deal ends in
  * exactly one final state: Completed, Refunded or Resolved.
+ *
+ * Extension points for projects: {_beforeDealOpened}, {_beforeDealFunded} and {_beforeDealReleased} are
+ * called (empty by default) before a deal is announced, before a leg's funds move in, and before a deal's
+ * funds are credited to its parties by completion or resolution; revert in them to refuse. Refunds and legal
+ * orders never call them, so a project cannot strand funds or stop an order.
  */
-contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
+contract DealEscrow is TermsBound, LegalOrderGovernance, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     // ───────────────────────────── roles, purposes, types ─────────────────────────────
 
     /// @notice Resolves disputes, may complete deals, accepts token terms on behalf of the escrow.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
-    /// @notice Executes legal orders: freeze, unfreeze, direct funds (LEGAL-ORDER).
-    bytes32 public constant LEGAL_ORDER_ROLE = keccak256("LEGAL_ORDER_ROLE");
     /// @notice Pauses and unpauses deal-making (OVERSIGHT-PAUSE).
     bytes32 public constant OVERSIGHT_ROLE = keccak256("OVERSIGHT_ROLE");
     /// @notice Publishes new versions of the escrow's terms (TERMS-BOUND).
@@ -66,6 +82,10 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     /// @notice Leg A (funded by party A, released to party B) and leg B (funded by B, released to A).
     uint8 public constant LEG_A = 0;
     uint8 public constant LEG_B = 1;
+
+    /// @notice The furthest a deal's deadline may lie ahead unless a derived contract overrides
+    /// {maxDealDuration}: three years.
+    uint64 public constant DEFAULT_MAX_DEAL_DURATION = 3 * 365 days;
 
     uint16 private constant _BPS = 10_000;
 
@@ -151,6 +171,10 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     event Credited(address indexed account, address indexed asset, uint256 amount, uint256 indexed dealId);
     /// @notice `account` withdrew `amount` of its credited `asset`.
     event Withdrawn(address indexed account, address indexed asset, uint256 amount);
+    /// @notice The withdrawal of `amount` of `asset` by `account` was paid to `payee`, which `account` named.
+    event PaidToPayee(address indexed account, address indexed asset, address indexed payee, uint256 amount);
+    /// @notice `amount` of `asset` held above what the escrow owes was swept to `to` by `by`, citing `ref`.
+    event SurplusSwept(address indexed asset, address indexed to, uint256 amount, bytes32 ref, address indexed by);
 
     // ───────────────────────────── errors ─────────────────────────────
 
@@ -158,12 +182,16 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     error DealRestricted(uint8 code, uint256 dealId, address party);
     /// @notice A rule (`code`) stops `account` from withdrawing; its credit is held.
     error WithdrawalRestricted(uint8 code, address account);
+    /// @notice A rule (`code`, e.g. ILLICIT_ADDRESS) stops `caller` from this call.
+    error CallerRestricted(uint8 code, address caller);
+    /// @notice The deadline lies more than {maxDealDuration} ahead (at most `latest`).
+    error DeadlineTooFar(uint64 deadline, uint256 latest);
+    /// @notice The escrow holds no more of `asset` than it owes (`held`, `owed`).
+    error NoSurplus(address asset, uint256 held, uint256 owed);
     /// @notice The operator registration reference is zero.
     error OperatorRegistrationEmpty();
     /// @notice The registry address has no code.
     error RegistryNotContract(address registry);
-    /// @notice A role was to be granted to the zero address.
-    error ZeroRoleHolder(bytes32 role);
     /// @notice The purpose code is not one of the known purposes.
     error UnknownPurpose(uint8 purpose);
     /// @notice No deal has this id.
@@ -218,8 +246,10 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     /**
      * @notice Deploys the escrow for one operator and one registry, with its terms as version 1.
      *
-     * Requirements: non-zero `operatorRegistration_` and role holders; `registry_` has code; non-zero terms
-     * hash and non-empty URI.
+     * Requirements: non-zero `operatorRegistration_` and role holders (a zero admin reverts with
+     * `AccessControlInvalidDefaultAdmin`); `legalOrderAuthority` is not `admin` (`RoleRestricted`, LEGAL_ORDER);
+     * `registry_` has code; non-zero terms hash and non-empty URI. `legalOrderAuthority` receives
+     * `LEGAL_ORDER_AUTHORITY_ROLE` and `LEGAL_ORDER_ROLE`.
      *
      * Emits a {TermsPublished} event and one {RoleGranted} per role.
      */
@@ -232,15 +262,14 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         address operator,
         address legalOrderAuthority,
         address oversight
-    ) TermsBound(termsHash_, termsUri_) {
+    ) TermsBound(termsHash_, termsUri_) LegalOrderGovernance(admin) {
         if (operatorRegistration_ == bytes32(0)) revert OperatorRegistrationEmpty();
         if (registry_.code.length == 0) revert RegistryNotContract(registry_);
         _operatorRegistration = operatorRegistration_;
         _registry = IHolderRegistry(registry_);
-        _grantNonZero(DEFAULT_ADMIN_ROLE, admin);
-        _grantNonZero(TERMS_ADMIN_ROLE, admin);
+        _grantRole(TERMS_ADMIN_ROLE, admin);
         _grantNonZero(OPERATOR_ROLE, operator);
-        _grantNonZero(LEGAL_ORDER_ROLE, legalOrderAuthority);
+        _appointLegalOrderAuthority(legalOrderAuthority);
         _grantNonZero(OVERSIGHT_ROLE, oversight);
     }
 
@@ -252,7 +281,8 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      *
      * Requirements: not paused; the caller accepted the escrow's current terms, is identified, eligible and
      * not blocked; `purpose` is 1..4 (5 is refused under NOT-PAYMENT); `counterparty` is neither zero nor the
-     * caller; `amountA > 0`; ERC-20 assets have code; `deadline` is in the future; `dealTermsHash` non-zero.
+     * caller; `amountA > 0`; ERC-20 assets have code; `deadline` is in the future and at most
+     * {maxDealDuration} ahead; `dealTermsHash` non-zero; {_beforeDealOpened} does not revert.
      *
      * Emits {DealOpened} and {DealAccepted} events.
      */
@@ -282,6 +312,8 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
             _requireValidLeg(LEG_B, assetB, amountB);
         }
         if (deadline <= block.timestamp) revert DeadlineNotInFuture(deadline, block.timestamp);
+        uint256 latest = block.timestamp + maxDealDuration();
+        if (deadline > latest) revert DeadlineTooFar(deadline, latest);
         if (dealTermsHash == bytes32(0)) revert ReferenceEmpty();
 
         _dealCount = dealId;
@@ -299,6 +331,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
             d.amountB = amountB;
         }
         d.termsHash = dealTermsHash;
+        _beforeDealOpened(dealId);
         emit DealOpened(
             dealId, msg.sender, counterparty, assetA, amountA, assetB, amountB, deadline, purpose, dealTermsHash
         );
@@ -308,7 +341,8 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     /**
      * @notice Party B accepts the deal's terms by their hash (TERMS-ACCEPTED).
      *
-     * Requirements: not paused; the deal is Open, not frozen and before its deadline; the caller is party B,
+     * Requirements: not paused; the deal is Open (or Funded: a one-sided deal funded before B accepted), not
+     * frozen and before its deadline; the caller is party B,
      * has not accepted yet, accepted the escrow's current terms, is identified, eligible and not blocked;
      * `dealTermsHash` equals the deal's terms hash.
      *
@@ -317,7 +351,8 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     function acceptDeal(uint256 dealId, bytes32 dealTermsHash) external {
         Deal storage d = _deal(dealId);
         _requireNotPausedFor(dealId);
-        _requireState(dealId, d, DealState.Open);
+        // A one-sided deal may be funded before its beneficiary accepts: it is Funded then.
+        if (d.state != DealState.Open && d.state != DealState.Funded) revert InvalidDealState(dealId, d.state);
         _requireNotFrozen(dealId, d);
         _requireBeforeDeadline(dealId, d);
         if (msg.sender == d.partyA) revert AlreadyAccepted(dealId, msg.sender);
@@ -336,7 +371,8 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * must arrive in full, or the asset is refused. When every leg is funded the deal becomes Funded.
      *
      * Requirements: not paused; the deal is Open, not frozen and before its deadline; the caller has a leg,
-     * accepted the deal, is identified, eligible and not blocked; the leg is not funded yet.
+     * accepted the deal, is identified, eligible and not blocked; the leg is not funded yet;
+     * {_beforeDealFunded} does not revert.
      *
      * Emits a {LegFunded} event.
      */
@@ -346,7 +382,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         _requireState(dealId, d, DealState.Open);
         _requireNotFrozen(dealId, d);
         _requireBeforeDeadline(dealId, d);
-        uint8 leg;
+        uint8 leg = LEG_A;
         if (msg.sender == d.partyA) {
             leg = LEG_A;
             if (d.fundedA) revert LegAlreadyFunded(dealId, LEG_A);
@@ -362,6 +398,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         (address asset, uint256 amount) = leg == LEG_A ? (d.assetA, d.amountA) : (d.assetB, d.amountB);
         uint256 expectedValue = asset == address(0) ? amount : 0;
         if (msg.value != expectedValue) revert WrongEthAmount(expectedValue, msg.value);
+        _beforeDealFunded(dealId, msg.sender);
 
         // Effects first: a token calling back sees the leg funded (and the guard stops re-entry anyway).
         if (leg == LEG_A) d.fundedA = true;
@@ -385,7 +422,9 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * since party B is its beneficiary. The operator may complete any funded deal.
      *
      * Requirements: not paused; the deal is Funded, not frozen and before its deadline; the caller is
-     * allowed as above; every recipient is identified, eligible and not blocked.
+     * allowed as above and not blocked (ILLICIT-ADDRESS); party B accepted the deal (TERMS-ACCEPTED: a
+     * one-sided deal whose beneficiary never accepted is refunded after its deadline instead); every recipient
+     * is identified, eligible and not blocked; {_beforeDealReleased} does not revert.
      *
      * Emits a {DealCompleted} event and a {Credited} event per leg.
      */
@@ -399,8 +438,11 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         bool allowed = msg.sender == d.partyA || (twoSided && msg.sender == d.partyB)
             || hasRole(OPERATOR_ROLE, msg.sender);
         if (!allowed) revert NotAParty(dealId, msg.sender);
+        _requireCallerNotBlocked(dealId);
+        if (!d.acceptedB) revert DealRestricted(RuleCodes.TERMS_ACCEPTED, dealId, d.partyB);
         _requireAdmissible(dealId, d.partyB);
         if (twoSided) _requireAdmissible(dealId, d.partyA);
+        _beforeDealReleased(dealId);
 
         d.state = DealState.Completed;
         emit DealCompleted(dealId, msg.sender);
@@ -414,14 +456,16 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * never funded is closed the same way. Refunds to a blocked depositor are credited but held by
      * {withdraw} until the block is lifted or a legal order directs them.
      *
-     * Requirements: the deal is Open, Funded or Disputed, not frozen, and its deadline has passed.
+     * Requirements: the deal is Open, Funded or Disputed and its deadline has passed; it is not frozen, or no
+     * account can lift the freeze any more ({canExecuteLegalOrders} is false); the caller is not blocked.
      *
      * Emits a {DealRefunded} event and a {Credited} event per funded leg.
      */
     function refund(uint256 dealId) external nonReentrant {
         Deal storage d = _deal(dealId);
         _requireUnfinished(dealId, d);
-        _requireNotFrozen(dealId, d);
+        if (d.frozen && canExecuteLegalOrders()) revert DealRestricted(RuleCodes.LEGAL_ORDER, dealId, msg.sender);
+        _requireCallerNotBlocked(dealId);
         if (block.timestamp < d.deadline) revert DeadlineNotReached(dealId, d.deadline);
         d.state = DealState.Refunded;
         emit DealRefunded(dealId, msg.sender);
@@ -434,7 +478,8 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * deadline passes and it is refunded.
      *
      * Requirements: the deal is Open or Funded with at least one funded leg, not frozen, before its
-     * deadline; the caller is a party; `reason` non-zero.
+     * deadline; the caller is a party that accepted the deal (party B only after {acceptDeal}; else
+     * `NotAParty`) and is not blocked; `reason` non-zero.
      *
      * Emits a {DealDisputed} event.
      */
@@ -443,7 +488,9 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         if (d.state != DealState.Open && d.state != DealState.Funded) revert InvalidDealState(dealId, d.state);
         _requireNotFrozen(dealId, d);
         _requireBeforeDeadline(dealId, d);
-        if (msg.sender != d.partyA && msg.sender != d.partyB) revert NotAParty(dealId, msg.sender);
+        bool accepted = msg.sender == d.partyA || (msg.sender == d.partyB && d.acceptedB);
+        if (!accepted) revert NotAParty(dealId, msg.sender);
+        _requireCallerNotBlocked(dealId);
         if (!d.fundedA && !d.fundedB) revert NothingFunded(dealId);
         if (reason == bytes32(0)) revert ReferenceEmpty();
         d.state = DealState.Disputed;
@@ -456,7 +503,9 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * past its deadline can still be resolved until someone refunds it (FUNDS-RETURN keeps both open).
      *
      * Requirements: OPERATOR_ROLE; not paused; the deal is Disputed and not frozen; `toPartyABps <= 10000`;
-     * `resolutionRef` non-zero; every party receiving a non-zero share is identified, eligible and not blocked.
+     * `resolutionRef` non-zero; the caller is not blocked; every party receiving a non-zero share is
+     * identified, eligible and not blocked, and party B receives a share only if it accepted the deal
+     * (TERMS-ACCEPTED); {_beforeDealReleased} does not revert.
      *
      * Emits a {DealResolved} event and a {Credited} event per non-zero share.
      */
@@ -471,8 +520,13 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         _requireNotFrozen(dealId, d);
         if (toPartyABps > _BPS) revert InvalidBps(toPartyABps);
         if (resolutionRef == bytes32(0)) revert ReferenceEmpty();
+        _requireCallerNotBlocked(dealId);
         if (toPartyABps != 0) _requireAdmissible(dealId, d.partyA);
-        if (toPartyABps != _BPS) _requireAdmissible(dealId, d.partyB);
+        if (toPartyABps != _BPS) {
+            if (!d.acceptedB) revert DealRestricted(RuleCodes.TERMS_ACCEPTED, dealId, d.partyB);
+            _requireAdmissible(dealId, d.partyB);
+        }
+        _beforeDealReleased(dealId);
 
         d.state = DealState.Resolved;
         emit DealResolved(dealId, toPartyABps, resolutionRef);
@@ -491,6 +545,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      */
     function freezeDeal(uint256 dealId, bytes32 orderRef) external onlyRole(LEGAL_ORDER_ROLE) {
         if (orderRef == bytes32(0)) revert ReferenceEmpty();
+        _requireCallerNotBlocked(dealId);
         Deal storage d = _deal(dealId);
         _requireUnfinished(dealId, d);
         if (d.frozen) revert AlreadyFrozen(dealId);
@@ -507,6 +562,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      */
     function unfreezeDeal(uint256 dealId, bytes32 orderRef) external onlyRole(LEGAL_ORDER_ROLE) {
         if (orderRef == bytes32(0)) revert ReferenceEmpty();
+        _requireCallerNotBlocked(dealId);
         Deal storage d = _deal(dealId);
         _requireUnfinished(dealId, d);
         if (!d.frozen) revert NotFrozen(dealId);
@@ -529,6 +585,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     {
         if (orderRef == bytes32(0)) revert ReferenceEmpty();
         if (recipient == address(0)) revert InvalidRecipient(recipient);
+        _requireCallerNotBlocked(dealId);
         Deal storage d = _deal(dealId);
         _requireUnfinished(dealId, d);
         d.state = DealState.Resolved;
@@ -553,6 +610,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
     {
         if (orderRef == bytes32(0)) revert ReferenceEmpty();
         if (recipient == address(0) || recipient == account) revert InvalidRecipient(recipient);
+        _requireCallerNotBlocked(0);
         uint256 amount = _credits[asset][account];
         if (amount == 0) revert NothingToWithdraw(account, asset);
         _credits[asset][account] = 0;
@@ -572,18 +630,43 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * Emits a {Withdrawn} event.
      */
     function withdraw(address asset) external nonReentrant {
-        if (_registry.isBlocked(msg.sender)) revert WithdrawalRestricted(RuleCodes.ILLICIT_ADDRESS, msg.sender);
-        uint256 amount = _credits[asset][msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender, asset);
-        _credits[asset][msg.sender] = 0;
-        _totalCredits[asset] -= amount;
-        emit Withdrawn(msg.sender, asset, amount);
-        if (asset == address(0)) {
-            (bool ok,) = payable(msg.sender).call{value: amount}("");
-            if (!ok) revert EthTransferFailed(msg.sender, amount);
-        } else {
-            IERC20(asset).safeTransfer(msg.sender, amount);
-        }
+        _withdraw(asset, msg.sender);
+    }
+
+    /**
+     * @notice As {withdraw}, but pays `payee`, an address the caller names (for example when the caller's own
+     * address refuses ETH). The credit is the caller's; the payee is screened like the caller.
+     *
+     * Requirements: as {withdraw}; `payee` non-zero and not blocked (ILLICIT-ADDRESS).
+     *
+     * Emits a {Withdrawn} and a {PaidToPayee} event.
+     */
+    function withdrawTo(address asset, address payee) external nonReentrant {
+        if (payee == address(0)) revert InvalidRecipient(payee);
+        if (_registry.isBlocked(payee)) revert WithdrawalRestricted(RuleCodes.ILLICIT_ADDRESS, payee);
+        _withdraw(asset, payee);
+    }
+
+    /**
+     * @notice Sends `to` the escrow's surplus of `asset` (`address(0)` = ETH): what it holds above what it owes
+     * ({lockedIn} + {totalCredits}), e.g. tokens sent to the escrow by mistake. Owed funds are never swept.
+     *
+     * Requirements: OPERATOR_ROLE; the caller is not blocked; `ref` non-zero; `to` non-zero and not blocked;
+     * there is a surplus.
+     *
+     * Emits a {SurplusSwept} event.
+     */
+    function sweep(address asset, address to, bytes32 ref) external nonReentrant onlyRole(OPERATOR_ROLE) {
+        if (ref == bytes32(0)) revert ReferenceEmpty();
+        _requireCallerNotBlocked(0);
+        if (to == address(0)) revert InvalidRecipient(to);
+        if (_registry.isBlocked(to)) revert WithdrawalRestricted(RuleCodes.ILLICIT_ADDRESS, to);
+        uint256 held = asset == address(0) ? address(this).balance : IERC20(asset).balanceOf(address(this));
+        uint256 owed = _locked[asset] + _totalCredits[asset];
+        if (held <= owed) revert NoSurplus(asset, held, owed);
+        uint256 amount = held - owed;
+        emit SurplusSwept(asset, to, amount, ref, msg.sender);
+        _send(asset, to, amount);
     }
 
     // ───────────────────────────── administration ─────────────────────────────
@@ -600,6 +683,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         external
         onlyRole(OPERATOR_ROLE)
     {
+        _requireCallerNotBlocked(0);
         TermsBound(token).acceptTerms(version, contentHash);
     }
 
@@ -611,6 +695,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * Emits a {Paused} event.
      */
     function pause() external onlyRole(OVERSIGHT_ROLE) {
+        _requireCallerNotBlocked(0);
         _pause();
     }
 
@@ -622,6 +707,7 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
      * Emits an {Unpaused} event.
      */
     function unpause() external onlyRole(OVERSIGHT_ROLE) {
+        _requireCallerNotBlocked(0);
         _unpause();
     }
 
@@ -657,6 +743,12 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
         return _operatorRegistration;
     }
 
+    /// @notice The furthest ahead a new deal's deadline may lie. A derived contract may override it (it must
+    /// stay bounded, so that FUNDS-RETURN cannot be postponed for ever).
+    function maxDealDuration() public view virtual returns (uint64) {
+        return DEFAULT_MAX_DEAL_DURATION;
+    }
+
     /// @notice The holder registry consulted for every party.
     function registry() external view returns (IHolderRegistry) {
         return _registry;
@@ -676,13 +768,58 @@ contract DealEscrow is TermsBound, AccessControl, Pausable, ReentrancyGuard {
 
     // ───────────────────────────── internals ─────────────────────────────
 
+    /**
+     * @dev Extension point, empty by default: called by {openDeal} once deal `dealId` is recorded (readable with
+     * {dealOf}) and before it is announced. Revert to refuse the deal. No value moves on opening.
+     */
+    function _beforeDealOpened(uint256 dealId) internal virtual {}
+
+    /**
+     * @dev Extension point, empty by default: called by {fund} after every check and before any effect, so
+     * before `depositor`'s funds move into the escrow (the deal still shows the leg unfunded). Revert to refuse.
+     */
+    function _beforeDealFunded(uint256 dealId, address depositor) internal virtual {}
+
+    /**
+     * @dev Extension point, empty by default: called by {complete} and {resolve} after every check and before
+     * any effect, so before the deal's funds are credited to its parties. Revert to refuse the release (the deal
+     * can still be refunded after its deadline: refunds and legal orders never call the hooks).
+     */
+    function _beforeDealReleased(uint256 dealId) internal virtual {}
+
     function _authorizeTermsAmendment() internal view override {
         _checkRole(TERMS_ADMIN_ROLE);
+        _requireCallerNotBlocked(0);
     }
 
-    function _grantNonZero(bytes32 role, address account) private {
-        if (account == address(0)) revert ZeroRoleHolder(role);
-        _grantRole(role, account);
+    /// @dev Sends the caller's whole credit of `asset` to `payee` (checks-effects-interactions).
+    function _withdraw(address asset, address payee) private {
+        if (_registry.isBlocked(msg.sender)) revert WithdrawalRestricted(RuleCodes.ILLICIT_ADDRESS, msg.sender);
+        uint256 amount = _credits[asset][msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender, asset);
+        _credits[asset][msg.sender] = 0;
+        _totalCredits[asset] -= amount;
+        emit Withdrawn(msg.sender, asset, amount);
+        if (payee != msg.sender) emit PaidToPayee(msg.sender, asset, payee, amount);
+        _send(asset, payee, amount);
+    }
+
+    function _send(address asset, address to, uint256 amount) private {
+        if (asset == address(0)) {
+            // slither-disable-next-line arbitrary-send-eth -- `to` is the caller (its own credit, zeroed first), the payee it names for that credit, or the operator's recorded sweep of the surplus above what is owed
+            (bool ok,) = payable(to).call{value: amount}("");
+            if (!ok) revert EthTransferFailed(to, amount);
+        } else {
+            IERC20(asset).safeTransfer(to, amount);
+        }
+    }
+
+    /// @dev ILLICIT-ADDRESS: no state-changing call comes from an address on the register.
+    function _requireCallerNotBlocked(uint256 dealId) private view {
+        if (_registry.isBlocked(msg.sender)) {
+            if (dealId == 0) revert CallerRestricted(RuleCodes.ILLICIT_ADDRESS, msg.sender);
+            revert DealRestricted(RuleCodes.ILLICIT_ADDRESS, dealId, msg.sender);
+        }
     }
 
     function _deal(uint256 dealId) private view returns (Deal storage d) {

@@ -56,6 +56,10 @@ interface IHolderRegistry {
     /// token reads each party's record once per transfer.
     function statusOf(address holder) external view returns (HolderStatus memory);
 
+    /// @notice The ISO 3166-1 alpha-2 jurisdiction of `holder`'s attestation (zero when none was ever made),
+    /// whether or not it still identifies the holder: one storage read, for FOREIGN-PLATFORM.
+    function jurisdictionOf(address holder) external view returns (bytes2);
+
     /// @notice The HTP registration reference of the operator that runs this registry, fixed at deployment.
     function operatorRegistration() external view returns (bytes32);
 }

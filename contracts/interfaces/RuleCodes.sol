@@ -22,4 +22,11 @@ library RuleCodes {
     uint8 internal constant FUNDS_RETURN = 11;
     uint8 internal constant OVERSIGHT_PAUSE = 12;
     uint8 internal constant SUPPLY_CAP = 13;
+    uint8 internal constant FOREIGN_PLATFORM = 14;
+
+    /// @notice Codes 64 to 127 belong to projects built on decree8 (e.g. a child token's own rule
+    /// returned by `_projectRestriction`); decree8 never uses them. Codes are appended, never renumbered.
+    uint8 internal constant PROJECT_MIN = 64;
+    /// @notice The last code of the project range (see {PROJECT_MIN}).
+    uint8 internal constant PROJECT_MAX = 127;
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IHolderRegistry} from "../interfaces/IHolderRegistry.sol";
 import {RuleCodes} from "../interfaces/RuleCodes.sol";
-import {TermsBound} from "../legal/TermsBound.sol";
+import {LegalOrderGovernance, TermsBound} from "../legal/TermsBound.sol";
 
 /**
  * @title CompliantToken
@@ -29,11 +29,27 @@ import {TermsBound} from "../legal/TermsBound.sol";
  * 8. P2P-SALE: a transfer between two different individuals either states a non-sale purpose (gift,
  *    inheritance, own wallet) or is made by an identified, eligible, unblocked Operator-type holder acting
  *    as spender ({transferFrom}); a transfer to or from an operator needs neither.
+ * 9. FOREIGN-PLATFORM (after P2P-SALE; the two never meet, as P2P-SALE needs an individual receiver and
+ *    FOREIGN-PLATFORM an operator; the jurisdictions are read only on this path): a transfer from an individual attested in `BY` to an Operator-type holder
+ *    attested in another jurisdiction needs a stated non-sale purpose (Decree No. 367: no sale of tokens on
+ *    foreign platforms);
+ * 10. the project's own rule, if a derived contract overrides {_projectRestriction} (codes 64-127).
  * ISSUER-HTP: the issuer's HTP registration reference is immutable and only the placement agent issues.
  * LEGAL-ORDER: freezes and forced transfers are made only by the legal-order role and carry the order's
- * reference. RECORDS: every legally significant change emits an event from which the state can be rebuilt
+ * reference. The admin cannot grant that role nor hold it ({LegalOrderGovernance}): the legal-order authority
+ * appoints its executors, and the admin changes only in two steps with a delay. A registered escrow
+ * ({registerEscrow}) is never frozen nor forced to transfer: orders against escrowed funds are executed on the
+ * escrow, against the deal or the party's credit (`freezeDeal`, `directFunds`, `directCredit`), so the
+ * escrow always holds what it owes.
+ * RECORDS: every legally significant change emits an event from which the state can be rebuilt
  * (balances from `Transfer`, freezes from `AddressFrozen`/`AddressUnfrozen`/`TokensFrozen`/`TokensUnfrozen`,
- * terms from `TermsPublished`/`TermsAccepted`, pause from `Paused`/`Unpaused`).
+ * terms from `TermsPublished`/`TermsAccepted`, pause from `Paused`/`Unpaused`, roles from `RoleGranted`/
+ * `RoleRevoked`/`DefaultAdminTransfer*`, escrows from `EscrowRegistered`).
+ *
+ * Extension points for projects (OpenZeppelin 5 style): override {_update} (call `super._update`) to act on
+ * every movement, including issuance and forced transfers; override {_projectRestriction} to add a rule,
+ * reported with a code from `RuleCodes.PROJECT_MIN` to `RuleCodes.PROJECT_MAX` by {detectTransferRestriction}
+ * and enforced by the same `TransferRestricted` revert, and {_projectRestrictionMessage} for its text.
  *
  * What it does not enforce: it cannot tell whether a transfer is in fact a sale for money (the purpose is
  * the sender's statement, recorded for audit), whether a token is used as payment (NOT-PAYMENT), or
@@ -41,11 +57,9 @@ import {TermsBound} from "../legal/TermsBound.sol";
  * apply when tokens move. Tokens cannot be burnt. The sender's own acceptance of the terms is not checked
  * again when it sends; acceptance is required to receive.
  */
-contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
+contract CompliantToken is ERC20, LegalOrderGovernance, Pausable, TermsBound {
     /// @notice Role of the HTP resident's placement agent: the only issuer (ISSUER-HTP).
     bytes32 public constant PLACEMENT_AGENT_ROLE = keccak256("PLACEMENT_AGENT_ROLE");
-    /// @notice Role that executes legal orders: freezes, unfreezes and forced transfers (LEGAL-ORDER).
-    bytes32 public constant LEGAL_ORDER_ROLE = keccak256("LEGAL_ORDER_ROLE");
     /// @notice Role that pauses and unpauses the token (OVERSIGHT-PAUSE).
     bytes32 public constant OVERSIGHT_ROLE = keccak256("OVERSIGHT_ROLE");
     /// @notice Role that publishes amended terms (TERMS-BOUND).
@@ -66,12 +80,17 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
         uint248 amount;
     }
 
+    bytes2 private constant _BELARUS = "BY";
+
     bytes32 private immutable _issuerRegistration;
     IHolderRegistry private immutable _registry;
     uint256 private immutable _cap;
     mapping(address holder => FreezeState) private _freezes;
+    mapping(address escrow => bytes32 ref) private _escrows;
     /// @dev The purpose of the transfer in progress, set by the `...WithPurpose` functions for {_update}.
     uint8 private transient _purpose;
+    /// @dev Set by {forcedTransfer} for its {_update}: a legal order skips the transfer rules.
+    bool private transient _forced;
 
     /// @notice `from` stated `purpose` for its transfer of `value` tokens to `to`.
     event TransferPurposeStated(address indexed from, address indexed to, uint256 value, uint8 purpose);
@@ -87,6 +106,9 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
     event ForcedTransfer(
         address indexed from, address indexed to, uint256 amount, bytes32 orderRef, address indexed by
     );
+
+    /// @notice `escrow` was registered under reference `ref`: legal orders reach its funds through the escrow.
+    event EscrowRegistered(address indexed escrow, bytes32 ref, address indexed by);
 
     /// @notice The transfer or issuance breaks the rule with ERC-1404 code `code` (see {RuleCodes}).
     error TransferRestricted(uint8 code, address from, address to, uint256 value);
@@ -110,6 +132,13 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
     error UnfreezeExceedsFrozen(address holder, uint256 frozen, uint256 requested);
     /// @notice A forced transfer must move tokens to another address than `holder`'s own.
     error ForcedTransferToSelf(address holder);
+    /// @notice LEGAL-ORDER: `escrow` is a registered escrow; execute the order on the escrow, against the deal
+    /// or the party's credit (`freezeDeal`, `directFunds`, `directCredit`).
+    error OrderAgainstEscrow(address escrow);
+    /// @notice `escrow` is already registered.
+    error EscrowAlreadyRegistered(address escrow);
+    /// @notice `escrow` has no code, or is frozen (lift its freezes before registering it).
+    error InvalidEscrow(address escrow);
 
     /**
      * @param name_ token name.
@@ -119,10 +148,12 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
      * @param registry_ the holder registry read on every transfer; non-zero.
      * @param termsHash_ content hash of the terms (white paper, offer), version 1.
      * @param termsUri_ where the terms are published.
-     * @param admin receives `DEFAULT_ADMIN_ROLE` and `TERMS_ADMIN_ROLE`.
-     * @param placementAgent receives `PLACEMENT_AGENT_ROLE`.
-     * @param legalOrderAuthority receives `LEGAL_ORDER_ROLE`.
-     * @param oversight receives `OVERSIGHT_ROLE`.
+     * @param admin receives `DEFAULT_ADMIN_ROLE` (changed in two steps, see {LegalOrderGovernance}) and
+     * `TERMS_ADMIN_ROLE`; non-zero.
+     * @param placementAgent receives `PLACEMENT_AGENT_ROLE`; non-zero.
+     * @param legalOrderAuthority receives `LEGAL_ORDER_AUTHORITY_ROLE` and `LEGAL_ORDER_ROLE`; non-zero and not
+     * `admin` (else `RoleRestricted` with code LEGAL_ORDER).
+     * @param oversight receives `OVERSIGHT_ROLE`; non-zero.
      */
     constructor(
         string memory name_,
@@ -136,18 +167,17 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
         address placementAgent,
         address legalOrderAuthority,
         address oversight
-    ) ERC20(name_, symbol_) TermsBound(termsHash_, termsUri_) {
+    ) ERC20(name_, symbol_) LegalOrderGovernance(admin) TermsBound(termsHash_, termsUri_) {
         if (cap_ == 0) revert ZeroCap();
         if (issuerRegistration_ == bytes32(0)) revert MissingIssuerRegistration();
         if (registry_ == address(0)) revert MissingRegistry();
         _cap = cap_;
         _issuerRegistration = issuerRegistration_;
         _registry = IHolderRegistry(registry_);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(TERMS_ADMIN_ROLE, admin);
-        _grantRole(PLACEMENT_AGENT_ROLE, placementAgent);
-        _grantRole(LEGAL_ORDER_ROLE, legalOrderAuthority);
-        _grantRole(OVERSIGHT_ROLE, oversight);
+        _appointLegalOrderAuthority(legalOrderAuthority);
+        _grantNonZero(PLACEMENT_AGENT_ROLE, placementAgent);
+        _grantNonZero(OVERSIGHT_ROLE, oversight);
     }
 
     // ─────────────────────────────── issuance ───────────────────────────────
@@ -233,8 +263,9 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
         return _restrictionCode(from, from, to, value, purpose);
     }
 
-    /// @notice ERC-1404: a text for `restrictionCode` that starts with the rule ID.
-    function messageForTransferRestriction(uint8 restrictionCode) external pure returns (string memory) {
+    /// @notice ERC-1404: a text for `restrictionCode` that starts with the rule ID; for a project code (64-127)
+    /// the text of {_projectRestrictionMessage}.
+    function messageForTransferRestriction(uint8 restrictionCode) external view returns (string memory) {
         if (restrictionCode == RuleCodes.SUCCESS) return "SUCCESS: no restriction";
         if (restrictionCode == RuleCodes.ISSUER_HTP) {
             return "ISSUER-HTP: only the placement agent of the HTP-resident issuer may issue tokens";
@@ -271,6 +302,12 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
             return "OVERSIGHT-PAUSE: transfers are paused by the oversight role";
         }
         if (restrictionCode == RuleCodes.SUPPLY_CAP) return "SUPPLY-CAP: issuance would exceed the supply cap";
+        if (restrictionCode == RuleCodes.FOREIGN_PLATFORM) {
+            return "FOREIGN-PLATFORM: an individual in BY may not sell tokens to an operator of another jurisdiction";
+        }
+        if (restrictionCode >= RuleCodes.PROJECT_MIN && restrictionCode <= RuleCodes.PROJECT_MAX) {
+            return _projectRestrictionMessage(restrictionCode);
+        }
         return "UNKNOWN: unknown restriction code";
     }
 
@@ -279,12 +316,14 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
     /**
      * @notice Freezes `holder` as a whole: it can neither send nor receive (LEGAL-ORDER).
      *
-     * Requirements: caller has `LEGAL_ORDER_ROLE`; `orderRef` non-zero; `holder` not already frozen.
+     * Requirements: caller has `LEGAL_ORDER_ROLE`; `orderRef` non-zero; `holder` not already frozen and not a
+     * registered escrow (`OrderAgainstEscrow`: freeze the deal on the escrow instead).
      *
      * Emits an {AddressFrozen} event.
      */
     function freeze(address holder, bytes32 orderRef) external onlyRole(LEGAL_ORDER_ROLE) {
         _checkOrderRef(orderRef);
+        _checkNotEscrow(holder);
         FreezeState storage state = _freezes[holder];
         if (state.whole) revert AlreadyFrozen(holder);
         state.whole = true;
@@ -310,12 +349,14 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
      * @notice Freezes `amount` more tokens of `holder` (partial arrest). The frozen amount may exceed the
      * balance; the holder can spend only {availableBalanceOf}.
      *
-     * Requirements: caller has `LEGAL_ORDER_ROLE`; `orderRef` non-zero; `amount` positive.
+     * Requirements: caller has `LEGAL_ORDER_ROLE`; `orderRef` non-zero; `amount` positive; `holder` not a
+     * registered escrow (`OrderAgainstEscrow`).
      *
      * Emits a {TokensFrozen} event.
      */
     function freezeAmount(address holder, uint256 amount, bytes32 orderRef) external onlyRole(LEGAL_ORDER_ROLE) {
         _checkOrderRef(orderRef);
+        _checkNotEscrow(holder);
         if (amount == 0) revert ZeroAmount();
         FreezeState storage state = _freezes[holder];
         state.amount = SafeCast.toUint248(state.amount + amount);
@@ -346,9 +387,11 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
      * receiver must still be identified and not on the illicit-address register. If `amount` exceeds the
      * available balance of `from`, its frozen amount is reduced by the excess.
      *
-     * Requirements: caller has `LEGAL_ORDER_ROLE`; `orderRef` non-zero; `from` holds `amount`; `to` is
-     * another address, identified (else `TransferRestricted` HOLDER_IDENTIFIED) and not blocked
-     * (ILLICIT_ADDRESS).
+     * Requirements: caller has `LEGAL_ORDER_ROLE`; `orderRef` non-zero; `from` holds `amount` and is not a
+     * registered escrow (`OrderAgainstEscrow`: direct the deal's funds or the party's credit on the escrow);
+     * `to` is another address, identified (else `TransferRestricted` HOLDER_IDENTIFIED) and not blocked
+     * (ILLICIT_ADDRESS). The movement passes through {_update} (so a derived contract sees it) without the
+     * transfer rules.
      *
      * Emits a {Transfer} and a {ForcedTransfer} event, and a {TokensUnfrozen} event for any excess.
      */
@@ -360,6 +403,7 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
         if (from == address(0)) revert ERC20InvalidSender(address(0));
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         if (to == from) revert ForcedTransferToSelf(from);
+        _checkNotEscrow(from);
         IHolderRegistry.HolderStatus memory receiver = _registry.statusOf(to);
         if (receiver.blocked) revert TransferRestricted(RuleCodes.ILLICIT_ADDRESS, from, to, amount);
         if (!receiver.identified) revert TransferRestricted(RuleCodes.HOLDER_IDENTIFIED, from, to, amount);
@@ -372,8 +416,35 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
             state.amount = uint248(state.amount - excess);
             emit TokensUnfrozen(from, excess, orderRef, _msgSender());
         }
-        ERC20._update(from, to, amount);
+        _forced = true;
+        _update(from, to, amount);
+        _forced = false;
         emit ForcedTransfer(from, to, amount, orderRef, _msgSender());
+    }
+
+    /**
+     * @notice Registers `escrow` (a decree8 DealEscrow or equal) as an escrow of this token, for good: from now
+     * on it is never frozen nor forced to transfer here, and legal orders against the funds it holds are
+     * executed on the escrow, against the deal or the party's credit. This keeps the escrow solvent: it
+     * always holds the tokens it owes (issue 12). Registration cannot be undone.
+     *
+     * Requirements: caller has `LEGAL_ORDER_AUTHORITY_ROLE` (the authority whose orders it limits);
+     * `ref` non-zero; `escrow` has code, is not registered yet and is not frozen (as a whole or an amount).
+     *
+     * Emits an {EscrowRegistered} event.
+     */
+    function registerEscrow(address escrow, bytes32 ref) external onlyRole(LEGAL_ORDER_AUTHORITY_ROLE) {
+        _checkOrderRef(ref);
+        if (_escrows[escrow] != bytes32(0)) revert EscrowAlreadyRegistered(escrow);
+        FreezeState memory state = _freezes[escrow];
+        if (escrow.code.length == 0 || state.whole || state.amount != 0) revert InvalidEscrow(escrow);
+        _escrows[escrow] = ref;
+        emit EscrowRegistered(escrow, ref, _msgSender());
+    }
+
+    /// @notice The reference under which `escrow` was registered (zero when it is not a registered escrow).
+    function escrowRegistration(address escrow) external view returns (bytes32) {
+        return _escrows[escrow];
     }
 
     // ─────────────────────────────── oversight ───────────────────────────────
@@ -437,11 +508,43 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
     /**
      * @dev The one place where every transfer rule is applied: issuance (`from == 0`), {transfer},
      * {transferFrom} and the `...WithPurpose` variants all pass here. Reverts with the first failing rule.
+     * {forcedTransfer} passes here too, without the rules (a legal order).
+     *
+     * Extension point: a derived contract may override it to act on every movement of tokens; it must call
+     * `super._update(from, to, value)` so that the rules keep applying. To add a rule, override
+     * {_projectRestriction} instead, so that {detectTransferRestriction} reports it too.
      */
-    function _update(address from, address to, uint256 value) internal override {
-        uint8 code = _restrictionCode(_msgSender(), from, to, value, _purpose);
-        if (code != RuleCodes.SUCCESS) revert TransferRestricted(code, from, to, value);
+    function _update(address from, address to, uint256 value) internal virtual override {
+        if (!_forced) {
+            uint8 code = _restrictionCode(_msgSender(), from, to, value, _purpose);
+            if (code != RuleCodes.SUCCESS) revert TransferRestricted(code, from, to, value);
+        }
         super._update(from, to, value);
+    }
+
+    /**
+     * @dev Extension point: the code of the project's own rule that a movement of `value` tokens from `from`
+     * (zero for issuance) to `to` breaks, or 0. Consulted after every built-in rule passed, by the transfer
+     * path ({_update}, which reverts with `TransferRestricted(code, from, to, value)`) and by
+     * {detectTransferRestriction}, so the view and the action agree. Return codes from
+     * `RuleCodes.PROJECT_MIN` (64) to `RuleCodes.PROJECT_MAX` (127) and describe them in
+     * {_projectRestrictionMessage}. Not consulted for forced transfers (legal orders).
+     */
+    function _projectRestriction(address /* from */, address /* to */, uint256 /* value */)
+        internal
+        view
+        virtual
+        returns (uint8)
+    {
+        return RuleCodes.SUCCESS;
+    }
+
+    /**
+     * @dev Extension point: the text {messageForTransferRestriction} gives for a project code (64-127). The
+     * default names the code; override it to start the text with the project's rule ID.
+     */
+    function _projectRestrictionMessage(uint8 code) internal view virtual returns (string memory) {
+        return string.concat("PROJECT-RULE: restriction code ", Strings.toString(code), " of this project");
     }
 
     /**
@@ -456,10 +559,13 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
     {
         if (paused()) return RuleCodes.OVERSIGHT_PAUSE;
         bool minting = from == address(0);
-        if (minting && totalSupply() + value > _cap) return RuleCodes.SUPPLY_CAP;
+        // Written so that no `value` overflows: totalSupply() never exceeds the cap.
+        if (minting && value > _cap - totalSupply()) return RuleCodes.SUPPLY_CAP;
 
         IHolderRegistry.HolderStatus memory receiver = _registry.statusOf(to);
-        IHolderRegistry.HolderStatus memory sender;
+        // Issuance has no sender: its status stays "none" (not identified, not blocked).
+        IHolderRegistry.HolderStatus memory sender =
+            IHolderRegistry.HolderStatus(IHolderRegistry.HolderType.None, false, false, false);
         if (!minting) sender = _registry.statusOf(from);
 
         if (receiver.blocked || sender.blocked) return RuleCodes.ILLICIT_ADDRESS;
@@ -483,7 +589,16 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
                 && receiver.holderType == IHolderRegistry.HolderType.Individual
                 && (operator == from || operator == to || !_isCompliantOperator(operator))
         ) return RuleCodes.P2P_SALE;
-        return RuleCodes.SUCCESS;
+        if (
+            purpose == PURPOSE_NONE && sender.holderType == IHolderRegistry.HolderType.Individual
+                && receiver.holderType == IHolderRegistry.HolderType.Operator && _isForeignSale(from, to)
+        ) return RuleCodes.FOREIGN_PLATFORM;
+        return _projectRestriction(from, to, value);
+    }
+
+    /// @dev Whether `from` is attested in Belarus and `to` in another jurisdiction (FOREIGN-PLATFORM).
+    function _isForeignSale(address from, address to) private view returns (bool) {
+        return _registry.jurisdictionOf(from) == _BELARUS && _registry.jurisdictionOf(to) != _BELARUS;
     }
 
     /// @dev Whether `account` is an identified, eligible, unblocked Operator-type holder.
@@ -508,5 +623,9 @@ contract CompliantToken is ERC20, AccessControl, Pausable, TermsBound {
 
     function _checkOrderRef(bytes32 orderRef) private pure {
         if (orderRef == bytes32(0)) revert MissingOrderReference();
+    }
+
+    function _checkNotEscrow(address holder) private view {
+        if (_escrows[holder] != bytes32(0)) revert OrderAgainstEscrow(holder);
     }
 }

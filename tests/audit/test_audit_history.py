@@ -36,6 +36,7 @@ def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checke
     s.send(s.token, "amendTerms", bytes.fromhex("44" * 32), "ipfs://v2", sender=s.admin)
     s.accept(s.token, s.bob)
     deal = s.open_deal(s.alice, s.carol, 10**18)
+    s.send(s.escrow, "acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B accepts
     s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
     s.send(s.escrow, "complete", deal, sender=s.alice)
     s.send(s.escrow, "withdraw", ZERO, sender=s.carol)
@@ -53,7 +54,8 @@ def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checke
     assert stats.actions["transfer between individuals"] == 2
     assert all(check.passed for check in report.checks)
     illicit = next(c for c in report.checks if c.rule_id == "ILLICIT-ADDRESS")
-    assert illicit.count == 5 + 4  # token movements; deal open, fund, complete, withdraw
+    # token movements; deal open, accept, fund, complete, withdraw
+    assert illicit.count == 5 + 5
     records = next(c for c in report.checks if c.rule_id == "RECORDS")
     assert records.count == stats.views_compared > 100
     facts = dict(report.facts)

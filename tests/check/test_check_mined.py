@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from check_helpers import CODE, DAY, ISSUED, PURPOSE_GIFT, System, ref
+from check_helpers import CODE, DAY, DEAL_TERMS, ISSUED, PURPOSE_GIFT, System, ref
 
 from decree8.check import verdict_text
 from decree8.check.mined import records_findings
@@ -53,6 +53,7 @@ def test_failed_registry_call(s: System) -> None:
 
 def test_successful_and_failed_escrow_calls(s: System) -> None:
     deal = s.open_deal(s.alice, s.carol)
+    s.esc("acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B is paid only if it accepted
     h = s.send_raw(s.escrow, "fund", deal, sender=s.alice, value=10**18)
     v = s.checker.check_tx(h)
     assert v.compliant and v.decoded.value == 10**18

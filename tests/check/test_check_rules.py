@@ -265,11 +265,20 @@ def test_escrow_two_sided_deal_acceptance_and_funding(s: System) -> None:
 
 def test_escrow_complete_after_deadline_is_funds_return_refund_is_compliant(s: System) -> None:
     deal = s.open_deal(s.alice, s.carol)
+    s.esc("acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B is paid only if it accepted
     s.esc("fund", deal, sender=s.alice, value=10**18)
     assert_compliant(s.check(s.escrow, "complete", [deal], sender=s.alice))
     s.chain.time_travel(2 * DAY)
     assert_rules(s.check(s.escrow, "complete", [deal], sender=s.alice), "FUNDS-RETURN")
     assert_compliant(s.check(s.escrow, "refund", [deal], sender=s.dave))
+
+
+def test_escrow_complete_for_a_b_that_never_accepted_is_terms_accepted(s: System) -> None:
+    deal = s.open_deal(s.alice, s.carol)
+    s.esc("fund", deal, sender=s.alice, value=10**18)
+    assert_rules(s.check(s.escrow, "complete", [deal], sender=s.alice), "TERMS-ACCEPTED")
+    s.esc("acceptDeal", deal, DEAL_TERMS, sender=s.carol)
+    assert_compliant(s.check(s.escrow, "complete", [deal], sender=s.alice))
 
 
 def test_escrow_frozen_deal_is_legal_order(s: System) -> None:
@@ -283,6 +292,7 @@ def test_escrow_frozen_deal_is_legal_order(s: System) -> None:
 
 def test_escrow_complete_to_blocked_beneficiary(s: System) -> None:
     deal = s.open_deal(s.alice, s.carol)
+    s.esc("acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B is paid only if it accepted
     s.esc("fund", deal, sender=s.alice, value=10**18)
     s.reg("blockAddress", s.carol, ref("D48-7"))
     assert_rules(s.check(s.escrow, "complete", [deal], sender=s.alice), "ILLICIT-ADDRESS")
@@ -290,6 +300,7 @@ def test_escrow_complete_to_blocked_beneficiary(s: System) -> None:
 
 def test_escrow_dispute_without_reason_is_records(s: System) -> None:
     deal = s.open_deal(s.alice, s.carol)
+    s.esc("acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B is paid only if it accepted
     s.esc("fund", deal, sender=s.alice, value=10**18)
     assert_rules(s.check(s.escrow, "dispute", [deal, ZERO32], sender=s.carol), "RECORDS")
     assert_compliant(s.check(s.escrow, "dispute", [deal, ref("late")], sender=s.carol))

@@ -160,6 +160,8 @@ def test_deploy_token_hashes_the_terms_file(runner: CliRunner, tmp_path: Path) -
             "registry=1",
             "--param",
             f"terms={TERMS}",
+            "--param",
+            "legal_order_authority=2",  # never the admin (the deployer)
         ],
     )
     assert result.exit_code == 0, result.output

@@ -28,6 +28,7 @@ REVM_MODULES = {
     "test_escrow_lifecycle",
     "test_escrow_access",
     "test_escrow_attacks",
+    "test_escrow_issue12",
 }
 
 

@@ -36,6 +36,8 @@ SOURCES = (
     "contracts/mocks/ReentrantReceiver.sol",
     "contracts/mocks/ReentrantToken.sol",
     "contracts/mocks/EscrowProbe.sol",
+    "contracts/mocks/HookedEscrow.sol",
+    "contracts/mocks/EthRefusingParty.sol",
 )
 
 GAS = 1_500_000
@@ -101,7 +103,8 @@ class EscrowSystem:
     ReentrantReceiver attested as an entity). alice, bob, carol and the receiver accepted the
     escrow's and the token's terms (erin and dave only the escrow's) and hold FUNDS of the compliant
     token, the plain token and the reentrant token, all approved to the escrow; the escrow is an
-    Operator-type holder and accepted the token's terms. `probe` (EscrowProbe) reads the escrow's
+    Operator-type holder, accepted the token's terms and is registered with the token as an escrow
+    (`legal` is the legal-order authority of both). `probe` (EscrowProbe) reads the escrow's
     books in one call.
     """
 
@@ -425,6 +428,9 @@ def deploy_system(chain: Chain, build: Build) -> EscrowSystem:
         system.attest(holder, holder_type)
     system.attest(erin, INDIVIDUAL, flags=FLAG_MINOR | FLAG_COMPETENCE_PASSED)
     system.esc("acceptTokenTerms", token.address, *TOKEN_TERMS, sender=operator)
+    # The token's legal-order authority registers the escrow: the token's orders then reach escrowed
+    # tokens only through the escrow (issue 12: the escrow stays solvent).
+    system.send(token, "registerEscrow", escrow.address, ref("ESCROW-REG-1"), sender=legal)
 
     for party in (alice, bob, carol, erin, dave):
         system.esc("acceptTerms", *ESCROW_TERMS, sender=party)

@@ -222,6 +222,7 @@ def test_dispute_resolution_splits_each_funded_leg(
 def test_dispute_of_a_partly_funded_deal_and_its_limits(system: EscrowSystem) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
+    s.esc("acceptDeal", deal_id, DEAL_TERMS, sender=s.carol)  # resolve pays B only if B accepted
     assert_error(
         s.esc_reverts("dispute", deal_id, ref("r"), sender=s.alice), "NothingFunded", dealId=deal_id
     )
@@ -493,6 +494,8 @@ def test_constructor_refuses_missing_values(system: EscrowSystem, escrow_build: 
     assert_error(refused(1, s.dave), "RegistryNotContract", registry=s.dave)
     assert_error(refused(2, b"\0" * 32), "TermsEmpty")
     assert_error(refused(3, ""), "TermsEmpty")
-    for index in (4, 5, 6, 7):
+    # The admin follows AccessControlDefaultAdminRules, which refuses a zero admin itself.
+    assert refused(4, ETH).name == "AccessControlInvalidDefaultAdmin"
+    for index in (5, 6, 7):
         err = refused(index, ETH)
         assert err.name == "ZeroRoleHolder", err

@@ -163,7 +163,20 @@ def pack() -> RulePack:
 def _solidity_codes() -> dict[str, int]:
     text = RULE_CODES.read_text(encoding="utf-8")
     found = re.findall(r"uint8\s+internal\s+constant\s+([A-Z0-9_]+)\s*=\s*(\d+)\s*;", text)
-    return {name.replace("_", "-"): int(value) for name, value in found if name != "SUCCESS"}
+    # PROJECT_MIN and PROJECT_MAX bound the range reserved for projects (64-127): not rules.
+    skipped = {"SUCCESS", "PROJECT_MIN", "PROJECT_MAX"}
+    return {name.replace("_", "-"): int(value) for name, value in found if name not in skipped}
+
+
+def test_the_range_reserved_for_projects_matches_rule_codes_sol() -> None:
+    from decree8.rules.project import PROJECT_CODES
+
+    text = RULE_CODES.read_text(encoding="utf-8")
+    bounds = dict(re.findall(r"constant\s+(PROJECT_MIN|PROJECT_MAX)\s*=\s*(\d+)\s*;", text))
+    assert (int(bounds["PROJECT_MIN"]), int(bounds["PROJECT_MAX"])) == (
+        PROJECT_CODES.start,
+        PROJECT_CODES.stop - 1,
+    )
 
 
 # -------------------------------------------------------------------------------------------------
@@ -249,19 +262,9 @@ def test_unverified_presumption_is_a_note_not_a_rule(legal_basis: str, pack: Rul
     assert all("unverified" not in rule.confidence for rule in pack)
 
 
-#: Rule codes the Solidity side is still adding on another branch. FOREIGN-PLATFORM = 14 lands in
-#: RuleCodes.sol with the template change that enforces it; until then only this one code may be
-#: missing there. (The lead removes this tolerance when the branches are merged.)
-PENDING_SOLIDITY_CODES = {"FOREIGN-PLATFORM": 14}
-
-
 def test_codes_match_rule_codes_sol(pack: RulePack) -> None:
     codes = _solidity_codes()
-    expected = {rule.id: rule.code for rule in pack}
-    for rule_id, code in PENDING_SOLIDITY_CODES.items():
-        if rule_id not in codes:
-            assert expected.pop(rule_id) == code
-    assert codes == expected
+    assert codes == {rule.id: rule.code for rule in pack}
     for rule_id, code in codes.items():
         assert pack.by_code(code).id == rule_id
 

@@ -19,6 +19,7 @@ HEADER = f"""
 title = "small"
 [accounts]
 issuer = 0
+enforcer = 2
 alice = 4
 dave = 7
 
@@ -33,7 +34,7 @@ name = "token"
 template = "compliant-token"
 from = "issuer"
 params = {{ name = "T", symbol = "T", cap = "1000e18", issuer_registration = "HTP-2", \
-registry = "registry", terms = "{TERMS}" }}
+registry = "registry", terms = "{TERMS}", legal_order_authority = "enforcer" }}
 """
 
 STEPS = f"""

@@ -62,6 +62,7 @@ def test_token_params_hash_the_terms_file_and_default_roles_to_the_deployer(tmp_
             "issuer_registration": "HTP-0421",
             "registry": "0x" + "22" * 20,
             "terms": str(terms),
+            "legal_order_authority": "0x" + "33" * 20,
         },
         deployer="0x1111111111111111111111111111111111111111",
     )
@@ -69,6 +70,8 @@ def test_token_params_hash_the_terms_file_and_default_roles_to_the_deployer(tmp_
     assert values["terms_uri"] == "offer.md"
     assert values["cap"] == 10**24
     assert values["placement_agent"].lower() == deployer
+    assert values["admin"].lower() == deployer
+    assert values["legal_order_authority"].lower() == "0x" + "33" * 20  # never defaults
     args = TOKEN.constructor_args(values)
     assert args[0] == "Minsk Token" and args[2] == 10**24 and len(args) == len(TOKEN.constructor)
 

@@ -19,7 +19,12 @@ from decree8.compile import Build, build_project
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Only what these tests deploy, so that work in progress elsewhere in contracts/ cannot break them.
-SOURCES = ("contracts/registry", "contracts/token", "contracts/mocks/PlainERC20.sol")
+SOURCES = (
+    "contracts/registry",
+    "contracts/token",
+    "contracts/mocks/PlainERC20.sol",
+    "contracts/mocks/CappedHoldingToken.sol",
+)
 
 
 @pytest.fixture(scope="session")

@@ -88,7 +88,39 @@ MATRIX = [
         "DEFAULT_ADMIN_ROLE",
         "admin",
     ),
+    Privileged(
+        "registry", "appointAgent", lambda s: [s.dave, ref("A")], "REGISTRAR_ROLE", "operator"
+    ),
+    Privileged(
+        "registry",
+        "removeAgent",
+        lambda s: [s.dave, ref("A")],
+        "REGISTRAR_ROLE",
+        "operator",
+        setup=lambda s: s.reg("appointAgent", s.dave, ref("A")),
+    ),
+    Privileged(
+        "registry",
+        "recordCryptobankEntry",
+        lambda s: [s.exchange, ref("NBRB")],
+        "REGISTRAR_ROLE",
+        "operator",
+    ),
     Privileged("token", "issue", lambda s: [s.bob, V], "PLACEMENT_AGENT_ROLE", "agent"),
+    Privileged(
+        "token",
+        "registerEscrow",
+        lambda s: [s.registry.address, ref("E")],
+        "LEGAL_ORDER_AUTHORITY_ROLE",
+        "legal",
+    ),
+    Privileged(
+        "token",
+        "grantRole",
+        lambda s: [Web3.keccak(text="LEGAL_ORDER_ROLE"), s.dave],
+        "LEGAL_ORDER_AUTHORITY_ROLE",
+        "legal",
+    ),
     Privileged("token", "freeze", lambda s: [s.bob, ref("O")], "LEGAL_ORDER_ROLE", "legal"),
     Privileged(
         "token",
@@ -175,6 +207,9 @@ def test_privileged_function_refuses_every_account_without_the_role(
         if entry.fn == "issue":
             assert info.value.name == "TransferRestricted", name
             assert args_of(info.value)["code"] == CODE["ISSUER-HTP"]
+        elif entry.fn == "attest":  # the operator's appointed identification agents may attest too
+            assert info.value.name == "NotAnAttester", name
+            assert args_of(info.value) == {"account": caller}
         else:
             assert info.value.name == "AccessControlUnauthorizedAccount", name
             assert args_of(info.value) == {"account": caller, "neededRole": role_id}

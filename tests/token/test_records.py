@@ -190,9 +190,9 @@ def test_token_state_can_be_rebuilt_from_its_events(played: System) -> None:
     for version, (terms_hash, uri) in state.terms.items():
         assert tuple(system.view(tok, "termsOf", version))[:2] == (terms_hash, uri)
     assert state.paused == system.view(tok, "paused")
-    assert (
-        len(state.role_pairs_seen) == 6
-    )  # 5 granted at deployment, 1 granted later (1 of them revoked)
+    # 6 granted at deployment (the legal-order authority gets its own role), 1 granted later (1 of
+    # them revoked)
+    assert len(state.role_pairs_seen) == 7
     for role_id, who in state.role_pairs_seen:
         assert ((role_id, who) in state.roles) == system.view(tok, "hasRole", role_id, who)
 

@@ -4,7 +4,10 @@ bench/bench_token_machine.py).
 
 Rules: attest, revoke, block/unblock, accept terms, amend terms, approve, issue, transfer,
 transferWithPurpose, transferFrom (with or without a purpose), freeze/unfreeze, freezeAmount,
-unfreezeAmount, forcedTransfer, pause/unpause, and time passing (short attestations expire), over
+unfreezeAmount, forcedTransfer, pause/unpause, the legal-order roles (the admin trying to grant
+itself the role, the authority trying to grant it to the admin, the executor renouncing it and the
+authority appointing it again: legal orders then fail or pass accordingly), and time passing (short
+attestations expire), over
 five holders whose registry statuses start random (an ``initialize`` rule). Each rule predicts from
 the model what the contract does: success, or the exact custom error and its arguments; the decoded
 revert must match. Transfers by the sender itself (and issuance) also ask the ERC-1404 views first:
@@ -85,6 +88,11 @@ ZERO = "0x0000000000000000000000000000000000000000"
 #: The holders, by their names on :class:`System`.
 NAMES = ("alice", "bob", "carol", "exchange", "dave")
 ORDER = ref("ORDER-M")
+LEGAL_ORDER_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_ROLE"))
+AUTHORITY_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_AUTHORITY_ROLE"))
+role_actions = st.sampled_from(
+    ("admin grants itself", "authority grants the admin", "reappoint", "reappoint", "renounce")
+)
 #: Amending the terms stops every transfer until the receivers accept again: at most two amendments
 #: an example, so that most steps test something else.
 MAX_TERMS_VERSION = 3
@@ -168,6 +176,7 @@ class TokenModel:
     terms_version: int = 1
     terms_hash: bytes = TERMS_HASH
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+    legal_role: bool = True  # the legal-order authority also holds LEGAL_ORDER_ROLE
 
     def copy(self) -> TokenModel:
         """A copy to change (every holder copied: the machine edits them in place)."""
@@ -677,6 +686,41 @@ class TokenMachine(RuleBasedStateMachine):
         self._moved(src, dst, value)
 
     # -- legal orders ----------------------------------------------------------------------------
+    def _gate(self, expected: Outcome) -> Outcome:
+        """onlyRole(LEGAL_ORDER_ROLE) comes before every other check of a legal order."""
+        if self.m.legal_role:
+            return expected
+        return (
+            "AccessControlUnauthorizedAccount",
+            {"account": self.system.legal, "neededRole": LEGAL_ORDER_ROLE},
+        )
+
+    @rule(action=role_actions)
+    def legal_roles(self, action: str) -> None:
+        """Who may execute legal orders: never the admin, and only whom the authority appoints."""
+        self._begin()
+        s, m = self.system, self.m
+        code = CODE["LEGAL-ORDER"]
+        if action == "admin grants itself":
+            expected: Outcome = (
+                "AccessControlUnauthorizedAccount",
+                {"account": s.admin, "neededRole": AUTHORITY_ROLE},
+            )
+            self._send(self.token, "grantRole", [LEGAL_ORDER_ROLE, s.admin], s.admin, expected)
+        elif action == "authority grants the admin":
+            expected = (
+                "RoleRestricted",
+                {"code": code, "account": s.admin, "role": LEGAL_ORDER_ROLE},
+            )
+            self._send(self.token, "grantRole", [LEGAL_ORDER_ROLE, s.admin], s.legal, expected)
+        elif action == "reappoint":
+            self._send(self.token, "grantRole", [LEGAL_ORDER_ROLE, s.legal], s.legal, None)
+            m.legal_role = True
+        else:
+            self._send(self.token, "renounceRole", [LEGAL_ORDER_ROLE, s.legal], s.legal, None)
+            m.legal_role = False
+        assert not self.token.call("hasRole", LEGAL_ORDER_ROLE, s.admin)
+
     @rule(name=names, on=rarely_true)
     def set_frozen(self, name: str, on: bool) -> None:
         """Freezes `name` as a whole, or lifts that freeze."""
@@ -687,6 +731,7 @@ class TokenMachine(RuleBasedStateMachine):
             expected = ("AlreadyFrozen", {"holder": addr})
         elif not on and not h.whole_frozen:
             expected = ("NotFrozen", {"holder": addr})
+        expected = self._gate(expected)
         if not self._send(
             self.token, "freeze" if on else "unfreeze", [addr, ORDER], s.legal, expected
         ):
@@ -700,7 +745,7 @@ class TokenMachine(RuleBasedStateMachine):
         amount = {"unit": UNIT, "balance": h.balance, "balance+unit": h.balance + UNIT, "zero": 0}[
             kind
         ]
-        expected: Outcome = ("ZeroAmount", {}) if amount == 0 else None
+        expected: Outcome = self._gate(("ZeroAmount", {}) if amount == 0 else None)
         if not self._send(self.token, "freezeAmount", [addr, amount, ORDER], s.legal, expected):
             h.frozen += amount
         self._check_freeze_state(name)
@@ -718,6 +763,7 @@ class TokenMachine(RuleBasedStateMachine):
                 "UnfreezeExceedsFrozen",
                 {"holder": addr, "frozen": h.frozen, "requested": amount},
             )
+        expected = self._gate(expected)
         if not self._send(self.token, "unfreezeAmount", [addr, amount, ORDER], s.legal, expected):
             h.frozen -= amount
         self._check_freeze_state(name)
@@ -751,6 +797,7 @@ class TokenMachine(RuleBasedStateMachine):
                 {"sender": src, "balance": sender.balance, "needed": value},
             )
         args = [src, dst, value, ref("ENFORCEMENT")]
+        expected = self._gate(expected)
         if not self._send(self.token, "forcedTransfer", args, s.legal, expected):
             sender.frozen -= max(value - sender.available(), 0)
             self._moved(src, dst, value)

@@ -31,6 +31,8 @@ CHANGED_MESSAGE = '"SUPPLY-CAP: issuance would exceed the supply CAP"'
 OPERATOR_REGISTRATION = "HTP-OPERATOR-0001"
 ISSUER_REGISTRATION = "HTP-ISSUER-0042"
 CAP = "1000000e18"
+#: The token's legal-order authority: never the admin (the deployer), so a fixed other address.
+LEGAL_ORDER_AUTHORITY = "0x5e5E5e5e5E5e5E5E5e5E5E5e5e5E5E5E5e5E5E5e"
 
 
 def template_build() -> Build:
@@ -77,6 +79,7 @@ def token_params(registry: str, terms: str, **override: Any) -> dict[str, Any]:
         "registry": registry,
         "terms": terms,
         "terms_uri": "ipfs://token-terms",
+        "legal_order_authority": LEGAL_ORDER_AUTHORITY,
     }
     params.update(override)
     return params

@@ -327,13 +327,28 @@ class _Replay:
         for i, event in enumerate(events):
             if i not in consumed:
                 kind = self.world.contracts[event.address].kind
-                if kind == TOKEN:
+                if event.name in ("RoleGranted", "RoleRevoked"):
+                    self._role_action(event, kind)
+                elif kind == TOKEN:
                     self._token_action(events, i, consumed)
                 elif kind == REGISTRY:
                     self._registry_action(event)
                 else:
                     self._escrow_action(event)
             self.world.apply(event)
+
+    def _role_action(self, event: Event, kind: str) -> None:
+        """A grant or revocation of a role is a legally significant action (issue 12): it is
+        evaluated like the ``grantRole``/``revokeRole`` call that made it (LEGAL-ORDER findings
+        for legal-order roles granted by or to the admin), except the grants a contract makes to
+        itself at deployment, which have no caller to judge."""
+        a = event.args
+        info: TxInfo = self.source.tx(event.tx_hash)
+        if info.to is None:  # the constructor's own grants
+            return
+        fn = "grantRole" if event.name == "RoleGranted" else "revokeRole"
+        args = {"role": bytes(a["role"]), "account": a["account"]}
+        self._run(self._ctx(event, kind, fn, args, a["sender"]), "role change")
 
     def _token_action(self, events: Sequence[Event], i: int, consumed: set[int]) -> None:
         event = events[i]

@@ -56,6 +56,7 @@ UNFINISHED = frozenset({OPEN, FUNDED, DISPUTED})
 TOKEN_ROLES = (
     "DEFAULT_ADMIN_ROLE",
     "PLACEMENT_AGENT_ROLE",
+    "LEGAL_ORDER_AUTHORITY_ROLE",
     "LEGAL_ORDER_ROLE",
     "OVERSIGHT_ROLE",
     "TERMS_ADMIN_ROLE",
@@ -64,6 +65,7 @@ REGISTRY_ROLES = ("DEFAULT_ADMIN_ROLE", "REGISTRAR_ROLE", "BLOCKLIST_ROLE")
 ESCROW_ROLES = (
     "DEFAULT_ADMIN_ROLE",
     "OPERATOR_ROLE",
+    "LEGAL_ORDER_AUTHORITY_ROLE",
     "LEGAL_ORDER_ROLE",
     "OVERSIGHT_ROLE",
     "TERMS_ADMIN_ROLE",
@@ -91,6 +93,8 @@ class ContractState:
     known_roles: set[tuple[bytes, str]] = field(default_factory=set)
     #: asks the chain, at the block before the range, about a pair no event told (when seeded)
     role_oracle: Callable[[bytes, str], bool] | None = None
+    #: role -> its admin role, from ``RoleAdminChanged`` (see :func:`role_admin_view`)
+    role_admins: dict[bytes, bytes] = field(default_factory=dict)
     events: int = 0
     changes: int = 0  # events applied and views loaded: what was derived before may be stale
 
@@ -106,6 +110,8 @@ class ContractState:
                 self.roles[role].discard(account)
             self.role_accounts.add(account)
             self.known_roles.add((role, account))
+        elif name == "RoleAdminChanged":
+            apply_role_admin_change(self, event)
         else:
             self._apply(event)
 
@@ -730,6 +736,8 @@ class WorldReader:
             raise UsageError(f"the audit has no state of {address} (ask for {fn})")
         if fn == "hasRole":
             return state.has_role(bytes(args[0]), str(args[1]))
+        if fn == "getRoleAdmin":
+            return role_admin_view(state, bytes(args[0]))
         if isinstance(state, TokenState):
             return _token_view(state, fn, args)
         if isinstance(state, RegistryState):
@@ -737,6 +745,24 @@ class WorldReader:
         if isinstance(state, EscrowState):
             return _escrow_view(state, fn, args)
         raise UsageError(f"the audit cannot answer {contract}.{fn}")
+
+
+def apply_role_admin_change(state: ContractState, event: Event) -> None:
+    """``RoleAdminChanged(role, previousAdminRole, newAdminRole)``: who administers a role (issue
+    12: the legal-order role is administered by its own authority, not by the admin)."""
+    state.role_admins[bytes(event.args["role"])] = bytes(event.args["newAdminRole"])
+
+
+def role_admin_view(state: ContractState, role: bytes) -> bytes:
+    """``getRoleAdmin(role)`` from the rebuilt events: the last ``RoleAdminChanged``, else zero
+    (AccessControl's default) when the audit saw the contract from its deployment; a history that
+    starts later cannot tell, and the view reverts (the evaluators then take it as unknown)."""
+    role = bytes(role)
+    if role in state.role_admins:
+        return state.role_admins[role]
+    if state.role_oracle is None:
+        return ZERO32
+    raise TransactionReverted(name="UnknownRoleAdmin", args={"role": role})
 
 
 def _token_view(state: TokenState, fn: str, args: tuple[Any, ...]) -> Any:

@@ -87,6 +87,7 @@ ROLE_GATES: Mapping[tuple[str, str], tuple[str, str]] = {
     (TOKEN, "pause"): ("OVERSIGHT_ROLE", "OVERSIGHT-PAUSE"),
     (TOKEN, "unpause"): ("OVERSIGHT_ROLE", "OVERSIGHT-PAUSE"),
     (TOKEN, "amendTerms"): ("TERMS_ADMIN_ROLE", "TERMS-BOUND"),
+    (TOKEN, "registerEscrow"): ("LEGAL_ORDER_AUTHORITY_ROLE", "LEGAL-ORDER"),
     (REGISTRY, "attest"): ("REGISTRAR_ROLE", "HOLDER-IDENTIFIED"),
     (REGISTRY, "revoke"): ("REGISTRAR_ROLE", "HOLDER-IDENTIFIED"),
     (REGISTRY, "setJurisdictionProhibited"): ("REGISTRAR_ROLE", "HOLDER-ELIGIBLE"),
@@ -113,6 +114,7 @@ REFERENCE_ARGS: Mapping[tuple[str, str], tuple[str, str]] = {
         (TOKEN, fn): ("orderRef", "LEGAL-ORDER")
         for fn in ("freeze", "unfreeze", "freezeAmount", "unfreezeAmount", "forcedTransfer")
     },
+    (TOKEN, "registerEscrow"): ("ref", "LEGAL-ORDER"),
     (REGISTRY, "attest"): ("kycHash", "HOLDER-IDENTIFIED"),
     (REGISTRY, "blockAddress"): ("ref", "ILLICIT-ADDRESS"),
     (REGISTRY, "unblockAddress"): ("ref", "ILLICIT-ADDRESS"),
@@ -440,6 +442,107 @@ def _escrow_paused(ctx: TxContext, state: StateView) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
+# Governance of the legal-order roles (issue 12)
+# --------------------------------------------------------------------------------------------------
+
+#: The roles whose holders execute legal orders or appoint those who do.
+LEGAL_ORDER_ROLES = ("LEGAL_ORDER_ROLE", "LEGAL_ORDER_AUTHORITY_ROLE")
+#: The calls that execute a legal order, by contract.
+LEGAL_ORDER_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    TOKEN: ("freeze", "unfreeze", "freezeAmount", "unfreezeAmount", "forcedTransfer"),
+    ESCROW: ("freezeDeal", "unfreezeDeal", "directFunds", "directCredit"),
+}
+
+
+def _holds(ctx: TxContext, state: StateView, role: str, account: str) -> bool:
+    return bool(state.has_role(ctx.address, ctx.contract, role_hash(role), account))
+
+
+def _legal_role_administered_by_admin(ctx: TxContext, state: StateView) -> bool:
+    """Whether the contract lets its admin grant ``LEGAL_ORDER_ROLE`` (templates before issue 12,
+    or a derived contract that changed the role's admin)."""
+    admin = state.try_call(ctx.address, ctx.contract, "getRoleAdmin", role_hash("LEGAL_ORDER_ROLE"))
+    return admin is not None and bytes(admin) == ZERO32
+
+
+def legal_order_governance_findings(ctx: TxContext, state: StateView) -> list[Finding]:
+    """LEGAL-ORDER findings about who holds the power of legal orders (issue 12):
+
+    * a grant of ``LEGAL_ORDER_ROLE`` or ``LEGAL_ORDER_AUTHORITY_ROLE`` made by the contract's admin
+      (``DEFAULT_ADMIN_ROLE``), or to an account that is the admin: the admin would choose who
+      executes legal orders, or execute them itself;
+    * accepting the admin role by an account that holds a legal-order role;
+    * a legal-order action (freeze, forced transfer, fund or credit direction) by an account that
+      holds the admin role too, or under a ``LEGAL_ORDER_ROLE`` that the admin hands out (so the
+      executor may have it from the admin, as in the self-granted forced transfer the review found).
+
+    The current templates refuse all of these (the contract reverts); the findings catch them in
+    pre-flight, in mined transactions and in audits of earlier deployments."""
+    if ctx.contract not in (TOKEN, ESCROW):
+        return []
+    out: list[Finding] = []
+    if ctx.function == "grantRole":
+        role = bytes(ctx.args.get("role", b""))
+        account = str(ctx.args.get("account", ""))
+        names = {role_hash(n): n for n in LEGAL_ORDER_ROLES}
+        if role in names:
+            if _holds(ctx, state, "DEFAULT_ADMIN_ROLE", ctx.sender):
+                out.append(
+                    ctx.finding(
+                        "LEGAL-ORDER",
+                        f"the admin {ctx.sender} grants {names[role]} to {account}: legal orders "
+                        "must be executed under their own authority, never one the admin appoints",
+                        parties=[("admin", ctx.sender), ("grantee", account)],
+                        details={"role": names[role]},
+                    )
+                )
+            if _holds(ctx, state, "DEFAULT_ADMIN_ROLE", account):
+                out.append(
+                    ctx.finding(
+                        "LEGAL-ORDER",
+                        f"{names[role]} is granted to {account}, which holds the admin role: no "
+                        "account may hold both",
+                        parties=[("grantee", account)],
+                        details={"role": names[role]},
+                    )
+                )
+    elif ctx.function == "acceptDefaultAdminTransfer":
+        out.extend(
+            ctx.finding(
+                "LEGAL-ORDER",
+                f"{ctx.sender} would become the admin while it holds {name}: no account "
+                "may hold both",
+                parties=[("new admin", ctx.sender)],
+                details={"role": name},
+            )
+            for name in LEGAL_ORDER_ROLES
+            if _holds(ctx, state, name, ctx.sender)
+        )
+    elif ctx.function in LEGAL_ORDER_ACTIONS[ctx.contract]:
+        if _holds(ctx, state, "DEFAULT_ADMIN_ROLE", ctx.sender):
+            out.append(
+                ctx.finding(
+                    "LEGAL-ORDER",
+                    f"{ctx.function} by {ctx.sender}, which holds the admin role: the admin may "
+                    "not execute legal orders",
+                    parties=[("caller", ctx.sender)],
+                )
+            )
+        elif _holds(ctx, state, "LEGAL_ORDER_ROLE", ctx.sender) and (
+            _legal_role_administered_by_admin(ctx, state)
+        ):
+            out.append(
+                ctx.finding(
+                    "LEGAL-ORDER",
+                    f"{ctx.function} by {ctx.sender} under a LEGAL_ORDER_ROLE that the "
+                    "contract's admin grants: the executor may have the role from the admin",
+                    parties=[("caller", ctx.sender)],
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
 # The evaluators, one per rule, in rule-pack order
 # --------------------------------------------------------------------------------------------------
 
@@ -568,7 +671,28 @@ def terms_accepted(ctx: TxContext, state: StateView) -> list[Finding]:
                     parties=[("party B", ctx.sender)],
                 )
             )
+    out += beneficiary_acceptance_findings(ctx, state)
     return out
+
+
+def beneficiary_acceptance_findings(ctx: TxContext, state: StateView) -> list[Finding]:
+    """Party B is paid only if it accepted the deal (issue 12): completing a deal, or resolving it
+    with a share for B, while B has not accepted is a TERMS-ACCEPTED finding."""
+    if not ctx.is_(ESCROW, "complete", "resolve"):
+        return []
+    deal = _deal(ctx, state)
+    if deal is None or deal.accepted_b:
+        return []
+    if ctx.function == "resolve" and int(ctx.args.get("toPartyABps", 0)) == BPS:
+        return []
+    return [
+        ctx.finding(
+            "TERMS-ACCEPTED",
+            f"deal {ctx.args['dealId']} would pay party B {deal.party_b}, which never accepted "
+            "the deal",
+            parties=[("party B", deal.party_b)],
+        )
+    ]
 
 
 def _party_rule(
@@ -702,6 +826,57 @@ def illicit_address(ctx: TxContext, state: StateView) -> list[Finding]:
                     details={"asset": ctx.args["asset"]},
                 )
             )
+    out += escrow_caller_screening_findings(ctx, state)
+    return out
+
+
+#: Escrow calls whose caller the escrow screens against the illicit-address register (issue 12)
+#: besides the parties of :func:`_admissions` and the account of ``withdraw``.
+SCREENED_ESCROW_CALLERS = frozenset(
+    {
+        "complete",
+        "refund",
+        "dispute",
+        "resolve",
+        "freezeDeal",
+        "unfreezeDeal",
+        "directFunds",
+        "directCredit",
+        "withdrawTo",
+        "sweep",
+        "acceptTokenTerms",
+        "pause",
+        "unpause",
+        "amendTerms",
+    }
+)
+
+
+def escrow_caller_screening_findings(ctx: TxContext, state: StateView) -> list[Finding]:
+    """ILLICIT-ADDRESS findings for an escrow call made from an address on the register (every
+    state-changing escrow call screens its caller), and for a payee or sweep recipient on it."""
+    if ctx.contract != ESCROW or ctx.function not in SCREENED_ESCROW_CALLERS:
+        return []
+    registry = _escrow_registry(ctx, state)
+    out: list[Finding] = []
+    screened = {party for _, party in _admissions(ctx, state)}
+    if ctx.sender not in screened and state.call(registry, REGISTRY, "isBlocked", ctx.sender):
+        out.append(
+            ctx.finding(
+                "ILLICIT-ADDRESS",
+                f"the caller {ctx.sender} is on the illicit-address register",
+                parties=[("caller", ctx.sender)],
+            )
+        )
+    payee = ctx.args.get("payee", ctx.args.get("to")) if ctx.function != "complete" else None
+    if payee is not None and state.call(registry, REGISTRY, "isBlocked", payee):
+        out.append(
+            ctx.finding(
+                "ILLICIT-ADDRESS",
+                f"the escrow would pay {payee}, which is on the illicit-address register",
+                parties=[("payee", payee)],
+            )
+        )
     return out
 
 
@@ -786,6 +961,7 @@ def legal_order(ctx: TxContext, state: StateView) -> list[Finding]:
     """Frozen addresses, amounts and deals do not move; legal orders come from the legal-order role
     and carry the order's reference."""
     out = _role_findings(ctx, state, "LEGAL-ORDER") + _reference_findings(ctx, "LEGAL-ORDER")
+    out += legal_order_governance_findings(ctx, state)
     for mv in movements(ctx, state):
         if state.call(mv.token, TOKEN, "isFrozen", mv.receiver):
             out.append(
@@ -1003,7 +1179,15 @@ def prefetch_plan(ctx: TxContext, state: StateView) -> list[Read]:
 # Reverts to rules
 # --------------------------------------------------------------------------------------------------
 
-_CODED_ERRORS = frozenset({"TransferRestricted", "DealRestricted", "WithdrawalRestricted"})
+_CODED_ERRORS = frozenset(
+    {
+        "TransferRestricted",
+        "DealRestricted",
+        "WithdrawalRestricted",
+        "CallerRestricted",
+        "RoleRestricted",
+    }
+)
 
 #: The escrow's deadline refusals, both ways: a deal step after the deadline (accepting, funding,
 #: completing, disputing: the deal must be refunded) and a refund before it. FUNDS-RETURN
@@ -1020,6 +1204,10 @@ _ERROR_RULES: Mapping[str, str] = {
     "ValidUntilNotInFuture": "HOLDER-IDENTIFIED",
     "MissingKycHash": "HOLDER-IDENTIFIED",
     "MissingReference": "ILLICIT-ADDRESS",
+    "TermsUnchanged": "TERMS-BOUND",
+    "OrderAgainstEscrow": "LEGAL-ORDER",
+    "NotAnAttester": "HOLDER-IDENTIFIED",
+    "DeadlineTooFar": "FUNDS-RETURN",
 }
 
 _ROLE_NAMES = {
@@ -1033,6 +1221,7 @@ _ROLE_NAMES = {
         "REGISTRAR_ROLE",
         "BLOCKLIST_ROLE",
         "OPERATOR_ROLE",
+        "LEGAL_ORDER_AUTHORITY_ROLE",
     )
 }
 

@@ -81,7 +81,7 @@ REGISTRY = Template(
     summary=(
         "Register of identified holders run by an HTP-resident operator: attestations (type, "
         "jurisdiction, expiry, KYC record hash, eligibility flags) and the illicit-address "
-        "register. "
+        "register, identification agents appointed by the operator, cryptobank register entries. "
         "No personal data on chain. One registry serves many tokens and escrows."
     ),
     params=(
@@ -95,7 +95,8 @@ REGISTRY = Template(
         Role(
             "REGISTRAR_ROLE",
             "operator",
-            "attests, re-attests and revokes holders; prohibits jurisdictions",
+            "attests, re-attests and revokes holders; prohibits jurisdictions; appoints and "
+            "removes identification agents; records cryptobank register entries",
         ),
         Role(
             "BLOCKLIST_ROLE",
@@ -112,8 +113,9 @@ TOKEN = Template(
     summary=(
         "ERC-20 token issued through an HTP resident: capped issuance by the placement agent only, "
         "terms bound by hash and accepted by each holder, identified and eligible holders, illicit-"
-        "address screening, purpose codes between individuals, legal orders and pause. "
-        "ERC-1404 codes."
+        "address screening, purpose codes between individuals, no sale to foreign platforms, legal "
+        "orders under their own authority (never the admin's; registered escrows out of reach) and "
+        "pause. Two-step admin changes. ERC-1404 codes; extension points for project rules."
     ),
     params=(
         Param("name", "string", "the token's name"),
@@ -128,8 +130,8 @@ TOKEN = Template(
         Param(
             "legal_order_authority",
             "address",
-            "who executes freezes and forced transfers",
-            "@deployer",
+            "the legal-order authority: executes freezes and forced transfers and appoints who "
+            "else may; never the admin (required)",
         ),
         Param("oversight", "address", "who may pause and unpause transfers", "@deployer"),
     ),
@@ -147,9 +149,19 @@ TOKEN = Template(
         "oversight",
     ),
     roles=(
-        Role("DEFAULT_ADMIN_ROLE", "admin", "grants and revokes the other roles"),
+        Role(
+            "DEFAULT_ADMIN_ROLE",
+            "admin",
+            "grants and revokes the other roles except the legal-order ones; changes in two steps "
+            "with a delay",
+        ),
         Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
         Role("PLACEMENT_AGENT_ROLE", "placement_agent", "issues tokens, never above the cap"),
+        Role(
+            "LEGAL_ORDER_AUTHORITY_ROLE",
+            "legal_order_authority",
+            "grants and revokes LEGAL_ORDER_ROLE and itself; registers escrows",
+        ),
         Role(
             "LEGAL_ORDER_ROLE",
             "legal_order_authority",
@@ -165,6 +177,7 @@ TOKEN = Template(
         "HOLDER-ELIGIBLE",
         "ILLICIT-ADDRESS",
         "P2P-SALE",
+        "FOREIGN-PLATFORM",
         "LEGAL-ORDER",
         "RECORDS",
         "OVERSIGHT-PAUSE",
@@ -179,7 +192,8 @@ ESCROW = Template(
         "Escrow of deals in ETH and ERC-20 run by an HTP-resident operator: one- or two-sided "
         "(delivery versus payment), deal terms accepted by both parties, deadline with a refund "
         "anyone "
-        "can trigger, disputes resolved by the operator, legal orders, pause, pull payments."
+        "can trigger, disputes resolved by the operator, legal orders under their own authority, "
+        "pause, pull payments to the party or a payee it names, recorded sweep of surplus."
     ),
     params=(
         Param("operator_registration", "reference", f"the operator's {_REF}"),
@@ -189,7 +203,10 @@ ESCROW = Template(
         Param("admin", "address", "who administers roles and amends the terms", "@deployer"),
         Param("operator", "address", "who resolves disputes", "@deployer"),
         Param(
-            "legal_order_authority", "address", "who freezes deals and directs funds", "@deployer"
+            "legal_order_authority",
+            "address",
+            "the legal-order authority: freezes deals, directs funds and appoints who else may; "
+            "never the admin (required)",
         ),
         Param("oversight", "address", "who may pause new deals and releases", "@deployer"),
     ),
@@ -204,9 +221,23 @@ ESCROW = Template(
         "oversight",
     ),
     roles=(
-        Role("DEFAULT_ADMIN_ROLE", "admin", "grants and revokes the other roles"),
+        Role(
+            "DEFAULT_ADMIN_ROLE",
+            "admin",
+            "grants and revokes the other roles except the legal-order ones; changes in two steps "
+            "with a delay",
+        ),
         Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
-        Role("OPERATOR_ROLE", "operator", "resolves disputes; accepts token terms for the escrow"),
+        Role(
+            "OPERATOR_ROLE",
+            "operator",
+            "resolves disputes; accepts token terms for the escrow; sweeps surplus",
+        ),
+        Role(
+            "LEGAL_ORDER_AUTHORITY_ROLE",
+            "legal_order_authority",
+            "grants and revokes LEGAL_ORDER_ROLE and itself",
+        ),
         Role("LEGAL_ORDER_ROLE", "legal_order_authority", "freezes deals and directs their funds"),
         Role("OVERSIGHT_ROLE", "oversight", "pauses new deals and releases (refunds still work)"),
     ),

@@ -527,8 +527,10 @@ class Factory:
     def admit_escrow(
         self, escrow: Deployed, token: Deployed, registry: Deployed | None = None
     ) -> None:
-        """Lets ``escrow`` hold ``token``: attests it as an operator and has it accept the
-        token's current terms (``acceptTokenTerms``, sent by the operator)."""
+        """Lets ``escrow`` hold ``token``: attests it as an operator, has it accept the token's
+        current terms (``acceptTokenTerms``, sent by the operator) and has the token's legal-order
+        authority (``enforcer``) register it as an escrow (``registerEscrow``), so that the token's
+        legal orders reach escrowed tokens only through the escrow and it stays solvent."""
         reg = registry or self._registry()
         apply_status(reg, escrow.address, ELIGIBLE_OPERATOR, sender=self.accounts.operator)
         version = token.call("termsVersion")
@@ -536,3 +538,11 @@ class Factory:
         escrow.send(
             "acceptTokenTerms", token.address, version, digest, sender=self.accounts.operator
         )
+        if token.call("escrowRegistration", escrow.address) == bytes(32):
+            escrow_ref = b"ESCROW-" + bytes.fromhex(escrow.address[2:10])
+            token.send(
+                "registerEscrow",
+                escrow.address,
+                escrow_ref.ljust(32, b"\0"),
+                sender=self.accounts.enforcer,
+            )

@@ -38,8 +38,10 @@ from decree8.verify.bytecode import (
     Difference,
     MatchKind,
     compare_runtime,
+    first_difference,
     immutable_ranges,
     metadata_summary,
+    split_metadata,
 )
 
 if TYPE_CHECKING:
@@ -494,6 +496,29 @@ def _read_views(chain: Chain, address: str, abi: Sequence[Mapping[str, Any]]) ->
     return views
 
 
+def compare_creation(
+    built_creation: bytes, creation_input: bytes, runtime: bytes
+) -> CodeComparison:
+    """The creation code of a build compared with the start of a creation transaction's input.
+    The runtime code, metadata tail included, sits inside the creation code, and solc may put data
+    after it (constants the constructor copies with CODECOPY): the runtime's metadata is then not
+    the creation code's tail, so the code is compared up to the end of that metadata (a differing
+    hash there is a functional match) and the data after it must be equal."""
+    found = creation_input[: len(built_creation)]
+    _, tail = split_metadata(runtime)
+    end = built_creation.rfind(tail) + len(tail) if tail else -1
+    if not tail or end <= len(tail) - 1 or end >= len(built_creation):
+        return compare_runtime(built_creation, found, {})
+    head = compare_runtime(built_creation[:end], found[:end], {})
+    if head.match == "mismatch":
+        return head
+    rest = first_difference(built_creation[end:], found[end:])
+    if rest is None:
+        return head
+    moved = Difference(offset=end + rest.offset, expected=rest.expected, found=rest.found)
+    return CodeComparison("mismatch", moved, head.expected_metadata, head.found_metadata)
+
+
 def _creation(chain: Chain, tx_hash: str, address: str) -> tuple[bytes, str]:
     """The input and sender of the transaction that created ``address``."""
     from web3.exceptions import Web3Exception
@@ -681,7 +706,7 @@ def verify(
     creation: CodeComparison | None = None
     if creation_input is not None:  # the constructor is checked too (it may skip a guard)
         built_creation = bytes.fromhex(artifact.bytecode)
-        creation = compare_runtime(built_creation, creation_input[: len(built_creation)], {})
+        creation = compare_creation(built_creation, creation_input, built)
     if comparison.match == "functional":
         if creation is not None and creation.match == "mismatch":
             notes.append(
