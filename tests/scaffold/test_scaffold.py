@@ -246,3 +246,21 @@ def test_help_names_the_template_parameters() -> None:
     assert result.exit_code == 0
     for option in ("--name", "--symbol", "--cap", "--terms", "--issuer-registration", "--contract"):
         assert option in result.stdout
+
+
+def test_token_project_declares_its_own_rule_in_the_reserved_range(tmp_path: Path) -> None:
+    from decree8.rules.project import PROJECT_CODES, load_project_rules
+
+    generate("token", tmp_path / "p", TokenOptions(name="Minsk Token"), home=REPO)
+    project = tmp_path / "p"
+    rules = load_project_rules(project / "rules.toml")
+    assert [(r.id, r.code) for r in rules] == [("MAX-BALANCE", 64)]
+    assert rules[0].code in PROJECT_CODES
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["decree8"]["rules"] == "rules.toml"
+    contract = (project / "contracts" / "MinskToken.sol").read_text()
+    assert "function _projectRestriction(" in contract and "MAX_BALANCE = 64" in contract
+    assert "## Rules of your own" in (project / "README.md").read_text()
+    assert not (tmp_path / "q").exists()
+    generate("escrow", tmp_path / "q", EscrowOptions(), home=REPO)
+    assert not (tmp_path / "q" / "rules.toml").exists()

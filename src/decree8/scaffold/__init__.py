@@ -260,6 +260,9 @@ def _values(
         "decree8_range": _compatible_range(__version__),
         "operator_registration": options.operator_registration,
         "terms_path": f"terms/{terms_name}",
+        "rules_setting": 'rules = "rules.toml"  # the project\'s own rules (codes 64-127)\n'
+        if kind == "token"
+        else "",
         "terms_uri": terms_uri,
     }
     if isinstance(options, TokenOptions):
@@ -294,6 +297,8 @@ def _files(
 
     text(f"contracts/{contract}.sol", _render(_template(kind, "Contract.sol.tmpl"), values))
     text("deploy.toml", _render(_template(kind, "deploy.toml.tmpl"), values))
+    if kind == "token":
+        text("rules.toml", _render(_template(kind, "rules.toml.tmpl"), values))
     text(
         f"tests/test_{values['snake']}.py",
         _render(_template(kind, "test_contract.py.tmpl"), values),
