@@ -371,6 +371,7 @@ def test_refund_before_the_deadline_is_funds_return_both_ways(s: System) -> None
     """The escrow's deadline refusals map to FUNDS-RETURN in both directions: a refund before the
     deadline (by anyone) and a completion after it."""
     deal = s.open_deal(s.carol, s.bob, amount_a=10**15)
+    s.esc("acceptDeal", deal, DEAL_TERMS, sender=s.bob)  # B is paid only if it accepted
     s.esc("fund", deal, sender=s.carol, value=10**15)
     early = s.check(s.escrow, "refund", [deal], sender=s.dave)
     assert early.verdict == "violation" and early.rule_ids == ("FUNDS-RETURN",)

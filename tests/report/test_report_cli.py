@@ -49,7 +49,7 @@ def test_audit_writes_a_signed_html_report(on_demo: Path, demo: Any) -> None:
     assert data["signature"]["signer"] in html
     assert data["history"]["names"][demo.deployments["token"].address] == "token"
     assert "<b>token</b>" in html  # named by its manifest
-    assert len(data["history"]["holders"]) == 4
+    assert len(data["history"]["holders"]) == 5
     checked = _cli("report", "verify", "audit.html")
     assert checked.exit_code == 0 and checked.stdout.startswith("VALID: signed by 0x")
     again = _cli("report", "audit.html", "--format", "markdown")

@@ -87,8 +87,8 @@ def test_it_shows_what_was_checked_per_rule_and_the_holders(demo: Any, demo_html
     # the holders at the end block, by the names the scenario gives them
     table = demo_html.split('id="holders-table"')[1].split("</table>")[0]
     rows = re.findall(r"<tr data-type=[^>]*><td[^>]*><b>([^<]*)</b>", table)
-    assert len(rows) == len(report.history.holders) == 4
-    assert set(rows) == {"alice", "bob", "carol", "enforcer"}
+    assert len(rows) == len(report.history.holders) == 5  # alice, bob, carol, dave, enforcer
+    assert set(rows) == {"alice", "bob", "carol", "dave", "enforcer"}
     bob = next(h for h in report.history.holders if demo.names.get(h.address) == "bob")
     assert bob.frozen == 40 * 10**18 and bob.terms_accepted and bob.holder_type == "individual"
     assert bob.jurisdiction == "BY"

@@ -210,7 +210,7 @@ def test_demo_judges_the_days_before_and_after_decree_367_by_their_own_law() -> 
     assert "law in force from 17.05.2022" in sales[0]["detail"]
     assert "law in force from 20.09.2024" in sales[1]["detail"]
     foreign = [s for s in data["steps"] if "FOREIGN-PLATFORM" in s["expected_rules"]]
-    assert foreign and foreign[0]["met"] and foreign[0]["stage"] == "preflight"
+    assert foreign and foreign[0]["met"] and foreign[0]["stage"] == "preflight+mined"
 
 
 REFUSED_STEPS = f"""
