@@ -68,13 +68,34 @@ def run_watch(url: str, *args: str, timeout: float = 120) -> subprocess.Complete
 
 
 def start_watch(url: str, *args: str, log: Path) -> subprocess.Popen[str]:
-    with log.open("w") as err:
-        return subprocess.Popen(
-            watch_args(url, *args),
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-        )
+    """`decree8 watch` in the background: stderr to ``log``, stdout to ``log`` + ``.out``."""
+    with log.open("a") as err, Path(f"{log}.out").open("a") as out:
+        return subprocess.Popen(watch_args(url, *args), stdout=out, stderr=err, text=True)
+
+
+def stored_position(db: Path) -> int | None:
+    from decree8.watch import SqliteStore
+
+    try:
+        store = SqliteStore(db, readonly=True)
+    except Exception:  # not created yet
+        return None
+    try:
+        return store.position()
+    except Exception:  # the tables may not exist yet
+        return None
+    finally:
+        store.close()
+
+
+def stored_checks(db: Path) -> dict[str, int]:
+    from decree8.watch import SqliteStore
+
+    store = SqliteStore(db, readonly=True)
+    try:
+        return store.check_counts()
+    finally:
+        store.close()
 
 
 def kill9(process: subprocess.Popen[str]) -> None:

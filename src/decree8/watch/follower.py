@@ -248,6 +248,9 @@ class Follower:
         except Decree8Error as exc:
             if isinstance(exc.__cause__, _UNAVAILABLE):
                 raise exc.__cause__ from None
+            # An error while the node was going away is no answer about the transaction: the
+            # block is tried again once the node answers.
+            self.chain.w3.eth.block_number  # noqa: B018 - raises when the node is gone
             return CheckRecord(tx_hash, index, to, "error", error=str(exc))
         return CheckRecord(
             tx_hash,
