@@ -1,0 +1,188 @@
+"""Many mined checks in one process: ``check tx HASH...``, ``--from-file`` and a block range.
+
+Each transaction is checked by the one mined-check entry point, :meth:`Checker.check_tx`. What
+makes a batch cheaper than as many processes is everything around it: one start-up, one template
+build, one checker (which contract is where is looked up once) and, on a JSON-RPC node, batched
+reads: the transactions, receipts and blocks of a chunk of hashes are asked in three JSON-RPC
+batches (one HTTP round trip each) and answered from memory when the check asks for them, through
+a web3 middleware at the innermost layer (:class:`Prefetched`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+from web3.middleware.base import Web3Middleware
+
+from decree8.errors import Decree8Error, RpcUnavailable, UsageError
+
+if TYPE_CHECKING:
+    from decree8.chain import Chain
+    from decree8.check.checker import Checker
+    from decree8.check.verdict import Verdict
+
+__all__ = ["CHUNK", "Prefetched", "check_many", "hashes_in_blocks", "read_hash_file"]
+
+#: Hashes whose transactions, receipts and blocks are read in one batch.
+CHUNK = 200
+
+_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+_Key = tuple[str, Any]
+
+
+def read_hash_file(path: Path) -> list[str]:
+    """The transaction hashes in ``path``, one per line (blank lines and ``#`` comments ignored);
+    :class:`UsageError` naming the first line that is no hash."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"--from-file {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--from-file {path}: cannot read it ({exc})") from None
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        item = line.split("#", 1)[0].strip()
+        if not item:
+            continue
+        if not _HASH.match(item):
+            raise UsageError(
+                f"--from-file {path}, line {number}: {item[:80]!r} is not a transaction hash "
+                "(0x followed by 64 hex digits)"
+            )
+        out.append(item.lower())
+    return out
+
+
+def hashes_in_blocks(
+    chain: Chain, addresses: Iterable[str], from_block: int, to_block: int
+) -> list[str]:
+    """The hashes of the transactions sent to ``addresses`` in blocks ``from_block..to_block``."""
+    wanted = {a.lower() for a in addresses}
+    out: list[str] = []
+    for number in range(from_block, to_block + 1):
+        block = chain.w3.eth.get_block(number, full_transactions=True)
+        out.extend(
+            "0x" + bytes(tx["hash"]).hex()
+            for tx in block["transactions"]
+            if isinstance(tx, Mapping) and tx.get("to") and str(tx["to"]).lower() in wanted
+        )
+    return out
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.answers: dict[_Key, Any] = {}
+
+    @staticmethod
+    def key(method: str, params: Sequence[Any]) -> _Key | None:
+        if method in ("eth_getTransactionByHash", "eth_getTransactionReceipt") and params:
+            return method, str(params[0]).lower()
+        if method == "eth_getBlockByNumber" and len(params) == 2 and isinstance(params[0], str):
+            if params[0].startswith("0x"):
+                return method, (int(params[0], 16), bool(params[1]))
+        return None
+
+
+def Prefetched(cache: _Cache) -> type[Web3Middleware]:  # noqa: N802 - a class factory
+    """A web3 middleware class answering the reads ``cache`` holds without asking the node."""
+
+    class _Prefetched(Web3Middleware):
+        def wrap_make_request(self, make_request: Callable[..., Any]) -> Callable[..., Any]:
+            def middleware(method: str, params: Any) -> Any:
+                key = _Cache.key(method, params)
+                if key is not None and key in cache.answers:
+                    return {"jsonrpc": "2.0", "id": 0, "result": cache.answers[key]}
+                return make_request(method, params)
+
+            return middleware
+
+    return _Prefetched
+
+
+def _batch(
+    url: str, session: requests.Session, calls: Sequence[tuple[str, list[Any]]]
+) -> list[Any]:
+    """``calls`` as one JSON-RPC batch; the results in order (None for an error answer)."""
+    payload: list[Any] = [
+        {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+        for i, (method, params) in enumerate(calls)
+    ]
+    try:
+        response = session.post(url, json=payload, timeout=30)
+        response.raise_for_status()
+        answers = response.json()
+    except requests.RequestException as exc:
+        raise RpcUnavailable(f"lost the JSON-RPC node at {url}: {type(exc).__name__}") from None
+    except ValueError:
+        return [None] * len(calls)
+    if not isinstance(answers, list):  # a node without batches answers with one error
+        return [None] * len(calls)
+    by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+    return [by_id.get(i, {}).get("result") for i in range(len(calls))]
+
+
+@contextmanager
+def _prefetching(chain: Chain) -> Iterator[Callable[[Sequence[str]], None] | None]:
+    """A ``prefetch(hashes)`` for a JSON-RPC chain (None for in-process chains, whose reads cost
+    no round trip), with the middleware installed while the block runs."""
+    url = getattr(chain, "url", None)
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        yield None
+        return
+    cache = _Cache()
+    session = requests.Session()
+    name = "decree8_batch_prefetch"
+    chain.w3.middleware_onion.inject(Prefetched(cache), name=name, layer=0)
+
+    def prefetch(hashes: Sequence[str]) -> None:
+        cache.answers.clear()
+        calls: list[tuple[str, list[Any]]] = []
+        for h in hashes:
+            calls += [("eth_getTransactionByHash", [h]), ("eth_getTransactionReceipt", [h])]
+        results = _batch(url, session, calls)
+        blocks: set[int] = set()
+        for (method, params), result in zip(calls, results, strict=True):
+            if result is None:
+                continue  # asked again by the check itself, which then explains what is wrong
+            cache.answers[(method, params[0].lower())] = result
+            if method == "eth_getTransactionReceipt" and result.get("blockNumber"):
+                blocks.add(int(result["blockNumber"], 16))
+        numbers = sorted(blocks)
+        block_calls: list[tuple[str, list[Any]]] = [
+            ("eth_getBlockByNumber", [hex(n), False]) for n in numbers
+        ]
+        for number, result in zip(numbers, _batch(url, session, block_calls), strict=True):
+            if result is not None:
+                cache.answers[("eth_getBlockByNumber", (number, False))] = result
+
+    try:
+        yield prefetch
+    finally:
+        chain.w3.middleware_onion.remove(name)
+        session.close()
+
+
+def check_many(
+    checker: Checker, hashes: Sequence[str], chunk: int = CHUNK
+) -> Iterator[tuple[str, Verdict | Decree8Error]]:
+    """``(hash, verdict)`` for every hash in order, or ``(hash, error)`` for one that cannot be
+    checked (not a transaction on this chain, not to a template ...). A node that stops answering
+    ends the batch with :class:`RpcUnavailable`."""
+    with _prefetching(checker.chain) as prefetch:
+        for start in range(0, len(hashes), chunk):
+            part = hashes[start : start + chunk]
+            if prefetch is not None:
+                prefetch(part)
+            for tx_hash in part:
+                try:
+                    yield tx_hash, checker.check_tx(tx_hash)
+                except RpcUnavailable:
+                    raise
+                except Decree8Error as exc:
+                    yield tx_hash, exc
