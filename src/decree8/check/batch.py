@@ -10,9 +10,9 @@ a web3 middleware at the innermost layer (:class:`Prefetched`).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     from decree8.check.checker import Checker
     from decree8.check.verdict import Verdict
 
-__all__ = ["CHUNK", "Prefetched", "check_many", "hashes_in_blocks", "read_hash_file"]
+__all__ = [
+    "CHUNK",
+    "Prefetched",
+    "RpcReads",
+    "check_many",
+    "hashes_in_blocks",
+    "read_hash_file",
+]
 
 #: Hashes whose transactions, receipts and blocks are read in one batch.
 CHUNK = 200
@@ -84,7 +91,7 @@ class _Cache:
         if method in ("eth_getTransactionByHash", "eth_getTransactionReceipt") and params:
             return method, str(params[0]).lower()
         if method == "eth_getBlockByNumber" and len(params) == 2 and isinstance(params[0], str):
-            if params[0].startswith("0x"):
+            if params[0].startswith("0x"):  # by number only: "latest" moves
                 return method, (int(params[0], 16), bool(params[1]))
         return None
 
@@ -127,45 +134,83 @@ def _batch(
     return [by_id.get(i, {}).get("result") for i in range(len(calls))]
 
 
-@contextmanager
-def _prefetching(chain: Chain) -> Iterator[Callable[[Sequence[str]], None] | None]:
-    """A ``prefetch(hashes)`` for a JSON-RPC chain (None for in-process chains, whose reads cost
-    no round trip), with the middleware installed while the block runs."""
-    url = getattr(chain, "url", None)
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        yield None
-        return
-    cache = _Cache()
-    session = requests.Session()
-    name = "decree8_batch_prefetch"
-    chain.w3.middleware_onion.inject(Prefetched(cache), name=name, layer=0)
+class RpcReads:
+    """Raw JSON-RPC batches to a node over HTTP, and a web3 middleware (innermost, installed on the
+    chain's web3 until :meth:`close`) that answers the transactions, receipts and blocks they read
+    without asking the node again. ``for_chain`` gives None for an in-process chain, whose reads
+    cost no round trip."""
 
-    def prefetch(hashes: Sequence[str]) -> None:
-        cache.answers.clear()
+    NAME = "decree8_batch_prefetch"
+
+    def __init__(self, chain: Chain, url: str) -> None:
+        self.chain = chain
+        self.url = url
+        self.cache = _Cache()
+        self.session = requests.Session()
+        chain.w3.middleware_onion.inject(Prefetched(self.cache), name=self.NAME, layer=0)
+
+    @classmethod
+    def for_chain(cls, chain: Chain) -> RpcReads | None:
+        url = getattr(chain, "url", None)
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            return None
+        return cls(chain, url)
+
+    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        return _batch(self.url, self.session, calls) if calls else []
+
+    def clear(self) -> None:
+        self.cache.answers.clear()
+
+    def remember(self, method: str, params: list[Any], result: Any) -> None:
+        key = _Cache.key(method, params)
+        if key is not None and result is not None:
+            self.cache.answers[key] = result
+
+    def block_with_transactions(self, number: int) -> dict[str, Any] | None:
+        """Block ``number`` with its transactions (raw JSON-RPC), remembered for the check: its
+        transactions by hash and the block without them."""
+        block = self.batch([("eth_getBlockByNumber", [hex(number), True])])[0]
+        if not isinstance(block, dict):
+            return None
+        hashes = []
+        for tx in block.get("transactions") or []:
+            if isinstance(tx, dict) and tx.get("hash"):
+                self.remember("eth_getTransactionByHash", [tx["hash"]], tx)
+                hashes.append(tx["hash"])
+        self.remember(
+            "eth_getBlockByNumber", [hex(number), False], {**block, "transactions": hashes}
+        )
+        return block
+
+    def receipts(self, hashes: Sequence[str]) -> None:
+        calls: list[tuple[str, list[Any]]] = [("eth_getTransactionReceipt", [h]) for h in hashes]
+        for (method, params), result in zip(calls, self.batch(calls), strict=True):
+            self.remember(method, params, result)
+
+    def prefetch(self, hashes: Sequence[str]) -> None:
+        """The transactions and receipts of ``hashes``, then their blocks, in two batches."""
         calls: list[tuple[str, list[Any]]] = []
         for h in hashes:
             calls += [("eth_getTransactionByHash", [h]), ("eth_getTransactionReceipt", [h])]
-        results = _batch(url, session, calls)
         blocks: set[int] = set()
-        for (method, params), result in zip(calls, results, strict=True):
-            if result is None:
-                continue  # asked again by the check itself, which then explains what is wrong
-            cache.answers[(method, params[0].lower())] = result
-            if method == "eth_getTransactionReceipt" and result.get("blockNumber"):
-                blocks.add(int(result["blockNumber"], 16))
+        for (method, params), result in zip(calls, self.batch(calls), strict=True):
+            # A hash the node does not know is asked again by the check, which explains it.
+            self.remember(method, params, result)
+            if method == "eth_getTransactionReceipt" and isinstance(result, dict):
+                if result.get("blockNumber"):
+                    blocks.add(int(result["blockNumber"], 16))
         numbers = sorted(blocks)
         block_calls: list[tuple[str, list[Any]]] = [
             ("eth_getBlockByNumber", [hex(n), False]) for n in numbers
         ]
-        for number, result in zip(numbers, _batch(url, session, block_calls), strict=True):
-            if result is not None:
-                cache.answers[("eth_getBlockByNumber", (number, False))] = result
+        for (method, params), result in zip(block_calls, self.batch(block_calls), strict=True):
+            self.remember(method, params, result)
 
-    try:
-        yield prefetch
-    finally:
-        chain.w3.middleware_onion.remove(name)
-        session.close()
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.chain.w3.middleware_onion.remove(self.NAME)
+        self.session.close()
 
 
 def check_many(
@@ -174,11 +219,13 @@ def check_many(
     """``(hash, verdict)`` for every hash in order, or ``(hash, error)`` for one that cannot be
     checked (not a transaction on this chain, not to a template ...). A node that stops answering
     ends the batch with :class:`RpcUnavailable`."""
-    with _prefetching(checker.chain) as prefetch:
+    reads = RpcReads.for_chain(checker.chain)
+    try:
         for start in range(0, len(hashes), chunk):
             part = hashes[start : start + chunk]
-            if prefetch is not None:
-                prefetch(part)
+            if reads is not None:
+                reads.clear()
+                reads.prefetch(part)
             for tx_hash in part:
                 try:
                     yield tx_hash, checker.check_tx(tx_hash)
@@ -186,3 +233,6 @@ def check_many(
                     raise
                 except Decree8Error as exc:
                     yield tx_hash, exc
+    finally:
+        if reads is not None:
+            reads.close()

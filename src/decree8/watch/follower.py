@@ -122,6 +122,10 @@ class Follower:
         self.on_block = on_block or (lambda n, t: None)
         self.sleep = sleep
         self.findings = 0
+        self._head = -1
+        self._logs: dict[int, list[Any]] = {}
+        self._logs_span = (0, -1)
+        self._reads: Any = None
 
     # -- the loop ---------------------------------------------------------------------------------
     def next_block(self) -> int:
@@ -129,6 +133,17 @@ class Follower:
         return self.start if position is None else max(position + 1, 0)
 
     def run(self) -> WatchEnded:
+        from decree8.check.batch import RpcReads
+
+        self._reads = RpcReads.for_chain(self.chain)
+        try:
+            return self._run()
+        finally:
+            if self._reads is not None:
+                self._reads.close()
+                self._reads = None
+
+    def _run(self) -> WatchEnded:
         backoff = 0.0
         down_since: float | None = None
         while True:
@@ -136,8 +151,9 @@ class Follower:
             if self.until is not None and nxt > self.until:
                 return WatchEnded("until", self.findings, nxt - 1)
             try:
-                head = int(self.chain.w3.eth.block_number)
-                if nxt > head:
+                if nxt > self._head:
+                    self._head = int(self.chain.w3.eth.block_number)
+                if nxt > self._head:
                     self._check_tip()
                     if down_since is not None:
                         self.on_note(self._back(down_since))
@@ -158,6 +174,7 @@ class Follower:
                 self.sleep(backoff)
                 continue
             except _Reorg:
+                self._logs, self._logs_span, self._head = {}, (0, -1), -1
                 self._rewind(nxt - 1)
                 continue
             if found and self.exit_on_finding:
@@ -169,6 +186,8 @@ class Follower:
 
     # -- reorgs -----------------------------------------------------------------------------------
     def _chain_hash(self, number: int) -> str | None:
+        if self._reads is not None:
+            self._reads.clear()  # the node's answer now, not the one remembered for a check
         try:
             block = self.chain.w3.eth.get_block(number)
         except Exception as exc:
@@ -204,34 +223,25 @@ class Follower:
 
     # -- one block --------------------------------------------------------------------------------
     def _process(self, number: int) -> bool:
-        block = self.chain.w3.eth.get_block(number, full_transactions=True)
-        block_hash = _hex(block["hash"])
-        parent = _hex(block["parentHash"])
+        block_hash, parent, timestamp, txs = self._block(number)
         stored_parent = self.store.block_hash(number - 1)
         if stored_parent is not None and stored_parent != parent:
             raise _Reorg()
-        checks: list[CheckRecord] = []
-        for index, tx in enumerate(block["transactions"]):
-            if not isinstance(tx, Mapping):
-                continue
-            to = tx.get("to")
-            if not to or to_checksum_address(to) not in self.watched:
-                continue
-            checks.append(self._check(_hex(tx["hash"]), index, to_checksum_address(to)))
-        events = self._events(number) if self.watched else []
-        # The block may have been replaced while it was checked: its hash decides.
-        if self._chain_hash(number) != block_hash:
-            raise _Reorg()
+        watched = [(i, h, to) for i, h, to in txs if to in self.watched]
+        if self._reads is not None and watched:
+            self._reads.receipts([h for _, h, _ in watched])
+        checks = [self._check(h, i, to) for i, h, to in watched]
+        events = self._events(number, block_hash) if self.watched else []
         record = BlockRecord(
             number=number,
             hash=block_hash,
             parent_hash=parent,
-            timestamp=int(block["timestamp"]),
+            timestamp=timestamp,
             checks=checks,
             events=events,
         )
         stored = self.store.record_block(record)
-        self.on_block(number, int(block["timestamp"]))
+        self.on_block(number, timestamp)
         by_tx = {c.tx_hash: c for c in checks}
         for finding in stored:
             self.on_finding(finding, by_tx[finding.tx_hash])
@@ -239,6 +249,51 @@ class Follower:
             self.on_event(number, event)
         self.findings += len(stored)
         return bool(stored)
+
+    def _logs_of(self, number: int, block_hash: str) -> list[Any]:
+        """The watched contracts' logs of block ``number``: read for up to :data:`LOG_SPAN` blocks
+        at once while behind the head, and read again when they are of another block hash."""
+        low, high = self._logs_span
+        if not low <= number <= high:
+            high = max(number, min(self._head, number + LOG_SPAN - 1))
+            found = self.chain.get_logs(
+                address=sorted(self.watched), from_block=number, to_block=high
+            )
+            self._logs = {}
+            for log in found:
+                self._logs.setdefault(int(log["blockNumber"]), []).append(log)
+            self._logs_span = (number, high)
+        logs = self._logs.get(number, [])
+        if any(_hex(log["blockHash"]) != block_hash for log in logs):
+            self._logs_span = (0, -1)
+            logs = self.chain.get_logs(
+                address=sorted(self.watched), from_block=number, to_block=number
+            )
+            if any(_hex(log["blockHash"]) != block_hash for log in logs):
+                raise _Reorg()
+        return logs
+
+    def _block(self, number: int) -> tuple[str, str, int, list[tuple[int, str, str]]]:
+        """Hash, parent hash, time and ``(index, hash, to)`` of the transactions of a block (on a
+        JSON-RPC node, read raw and remembered for the checks that follow)."""
+        if self._reads is not None:
+            self._reads.clear()
+            raw = self._reads.block_with_transactions(number)
+            if raw is None:
+                raise _Reorg()  # gone: the chain got shorter
+            txs = [
+                (i, str(tx["hash"]).lower(), str(to_checksum_address(tx["to"])))
+                for i, tx in enumerate(raw.get("transactions") or [])
+                if isinstance(tx, Mapping) and tx.get("to")
+            ]
+            return _hex(raw["hash"]), _hex(raw["parentHash"]), int(raw["timestamp"], 16), txs
+        block = self.chain.w3.eth.get_block(number, full_transactions=True)
+        txs = [
+            (i, _hex(tx["hash"]), str(to_checksum_address(tx["to"])))
+            for i, tx in enumerate(block["transactions"])
+            if isinstance(tx, Mapping) and tx.get("to")
+        ]
+        return _hex(block["hash"]), _hex(block["parentHash"]), int(block["timestamp"]), txs
 
     def _check(self, tx_hash: str, index: int, to: str) -> CheckRecord:
         try:
@@ -261,8 +316,8 @@ class Follower:
             findings=tuple(f.to_dict() for f in verdict.findings),
         )
 
-    def _events(self, number: int) -> list[EventRecord]:
-        logs = self.chain.get_logs(address=sorted(self.watched), from_block=number, to_block=number)
+    def _events(self, number: int, block_hash: str) -> list[EventRecord]:
+        logs = self._logs_of(number, block_hash)
         out = []
         for event in self.checker.decode_logs(logs):
             category = LEGAL_EVENTS.get(event.name)
@@ -282,6 +337,10 @@ class Follower:
                 )
             )
         return out
+
+
+#: Blocks whose logs one ``eth_getLogs`` reads when the watcher is behind the head.
+LOG_SPAN = 200
 
 
 def _why(exc: BaseException) -> str:
