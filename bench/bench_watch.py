@@ -13,8 +13,10 @@
   same checks in this process (no start-up);
 - ``check.single_tx_wall_s``: one ``decree8 --rpc URL check tx HASH`` (median of 5).
 
-The node is eth-tester behind HTTP (`decree8 node`), one transaction a block. Run
-``python -m bench watch`` (``WATCH_TXS=500`` for a shorter run).
+Two nodes, one transaction a block each: ``decree8 node`` (eth-tester behind HTTP; figures
+``*.eth_tester``) and, as *the fast node*, decree8's revm chain behind the same kind of HTTP server
+(:func:`serve_revm`, in a process of its own; figures ``*.revm``). Run ``python -m bench watch``
+(``WATCH_TXS=500`` for a shorter run, ``WATCH_NODES=revm`` for one node).
 """
 
 from __future__ import annotations
@@ -45,14 +47,72 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-class _Bench:
+def serve_revm(port: int) -> None:
+    """decree8's revm chain (:class:`decree8.revm.RevmProvider`) served over HTTP JSON-RPC on
+    127.0.0.1, single requests and batches, one at a time: the fast node of these figures."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from decree8.revm import RevmProvider
+
+    provider = RevmProvider(accounts=16)
+    lock = threading.Lock()
+
+    def one(request: dict[str, Any]) -> dict[str, Any]:
+        with lock:
+            answer = dict(provider.make_request(request["method"], request.get("params", [])))
+        answer["id"] = request.get("id")
+        return answer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            answer = [one(r) for r in body] if isinstance(body, list) else one(body)
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+class _RevmNodeProcess:
+    """:func:`serve_revm` in a subprocess (same interface as NodeProcess: url, stop)."""
+
     def __init__(self) -> None:
+        from decree8.chain.node import free_port, wait_for_rpc
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve-revm", str(port)],
+            stdin=subprocess.DEVNULL,
+        )
+        wait_for_rpc(self.url, 60, self.process)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            self.process.wait(10)
+
+
+class _Bench:
+    def __init__(self, kind: str) -> None:
         from check_helpers import deploy_system, template_build
 
         from decree8.chain import Chain
         from decree8.chain.node import NodeProcess
 
-        self.node = NodeProcess(accounts=16, startup_timeout=60).start()
+        self.node: Any = (
+            _RevmNodeProcess()
+            if kind == "revm"
+            else NodeProcess(accounts=16, startup_timeout=60).start()
+        )
         self.chain = Chain.rpc(self.node.url)
         self.s = deploy_system(self.chain, template_build())
         self.dir = Path(tempfile.mkdtemp(prefix="decree8-bench-watch-"))
@@ -265,17 +325,25 @@ def _batch(b: _Bench, sent: list[str]) -> list[dict[str, Any]]:
 
 
 def figures() -> list[dict[str, Any]]:
-    b = _Bench()
-    try:
-        out = _lag(b)
-        once, sent = _exactly_once(b)
-        out += once
-        out += _batch(b, sent)
-    finally:
-        b.close()
+    out: list[dict[str, Any]] = []
+    for kind in os.environ.get("WATCH_NODES", "revm,eth_tester").split(","):
+        b = _Bench(kind)
+        try:
+            figs = _lag(b)
+            once, sent = _exactly_once(b)
+            figs += once
+            figs += _batch(b, sent)
+        finally:
+            b.close()
+        for fig in figs:
+            fig["name"] = f"{fig['name']}.{kind}"
+        out += figs
     return out
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve-revm"]:
+        serve_revm(int(sys.argv[2]))
+        sys.exit(0)
     for figure in figures():
         print(f"{figure['name']:<36} {figure['value']:>10} {figure['unit']}")
