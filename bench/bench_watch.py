@@ -73,7 +73,11 @@ def serve_revm(port: int) -> None:
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            try:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            except (ValueError, TypeError, OSError):  # a client killed mid-request
+                self.close_connection = True
+                return
             answer = [one(r) for r in body] if isinstance(body, list) else one(body)
             data = json.dumps(answer).encode()
             self.send_response(200)
@@ -120,7 +124,7 @@ class _Bench:
             if kind == "revm"
             else NodeProcess(accounts=16, startup_timeout=60).start()
         )
-        self.chain = Chain.rpc(self.node.url)
+        self.chain = Chain.rpc(self.node.url, timeout=120)
         self.s = deploy_system(self.chain, template_build())
         self.dir = Path(tempfile.mkdtemp(prefix="decree8-bench-watch-"))
         for dep in (self.s.registry, self.s.token, self.s.escrow):

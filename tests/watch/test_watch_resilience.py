@@ -162,3 +162,41 @@ def test_reorg_drops_the_replaced_findings_and_checks_the_new_blocks(
     report = json.loads(exported.stdout)
     assert report["findings"] == []
     assert report["facts"]["Findings dropped by reorganisations"] == "6"
+
+
+def test_reorg_seen_by_a_running_watcher(deployed: Deployed, tmp_path: Path) -> None:
+    """While it waits for new blocks, the watcher compares its tip with the node's."""
+    d = deployed
+    s = d.s
+    fork = d.head()
+    db = tmp_path / "w.sqlite"
+    log = tmp_path / "watch.log"
+    watcher = start_watch(
+        d.url,
+        *d.manifests,
+        "--json",
+        "--db",
+        str(db),
+        "--poll",
+        "0.05",
+        "--from-block",
+        str(fork),
+        log=log,
+    )
+    try:
+        snap = s.chain.snapshot()
+        old = [_send(d, 4)[0], _send(d, 9)[0]]
+        wait_for(lambda: stored_position(db) == fork + 2, what="the old blocks")
+        s.chain.revert(snap)
+        new = [_send(d, 0)[0], _send(d, 1)[0]]
+        wait_for(lambda: "chain reorganisation" in log.read_text(), what="the reorg")
+        wait_for(lambda: set(stored_checks(db)) >= set(new), what="the new blocks")
+    finally:
+        kill9(watcher)
+    out = [json.loads(line) for line in Path(f"{log}.out").read_text().splitlines()]
+    dropped = [x for x in out if x["type"] == "dropped"]
+    assert dropped and dropped[0]["findings"] == 4
+    found = [x["tx_hash"] for x in out if x["type"] == "finding" and x["block"] > fork]
+    assert found == [old[0], old[0], old[1], old[1]]
+    counts = stored_checks(db)
+    assert all(counts[tx] == 1 for tx in new) and not set(old) & set(counts)
