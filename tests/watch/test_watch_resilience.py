@@ -161,7 +161,8 @@ def test_reorg_drops_the_replaced_findings_and_checks_the_new_blocks(
     assert exported.returncode == 0
     report = json.loads(exported.stdout)
     assert report["findings"] == []
-    assert report["facts"]["Findings dropped by reorganisations"] == "6"
+    assert "6 finding(s) of blocks replaced by chain reorganisations left out" in report["title"]
+    assert report["block_range"] == [fork + 1, fork + 4]
 
 
 def test_reorg_seen_by_a_running_watcher(deployed: Deployed, tmp_path: Path) -> None:

@@ -290,32 +290,24 @@ def _export(app: App, path: Path, fmt: str, output: Path | None, force: bool) ->
 
 
 def stored_report(store: WatchStore) -> Any:
-    """The findings a store holds (dropped ones left out) as a :class:`decree8.report.Report`."""
+    """The findings a store holds as a :class:`decree8.report.Report`: the live ones (findings of
+    blocks a reorganisation replaced are left out, and the title says how many)."""
     from decree8.report import Report
     from decree8.report.load import _finding
 
     meta = store.meta()
-    findings = [_finding(f.data) for f in store.findings()]
     counts = store.counts()
-    events = store.events()
-    position = store.position()
-    blocks = [f.block for f in store.findings()]
-    first = min(blocks) if blocks else None
-    block_range = (first, position) if first is not None and position is not None else None
-    facts: list[tuple[str, str]] = [
-        ("Watch database schema", meta.get("schema_version", "?")),
-        ("Checked up to block", str(position) if position is not None else "none yet"),
-        ("Transactions checked", str(counts["checks"])),
-        ("Legally significant events", str(len(events))),
-        ("Findings dropped by reorganisations", str(counts["dropped"])),
-    ]
-    watched = json.loads(meta.get("watched", "[]"))
+    title = "decree8 watch"
+    if counts["dropped"]:
+        title += (
+            f" ({counts['dropped']} finding(s) of blocks replaced by chain reorganisations "
+            "left out)"
+        )
     return Report(
-        title="decree8 watch",
-        subject=tuple(watched),
+        title=title,
+        subject=tuple(json.loads(meta.get("watched", "[]"))),
         chain_id=int(meta["chain_id"]) if meta.get("chain_id") else None,
-        block_range=block_range,
-        findings=tuple(findings),
-        facts=tuple(facts),
+        block_range=store.checked_range(),
+        findings=tuple(_finding(f.data) for f in store.findings()),
         transactions=counts["checks"],
     )

@@ -398,6 +398,10 @@ class SqliteStore(WatchStore):
             out.append(item)
         return out
 
+    def checked_range(self) -> tuple[int, int] | None:
+        row = self._conn.execute("SELECT MIN(number), MAX(number) FROM blocks").fetchone()
+        return None if row is None or row[0] is None else (int(row[0]), int(row[1]))
+
     def counts(self) -> dict[str, int]:
         def one(sql: str) -> int:
             return int(self._conn.execute(sql).fetchone()[0])

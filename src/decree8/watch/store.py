@@ -129,6 +129,10 @@ class WatchStore(abc.ABC):
         """Stored legally significant events in block order."""
 
     @abc.abstractmethod
+    def checked_range(self) -> tuple[int, int] | None:
+        """The first and last block checked that are still on the chain, or None."""
+
+    @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """``blocks``, ``checks``, ``findings``, ``events`` (live rows) and ``dropped`` findings."""
 
