@@ -66,6 +66,13 @@ def _jsonl(data: dict[str, Any]) -> None:
     help="Seconds between polls for a new block.",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds to wait for the node's answer before counting it as gone (then retry).",
+)
+@click.option(
     "--export",
     "export_fmt",
     type=click.Choice(["text", "json", "markdown", "sarif", "html"]),
@@ -88,6 +95,7 @@ def watch_cmd(
     until_block: int | None,
     exit_on_finding: bool,
     poll: float,
+    timeout: float,
     export_fmt: str | None,
     output: Path | None,
     force: bool,
@@ -111,7 +119,7 @@ def watch_cmd(
         return
     if output is not None or force:
         fail("-o/--output and --force go with --export FORMAT")
-    _watch(app, path, addresses, manifests, from_block, until_block, exit_on_finding, poll)
+    _watch(app, path, addresses, manifests, from_block, until_block, exit_on_finding, poll, timeout)
 
 
 def _watch(
@@ -123,6 +131,7 @@ def _watch(
     until_block: int | None,
     exit_on_finding: bool,
     poll: float,
+    timeout: float,
 ) -> None:
     from eth_utils import is_address, to_checksum_address
 
@@ -141,7 +150,11 @@ def _watch(
             "DECREE8_RPC)"
         )
     meta = inspect_database(path)  # a foreign or newer database is refused before anything else
-    chain = app.chain()
+    from decree8.chain import Chain
+
+    # A watch waits for a busy node longer than a one-off command does: a request that takes
+    # longer than the timeout would be asked again and again.
+    chain = app._chain = Chain.rpc(str(app.rpc), timeout=timeout)
     if meta is not None and meta.get("chain_id") and int(meta["chain_id"]) != chain.chain_id:
         fail(
             f"{path} holds a watch of chain {meta['chain_id']}, but the node at {app.rpc} is "

@@ -125,6 +125,7 @@ class Follower:
         self._head = -1
         self._logs: dict[int, list[Any]] = {}
         self._logs_span = (0, -1)
+        self._span = 1  # blocks per eth_getLogs: grows while answers are quick, halves otherwise
         self._reads: Any = None
 
     # -- the loop ---------------------------------------------------------------------------------
@@ -251,14 +252,27 @@ class Follower:
         return bool(stored)
 
     def _logs_of(self, number: int, block_hash: str) -> list[Any]:
-        """The watched contracts' logs of block ``number``: read for up to :data:`LOG_SPAN` blocks
-        at once while behind the head, and read again when they are of another block hash."""
+        """The watched contracts' logs of block ``number``. While the watcher is behind the head
+        they are read for several blocks at once: the span doubles (up to :data:`LOG_SPAN`)
+        while the node answers within :data:`QUICK` seconds, and halves when it is slower or
+        fails, so that a slow node (eth-tester reads logs block by block) is never asked more
+        than it answers in time. Logs of another block hash are read again."""
         low, high = self._logs_span
         if not low <= number <= high:
-            high = max(number, min(self._head, number + LOG_SPAN - 1))
-            found = self.chain.get_logs(
-                address=sorted(self.watched), from_block=number, to_block=high
-            )
+            high = max(number, min(self._head, number + self._span - 1))
+            started = time.monotonic()
+            try:
+                found = self.chain.get_logs(
+                    address=sorted(self.watched), from_block=number, to_block=high
+                )
+            except _UNAVAILABLE:
+                self._span = max(1, self._span // 2)
+                raise
+            took = time.monotonic() - started
+            if took < QUICK:
+                self._span = min(LOG_SPAN, self._span * 2)
+            elif took > 2 * QUICK:
+                self._span = max(1, self._span // 2)
             self._logs = {}
             for log in found:
                 self._logs.setdefault(int(log["blockNumber"]), []).append(log)
@@ -339,8 +353,10 @@ class Follower:
         return out
 
 
-#: Blocks whose logs one ``eth_getLogs`` reads when the watcher is behind the head.
+#: The most blocks whose logs one ``eth_getLogs`` reads when the watcher is behind the head.
 LOG_SPAN = 200
+#: An ``eth_getLogs`` answered within this many seconds lets the next one span twice the blocks.
+QUICK = 0.5
 
 
 def _why(exc: BaseException) -> str:
