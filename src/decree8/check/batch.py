@@ -113,7 +113,10 @@ def Prefetched(cache: _Cache) -> type[Web3Middleware]:  # noqa: N802 - a class f
 
 
 def _batch(
-    url: str, session: requests.Session, calls: Sequence[tuple[str, list[Any]]]
+    url: str,
+    session: requests.Session,
+    calls: Sequence[tuple[str, list[Any]]],
+    timeout: float = 30,
 ) -> list[Any]:
     """``calls`` as one JSON-RPC batch; the results in order (None for an error answer)."""
     payload: list[Any] = [
@@ -121,7 +124,7 @@ def _batch(
         for i, (method, params) in enumerate(calls)
     ]
     try:
-        response = session.post(url, json=payload, timeout=30)
+        response = session.post(url, json=payload, timeout=timeout)
         response.raise_for_status()
         answers = response.json()
     except requests.RequestException as exc:
@@ -157,7 +160,11 @@ class RpcReads:
         return cls(chain, url)
 
     def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        return _batch(self.url, self.session, calls) if calls else []
+        if not calls:
+            return []
+        # A batch waits as long as the chain's own requests do, and longer for a large batch.
+        timeout = float(getattr(self.chain, "timeout", 10)) * max(1, len(calls) // 100)
+        return _batch(self.url, self.session, calls, timeout)
 
     def clear(self) -> None:
         self.cache.answers.clear()
