@@ -7,10 +7,28 @@ Both offer funded unlocked accounts, decoded reverts, snapshots, time travel and
 
 from __future__ import annotations
 
-from decree8.chain.embedded import EmbeddedChain
+from typing import TYPE_CHECKING, Any
+
 from decree8.chain.errors import DecodedError, RevertDecoder
 from decree8.chain.interface import Chain
-from decree8.chain.rpc import RpcChain
+
+if TYPE_CHECKING:
+    from decree8.chain.embedded import EmbeddedChain
+    from decree8.chain.rpc import RpcChain
 
 __all__ = ["Chain", "DecodedError", "EmbeddedChain", "RevertDecoder", "RpcChain"]
 # RevmChain (decree8.chain.revm) is imported lazily by Chain.revm(): the extension is optional.
+
+
+def __getattr__(name: str) -> Any:
+    """The backends load on first use: a command on a JSON-RPC node never imports eth-tester
+    (over a second of start-up)."""
+    if name == "EmbeddedChain":
+        from decree8.chain.embedded import EmbeddedChain
+
+        return EmbeddedChain
+    if name == "RpcChain":
+        from decree8.chain.rpc import RpcChain
+
+        return RpcChain
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

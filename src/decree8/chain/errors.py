@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -217,8 +218,12 @@ def revert_info(exc: BaseException) -> RevertInfo | None:
     error object in ``.rpc_response``; Hardhat puts the data and the mined ``txHash`` there) and
     eth-tester's ``TransactionFailed``.
     """
-    from eth_tester.exceptions import TransactionFailed
     from web3.exceptions import ContractLogicError, Web3RPCError
+
+    # Only the embedded chain raises eth-tester's errors, and it has imported eth-tester then: a
+    # process on a JSON-RPC node does not pay for importing it here.
+    tester = sys.modules.get("eth_tester.exceptions")
+    TransactionFailed = getattr(tester, "TransactionFailed", None)  # noqa: N806
 
     if isinstance(exc, ContractLogicError):
         info = _from_error_data(exc.data)
@@ -228,7 +233,7 @@ def revert_info(exc: BaseException) -> RevertInfo | None:
                 _from_error_data(rpc_error.get("data")) if isinstance(rpc_error, Mapping) else None
             )
         return info or RevertInfo(b"")
-    if isinstance(exc, TransactionFailed):
+    if TransactionFailed is not None and isinstance(exc, TransactionFailed):
         raw = eth_tester_revert_data(exc)
         if raw is not None:
             return RevertInfo(raw)

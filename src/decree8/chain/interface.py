@@ -33,6 +33,11 @@ __all__ = ["Chain", "chain_id_cache"]
 
 RECEIPT_TIMEOUT = 30.0
 
+#: Observers of every transaction mined through :meth:`Chain.transact`, called with the chain,
+#: the parameters sent and the receipt (failed ones too). The pytest plugin's gas report
+#: (:mod:`decree8.testing.gas`) is one; an observer must not raise.
+TRANSACT_OBSERVERS: list[Callable[[Chain, Mapping[str, Any], Any], None]] = []
+
 
 def chain_id_cache(chain_id: int) -> type[Web3Middleware]:
     """A middleware class that answers ``eth_chainId`` with ``chain_id`` without asking the node.
@@ -183,6 +188,8 @@ class Chain(abc.ABC):
                     f"transaction 0x{bytes(tx_hash).hex()} was not mined within "
                     f"{RECEIPT_TIMEOUT:g}s (is the node mining?)"
                 ) from None
+            for observe in TRANSACT_OBSERVERS:
+                observe(self, params, receipt)
             if receipt["status"] == 0:
                 raise self._replay_revert(params, receipt)
             return receipt

@@ -136,6 +136,7 @@ def _register_optional() -> None:
         ("decree8.cli.rules_cmd", ("rules",)),
         ("decree8.cli.setup_cmd", ("setup", "config", "completion")),
         ("decree8.cli.report_cmd", ("report",)),
+        ("decree8.cli.watch_cmd", ("watch",)),
     ):
         try:
             mod = importlib.import_module(module)

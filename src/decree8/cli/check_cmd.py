@@ -15,7 +15,7 @@ from decree8.cli.basic import account_resolver
 from decree8.fsutil import read_user_text
 
 if TYPE_CHECKING:
-    from decree8.check import Checker, Verdict
+    from decree8.check import CallRequest, Checker, Verdict
 
 _TX_KEYS = ("to", "from", "function", "fn", "args", "value", "data")
 
@@ -62,18 +62,31 @@ def check_cmd() -> None:
     """
 
 
-def _read_tx_file(path: Path) -> dict[str, Any]:
+def _read_tx_file(path: Path) -> list[dict[str, Any]]:
+    """The call(s) in ``path``: one JSON object, or JSON Lines (one object a line)."""
     text = read_user_text(path, "--tx")
     try:
-        data = json.loads(text)
+        items = [(0, json.loads(text))]
     except json.JSONDecodeError as exc:
-        fail(f"--tx {path} is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")
-    if not isinstance(data, dict):
-        fail(f"--tx {path} must hold a JSON object with to, from, function and args")
-    unknown = sorted(set(data) - set(_TX_KEYS))
-    if unknown:
-        fail(f"--tx {path} has unknown key(s) {', '.join(unknown)}; known: {', '.join(_TX_KEYS)}")
-    return data
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if exc.msg != "Extra data" or len(lines) < 2:
+            fail(f"--tx {path} is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")
+        items = []
+        for number, line in lines:  # JSON Lines
+            try:
+                items.append((number, json.loads(line)))
+            except json.JSONDecodeError as err:
+                fail(f"--tx {path} is not valid JSON Lines: line {number}: {err.msg}")
+    out = []
+    for number, data in items:
+        where = f"--tx {path}" + (f", line {number}," if number else "")
+        if not isinstance(data, dict):
+            fail(f"{where} must hold a JSON object with to, from, function and args")
+        unknown = sorted(set(data) - set(_TX_KEYS))
+        if unknown:
+            fail(f"{where} has unknown key(s) {', '.join(unknown)}; known: {', '.join(_TX_KEYS)}")
+        out.append(data)
+    return out
 
 
 def _value(raw: Any, what: str) -> int:
@@ -110,7 +123,8 @@ def _value(raw: Any, what: str) -> int:
     "tx_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help='The call as JSON: {"to", "from", "function", "args": [...] or {...}, "value"} or '
-    '{"to", "from", "data"}. Flags override its keys.',
+    '{"to", "from", "data"}; or JSON Lines, one call a line, checked in one process. Flags '
+    "override its keys.",
 )
 @click.option(
     "--block",
@@ -139,9 +153,45 @@ def call_cmd(
       decree8 --rpc http://127.0.0.1:8545 check call --to 0xToken --from 5 \\
           --fn transfer --arg 0xBob --arg 100e18
     """
+    specs = _read_tx_file(tx_file) if tx_file is not None else [{}]
+    if block != "latest" and not block.isdigit():
+        fail(f"--block {block!r} is neither a block number nor latest")
+    flags = (to, sender, function, args, value)
+    calls = [_call_request(app, spec, *flags) for spec in specs]
+    checker = make_checker(app, manifests)
+    at = int(block) if block.isdigit() else block
+    resolve = account_resolver(app)
+    if len(calls) == 1:
+        _finish(app, checker.check_call(calls[0], block=at, resolve=resolve))
+        return
+    from decree8.check import verdict_line
+
+    broken = 0
+    for number, request in enumerate(calls, 1):
+        verdict = checker.check_call(request, block=at, resolve=resolve)
+        broken += not verdict.compliant
+        if app.json_output:
+            click.echo(json.dumps(verdict.to_dict(), default=str))
+        else:
+            rules = f"  {', '.join(verdict.rule_ids)}" if verdict.rule_ids else ""
+            click.echo(f"call {number}: {verdict_line(verdict)}{rules}")
+    app.note(f"checked {len(calls)} calls: {len(calls) - broken} compliant")
+    if broken:
+        click.get_current_context().exit(1)
+
+
+def _call_request(
+    app: App,
+    spec: dict[str, Any],
+    to: str | None,
+    sender: str | None,
+    function: str | None,
+    args: tuple[str, ...],
+    value: str | None,
+) -> CallRequest:
+    """The call ``spec`` (from --tx) describes, with the flags overriding its keys."""
     from decree8.check import CallRequest
 
-    spec = _read_tx_file(tx_file) if tx_file is not None else {}
     to = to or spec.get("to")
     sender = sender or spec.get("from")
     function = function or spec.get("function") or spec.get("fn")
@@ -156,8 +206,6 @@ def call_cmd(
         fail('name the function with --fn NAME (or give "function" or "data" in --tx)')
     if not isinstance(call_args, list | dict):
         fail('"args" in --tx must be a list (ABI order) or an object (by parameter name)')
-    if block != "latest" and not block.isdigit():
-        fail(f"--block {block!r} is neither a block number nor latest")
 
     resolve = account_resolver(app)
     to_addr = resolve(to) if str(to).isdigit() else str(to)
@@ -170,8 +218,7 @@ def call_cmd(
             data = bytes.fromhex(data_hex[2:])
         except ValueError:
             fail('"data" in --tx is not valid hex')
-    checker = make_checker(app, manifests)
-    request = CallRequest(
+    return CallRequest(
         to=to_addr,
         sender=from_addr,
         function=function,
@@ -179,14 +226,26 @@ def call_cmd(
         value=_value(raw_value, "--value"),
         data=data,
     )
-    verdict = checker.check_call(
-        request, block=int(block) if block.isdigit() else block, resolve=resolve
-    )
-    _finish(app, verdict)
 
 
-@check_cmd.command("tx", short_help="Check a mined transaction against the state before it.")
-@click.argument("tx_hash", metavar="HASH")
+@check_cmd.command("tx", short_help="Check mined transactions against the state before each.")
+@click.argument("tx_hashes", nargs=-1, metavar="[HASH]...")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check the hashes in FILE too, one per line (blank lines and # comments ignored).",
+)
+@click.option(
+    "--from-block",
+    type=click.IntRange(min=0),
+    help="With --manifest: check every transaction to the manifests' contracts from this block.",
+)
+@click.option(
+    "--to-block",
+    type=click.IntRange(min=0),
+    help="With --from-block: the last block (default: latest).",
+)
 @click.option(
     "--manifest",
     "manifests",
@@ -195,15 +254,93 @@ def call_cmd(
     help="A deployment manifest (repeat); names the template at its address.",
 )
 @pass_app
-def tx_cmd(app: App, tx_hash: str, manifests: tuple[Path, ...]) -> None:
+def tx_cmd(
+    app: App,
+    tx_hashes: tuple[str, ...],
+    from_file: Path | None,
+    from_block: int | None,
+    to_block: int | None,
+    manifests: tuple[Path, ...],
+) -> None:
     """Check the mined transaction HASH in its own context: decode its calldata, events and (if
     it failed) its revert, evaluate every rule in force at its block's time against the state it
     ran on (the block before, with the transactions before it in its block), and compare balance
     changes with the Transfer events (RECORDS).
 
+    Many transactions are checked in one process (several HASHes, --from-file, or --from-block
+    with --manifest for every transaction to a deployment), with batched reads on a node: one
+    line per transaction (JSON Lines with --json), exit 1 if any broke a rule, 2 if any could not
+    be checked.
+
     \b
-    Example:
+    Examples:
       decree8 --rpc http://127.0.0.1:8545 check tx 0x5f1c…e9 --json
+      decree8 --rpc URL check tx --from-file hashes.txt --json
+      decree8 --rpc URL check tx --from-block 100 --manifest deployments/1337/token.json
     """
+    hashes = list(tx_hashes)
+    if from_file is not None:
+        from decree8.check.batch import read_hash_file
+
+        hashes += read_hash_file(from_file)
+    if to_block is not None and from_block is None:
+        fail("--to-block goes with --from-block")
+    if from_block is not None and not manifests:
+        fail("--from-block checks the transactions to a deployment: give its --manifest")
+    if not hashes and from_block is None:
+        fail("give a transaction HASH (or several, or --from-file FILE, or --from-block)")
+    if from_block is None and len(hashes) == 1 and from_file is None:
+        checker = make_checker(app, manifests)
+        _finish(app, checker.check_tx(hashes[0]))
+        return
+    _check_many(app, hashes, manifests, from_block, to_block)
+
+
+def _check_many(
+    app: App,
+    hashes: list[str],
+    manifests: tuple[Path, ...],
+    from_block: int | None,
+    to_block: int | None,
+) -> None:
+    from decree8.check import verdict_line
+    from decree8.check.batch import check_many, hashes_in_blocks
+    from decree8.check.mined import _HASH
+
+    for item in hashes:
+        if not _HASH.match(item.strip()):
+            fail(f"{item!r} is not a transaction hash (0x followed by 64 hex digits)")
     checker = make_checker(app, manifests)
-    _finish(app, checker.check_tx(tx_hash))
+    if from_block is not None:
+        head = checker.chain.block_number
+        last = head if to_block is None else to_block
+        if last < from_block:
+            fail(f"--to-block {last} is before --from-block {from_block}")
+        if last > head:
+            fail(f"--to-block {last} is beyond the node's head (block {head})")
+        addresses = sorted(checker._known)
+        hashes += hashes_in_blocks(checker.chain, addresses, from_block, last)
+    counts = {"compliant": 0, "violation": 0, "error": 0}
+    for tx_hash, result in check_many(checker, hashes):
+        if isinstance(result, Exception):
+            counts["error"] += 1
+            if app.json_output:
+                click.echo(json.dumps({"tx_hash": tx_hash, "error": str(result)}))
+            else:
+                click.echo(f"{tx_hash}  ERROR: {result}")
+            continue
+        counts["compliant" if result.compliant else "violation"] += 1
+        if app.json_output:
+            click.echo(json.dumps(result.to_dict(), default=str))
+        else:
+            rules = f"  {', '.join(result.rule_ids)}" if result.rule_ids else ""
+            click.echo(f"{tx_hash}  {verdict_line(result)}{rules}")
+    total = sum(counts.values())
+    app.note(
+        f"checked {total:,} transaction{'s' if total != 1 else ''}: {counts['compliant']:,} "
+        f"compliant, {counts['violation']:,} with violations, {counts['error']:,} not checked"
+    )
+    if counts["error"]:
+        click.get_current_context().exit(2)
+    if counts["violation"]:
+        click.get_current_context().exit(1)

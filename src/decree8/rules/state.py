@@ -146,6 +146,20 @@ def view_functions(abi: Iterable[Mapping[str, Any]]) -> dict[str, ViewFunction]:
     return out
 
 
+#: ``id(abi) -> (abi, its view functions)``: a checker's ABIs are parsed once, not once per state
+#: reader (two readers a mined check); the ABI is kept so that its id is not reused while cached.
+_PARSED: dict[int, tuple[object, dict[str, ViewFunction]]] = {}
+
+
+def _parsed_view_functions(abi: Sequence[Mapping[str, Any]]) -> dict[str, ViewFunction]:
+    found = _PARSED.get(id(abi))
+    if found is None or found[0] is not abi:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        found = _PARSED[id(abi)] = (abi, view_functions(abi))
+    return found[1]
+
+
 # --------------------------------------------------------------------------------------------------
 # Many view calls in one eth_call
 # --------------------------------------------------------------------------------------------------
@@ -257,7 +271,7 @@ class StateReader:
         self._timestamp = timestamp
         #: the block time the view calls run with (``None`` until a batch or a block read tells)
         self.state_time: int | None = None
-        self._functions = {name: view_functions(abi) for name, abi in abis.items()}
+        self._functions = {name: _parsed_view_functions(abi) for name, abi in abis.items()}
         self._template_of = template_of
         self._cache: dict[Hashable, Any] = {}
         self._immutables = immutables if immutables is not None else {}

@@ -7,8 +7,10 @@ Options: ``--decree8-rpc URL`` (a JSON-RPC node instead of the in-process chain)
 decree8's extension loaded, else embedded with a warning saying why), ``--decree8-root DIR``
 (the project whose ``contracts/`` are built; default: the rootdir when it has a ``contracts/``
 folder, else decree8's own templates, from the artifacts shipped with decree8: no compiler).
-Builds go to the project's build folder (``.decree8/build``; ``build-dir`` in ``[tool.decree8]``
-or ``$DECREE8_BUILD_DIR`` moves it).
+``--decree8-gas`` prints a gas report per contract and function; ``--decree8-gas-snapshot FILE``
+(with ``--decree8-gas-tolerance PCT``, ``--decree8-gas-update``) writes or checks a gas snapshot
+(:mod:`decree8.testing.gas`). Builds go to the project's build folder (``.decree8/build``;
+``build-dir`` in ``[tool.decree8]`` or ``$DECREE8_BUILD_DIR`` moves it).
 
 Fixtures (all prefixed ``decree8_`` so they never clash with a project's own):
 
@@ -37,6 +39,8 @@ from decree8.chain import Chain
 from decree8.compile import Build, build_project
 from decree8.errors import Decree8Error
 from decree8.testing.factories import Accounts, Deployed, Factory
+from decree8.testing.gas import add_gas_options
+from decree8.testing.gas import configure as configure_gas
 from decree8.testing.parties import ELIGIBLE_ENTITY, ELIGIBLE_INDIVIDUAL
 from decree8.testing.stateful import ChainMachine, MachineStats
 
@@ -53,6 +57,7 @@ __all__ = [
     "open_chain",
     "project_root",
     "pytest_addoption",
+    "pytest_configure",
 ]
 
 DEFAULT_PARTIES = {
@@ -97,6 +102,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the project whose contracts/ decree8_build compiles (default: the rootdir if it "
         "has contracts/, else decree8's own templates)",
     )
+    add_gas_options(group)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The gas report (decree8.testing.gas), when asked for."""
+    configure_gas(config)
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
