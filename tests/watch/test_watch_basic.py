@@ -106,3 +106,34 @@ def test_text_output_and_export(deployed: Deployed, tmp_path: Path) -> None:
     assert "HOLDER-IDENTIFIED" in md.stdout and bad in md.stdout
     again = run_watch(d.url, "--db", str(db), "--export", "sarif", "-o", str(out))
     assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_exit_on_finding_stops_at_the_first_block_with_one(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    d = deployed
+    s = d.s
+    first = d.head() + 1
+    s.send_raw(s.token, "transferWithPurpose", s.carol, 1, PURPOSE_GIFT, sender=s.alice)
+    bad = s.send_raw(s.token, "transfer", s.dave, 1, sender=s.alice)
+    bad_block = d.head()
+    s.send_raw(s.token, "transfer", s.dave, 1, sender=s.alice)
+    db = tmp_path / "w.sqlite"
+    result = run_watch(
+        d.url,
+        *d.manifests,
+        "--json",
+        "--db",
+        str(db),
+        "--from-block",
+        str(first),
+        "--exit-on-finding",
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"stopped at the first finding (block {bad_block})" in result.stderr
+    assert {json.loads(line)["tx_hash"] for line in result.stdout.splitlines()} == {bad}
+    store = SqliteStore(db, readonly=True)
+    try:
+        assert store.position() == bad_block  # the next run starts after it
+    finally:
+        store.close()
