@@ -29,7 +29,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from decree8.chain.devnode import DevNodeControl
-from decree8.chain.interface import Chain
+from decree8.chain.interface import TRANSACT_OBSERVERS, Chain
 from decree8.errors import ChainError, ToolchainError
 
 try:  # the extension is optional: without it RevmChain() raises a one-line ToolchainError
@@ -131,6 +131,10 @@ class RevmChain(DevNodeControl, Chain):
             ) from None
         receipt = node.receipt(tx_hash)
         assert receipt is not None
+        if TRANSACT_OBSERVERS:  # the gas report, when asked for (off the hot path otherwise)
+            as_dict = receipt_dict(receipt)
+            for observe in TRANSACT_OBSERVERS:
+                observe(self, tx, as_dict)
         if receipt.status == 0:
             raise self._decoder.reverted(receipt.revert_data or b"", "0x" + tx_hash.hex())
         return cast("TxReceipt", receipt_dict(receipt))

@@ -108,7 +108,7 @@ def config_cmd(app: App) -> None:
             f"project: {project.root}" if project is not None else "project: none (not in one)",
             f"settings file: {project.origin}" if project is not None else "settings file: none",
         ]
-        width = max(len(r["key"]) for r in rows)
+        width = max(len(s.key) for s in SETTINGS)
         for row in rows:
             shown = "(none)" if row["value"] is None else row["value"]
             lines.append(f"  {row['key']:<{width}} = {shown}   [{row['source']}]")

@@ -481,7 +481,8 @@ def load_pack() -> RulePack:
 
 @functools.cache
 def _with_project(pack: RulePack, extra: tuple[Rule, ...], merge: Any) -> RulePack:
-    return merge(pack, extra)  # type: ignore[no-any-return]
+    result: RulePack = merge(pack, extra)
+    return result
 
 
 @functools.cache

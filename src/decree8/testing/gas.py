@@ -11,8 +11,8 @@ observer in :data:`decree8.chain.interface.TRANSACT_OBSERVERS`. Transactions tha
 left out (their gas says little about the function). A deployment counts as the contract's
 ``(deploy)``. Contract names come from the creation code of the build's artifacts (the
 ``decree8_build`` fixture's, and decree8's template build); functions from their ABIs. Gas is
-the chain's: the embedded chain (eth-tester) charges as mainnet does; revm keeps slots warm across
-transactions, so its figures are lower (docs/revm.md).
+the chain's: the fast chain (revm, the default) and the embedded chain (eth-tester) charge the same
+gas for every transaction (docs/revm.md), as mainnet does.
 """
 
 from __future__ import annotations

@@ -68,10 +68,12 @@ DEFAULT_PARTIES = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The project's own rules (``rules`` in ``[tool.decree8]``) join the pack the checker uses."""
+    """The gas report (decree8.testing.gas) when asked for, and the project's own rules
+    (``rules`` in ``[tool.decree8]``) joined to the pack the checker uses."""
     from decree8.config import load_settings
     from decree8.rules.project import activate_project_rules
 
+    configure_gas(config)
     root = project_root(config)
     if root is None:
         return
@@ -105,9 +107,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_gas_options(group)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """The gas report (decree8.testing.gas), when asked for."""
-    configure_gas(config)
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
