@@ -39,6 +39,10 @@ def test_text_is_parsed_by_abi_type(kind: str, text: str, value: object) -> None
         ("address", "0x1234", "not an address"),
         ("bool", "maybe", "not true or false"),
         ("bytes2", "BYX", "at most 2 bytes"),
+        ("bytes32", "0xZZ", "not valid hex"),
+        ("bytes32", "0x1234", "is 2 bytes, not 32"),
+        ("bytes", "0xabc", "not valid hex"),
+        ("address", "0xF2E246BB76DF876Cef8b38ae84130F4F55De395B", "wrong EIP-55 checksum"),
         ("uint256[]", "1", "not supported"),
     ],
 )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import is_address, to_checksum_address
+from eth_utils import to_checksum_address
 
 from decree8.check.decode import AbiFunction, ContractAbi, DecodedEvent, runtime_matches
 from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult, Verdict
 from decree8.errors import TransactionReverted, UsageError
+from decree8.hexutil import parse_address
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TxContext, evaluate, rule_for_error
 from decree8.rules.pack import RulePack, load_pack
@@ -335,9 +336,10 @@ def _erc20_shaped(abi: Iterable[Mapping[str, Any]]) -> bool:
 
 
 def _address(text: str, what: str) -> str:
-    if not isinstance(text, str) or not (is_address(text) and text.startswith("0x")):
-        raise UsageError(f"{what} {text!r} is not an address (0x followed by 40 hex digits)")
-    return to_checksum_address(text)
+    try:
+        return parse_address(text)
+    except ValueError as exc:
+        raise UsageError(f"{what} {exc}") from None
 
 
 def _show(value: Any) -> str:

@@ -20,6 +20,7 @@ from eth_utils import (
 from eth_utils.abi import abi_to_signature
 
 from decree8.errors import UsageError
+from decree8.hexutil import parse_address, parse_hex_bytes
 from decree8.report.finding import jsonable
 from decree8.templates.params import parse_amount
 from decree8.verify.bytecode import runtime_matches, strip_metadata
@@ -273,8 +274,7 @@ def _coerce(kind: str, value: Any, resolve: AccountResolver | None) -> Any:
             text = value.strip()
             if resolve is not None and text.isdigit():
                 text = resolve(text)
-            if is_address(text) and text.startswith("0x"):
-                return to_checksum_address(text)
+            return parse_address(text)
         raise ValueError(f"{value!r} is not an address (0x followed by 40 hex digits)")
     match = _INT.match(kind)
     if match:
@@ -314,11 +314,8 @@ def _coerce(kind: str, value: Any, resolve: AccountResolver | None) -> Any:
             return raw.ljust(size, b"\0")
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not {kind}")
-        if value.startswith(("0x", "0X")) and len(value) == 2 + 2 * size:
-            try:
-                return bytes.fromhex(value[2:])
-            except ValueError:
-                raise ValueError(f"{value!r} is not hex") from None
+        if value.startswith("0x"):  # hex, never text that happens to start with 0x
+            return parse_hex_bytes(value, size)
         raw = value.encode("utf-8")
         if len(raw) > size:
             raise ValueError(
@@ -329,11 +326,8 @@ def _coerce(kind: str, value: Any, resolve: AccountResolver | None) -> Any:
     if kind == "bytes":
         if isinstance(value, bytes | bytearray):
             return bytes(value)
-        if isinstance(value, str) and value.startswith(("0x", "0X")):
-            try:
-                return bytes.fromhex(value[2:])
-            except ValueError:
-                raise ValueError(f"{value!r} is not hex") from None
+        if isinstance(value, str) and value.startswith("0x"):
+            return parse_hex_bytes(value)
         raise ValueError(f"{value!r} is not 0x-prefixed hex")
     if kind == "string":
         if not isinstance(value, str):
