@@ -32,6 +32,8 @@ def test_shipped_files_are_byte_identical_to_a_fresh_build_of_the_shipped_source
 def test_openzeppelin_licence_and_version_ship_with_the_vendored_files() -> None:
     licence = (VENDOR_DIR / home.OZ_DIR / "LICENSE").read_text(encoding="utf-8")
     assert "Zeppelin Group Ltd" in licence and "MIT" in licence
+    # the copy the distributions' metadata lists (a path without "@", which setuptools refuses)
+    assert (VENDOR_DIR / "OPENZEPPELIN-LICENSE").read_text(encoding="utf-8") == licence
     pinned = json.loads((REPO / "package.json").read_text())["dependencies"]
     assert home.openzeppelin_version() == pinned["@openzeppelin/contracts"]
 
