@@ -49,6 +49,12 @@ def test_template_build_needs_no_compiler(monkeypatch: pytest.MonkeyPatch) -> No
     assert token.deployed_bytecode and token.metadata and token.abi
     assert token.compiler_version == compile_module.PINNED_SOLC_VERSION
     assert "UnrecordedToken" in home.scenario_build().artifacts
+    # what verify compares against, and what check and audit load (decree8.cli's App.build)
+    from decree8.cli._app import App
+    from decree8.verify import rebuild
+
+    assert rebuild().artifact("CompliantToken").deployed_bytecode == token.deployed_bytecode
+    assert App().build().artifact("DealEscrow").bytecode == build.artifact("DealEscrow").bytecode
 
 
 def test_changed_template_sources_are_compiled_into_the_build_folder_not_the_package(
