@@ -59,3 +59,19 @@ def test_embedded_chain_turns_a_refused_transaction_into_chain_error(
 def test_time_travel_refuses_going_backwards(embedded_chain: Chain) -> None:
     with pytest.raises(ChainError, match="time only moves forward"):
         embedded_chain.time_travel(-1)
+
+
+def test_one_way_to_open_a_chain_from_what_a_user_names() -> None:
+    from decree8.chain.embedded import EmbeddedChain
+    from decree8.chain.revm import RevmChain
+    from decree8.errors import UsageError
+
+    with Chain.open("embedded", accounts=3, timestamp=1_726_606_800) as chain:
+        assert isinstance(chain, EmbeddedChain) and len(chain.accounts) == 3
+        assert chain.timestamp() == 1_726_606_800  # a chain that starts in the past
+    with Chain.open("revm", timestamp=1_726_606_800) as chain:
+        assert isinstance(chain, RevmChain) and chain.timestamp() == 1_726_606_800
+    with Chain.open(None) as chain:  # the fast chain where the extension loaded
+        assert isinstance(chain, RevmChain)
+    with pytest.raises(UsageError, match="unknown chain 'geth'"):
+        Chain.open("geth")

@@ -20,7 +20,7 @@ from web3.middleware.base import Web3Middleware
 from web3.types import RPCEndpoint, RPCResponse
 
 from decree8.chain.errors import RevertDecoder, revert_info
-from decree8.errors import ChainError, TransactionReverted
+from decree8.errors import ChainError, TransactionReverted, UsageError
 
 if TYPE_CHECKING:
     from web3.types import BlockIdentifier, LogReceipt, TxReceipt
@@ -95,15 +95,40 @@ class Chain(abc.ABC):
 
         return EmbeddedChain(accounts=accounts)
 
+    #: The in-process chains :meth:`open` knows by name.
+    KINDS = ("embedded", "revm", "default")
+
+    @staticmethod
+    def open(
+        spec: str | None = None, *, accounts: int = 10, timestamp: int | None = None
+    ) -> Chain:
+        """The one way to open a chain from what a user names (the CLI, scenarios and the pytest
+        plugin all use it): ``"embedded"`` (eth-tester, the reference), ``"revm"`` (the fast
+        chain), ``"default"`` or ``None`` (the fast chain where it can run, else eth-tester), or
+        the URL of a JSON-RPC node. ``timestamp`` starts an in-process chain at that unix time
+        (a scenario that starts in the past); a node keeps its own clock."""
+        if spec is not None and spec.startswith(("http://", "https://")):
+            return Chain.rpc(spec)
+        if spec in (None, "default"):
+            from decree8.chain.revm import fast_chain_missing
+
+            spec = "revm" if fast_chain_missing() is None else "embedded"
+        if spec == "revm":
+            options = {} if timestamp is None else {"timestamp": timestamp}
+            return Chain.revm(accounts=accounts, **options)
+        if spec == "embedded":
+            from decree8.chain.embedded import EmbeddedChain
+
+            return EmbeddedChain(accounts=accounts, genesis_timestamp=timestamp)
+        raise UsageError(
+            f"unknown chain {spec!r}: use embedded, revm, default or an http(s):// node URL"
+        )
+
     @staticmethod
     def default(accounts: int = 10) -> Chain:
         """The fast in-process chain (:meth:`revm`) where decree8's extension loaded, else the
         embedded chain (eth-tester), after one ``RuntimeWarning`` saying why."""
-        from decree8.chain.revm import fast_chain_missing
-
-        if fast_chain_missing() is None:
-            return Chain.revm(accounts=accounts)
-        return Chain.embedded(accounts=accounts)
+        return Chain.open("default", accounts=accounts)
 
     @staticmethod
     def revm(accounts: int = 10, **options: Any) -> RevmChain:

@@ -37,12 +37,7 @@ class App:
         if self._chain is None:
             from decree8.chain import Chain
 
-            if self.rpc:
-                self._chain = Chain.rpc(self.rpc)
-            elif self.chain_kind == "revm":
-                self._chain = Chain.revm()
-            else:
-                self._chain = Chain.embedded()
+            self._chain = Chain.open(self.rpc or self.chain_kind)
         return self._chain
 
     @property

@@ -132,11 +132,8 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
 def _chain_from(kind: str, start: int) -> Chain:
     """An in-process chain whose genesis block has the time ``start`` (a scenario's ``start``)."""
     from decree8.chain import Chain
-    from decree8.chain.embedded import EmbeddedChain
 
-    if kind == "revm":
-        return Chain.revm(accounts=SCENARIO_ACCOUNTS, timestamp=start)
-    return EmbeddedChain(accounts=SCENARIO_ACCOUNTS, genesis_timestamp=start)
+    return Chain.open(kind, accounts=SCENARIO_ACCOUNTS, timestamp=start)
 
 
 def _use_chain(app: App, chain_kind: str | None) -> None:

@@ -120,15 +120,7 @@ def _option(config: pytest.Config, name: str) -> str | None:
 def open_chain(config: pytest.Config) -> Chain:
     """The chain the options ask for: ``--decree8-rpc``, else ``--decree8-chain``, else the fast
     chain where it can run (:meth:`Chain.default`)."""
-    url = _option(config, "decree8_rpc")
-    if url:
-        return Chain.rpc(url)
-    kind = _option(config, "decree8_chain")
-    if kind == "revm":
-        return Chain.revm()
-    if kind == "embedded":
-        return Chain.embedded()
-    return Chain.default()
+    return Chain.open(_option(config, "decree8_rpc") or _option(config, "decree8_chain"))
 
 
 def project_root(config: pytest.Config) -> Path | None:
