@@ -127,4 +127,4 @@ def test_missing_and_unwritable_paths_are_one_line_exit_2(
     assert "already exists; pass --force" in line and existing.read_text() == "keep me"
     folder = tmp_path / "folder"
     folder.mkdir()
-    assert "is a folder" in one_line(_cli("report", str(saved), "-o", str(folder)))
+    assert "is a directory" in one_line(_cli("report", str(saved), "-o", str(folder)))

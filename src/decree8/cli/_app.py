@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -111,6 +111,51 @@ def _json_default(value: Any) -> Any:
 
 
 pass_app = click.make_pass_decorator(App)
+
+#: The report formats (decree8.report.OutputFormat's values; a test keeps the two equal). Spelled
+#: out here so that a command's --help does not import the formatters.
+REPORT_FORMATS = ("text", "json", "markdown", "sarif", "html")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_options(default: str | None = None) -> Callable[[F], F]:
+    """The options every command that writes a report takes: ``--format`` (parameter ``fmt``),
+    ``-o/--output`` (``output``), ``--force`` and ``--sign-with`` (``sign_with``)."""
+
+    def decorate(command: F) -> F:
+        for option in reversed(
+            (
+                click.option(
+                    "--format",
+                    "fmt",
+                    type=click.Choice(REPORT_FORMATS),
+                    default=default,
+                    show_default=default is not None,
+                    help="Report format"
+                    + ("." if default else " (default: text; json with --json)."),
+                ),
+                click.option(
+                    "-o",
+                    "--output",
+                    type=click.Path(dir_okay=False, path_type=Path),
+                    help="Write the report to FILE (atomically) instead of stdout.",
+                ),
+                click.option("--force", is_flag=True, help="Overwrite the -o FILE if it exists."),
+                click.option(
+                    "--sign-with",
+                    "sign_with",
+                    metavar="KEY",
+                    help="Sign the report: a key file (hex key, or keystore with "
+                    "$DECREE8_KEY_PASSWORD) or an address or account index of the node "
+                    "(see docs/reports.md).",
+                ),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def fail(message: str) -> None:

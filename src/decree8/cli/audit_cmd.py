@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from decree8.cli._app import App, fail, pass_app
+from decree8.cli._app import App, fail, pass_app, report_options
 
 
 @contextmanager
@@ -58,27 +58,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
 )
 @click.option("--from-block", type=click.IntRange(min=0), help="First block (default: deployment).")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: latest).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown", "sarif", "html"]),
-    default=None,
-    help="Report format (default: text; json with --json).",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE instead of stdout.",
-)
-@click.option("--force", is_flag=True, help="Overwrite the -o FILE if it exists.")
-@click.option(
-    "--sign-with",
-    "sign_with",
-    metavar="KEY",
-    help="Sign the report: a key file (hex key, or keystore with $DECREE8_KEY_PASSWORD) or an "
-    "address or account index of the node (see docs/reports.md).",
-)
+@report_options()
 @click.option(
     "--include-failed/--no-include-failed",
     default=None,

@@ -8,9 +8,7 @@ from typing import Any
 
 import click
 
-from decree8.cli._app import App, fail, pass_app
-
-_FORMATS = ("text", "json", "markdown", "sarif", "html")
+from decree8.cli._app import App, fail, pass_app, report_options
 
 
 class _ReportGroup(click.Group):
@@ -45,28 +43,7 @@ def report_cmd() -> None:
 
 @report_cmd.command("render", short_help="Re-render a saved report in another format.")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Write the report to FILE (atomically) instead of stdout.",
-)
-@click.option("--force", is_flag=True, help="Overwrite the -o FILE if it exists.")
-@click.option(
-    "--sign-with",
-    "sign_with",
-    metavar="KEY",
-    help="Sign the report (replacing any signature it has): a key file (hex key, or keystore "
-    "with $DECREE8_KEY_PASSWORD) or an address or account index of the node.",
-)
+@report_options(default="text")
 @pass_app
 def render_cmd(
     app: App, file: Path, fmt: str, output: Path | None, force: bool, sign_with: str | None

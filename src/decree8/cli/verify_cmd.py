@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from decree8.cli._app import App, fail, parse_params, pass_app
+from decree8.cli._app import App, fail, parse_params, pass_app, report_options
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
     from decree8.report.sign import Signer
     from decree8.verify import VerifyResult
 
-_FORMATS = ("text", "json", "markdown", "sarif", "html")
 
 
 def _render(
@@ -74,28 +73,7 @@ def _render(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The terms document: hashed (keccak-256) and compared with the contract's terms hash.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMATS),
-    default=None,
-    help="Output format (default text; --json is --format json).",
-)
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path),
-    help="Write the report to this file (atomically) instead of stdout.",
-)
-@click.option("--force", is_flag=True, help="Replace an existing -o file.")
-@click.option(
-    "--sign-with",
-    "sign_with",
-    metavar="KEY",
-    help="Sign the report: a key file (hex key, or keystore with $DECREE8_KEY_PASSWORD) or an "
-    "address or account index of the node (see docs/reports.md).",
-)
+@report_options()
 @pass_app
 def verify_cmd(
     app: App,
@@ -106,7 +84,7 @@ def verify_cmd(
     tx_hash: str | None,
     terms_file: Path | None,
     fmt: str | None,
-    out: Path | None,
+    output: Path | None,
     force: bool,
     sign_with: str | None = None,
 ) -> None:
@@ -139,8 +117,8 @@ def verify_cmd(
         get_template(template)  # an unknown name fails before anything is compiled
     given = parse_params(params)
     chosen = fmt or ("json" if app.json_output else "text")
-    if out is not None and out.exists() and not force:
-        fail(f"{out} already exists; pass --force to overwrite it")
+    if output is not None and output.exists() and not force:
+        fail(f"{output} already exists; pass --force to overwrite it")
 
     chain = app.chain()
     from decree8.report.sign import load_signer
@@ -163,10 +141,10 @@ def verify_cmd(
         base_dir=Path.cwd(),
         resolve_address=account_resolver(app),
     )
-    text = _render(result, chosen, out, force, signer)
-    if out is None:
+    text = _render(result, chosen, output, force, signer)
+    if output is None:
         click.echo(text, nl=False)
     else:
-        app.note(f"{result.verdict_line()}\nreport written to {out}")
+        app.note(f"{result.verdict_line()}\nreport written to {output}")
     if not result.ok:
         click.get_current_context().exit(1)
