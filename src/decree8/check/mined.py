@@ -30,7 +30,7 @@ from decree8.check.verdict import DecodedCall, Verdict
 from decree8.errors import UsageError
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
-from decree8.rules.state import StateReader, StateView
+from decree8.rules.state import StateReader, StateView, prefetch_together
 
 if TYPE_CHECKING:
     from decree8.check.checker import Checker
@@ -80,9 +80,15 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     events = checker.decode_logs(receipt["logs"])
     records = success and where.alone and isinstance(state, StateReader)
     plan = prefetch_plan(ctx, state)
-    if records:  # RECORDS' reads of the state before join the one batched read
-        plan = [*plan, *records_reads(ctx, state, events, checker.token_contracts())]
-    state.prefetch(plan)
+    after: StateReader | None = None
+    if records and isinstance(state, StateReader):
+        # RECORDS' reads of the state before join the one batched read, and those of the state
+        # after are sent with it (one round trip on a JSON-RPC node)
+        after = checker.state_at(number, timestamp)
+        reads = records_reads(ctx, state, events, checker.token_contracts())
+        prefetch_together([(state, [*plan, *reads]), (after, reads)])
+    else:
+        state.prefetch(plan)
     findings = checker.evaluate(ctx, state)
 
     revert = None if success else mined_revert(checker.chain, tx, receipt)
@@ -90,8 +96,7 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     findings = checker.with_simulated_rule(findings, sim, ctx)
 
     if success:
-        if records and isinstance(state, StateReader):
-            after = checker.state_at(number, timestamp)
+        if after is not None and isinstance(state, StateReader):
             findings += records_findings(ctx, state, after, events, checker.token_contracts())
         else:
             notes.append(

@@ -298,6 +298,21 @@ class StateReader:
         one ``eth_call`` and caches their answers; sets :attr:`timestamp` (when it is unknown) to
         the block time that call ran with. A node that cannot run the batch leaves the reads to
         :meth:`call`."""
+        planned = self._plan(reads)
+        if planned is None:
+            return
+        pending, tx = planned
+        self.calls += 1
+        try:
+            raw: bytes | Exception = self.chain.call(tx, block=self.block)  # type: ignore[arg-type]
+        except (ValueError, TransactionReverted, Decree8Error) as exc:
+            raw = exc
+        self._store(pending, raw)
+
+    def _plan(
+        self, reads: Iterable[tuple[str, str, str, Sequence[Any]]]
+    ) -> tuple[dict[Hashable, tuple[ViewFunction, str, bytes, bool]], dict[str, str]] | None:
+        """The reads :meth:`prefetch` makes and its ``eth_call``; None when it needs none."""
         pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]] = {}
         for address, contract, fn, args in reads:
             key, immutable = self._key(address, fn, args)
@@ -306,13 +321,19 @@ class StateReader:
             spec = self.function(contract, fn)
             pending[key] = (spec, address, spec.encode(tuple(args)), immutable)
         if not pending and self._timestamp is not None and self.state_time is not None:
-            return
+            return None
         code = batch_code([(address, data) for _, address, data, _ in pending.values()])
-        self.calls += 1
+        return pending, {"data": "0x" + code.hex()}
+
+    def _store(
+        self, pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]], raw: bytes | Exception
+    ) -> None:
+        """Caches the answers of :meth:`prefetch`'s ``eth_call`` (``raw``, or what it raised)."""
+        if isinstance(raw, Exception):
+            return
         try:
-            raw = self.chain.call({"data": "0x" + code.hex()}, block=self.block)  # type: ignore[arg-type]
             timestamp, results = parse_batch(raw, len(pending))
-        except (ValueError, TransactionReverted, Decree8Error):
+        except ValueError:
             return
         self.state_time = timestamp
         if self._timestamp is None:
@@ -420,3 +441,22 @@ def _hashable(value: Any) -> Hashable:
     if isinstance(value, bytearray):
         return bytes(value)
     return value
+
+
+def prefetch_together(
+    readers: Sequence[tuple[StateReader, Iterable[tuple[str, str, str, Sequence[Any]]]]],
+) -> None:
+    """:meth:`StateReader.prefetch` of several readers (of one chain; e.g. the state before and
+    after a mined transaction), their ``eth_call``s sent together where the chain can
+    (``call_many``: one JSON-RPC batch, one round trip), else one after the other."""
+    call_many = getattr(readers[0][0].chain, "call_many", None) if readers else None
+    if call_many is None or any(r.chain is not readers[0][0].chain for r, _ in readers):
+        for reader, reads in readers:
+            reader.prefetch(reads)
+        return
+    planned = [(reader, reader._plan(reads)) for reader, reads in readers]
+    todo = [(reader, plan) for reader, plan in planned if plan is not None]
+    answers = call_many([(plan[1], reader.block) for reader, plan in todo])
+    for (reader, (pending, _)), raw in zip(todo, answers, strict=True):
+        reader.calls += 1
+        reader._store(pending, raw)
