@@ -21,13 +21,13 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from eth_utils import to_checksum_address
 from web3.exceptions import TransactionNotFound
 
 from decree8.check.context import BlockContext, block_context, mined_revert
 from decree8.check.decode import DecodedEvent
 from decree8.check.verdict import DecodedCall, Verdict
 from decree8.errors import UsageError
+from decree8.hexutil import checksummed
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
 from decree8.rules.state import StateReader, StateView, prefetch_together
@@ -61,8 +61,8 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     except TransactionNotFound:
         raise UsageError(f"transaction {tx_hash} has no receipt yet") from None
 
-    to = to_checksum_address(tx["to"])
-    sender = to_checksum_address(tx["from"])
+    to = checksummed(tx["to"])
+    sender = checksummed(tx["from"])
     contract = checker.contract_at(to)
     data = bytes(tx["input"])
     fn = checker.abis[contract].function_for(data)

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector
 from eth_utils.abi import abi_to_signature, get_abi_input_types, get_abi_output_types
 
 from decree8.errors import Decree8Error, TransactionReverted, UsageError
+from decree8.hexutil import checksummed
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -119,7 +120,7 @@ class ViewFunction:
 
 def _normalise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-        return to_checksum_address(value)
+        return checksummed(value)
     if isinstance(value, tuple):
         return tuple(_normalise(v) for v in value)
     if isinstance(value, list):
