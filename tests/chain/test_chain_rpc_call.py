@@ -91,6 +91,7 @@ def test_call_many_answers_each_call_at_its_block(probe: Probe) -> None:
 
 def test_a_call_web3_must_format_takes_web3s_path(probe: Probe) -> None:
     chain = probe.chain
+    assert isinstance(chain, RpcChain)
     lower = {**probe.tx("value"), "to": probe.address.lower()}
     # web3 refuses an address that is not checksummed; the fast path does not hide that
     with pytest.raises(ChainError) as caught:
