@@ -110,12 +110,87 @@ class ViewFunction:
     outputs: tuple[str, ...]
 
     def encode(self, args: Sequence[Any]) -> bytes:
+        fast = _encode_words(self.inputs, args)
+        if fast is not None:
+            return self.selector + fast
         return self.selector + eth_abi.encode(list(self.inputs), list(args))
 
     def decode(self, data: bytes) -> Any:
-        values = eth_abi.decode(list(self.outputs), data)
-        values = tuple(_normalise(v) for v in values)
+        values = _decode_words(self.outputs, data)
+        if values is None:
+            values = tuple(_normalise(v) for v in eth_abi.decode(list(self.outputs), data))
         return values[0] if len(values) == 1 else values
+
+
+#: Largest value of each ``uintN`` the word codec below takes.
+_UINT_MAX = {f"uint{n}": (1 << n) - 1 for n in range(8, 257, 8)}
+_ZERO12 = bytes(12)
+
+
+def _encode_words(types: Sequence[str], args: Sequence[Any]) -> bytes | None:
+    """``args`` ABI-encoded when each is one plain word given exactly (a checksummed address, an
+    int in range, a bool, 32 bytes): what eth_abi gives, without its validation machinery; None
+    for anything else, which eth_abi encodes (or refuses, saying why)."""
+    if len(types) != len(args):
+        return None
+    out = bytearray()
+    for kind, value in zip(types, args, strict=True):
+        if kind == "address":
+            if type(value) is not str or len(value) != 42 or _checksummed_text(value) != value:
+                return None
+            out += _ZERO12 + bytes.fromhex(value[2:])
+        elif kind in _UINT_MAX:
+            if type(value) is not int or not 0 <= value <= _UINT_MAX[kind]:
+                return None
+            out += value.to_bytes(32, "big")
+        elif kind == "bool":
+            if type(value) is not bool:
+                return None
+            out += (1 if value else 0).to_bytes(32, "big")
+        elif kind == "bytes32":
+            if type(value) is not bytes or len(value) != 32:
+                return None
+            out += value
+        else:
+            return None
+    return bytes(out)
+
+
+def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...] | None:
+    """``data`` decoded as the plain words ``types`` (addresses checksummed), exactly as eth_abi
+    and :func:`_normalise` would; None when a type is no plain word or a word is not one eth_abi
+    takes without complaint (it then decodes, or says what is wrong)."""
+    if len(data) != 32 * len(types):
+        return None
+    values: list[Any] = []
+    for i, kind in enumerate(types):
+        word = data[32 * i : 32 * i + 32]
+        if kind in _UINT_MAX:
+            number = int.from_bytes(word, "big")
+            if number > _UINT_MAX[kind]:
+                return None
+            values.append(number)
+        elif kind == "bool":
+            flag = int.from_bytes(word, "big")
+            if flag > 1:
+                return None
+            values.append(flag == 1)
+        elif kind == "address":
+            if word[:12] != _ZERO12:
+                return None
+            values.append(checksummed("0x" + word[12:].hex()))
+        elif kind == "bytes32":
+            values.append(bytes(word))
+        else:
+            return None
+    return tuple(values)
+
+
+def _checksummed_text(value: str) -> str | None:
+    try:
+        return checksummed(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def _normalise(value: Any) -> Any:
