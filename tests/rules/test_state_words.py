@@ -23,6 +23,22 @@ ENCODABLE: list[tuple[tuple[str, ...], tuple[Any, ...]]] = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("types", "values"),
+    [
+        (("(uint8,bool,bool,bool)",), ((2, True, False, True),)),
+        (("(address,uint64,bytes32)", "uint256"), ((ADDRESS, 9, b"\x07" * 32), 5)),
+    ],
+)
+def test_structs_of_plain_words_decode_as_eth_abi_does(
+    types: tuple[str, ...], values: tuple[Any, ...]
+) -> None:
+    encoded = eth_abi.encode(list(types), list(values))
+    expected = tuple(_normalise(v) for v in eth_abi.decode(list(types), encoded))
+    assert _decode_words(types, encoded) == expected
+    assert _decode_words(("(uint8,(bool,bool))",), encoded) is None  # nested: eth_abi's
+
+
 @pytest.mark.parametrize(("types", "values"), ENCODABLE)
 def test_plain_words_encode_and_decode_as_eth_abi_does(
     types: tuple[str, ...], values: tuple[Any, ...]

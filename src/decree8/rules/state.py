@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from eth_abi import abi as eth_abi
@@ -157,33 +158,70 @@ def _encode_words(types: Sequence[str], args: Sequence[Any]) -> bytes | None:
 
 
 def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...] | None:
-    """``data`` decoded as the plain words ``types`` (addresses checksummed), exactly as eth_abi
-    and :func:`_normalise` would; None when a type is no plain word or a word is not one eth_abi
-    takes without complaint (it then decodes, or says what is wrong)."""
-    if len(data) != 32 * len(types):
+    """``data`` decoded as the plain words ``types`` (or flat tuples of them, a struct of plain
+    fields), addresses checksummed, exactly as eth_abi and :func:`_normalise` would; None when a
+    type is no plain word or a word is not one eth_abi takes without complaint (it then decodes,
+    or says what is wrong)."""
+    layout = _layout(tuple(types))
+    if layout is None or len(data) != 32 * layout[1]:
         return None
+    at = 0
     values: list[Any] = []
-    for i, kind in enumerate(types):
-        word = data[32 * i : 32 * i + 32]
-        if kind in _UINT_MAX:
-            number = int.from_bytes(word, "big")
-            if number > _UINT_MAX[kind]:
+    for kind in layout[0]:
+        if isinstance(kind, tuple):
+            inner: list[Any] = []
+            for part in kind:
+                value = _word(part, data[at : at + 32])
+                if value is _BAD:
+                    return None
+                inner.append(value)
+                at += 32
+            values.append(tuple(inner))
+        else:
+            value = _word(kind, data[at : at + 32])
+            if value is _BAD:
                 return None
-            values.append(number)
-        elif kind == "bool":
-            flag = int.from_bytes(word, "big")
-            if flag > 1:
+            values.append(value)
+            at += 32
+    return tuple(values)
+
+
+_BAD = object()
+_WORDS = frozenset({*_UINT_MAX, "bool", "address", "bytes32"})
+
+
+@lru_cache(maxsize=256)
+def _layout(types: tuple[str, ...]) -> tuple[tuple[str | tuple[str, ...], ...], int] | None:
+    """``types`` as plain words and flat tuples of them, and how many words they take; None when
+    one is anything else (dynamic, an array, a nested tuple)."""
+    out: list[str | tuple[str, ...]] = []
+    words = 0
+    for kind in types:
+        if kind in _WORDS:
+            out.append(kind)
+            words += 1
+        elif kind.startswith("(") and kind.endswith(")") and "(" not in kind[1:]:
+            parts = tuple(kind[1:-1].split(","))
+            if not parts or not all(p in _WORDS for p in parts):
                 return None
-            values.append(flag == 1)
-        elif kind == "address":
-            if word[:12] != _ZERO12:
-                return None
-            values.append(checksummed("0x" + word[12:].hex()))
-        elif kind == "bytes32":
-            values.append(bytes(word))
+            out.append(parts)
+            words += len(parts)
         else:
             return None
-    return tuple(values)
+    return tuple(out), words
+
+
+def _word(kind: str, word: bytes) -> Any:
+    """One word as eth_abi decodes it (an address checksummed), or ``_BAD``."""
+    if kind == "bool":
+        flag = int.from_bytes(word, "big")
+        return _BAD if flag > 1 else flag == 1
+    if kind == "address":
+        return _BAD if word[:12] != _ZERO12 else checksummed("0x" + word[12:].hex())
+    if kind == "bytes32":
+        return bytes(word)
+    number = int.from_bytes(word, "big")
+    return _BAD if number > _UINT_MAX[kind] else number
 
 
 def _checksummed_text(value: str) -> str | None:
