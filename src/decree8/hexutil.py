@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
+from eth_typing import ChecksumAddress
 from eth_utils import is_checksum_address, to_checksum_address
 
 
@@ -20,10 +22,40 @@ def to_0x(value: Any) -> str:
 _HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
+def checksummed(address: Any) -> ChecksumAddress:
+    """``to_checksum_address(address)``, remembered for text: a checker sees the same few
+    addresses again and again, and the checksum (a keccak over the hex) costs more than the rest
+    of a lookup."""
+    if isinstance(address, str):
+        return _checksummed(address)
+    return to_checksum_address(address)
+
+
+@lru_cache(maxsize=8192)
+def _checksummed(address: str) -> ChecksumAddress:
+    return to_checksum_address(address)
+
+
 def parse_address(text: str) -> str:
     """A user-typed address, checksummed. ``0x`` + 40 hex digits; all-lower or all-upper case is
     taken as it is, mixed case must be a valid EIP-55 checksum (a typo is refused, not fixed).
     Raises ValueError saying what was wrong."""
+    if isinstance(text, str):
+        found = _PARSED.get(text)
+        if found is not None:
+            return found
+    parsed = _parse_address(text)
+    if len(_PARSED) >= 8192:
+        _PARSED.clear()
+    _PARSED[text] = parsed
+    return parsed
+
+
+#: Addresses :func:`parse_address` accepted (only those: a refusal is explained every time).
+_PARSED: dict[str, str] = {}
+
+
+def _parse_address(text: str) -> str:
     if not isinstance(text, str) or not _HEX40.match(text):
         raise ValueError(f"{text!r} is not an address (0x followed by 40 hex digits)")
     digits = text[2:]

@@ -150,7 +150,11 @@ class RpcReads:
         self.url = url
         self.cache = _Cache()
         self.session = requests.Session()
-        chain.w3.middleware_onion.inject(Prefetched(self.cache), name=self.NAME, layer=0)
+        middleware = Prefetched(self.cache)
+        chain.w3.middleware_onion.inject(middleware, name=self.NAME, layer=0)
+        transparent = getattr(chain, "transparent", None)
+        if callable(transparent):  # it answers no eth_call: the chain's fast call stays on
+            transparent(middleware)
 
     @classmethod
     def for_chain(cls, chain: Chain) -> RpcReads | None:

@@ -10,7 +10,7 @@ from eth_utils import to_checksum_address
 from decree8.check.decode import AbiFunction, ContractAbi, DecodedEvent, runtime_matches
 from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult, Verdict
 from decree8.errors import TransactionReverted, UsageError
-from decree8.hexutil import parse_address
+from decree8.hexutil import checksummed, parse_address
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TxContext, evaluate, rule_for_error
 from decree8.rules.pack import RulePack, load_pack
@@ -109,12 +109,12 @@ class Checker:
         )
 
     def contract_or_none(self, address: str) -> str | None:
-        address = to_checksum_address(address)
+        address = found_at = checksummed(address)
         if address in self._known:
             return self._known[address]
         if address in self._recognised:
             return self._recognised[address]
-        code = bytes(self.chain.w3.eth.get_code(address))
+        code = bytes(self.chain.w3.eth.get_code(found_at))
         found = next(
             (n for n, a in self.artifacts.items() if code and runtime_matches(a, code)), None
         )

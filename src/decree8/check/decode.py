@@ -15,12 +15,11 @@ from eth_utils import (
     event_signature_to_log_topic,
     function_signature_to_4byte_selector,
     is_address,
-    to_checksum_address,
 )
 from eth_utils.abi import abi_to_signature
 
 from decree8.errors import UsageError
-from decree8.hexutil import parse_address, parse_hex_bytes
+from decree8.hexutil import checksummed, parse_address, parse_hex_bytes
 from decree8.report.finding import jsonable
 from decree8.templates.params import parse_amount
 from decree8.verify.bytecode import runtime_matches, strip_metadata
@@ -52,7 +51,7 @@ def _type_of(param: Mapping[str, Any]) -> str:
 def normalise(value: Any) -> Any:
     """Decoded ABI values made uniform: checksummed addresses, tuples of normalised values."""
     if isinstance(value, str) and is_address(value) and value.startswith("0x"):
-        return to_checksum_address(value)
+        return checksummed(value)
     if isinstance(value, list | tuple):
         return tuple(normalise(v) for v in value)
     return value
@@ -241,7 +240,7 @@ class ContractAbi:
             values[n] = normalise(v)
         ordered = {n: values[n] for n, _, _ in event.inputs}
         return DecodedEvent(
-            address=to_checksum_address(log["address"]),
+            address=checksummed(log["address"]),
             contract=self.name,
             name=event.name,
             args=ordered,

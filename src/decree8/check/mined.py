@@ -21,16 +21,16 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from eth_utils import to_checksum_address
 from web3.exceptions import TransactionNotFound
 
 from decree8.check.context import BlockContext, block_context, mined_revert
 from decree8.check.decode import DecodedEvent
 from decree8.check.verdict import DecodedCall, Verdict
 from decree8.errors import UsageError
+from decree8.hexutil import checksummed
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
-from decree8.rules.state import StateReader, StateView
+from decree8.rules.state import StateReader, StateView, prefetch_together
 
 if TYPE_CHECKING:
     from decree8.check.checker import Checker
@@ -61,8 +61,8 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
     except TransactionNotFound:
         raise UsageError(f"transaction {tx_hash} has no receipt yet") from None
 
-    to = to_checksum_address(tx["to"])
-    sender = to_checksum_address(tx["from"])
+    to = checksummed(tx["to"])
+    sender = checksummed(tx["from"])
     contract = checker.contract_at(to)
     data = bytes(tx["input"])
     fn = checker.abis[contract].function_for(data)
@@ -76,18 +76,27 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
         decoded, source="mined", block=number, timestamp=timestamp, tx_hash=tx_hash
     )
     state, notes = state_before(checker, where, decoded)
-    state.prefetch(prefetch_plan(ctx, state))
+    success = int(receipt["status"]) == 1
+    events = checker.decode_logs(receipt["logs"])
+    records = success and where.alone and isinstance(state, StateReader)
+    plan = prefetch_plan(ctx, state)
+    after: StateReader | None = None
+    if records and isinstance(state, StateReader):
+        # RECORDS' reads of the state before join the one batched read, and those of the state
+        # after are sent with it (one round trip on a JSON-RPC node)
+        after = checker.state_at(number, timestamp)
+        reads = records_reads(ctx, state, events, checker.token_contracts())
+        prefetch_together([(state, [*plan, *reads]), (after, reads)])
+    else:
+        state.prefetch(plan)
     findings = checker.evaluate(ctx, state)
 
-    success = int(receipt["status"]) == 1
     revert = None if success else mined_revert(checker.chain, tx, receipt)
     sim = checker.simulation_from(decoded, None, timestamp, revert)
     findings = checker.with_simulated_rule(findings, sim, ctx)
 
-    events = checker.decode_logs(receipt["logs"])
     if success:
-        if where.alone and isinstance(state, StateReader):
-            after = checker.state_at(number, timestamp)
+        if after is not None and isinstance(state, StateReader):
             findings += records_findings(ctx, state, after, events, checker.token_contracts())
         else:
             notes.append(
@@ -147,41 +156,7 @@ def records_findings(
     ``Transfer`` events say. ``token_contracts`` names the ERC-20-shaped contracts to check
     (default: the compliant-token template only)."""
     kinds = token_contracts or {TOKEN}
-    nets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    minted: dict[str, int] = defaultdict(int)
-    kind_of: dict[str, str] = {}
-    for event in events:
-        if event.contract not in kinds or event.name != "Transfer":
-            continue
-        kind_of[event.address] = str(event.contract)
-        token, value = event.address, int(event.args["value"])
-        src, dst = str(event.args["from"]), str(event.args["to"])
-        if src == ZERO_ADDRESS:
-            minted[token] += value
-        else:
-            nets[token][src] -= value
-        if dst == ZERO_ADDRESS:
-            minted[token] -= value
-        else:
-            nets[token][dst] += value
-    parties: dict[str, set[str]] = defaultdict(set)
-    for token, net in nets.items():
-        parties[token].update(net)
-    for mv in movements(ctx, before):
-        parties[mv.token].update(p for p in (mv.sender, mv.receiver) if p != ZERO_ADDRESS)
-        kind_of.setdefault(mv.token, TOKEN)
-    if ctx.contract in kinds:
-        parties[ctx.address].update(
-            str(v) for k, v in ctx.args.items() if k in ("from", "to") and v != ZERO_ADDRESS
-        )
-        parties[ctx.address].add(ctx.sender)
-        kind_of[ctx.address] = ctx.contract
-
-    reads = [
-        (token, kind_of.get(token, TOKEN), "balanceOf", (party,))
-        for token in parties
-        for party in parties[token]
-    ] + [(token, kind_of.get(token, TOKEN), "totalSupply", ()) for token in parties]
+    nets, minted, kind_of, parties, reads = _records_plan(ctx, before, events, kinds)
     before.prefetch(reads)
     after.prefetch(reads)
     out: list[Finding] = []
@@ -212,3 +187,63 @@ def records_findings(
                 )
             )
     return out
+
+
+_Read = tuple[str, str, str, tuple[str, ...]]
+
+
+def _records_plan(
+    ctx: TxContext, before: StateView, events: tuple[DecodedEvent, ...], kinds: set[str]
+) -> tuple[
+    dict[str, dict[str, int]], dict[str, int], dict[str, str], dict[str, set[str]], list[_Read]
+]:
+    """What :func:`records_findings` compares: the net changes the ``Transfer`` events record per
+    token and party, the supply they mint, the contract of each token, the parties, and the
+    reads of balances and supplies it needs (on both sides)."""
+    nets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    minted: dict[str, int] = defaultdict(int)
+    kind_of: dict[str, str] = {}
+    for event in events:
+        if event.contract not in kinds or event.name != "Transfer":
+            continue
+        kind_of[event.address] = str(event.contract)
+        token, value = event.address, int(event.args["value"])
+        src, dst = str(event.args["from"]), str(event.args["to"])
+        if src == ZERO_ADDRESS:
+            minted[token] += value
+        else:
+            nets[token][src] -= value
+        if dst == ZERO_ADDRESS:
+            minted[token] -= value
+        else:
+            nets[token][dst] += value
+    parties: dict[str, set[str]] = defaultdict(set)
+    for token, net in nets.items():
+        parties[token].update(net)
+    for mv in movements(ctx, before):
+        parties[mv.token].update(p for p in (mv.sender, mv.receiver) if p != ZERO_ADDRESS)
+        kind_of.setdefault(mv.token, TOKEN)
+    if ctx.contract in kinds:
+        parties[ctx.address].update(
+            str(v) for k, v in ctx.args.items() if k in ("from", "to") and v != ZERO_ADDRESS
+        )
+        parties[ctx.address].add(ctx.sender)
+        kind_of[ctx.address] = ctx.contract
+
+    reads: list[_Read] = [
+        (token, kind_of.get(token, TOKEN), "balanceOf", (party,))
+        for token in parties
+        for party in parties[token]
+    ] + [(token, kind_of.get(token, TOKEN), "totalSupply", ()) for token in parties]
+    return nets, minted, kind_of, parties, reads
+
+
+def records_reads(
+    ctx: TxContext, before: StateView, events: tuple[DecodedEvent, ...], kinds: set[str]
+) -> list[_Read]:
+    """The reads :func:`records_findings` makes, when they can be known without reading state (a
+    call of a token: its movements come from its arguments), so they join the check's one batched
+    read of the state before; else none."""
+    if ctx.contract not in kinds:
+        return []
+    return _records_plan(ctx, before, events, kinds)[4]

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector
 from eth_utils.abi import abi_to_signature, get_abi_input_types, get_abi_output_types
 
 from decree8.errors import Decree8Error, TransactionReverted, UsageError
+from decree8.hexutil import checksummed
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -109,17 +111,129 @@ class ViewFunction:
     outputs: tuple[str, ...]
 
     def encode(self, args: Sequence[Any]) -> bytes:
+        fast = _encode_words(self.inputs, args)
+        if fast is not None:
+            return self.selector + fast
         return self.selector + eth_abi.encode(list(self.inputs), list(args))
 
     def decode(self, data: bytes) -> Any:
-        values = eth_abi.decode(list(self.outputs), data)
-        values = tuple(_normalise(v) for v in values)
+        values = _decode_words(self.outputs, data)
+        if values is None:
+            values = tuple(_normalise(v) for v in eth_abi.decode(list(self.outputs), data))
         return values[0] if len(values) == 1 else values
+
+
+#: Largest value of each ``uintN`` the word codec below takes.
+_UINT_MAX = {f"uint{n}": (1 << n) - 1 for n in range(8, 257, 8)}
+_ZERO12 = bytes(12)
+
+
+def _encode_words(types: Sequence[str], args: Sequence[Any]) -> bytes | None:
+    """``args`` ABI-encoded when each is one plain word given exactly (a checksummed address, an
+    int in range, a bool, 32 bytes): what eth_abi gives, without its validation machinery; None
+    for anything else, which eth_abi encodes (or refuses, saying why)."""
+    if len(types) != len(args):
+        return None
+    out = bytearray()
+    for kind, value in zip(types, args, strict=True):
+        if kind == "address":
+            if type(value) is not str or len(value) != 42 or _checksummed_text(value) != value:
+                return None
+            out += _ZERO12 + bytes.fromhex(value[2:])
+        elif kind in _UINT_MAX:
+            if type(value) is not int or not 0 <= value <= _UINT_MAX[kind]:
+                return None
+            out += value.to_bytes(32, "big")
+        elif kind == "bool":
+            if type(value) is not bool:
+                return None
+            out += (1 if value else 0).to_bytes(32, "big")
+        elif kind == "bytes32":
+            if type(value) is not bytes or len(value) != 32:
+                return None
+            out += value
+        else:
+            return None
+    return bytes(out)
+
+
+def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...] | None:
+    """``data`` decoded as the plain words ``types`` (or flat tuples of them, a struct of plain
+    fields), addresses checksummed, exactly as eth_abi and :func:`_normalise` would; None when a
+    type is no plain word or a word is not one eth_abi takes without complaint (it then decodes,
+    or says what is wrong)."""
+    layout = _layout(tuple(types))
+    if layout is None or len(data) != 32 * layout[1]:
+        return None
+    at = 0
+    values: list[Any] = []
+    for kind in layout[0]:
+        if isinstance(kind, tuple):
+            inner: list[Any] = []
+            for part in kind:
+                value = _word(part, data[at : at + 32])
+                if value is _BAD:
+                    return None
+                inner.append(value)
+                at += 32
+            values.append(tuple(inner))
+        else:
+            value = _word(kind, data[at : at + 32])
+            if value is _BAD:
+                return None
+            values.append(value)
+            at += 32
+    return tuple(values)
+
+
+_BAD = object()
+_WORDS = frozenset({*_UINT_MAX, "bool", "address", "bytes32"})
+
+
+@lru_cache(maxsize=256)
+def _layout(types: tuple[str, ...]) -> tuple[tuple[str | tuple[str, ...], ...], int] | None:
+    """``types`` as plain words and flat tuples of them, and how many words they take; None when
+    one is anything else (dynamic, an array, a nested tuple)."""
+    out: list[str | tuple[str, ...]] = []
+    words = 0
+    for kind in types:
+        if kind in _WORDS:
+            out.append(kind)
+            words += 1
+        elif kind.startswith("(") and kind.endswith(")") and "(" not in kind[1:]:
+            parts = tuple(kind[1:-1].split(","))
+            if not parts or not all(p in _WORDS for p in parts):
+                return None
+            out.append(parts)
+            words += len(parts)
+        else:
+            return None
+    return tuple(out), words
+
+
+def _word(kind: str, word: bytes) -> Any:
+    """One word as eth_abi decodes it (an address checksummed), or ``_BAD``."""
+    if kind == "bool":
+        flag = int.from_bytes(word, "big")
+        return _BAD if flag > 1 else flag == 1
+    if kind == "address":
+        return _BAD if word[:12] != _ZERO12 else checksummed("0x" + word[12:].hex())
+    if kind == "bytes32":
+        return bytes(word)
+    number = int.from_bytes(word, "big")
+    return _BAD if number > _UINT_MAX[kind] else number
+
+
+def _checksummed_text(value: str) -> str | None:
+    try:
+        return checksummed(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def _normalise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-        return to_checksum_address(value)
+        return checksummed(value)
     if isinstance(value, tuple):
         return tuple(_normalise(v) for v in value)
     if isinstance(value, list):
@@ -298,6 +412,21 @@ class StateReader:
         one ``eth_call`` and caches their answers; sets :attr:`timestamp` (when it is unknown) to
         the block time that call ran with. A node that cannot run the batch leaves the reads to
         :meth:`call`."""
+        planned = self._plan(reads)
+        if planned is None:
+            return
+        pending, tx = planned
+        self.calls += 1
+        try:
+            raw: bytes | Exception = self.chain.call(tx, block=self.block)  # type: ignore[arg-type]
+        except (ValueError, TransactionReverted, Decree8Error) as exc:
+            raw = exc
+        self._store(pending, raw)
+
+    def _plan(
+        self, reads: Iterable[tuple[str, str, str, Sequence[Any]]]
+    ) -> tuple[dict[Hashable, tuple[ViewFunction, str, bytes, bool]], dict[str, str]] | None:
+        """The reads :meth:`prefetch` makes and its ``eth_call``; None when it needs none."""
         pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]] = {}
         for address, contract, fn, args in reads:
             key, immutable = self._key(address, fn, args)
@@ -306,13 +435,19 @@ class StateReader:
             spec = self.function(contract, fn)
             pending[key] = (spec, address, spec.encode(tuple(args)), immutable)
         if not pending and self._timestamp is not None and self.state_time is not None:
-            return
+            return None
         code = batch_code([(address, data) for _, address, data, _ in pending.values()])
-        self.calls += 1
+        return pending, {"data": "0x" + code.hex()}
+
+    def _store(
+        self, pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]], raw: bytes | Exception
+    ) -> None:
+        """Caches the answers of :meth:`prefetch`'s ``eth_call`` (``raw``, or what it raised)."""
+        if isinstance(raw, Exception):
+            return
         try:
-            raw = self.chain.call({"data": "0x" + code.hex()}, block=self.block)  # type: ignore[arg-type]
             timestamp, results = parse_batch(raw, len(pending))
-        except (ValueError, TransactionReverted, Decree8Error):
+        except ValueError:
             return
         self.state_time = timestamp
         if self._timestamp is None:
@@ -420,3 +555,22 @@ def _hashable(value: Any) -> Hashable:
     if isinstance(value, bytearray):
         return bytes(value)
     return value
+
+
+def prefetch_together(
+    readers: Sequence[tuple[StateReader, Iterable[tuple[str, str, str, Sequence[Any]]]]],
+) -> None:
+    """:meth:`StateReader.prefetch` of several readers (of one chain; e.g. the state before and
+    after a mined transaction), their ``eth_call``s sent together where the chain can
+    (``call_many``: one JSON-RPC batch, one round trip), else one after the other."""
+    call_many = getattr(readers[0][0].chain, "call_many", None) if readers else None
+    if call_many is None or any(r.chain is not readers[0][0].chain for r, _ in readers):
+        for reader, reads in readers:
+            reader.prefetch(reads)
+        return
+    planned = [(reader, reader._plan(reads)) for reader, reads in readers]
+    todo = [(reader, plan) for reader, plan in planned if plan is not None]
+    answers = call_many([(plan[1], reader.block) for reader, plan in todo])
+    for (reader, (pending, _)), raw in zip(todo, answers, strict=True):
+        reader.calls += 1
+        reader._store(pending, raw)
