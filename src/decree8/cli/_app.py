@@ -112,12 +112,24 @@ def _json_default(value: Any) -> Any:
 
 pass_app = click.make_pass_decorator(App)
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def manifests_option(purpose: str) -> Callable[[F], F]:
+    """``--manifest FILE`` (repeatable; parameter ``manifests``): deployment manifests, each naming
+    the template at its address; ``purpose`` ends the help text."""
+    return click.option(
+        "--manifest",
+        "manifests",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"A deployment manifest (repeat): {purpose}",
+    )
+
+
 #: The report formats (decree8.report.OutputFormat's values; a test keeps the two equal). Spelled
 #: out here so that a command's --help does not import the formatters.
 REPORT_FORMATS = ("text", "json", "markdown", "sarif", "html")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def report_options(default: str | None = None) -> Callable[[F], F]:
     """The options every command that writes a report takes: ``--format`` (parameter ``fmt``),

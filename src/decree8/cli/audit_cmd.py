@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from decree8.cli._app import App, fail, pass_app, report_options
+from decree8.cli._app import App, fail, manifests_option, pass_app, report_options
 
 
 @contextmanager
@@ -49,13 +49,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
 
 @click.command("audit", short_help="Audit a deployment's history against every rule.")
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
-@click.option(
-    "--manifest",
-    "manifests",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A deployment manifest (repeat): a token, registry or escrow to audit.",
-)
+@manifests_option("a token, registry or escrow to audit.")
 @click.option("--from-block", type=click.IntRange(min=0), help="First block (default: deployment).")
 @click.option("--to-block", type=click.IntRange(min=0), help="Last block (default: latest).")
 @report_options()

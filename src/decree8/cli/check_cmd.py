@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from decree8.cli._app import App, fail, pass_app
+from decree8.cli._app import App, fail, manifests_option, pass_app
 from decree8.cli.basic import account_resolver
 from decree8.fsutil import read_user_text
 
@@ -111,13 +111,7 @@ def _value(raw: Any, what: str) -> int:
     help="An argument, in ABI order (repeat): address, 1000e18, true, text or 0x for bytes32.",
 )
 @click.option("--value", metavar="WEI", help="ETH sent with the call, in wei (1e18 = 1 ETH).")
-@click.option(
-    "--manifest",
-    "manifests",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A deployment manifest (repeat); names the template at its address.",
-)
+@manifests_option("names the template at its address.")
 @click.option(
     "--tx",
     "tx_file",
@@ -246,13 +240,7 @@ def _call_request(
     type=click.IntRange(min=0),
     help="With --from-block: the last block (default: latest).",
 )
-@click.option(
-    "--manifest",
-    "manifests",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A deployment manifest (repeat); names the template at its address.",
-)
+@manifests_option("names the template at its address.")
 @pass_app
 def tx_cmd(
     app: App,

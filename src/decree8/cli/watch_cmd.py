@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from decree8.cli._app import App, fail, pass_app
+from decree8.cli._app import App, fail, manifests_option, pass_app
 
 if TYPE_CHECKING:
     from decree8.watch import CheckRecord, EventRecord, StoredFinding, WatchStore
@@ -37,13 +37,7 @@ def _jsonl(data: dict[str, Any]) -> None:
 
 @click.command("watch", short_help="Follow a deployment as blocks arrive and check every tx.")
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
-@click.option(
-    "--manifest",
-    "manifests",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A deployment manifest (repeat): a token, registry or escrow to watch.",
-)
+@manifests_option("a token, registry or escrow to watch.")
 @click.option(
     "--db",
     type=click.Path(path_type=Path),
