@@ -39,13 +39,12 @@ def demo_audit(build: Build) -> DemoAudit:
     """Run examples/demo.toml on a fresh embedded chain, then audit its token, registry and
     escrow with the history recorded, parties named as the scenario names them. The chain is
     left open (close it with ``.chain.close()``)."""
-    from decree8.chain.embedded import EmbeddedChain
     from decree8.scenario import load_scenario, run_scenario
 
     scenario = load_scenario(DEMO)
     # The demo starts on a day in the past (it crosses Decree No. 367's entry into force).
-    chain = EmbeddedChain(
-        accounts=max(scenario.accounts.values()) + 1, genesis_timestamp=scenario.start
+    chain = Chain.open(
+        "embedded", accounts=max(scenario.accounts.values()) + 1, timestamp=scenario.start
     )
     deployments: dict[str, Deployment] = {}
     try:

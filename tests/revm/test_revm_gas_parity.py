@@ -62,12 +62,9 @@ def _differences(revm: list[dict[str, Any]], tester: list[dict[str, Any]]) -> li
 def _on_both(
     drive: Callable[[Chain], None], accounts: int = 10, start: int | None = None
 ) -> tuple[list[Any], list[Any]]:
-    from decree8.chain.embedded import EmbeddedChain
-
     results = []
-    options = {"timestamp": start} if start else {}
-    revm = Chain.revm(accounts=accounts, **options)
-    for chain in (revm, EmbeddedChain(accounts=accounts, genesis_timestamp=start)):
+    for kind in ("revm", "embedded"):
+        chain = Chain.open(kind, accounts=accounts, timestamp=start)
         try:
             drive(chain)
             results.append(_receipts(chain))

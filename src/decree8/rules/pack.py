@@ -471,18 +471,17 @@ def load_pack() -> RulePack:
     """The rule pack in force: decree8's own rules (:func:`builtin_pack`), followed by the
     project's own rules (codes 64-127) once :func:`decree8.rules.project.activate_project_rules`
     named them. The same object is returned until the project's rules change."""
-    from decree8.rules.project import active_project_rules, with_project_rules
+    from decree8.rules.project import active_project_rules
 
     extra = active_project_rules()
-    if not extra:
-        return builtin_pack()
-    return _with_project(builtin_pack(), extra, with_project_rules)
+    return _with_project(extra) if extra else builtin_pack()
 
 
 @functools.cache
-def _with_project(pack: RulePack, extra: tuple[Rule, ...], merge: Any) -> RulePack:
-    result: RulePack = merge(pack, extra)
-    return result
+def _with_project(extra: tuple[Rule, ...]) -> RulePack:
+    from decree8.rules.project import with_project_rules
+
+    return with_project_rules(builtin_pack(), extra)
 
 
 @functools.cache
