@@ -35,17 +35,9 @@ def _render(
     if report.signature is not None:
         text += embedded_trailer("text", report.signature)
     if out is not None:
-        from decree8.fsutil import atomic_write_text
+        from decree8.report.output import write_report_text
 
-        if out.is_dir():
-            fail(f"{out} is a folder; give a file name for the report")
-        refused = f"{out} already exists; pass --force to overwrite it"
-        if not force and out.exists():
-            fail(refused)
-        try:
-            atomic_write_text(out, text, force)
-        except OSError as err:
-            fail(f"cannot write report to {out}: {err.strerror or err}")
+        write_report_text(out, text, force)
     return text
 
 

@@ -106,6 +106,13 @@ def write_report(
     if path is None:
         return embed_signature(chosen.to_formatter().format(report), chosen, report)
     text = embed_signature(chosen.to_formatter(color=False).format(report), chosen, report)
+    write_report_text(path, text, overwrite)
+    return text
+
+
+def write_report_text(path: Path, text: str, overwrite: bool = False) -> None:
+    """Write a rendered report to ``path`` atomically: never over an existing file unless
+    ``overwrite`` (a :class:`UsageError` naming ``--force``), never over a folder."""
     refused = f"{path} already exists; pass --force to overwrite it"
     if not overwrite and path.exists():
         raise UsageError(refused)
@@ -119,4 +126,3 @@ def write_report(
         raise
     except OSError as err:
         raise UsageError(f"cannot write report to {path}: {err.strerror or err}") from None
-    return text
