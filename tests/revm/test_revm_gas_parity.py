@@ -12,10 +12,13 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+import decree8.chain.embedded
+import decree8.revm.node
 from decree8.chain import Chain
 from decree8.compile import build_project
 from decree8.errors import TransactionReverted
@@ -59,17 +62,33 @@ def _differences(revm: list[dict[str, Any]], tester: list[dict[str, Any]]) -> li
     ]
 
 
+# Both chains date a new block by the wall clock (at least one second after its parent). A run that
+# crosses a second boundary on one chain but not the other would give values that depend on the block
+# time (deadlines, attestation expiries in events) different dates: the comparison stops the clock
+# both chains read, so every block is exactly one second after its parent on both.
+START = 1_767_225_600  # 2026-01-01 00:00:00 UTC
+
+
+@contextlib.contextmanager
+def _stopped_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    with monkeypatch.context() as m:
+        for module in (decree8.chain.embedded, decree8.revm.node):
+            m.setattr(module, "time", SimpleNamespace(time=lambda: float(START)))
+        yield
+
+
 def _on_both(
-    drive: Callable[[Chain], None], accounts: int = 10, start: int | None = None
+    drive: Callable[[Chain], None], accounts: int = 10, start: int = START
 ) -> tuple[list[Any], list[Any]]:
     results = []
-    for kind in ("revm", "embedded"):
-        chain = Chain.open(kind, accounts=accounts, timestamp=start)
-        try:
-            drive(chain)
-            results.append(_receipts(chain))
-        finally:
-            chain.close()
+    with pytest.MonkeyPatch.context() as monkeypatch, _stopped_clock(monkeypatch):
+        for kind in ("revm", "embedded"):
+            chain = Chain.open(kind, accounts=accounts, timestamp=start)
+            try:
+                drive(chain)
+                results.append(_receipts(chain))
+            finally:
+                chain.close()
     return results[0], results[1]
 
 
