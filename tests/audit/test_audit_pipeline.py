@@ -14,12 +14,12 @@ from audit_helpers import PURPOSE_GIFT, System, by_tx, deploy_system, ref
 from eth_abi import abi as eth_abi
 from eth_utils import to_checksum_address
 
-from decree8.audit import AuditStats, EmbeddedLogSource, EventDecoder, audit
-from decree8.audit import logs as logs_module
+from decree8.audit import AuditStats, audit
 from decree8.audit.batch import _Codec
-from decree8.audit.logs import ReadAhead
 from decree8.chain import Chain
 from decree8.compile import Build
+from decree8.history import EmbeddedLogSource, EventDecoder, ReadAhead
+from decree8.history import sources as logs_module
 from decree8.rules.state import view_functions
 
 KINDS = ("CompliantToken", "HolderRegistry", "DealEscrow")

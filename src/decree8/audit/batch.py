@@ -4,9 +4,10 @@ Besides its logs, an audit asks a node a few things whose answers it knows it wi
 latest block, views at the end block and at the block before the range (batched into one
 ``eth_call`` each by :data:`decree8.rules.state.BATCH_PROGRAM`), whether a contract had code,
 some block times, the senders of some transactions. :class:`ChainReads` collects them, then
-:meth:`ChainReads.run` sends them: on a JSON-RPC node over HTTP as one JSON-RPC batch (one round
-trip, answered by the node in order), elsewhere (the embedded chain, revm) one by one through the
-chain's own methods, which cost no round trip. A view that the batch cannot answer (the node
+:meth:`ChainReads.run` sends them: where the chain batches requests (a JSON-RPC node over HTTP:
+:attr:`~decree8.chain.Chain.batches_requests`) as one JSON-RPC batch (one round trip, answered by
+the node in order), elsewhere (the embedded chain, revm) one by one through the chain's own
+methods, which cost no round trip. A view that the batch cannot answer (the node
 refuses the batched call, or an answer does not decode) is read again on its own.
 """
 
@@ -16,18 +17,18 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import requests
 from eth_abi.exceptions import DecodingError
 from eth_utils import to_checksum_address
 
-from decree8.audit.logs import LogSource, TxInfo, _int, _tx_from_json
-from decree8.errors import ChainError, RpcUnavailable
+from decree8.errors import ChainError
+from decree8.history.events import TxInfo, hex_int
+from decree8.history.sources import LogSource, tx_from_json
 from decree8.rules.state import StateReader, ViewFunction, batch_code, parse_batch, view_functions
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
 
-__all__ = ["VIEW_BATCH", "ChainReads", "Read", "send_batch"]
+__all__ = ["VIEW_BATCH", "ChainReads", "Read"]
 
 #: View calls per batched ``eth_call`` (each is a STATICCALL inside one call's gas).
 VIEW_BATCH = 400
@@ -142,45 +143,6 @@ Read = tuple[str, str, str, tuple[Any, ...]]  # (address, kind, function, args)
 Block = int | str
 
 
-def send_batch(chain: Chain, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-    """The results of the JSON-RPC ``calls`` (``(method, params)``), sent in one HTTP request to
-    the chain's node; a call the node refused is a :class:`ChainError` in its place. A node that
-    does not take batches gets the calls one by one."""
-    from decree8.chain import RpcChain
-
-    if not isinstance(chain, RpcChain):
-        raise ChainError("JSON-RPC batches need a chain behind a JSON-RPC node")
-    if not calls:
-        return []
-    try:
-        answers = chain.provider.make_batch_request(list(calls))  # type: ignore[arg-type]
-    except requests.HTTPError:  # a node that refuses batches with an HTTP error status
-        answers = None
-    except requests.RequestException as exc:
-        raise RpcUnavailable(
-            f"lost the JSON-RPC node at {chain.url}: {type(exc).__name__}"
-        ) from exc
-    except ValueError:  # not JSON, or not a batch answer
-        answers = None
-    if not isinstance(answers, list) or len(answers) != len(calls):
-        out: list[Any] = []
-        for method, params in calls:
-            try:
-                out.append(chain.request(method, params))
-            except ChainError as exc:
-                out.append(exc)
-        return out
-    results: list[Any] = []
-    for (method, _), answer in zip(calls, answers, strict=True):
-        error = answer.get("error")
-        if error is not None:
-            message = error.get("message") if isinstance(error, Mapping) else error
-            results.append(ChainError(f"the node refused {method}: {message}"))
-        else:
-            results.append(answer.get("result"))
-    return results
-
-
 class ChainReads:
     """Reads gathered by the audit, made by :meth:`run`.
 
@@ -200,13 +162,11 @@ class ChainReads:
         source: LogSource | None = None,
         functions: Mapping[str, Mapping[str, ViewFunction]] | None = None,
     ) -> None:
-        from decree8.chain import RpcChain
-
         self.chain = chain
         self.abis = abis
         self.source = source
         self.functions = functions or {k: view_functions(v) for k, v in abis.items()}
-        self.batched = isinstance(chain, RpcChain)
+        self.batched = chain.batches_requests
         self.requests = 0  # HTTP round trips (or single requests) made
         self.answers: dict[Block, dict[Read, Any]] = {}
         self.code: dict[tuple[str, int], bool] = {}
@@ -295,7 +255,7 @@ class ChainReads:
         if not calls:
             return
         self.requests += 1
-        results = send_batch(self.chain, calls)
+        results = self.chain.request_batch(calls)
         retry: dict[Block, list[Read]] = {}
         for handler, result in zip(handlers, results, strict=True):
             what = handler[0]
@@ -308,18 +268,18 @@ class ChainReads:
             if isinstance(result, ChainError):
                 raise result
             if what == "head":
-                self.head = _int(result)
+                self.head = hex_int(result)
             elif what == "code":
                 self.code[(handler[1], handler[2])] = str(result or "0x") not in ("0x", "0x0")
             elif what == "time":
                 if not result:
                     raise ChainError(f"the node has no block {handler[1]}")
                 if self.source is not None:
-                    self.source.remember_timestamp(handler[1], _int(result["timestamp"]))
+                    self.source.remember_timestamp(handler[1], hex_int(result["timestamp"]))
             elif not result:
                 raise ChainError(f"the node does not know transaction {handler[1]}")
             elif self.source is not None:
-                info: TxInfo = _tx_from_json(result)
+                info: TxInfo = tx_from_json(result)
                 self.source.remember_tx(info)
         for at_block, failed in retry.items():
             for read in failed:

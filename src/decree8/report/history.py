@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 from decree8.errors import UsageError
 
 if TYPE_CHECKING:
-    from decree8.audit.logs import Event, LogSource
-    from decree8.audit.rebuild import World
+    from decree8.history import Event, LogSource, World
 
 __all__ = [
     "MAX_POINTS",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
@@ -22,6 +22,7 @@ from eth_utils.abi import abi_to_signature, get_abi_input_types, get_abi_output_
 
 from decree8.errors import Decree8Error, TransactionReverted, UsageError
 from decree8.hexutil import checksummed
+from decree8.rules.solidity import HolderStatus
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -42,26 +43,6 @@ T = TypeVar("T")
 #: Views that return an immutable of decree8's contracts: their answer is kept across readers
 #: (when the readers share an ``immutables`` cache, as a checker's do).
 IMMUTABLE_VIEWS = frozenset({"registry", "cap", "issuerRegistration", "operatorRegistration"})
-
-#: IHolderRegistry.HolderType
-HOLDER_TYPES: tuple[str, ...] = ("None", "Individual", "Entity", "Operator")
-
-
-class HolderStatus(NamedTuple):
-    """``IHolderRegistry.HolderStatus`` of one address: ``holder_type`` is 0 (None) unless
-    identified."""
-
-    holder_type: int
-    identified: bool
-    eligible: bool
-    blocked: bool
-
-    @property
-    def type_name(self) -> str:
-        return (
-            HOLDER_TYPES[self.holder_type] if 0 <= self.holder_type < 4 else str(self.holder_type)
-        )
-
 
 class StateView(Protocol):
     """What the rule evaluators read state through: :class:`StateReader` (view calls to a chain
