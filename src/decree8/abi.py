@@ -42,6 +42,8 @@ from decree8.errors import UsageError
 from decree8.hexutil import checksummed, parse_address, parse_hex_bytes
 
 __all__ = [
+    "BAD_WORD",
+    "BUILTIN_ERRORS",
     "ERROR_STRING_SELECTOR",
     "PANIC_SELECTOR",
     "AbiError",
@@ -57,6 +59,7 @@ __all__ = [
     "encode_error_string",
     "parse_amount",
     "struct_type",
+    "word_kind",
 ]
 
 AccountResolver = Callable[[str], str]
@@ -142,14 +145,18 @@ def _shapes(params: Sequence[Entry]) -> tuple[Shape, ...]:
 
 # -- single words, without eth_abi -----------------------------------------------------------------
 
-_BAD = object()
+#: What :func:`decode_word` gives for a word ``eth_abi`` would refuse.
+BAD_WORD = object()
 
 
 @lru_cache(maxsize=256)
-def _word_kind(kind: str) -> tuple[str, int] | None:
+def word_kind(kind: str) -> tuple[str, int] | None:
     """``(base, size)`` of a type that is one static word (``uint``/``int`` bits, ``bytes`` size,
     ``address``, ``bool``), or ``None``."""
-    found = _parsed(kind)
+    try:
+        found = _parsed(kind)
+    except ParseError:
+        return None
     if not isinstance(found, BasicType) or found.arrlist or found.is_dynamic:
         return None
     if found.base in ("uint", "int", "bytes"):
@@ -160,7 +167,7 @@ def _word_kind(kind: str) -> tuple[str, int] | None:
 
 
 def encode_word(kind: tuple[str, int], value: Any) -> bytes | None:
-    """``value`` as the word of type ``kind`` (see :func:`_word_kind`) when it is given exactly as
+    """``value`` as the word of type ``kind`` (see :func:`word_kind`) when it is given exactly as
     ``eth_abi`` takes it; ``None`` for anything else (``eth_abi`` then encodes or refuses it)."""
     base, size = kind
     if base == "address":
@@ -189,19 +196,19 @@ def encode_word(kind: tuple[str, int], value: Any) -> bytes | None:
 
 def decode_word(kind: tuple[str, int], word: bytes) -> Any:
     """The value of type ``kind`` in ``word`` exactly as ``eth_abi`` decodes it (an address
-    checksummed), or ``_BAD`` where ``eth_abi`` would refuse the word (and says why)."""
+    checksummed), or ``BAD_WORD`` where ``eth_abi`` would refuse the word (and says why)."""
     base, size = kind
     if base == "address":
-        return _BAD if any(word[:12]) else checksummed("0x" + word[12:].hex())
+        return BAD_WORD if any(word[:12]) else checksummed("0x" + word[12:].hex())
     if base == "bool":
-        return _BAD if any(word[:31]) or word[31] > 1 else word[31] == 1
+        return BAD_WORD if any(word[:31]) or word[31] > 1 else word[31] == 1
     if base == "bytes":
-        return _BAD if any(word[size:]) else bytes(word[:size])
+        return BAD_WORD if any(word[size:]) else bytes(word[:size])
     if base == "uint":
         value = int.from_bytes(word, "big")
-        return _BAD if value >> size else value
+        return BAD_WORD if value >> size else value
     value = int.from_bytes(word, "big", signed=True)
-    return value if -(1 << (size - 1)) <= value < 1 << (size - 1) else _BAD
+    return value if -(1 << (size - 1)) <= value < 1 << (size - 1) else BAD_WORD
 
 
 def _word_plan(params: Sequence[Entry]) -> tuple[tuple[Any, ...], int] | None:
@@ -210,14 +217,14 @@ def _word_plan(params: Sequence[Entry]) -> tuple[tuple[Any, ...], int] | None:
     plan: list[Any] = []
     words = 0
     for p in params:
-        kind = _word_kind(canonical_type(p)) if p["type"] != "tuple" else None
+        kind = word_kind(canonical_type(p)) if p["type"] != "tuple" else None
         if kind is not None:
             plan.append(kind)
             words += 1
             continue
         if p["type"] != "tuple":
             return None
-        parts = [_word_kind(canonical_type(c)) for c in p.get("components", ())]
+        parts = [word_kind(canonical_type(c)) for c in p.get("components", ())]
         if not parts or any(k is None for k in parts):
             return None
         plan.append((struct_type(p), tuple(parts)))
@@ -231,7 +238,7 @@ def _decode_words(plan: tuple[Any, ...], data: bytes) -> tuple[Any, ...] | None:
     for kind in plan:
         if isinstance(kind[0], str):
             value = decode_word(kind, data[at : at + 32])
-            if value is _BAD:
+            if value is BAD_WORD:
                 return None
             values.append(value)
             at += 32
@@ -240,7 +247,7 @@ def _decode_words(plan: tuple[Any, ...], data: bytes) -> tuple[Any, ...] | None:
         inner = []
         for part in parts:
             value = decode_word(part, data[at : at + 32])
-            if value is _BAD:
+            if value is BAD_WORD:
                 return None
             inner.append(value)
             at += 32

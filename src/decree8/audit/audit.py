@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_address, to_checksum_address
 
+from decree8.abi import AbiFunction as ViewFunction
 from decree8.audit.batch import VIEW_BATCH, ChainReads, Read
 from decree8.check.decode import ContractAbi
 from decree8.errors import UsageError
@@ -68,7 +69,7 @@ from decree8.rules.evaluators import (
 )
 from decree8.rules.pack import RulePack, load_pack
 from decree8.rules.solidity import UNFINISHED, HolderType
-from decree8.rules.state import HolderStatus, StateReader, ViewFunction, view_functions
+from decree8.rules.state import HolderStatus, StateReader, view_functions
 from decree8.templates.params import reference_text
 
 NONE_TYPE = HolderType.NONE

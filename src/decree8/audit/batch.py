@@ -13,17 +13,16 @@ refuses the batched call, or an answer does not decode) is read again on its own
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eth_abi.exceptions import DecodingError
-from eth_utils import to_checksum_address
 
+from decree8.abi import AbiFunction
 from decree8.errors import ChainError
 from decree8.history.events import TxInfo, hex_int
 from decree8.history.sources import LogSource, tx_from_json
-from decree8.rules.state import StateReader, ViewFunction, batch_code, parse_batch, view_functions
+from decree8.rules.state import StateReader, batch_code, parse_batch, view_functions
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -32,112 +31,6 @@ __all__ = ["VIEW_BATCH", "ChainReads", "Read"]
 
 #: View calls per batched ``eth_call`` (each is a STATICCALL inside one call's gas).
 VIEW_BATCH = 400
-
-_SIMPLE = re.compile(r"(u?int)(\d*)|address|bool|bytes(\d+)")
-
-
-def _simple(kind: str) -> bool:
-    match = _SIMPLE.fullmatch(kind)
-    return match is not None and (match.group(3) is None or 1 <= int(match.group(3)) <= 32)
-
-
-def _fields(kind: str) -> list[str] | None:
-    """The types of a static tuple type ``(t1,t2,...)`` of simple types, or ``None``."""
-    if not (kind.startswith("(") and kind.endswith(")")) or "(" in kind[1:]:
-        return None
-    parts = kind[1:-1].split(",")
-    return parts if all(_simple(p) for p in parts) else None
-
-
-def _encode_word(kind: str, value: Any) -> bytes:
-    if kind == "address":
-        if not (isinstance(value, str) and len(value) == 42 and value.startswith("0x")):
-            raise ValueError(value)
-        return bytes(12) + bytes.fromhex(value[2:])
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(value)
-        return int(value).to_bytes(32, "big")
-    if kind.startswith("bytes"):
-        if not isinstance(value, bytes) or len(value) != int(kind[5:]):
-            raise ValueError(value)
-        return value.ljust(32, b"\0")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(value)
-    bits = int(kind.lstrip("uint") or 256)
-    if kind.startswith("u"):
-        if not 0 <= value < 1 << bits:
-            raise ValueError(value)
-        return value.to_bytes(32, "big")
-    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-        raise ValueError(value)
-    return value.to_bytes(32, "big", signed=True)
-
-
-def _decode_word(kind: str, word: bytes) -> Any:
-    if kind == "address":
-        if any(word[:12]):
-            raise ValueError("dirty address")
-        return to_checksum_address(word[12:])
-    if kind == "bool":
-        if word[:31] != bytes(31) or word[31] > 1:
-            raise ValueError("dirty bool")
-        return word[31] == 1
-    if kind.startswith("bytes"):
-        size = int(kind[5:])
-        if any(word[size:]):
-            raise ValueError("dirty bytes")
-        return bytes(word[:size])
-    bits = int(kind.lstrip("uint") or 256)
-    if kind.startswith("u"):
-        value = int.from_bytes(word, "big")
-        if value >> bits:
-            raise ValueError("out of range")
-        return value
-    value = int.from_bytes(word, "big", signed=True)
-    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-        raise ValueError("out of range")
-    return value
-
-
-class _Codec:
-    """Encodes a view's arguments and decodes its answer without ``eth_abi`` when every type is
-    a simple static one (or, for the answer, one static tuple of them), as the templates' views
-    are; otherwise, or for a value out of range, it hands over to the :class:`ViewFunction`."""
-
-    def __init__(self, spec: ViewFunction) -> None:
-        self.spec = spec
-        self.inputs = spec.inputs if all(_simple(t) for t in spec.inputs) else None
-        self.outputs: list[str] | None = None
-        self.one = len(spec.outputs) == 1
-        self.tuple = False
-        if all(_simple(t) for t in spec.outputs):
-            self.outputs = list(spec.outputs)
-        elif self.one and _fields(spec.outputs[0]) is not None:
-            self.outputs, self.tuple, self.one = _fields(spec.outputs[0]), True, False
-
-    def encode(self, args: Sequence[Any]) -> bytes:
-        if self.inputs is not None and len(args) == len(self.inputs):
-            try:
-                words = [_encode_word(t, v) for t, v in zip(self.inputs, args, strict=True)]
-            except (ValueError, TypeError):
-                pass
-            else:
-                return self.spec.selector + b"".join(words)
-        return self.spec.encode(args)
-
-    def decode(self, data: bytes) -> Any:
-        outputs = self.outputs
-        if outputs is None or len(data) != 32 * len(outputs):
-            return self.spec.decode(data)
-        try:
-            values = tuple(
-                _decode_word(t, data[32 * i : 32 * i + 32]) for i, t in enumerate(outputs)
-            )
-        except ValueError:
-            return self.spec.decode(data)
-        return values[0] if self.one else values
-
 
 Read = tuple[str, str, str, tuple[Any, ...]]  # (address, kind, function, args)
 Block = int | str
@@ -160,7 +53,7 @@ class ChainReads:
         chain: Chain,
         abis: Mapping[str, Sequence[Mapping[str, Any]]],
         source: LogSource | None = None,
-        functions: Mapping[str, Mapping[str, ViewFunction]] | None = None,
+        functions: Mapping[str, Mapping[str, AbiFunction]] | None = None,
     ) -> None:
         self.chain = chain
         self.abis = abis
@@ -171,7 +64,6 @@ class ChainReads:
         self.answers: dict[Block, dict[Read, Any]] = {}
         self.code: dict[tuple[str, int], bool] = {}
         self.head: int | None = None
-        self._codecs: dict[tuple[str, str], _Codec] = {}
         self._views: dict[Block, dict[Read, None]] = {}
         self._code: list[tuple[str, int]] = []
         self._times: list[int] = []
@@ -245,7 +137,7 @@ class ChainReads:
                 group = reads[at : at + VIEW_BATCH]
                 specs = [self._codec(read) for read in group]
                 code = batch_code(
-                    [(r[0], spec.encode(r[3])) for r, spec in zip(group, specs, strict=True)]
+                    [(r[0], spec.encode_values(r[3])) for r, spec in zip(group, specs, strict=True)]
                 )
                 add("eth_call", [{"data": "0x" + code.hex()}, tag], ("views", block, group, specs))
         for number in dict.fromkeys(self._times):
@@ -294,22 +186,17 @@ class ChainReads:
         not read (they would answer nothing)."""
         return not isinstance(block, int) or self.code.get((address, block), True)
 
-    def _codec(self, read: Read) -> _Codec:
-        key = (read[1], read[2])
-        found = self._codecs.get(key)
-        if found is None:
-            try:
-                spec = self.functions[read[1]][read[2]]
-            except KeyError:
-                raise ChainError(f"the audit knows no function {read[1]}.{read[2]}") from None
-            found = self._codecs[key] = _Codec(spec)
-        return found
+    def _codec(self, read: Read) -> AbiFunction:
+        try:
+            return self.functions[read[1]][read[2]]
+        except KeyError:
+            raise ChainError(f"the audit knows no function {read[1]}.{read[2]}") from None
 
     def _decode_views(
         self,
         result: Any,
         group: Sequence[Read],
-        specs: Sequence[_Codec],
+        specs: Sequence[AbiFunction],
         done: dict[Read, Any],
     ) -> list[Read]:
         """Decodes one batched call's answer into ``done``; returns the reads left to make."""
@@ -325,7 +212,7 @@ class ChainReads:
                 done[read] = None
                 continue
             try:
-                done[read] = spec.decode(data)
+                done[read] = spec.decode_output(data)
             except (DecodingError, ValueError, OverflowError):
                 missing.append(read)
         return missing

@@ -111,6 +111,7 @@ def _typed_payload(value: bytes) -> tuple[int, list[Any]]:
 #: Index of ``to`` in a transaction's RLP fields, by transaction type.
 _TO_FIELD = {0: 3, 1: 4, 2: 5, 3: 5, 4: 5}
 
+
 def _ignore_time(block: int, timestamp: int) -> None:
     pass
 
@@ -229,4 +230,3 @@ class BlockStore:
             value=int(tx.value),
             gas=int(tx.gas),
         )
-

@@ -210,4 +210,3 @@ class ReadAhead(Generic[T]):
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
-

@@ -400,7 +400,6 @@ class RegistryState(ContractState):
             super().load(fn, args, value)
 
 
-
 def apply_role_admin_change(state: ContractState, event: Event) -> None:
     """``RoleAdminChanged(role, previousAdminRole, newAdminRole)``: who administers a role (issue
     12: the legal-order role is administered by its own authority, not by the admin)."""
@@ -417,4 +416,3 @@ def role_admin_view(state: ContractState, role: bytes) -> bytes:
     if state.role_oracle is None:
         return ZERO32
     raise TransactionReverted(name="UnknownRoleAdmin", args={"role": role})
-

@@ -163,4 +163,3 @@ class EscrowState(ContractState):
                 self.credits[(str(args[1]), str(args[0]))] = int(value)
         else:
             super().load(fn, args, value)
-

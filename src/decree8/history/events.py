@@ -7,15 +7,14 @@ dynamic data to ``eth_abi``; a node's logs are decoded straight from their hex s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from eth_abi import abi as eth_abi
-from eth_utils import event_signature_to_log_topic, to_checksum_address
-from eth_utils.abi import abi_to_signature
+from eth_utils import to_checksum_address
 
+from decree8.abi import BAD_WORD, AbiEvent, ContractAbi, decode_word, word_kind
 from decree8.chain.blockstore import RawLog, TxInfo
 
 __all__ = ["Event", "EventDecoder", "RawLog", "TxInfo", "hex_int"]
@@ -39,24 +38,16 @@ class Event(NamedTuple):
 # Decoding
 # --------------------------------------------------------------------------------------------------
 
-_STATIC = re.compile(r"^(u?int\d*|address|bool|bytes([1-9]|[12]\d|3[0-2]))$")
 
-
-def _word(kind: str, word: bytes, checksums: dict[bytes, str]) -> Any:
-    """A static ABI value from its 32-byte word."""
-    if kind == "address":
+def _word(kind: tuple[str, int], word: bytes, checksums: dict[bytes, str]) -> Any:
+    """A static ABI value from its 32-byte word (addresses checksummed once per decoder)."""
+    if kind[0] == "address":
         raw = word[12:]
         found = checksums.get(raw)
         if found is None:
             found = checksums[raw] = to_checksum_address(raw)
         return found
-    if kind.startswith("uint"):
-        return int.from_bytes(word, "big")
-    if kind.startswith("int"):
-        return int.from_bytes(word, "big", signed=True)
-    if kind == "bool":
-        return word[-1] != 0
-    return bytes(word[: int(kind[5:])])  # bytesN, left-aligned
+    return decode_word(kind, word)
 
 
 Convert = Callable[[str], Any]  # a word as hex digits (the last 64 count; "0x" allowed) to a value
@@ -82,10 +73,12 @@ def _hash(word: str) -> bytes:
 @dataclass(frozen=True)
 class _EventSpec:
     name: str
-    indexed: tuple[tuple[str, str], ...]
+    #: (name, word kind, or None for a value of a dynamic type: its topic stands) of each
+    indexed: tuple[tuple[str, tuple[str, int] | None], ...]
     plain: tuple[tuple[str, str], ...]
+    #: the word kind of each data value when all are single words, else None (eth_abi decodes)
+    words: tuple[tuple[str, int], ...] | None
     order: tuple[str, ...]
-    static_data: bool
     #: per input in ABI order: (name, in data (else a topic), index among the topics or the data
     #: words, convert), used to decode a JSON-RPC log straight from its hex strings
     fields: tuple[tuple[str, bool, int, Convert], ...]
@@ -105,52 +98,46 @@ class EventDecoder:
         self._checksums: dict[bytes, str] = {}
         self._hex_checksums: dict[str, str] = {}
         for kind, abi in abis.items():
-            specs: dict[bytes, _EventSpec] = {}
-            for entry in abi:
-                if entry.get("type") != "event" or entry.get("anonymous"):
-                    continue
-                inputs = [
-                    (str(p.get("name") or f"arg{i}"), str(p["type"]), bool(p.get("indexed")))
-                    for i, p in enumerate(entry.get("inputs", []))
-                ]
-                plain = tuple((n, t) for n, t, ix in inputs if not ix)
-                topic = event_signature_to_log_topic(abi_to_signature(entry))  # type: ignore[arg-type]
-                fields: list[tuple[str, bool, int, Convert]] = []
-                topics = words = 0
-                for n, t, ix in inputs:
-                    if ix:
-                        topics += 1
-                        fields.append((n, False, topics, self._converter(t)))
-                    else:
-                        fields.append((n, True, words, self._converter(t)))
-                        words += 1
-                specs[topic] = _EventSpec(
-                    name=str(entry["name"]),
-                    indexed=tuple((n, t) for n, t, ix in inputs if ix),
-                    plain=plain,
-                    order=tuple(n for n, _, _ in inputs),
-                    static_data=all(_STATIC.match(t) for _, t in plain),
-                    fields=tuple(fields),
-                )
+            events = ContractAbi(kind, abi).events
+            specs = {topic: self._spec(event) for topic, event in events.items()}
             self._specs[kind] = specs
             self._json_specs[kind] = {"0x" + k.hex(): v for k, v in specs.items()}
+
+    def _spec(self, event: AbiEvent) -> _EventSpec:
+        fields: list[tuple[str, bool, int, Convert]] = []
+        topics = words = 0
+        for n, t, ix in event.inputs:
+            if ix:
+                topics += 1
+                fields.append((n, False, topics, self._converter(t)))
+            else:
+                fields.append((n, True, words, self._converter(t)))
+                words += 1
+        plain = tuple(event.plain)
+        kinds = [word_kind(t) for _, t in plain]
+        return _EventSpec(
+            name=event.name,
+            indexed=tuple((n, word_kind(t)) for n, t in event.indexed),
+            plain=plain,
+            words=None if None in kinds else tuple(k for k in kinds if k is not None),
+            order=tuple(n for n, _, _ in event.inputs),
+            fields=tuple(fields),
+        )
 
     def _converter(self, kind: str) -> Convert:
         """The function that reads a ``kind`` value from its word in hex (a hash, for an indexed
         value of a dynamic type)."""
-        if kind == "address":
+        found = word_kind(kind)
+        if found is None:
+            return _hash
+        base, size = found
+        if base == "address":
             return self._hex_address
-        if kind == "bool":
+        if base == "bool":
             return _bool
-        if kind.startswith("uint"):
-            return _uint
-        if kind.startswith("int"):
-            return _sint
-        match = re.fullmatch(r"bytes([1-9]|[12]\d|3[0-2])", kind)
-        if match:
-            size = 2 * int(match.group(1))
-            return lambda word: bytes.fromhex(word[-64:][:size])
-        return _hash
+        if base == "bytes":
+            return lambda word: bytes.fromhex(word[-64:][: 2 * size])
+        return _uint if base == "uint" else _sint
 
     def _hex_address(self, word: str) -> str:
         digits = word[-40:]
@@ -175,19 +162,21 @@ class EventDecoder:
             return None
         checksums = self._checksums
         values: dict[str, Any] = {}
-        for (name, kind_), topic in zip(spec.indexed, log.topics[1:], strict=True):
-            values[name] = topic if not _STATIC.match(kind_) else _word(kind_, topic, checksums)
+        for (name, word), topic in zip(spec.indexed, log.topics[1:], strict=True):
+            values[name] = topic if word is None else _word(word, topic, checksums)
         data = log.data
-        if spec.static_data:
-            if len(data) < 32 * len(spec.plain):
+        if spec.words is not None:
+            if len(data) < 32 * len(spec.words):
                 return None
-            for i, (name, kind_) in enumerate(spec.plain):
-                values[name] = _word(kind_, data[32 * i : 32 * i + 32], checksums)
+            for i, ((name, _), word) in enumerate(zip(spec.plain, spec.words, strict=True)):
+                values[name] = _word(word, data[32 * i : 32 * i + 32], checksums)
         else:
             decoded = self._dynamic(spec, data)
             if decoded is None:
                 return None
             values.update(decoded)
+        if any(v is BAD_WORD for v in values.values()):
+            return None  # a word eth_abi refuses: not this event
         return Event(
             name=spec.name,
             kind=kind,
@@ -207,7 +196,7 @@ class EventDecoder:
             return None
         return {
             name: (
-                _word(kind_, bytes(12) + bytes.fromhex(value[2:]), self._checksums)
+                _word(("address", 0), bytes(12) + bytes.fromhex(value[2:]), self._checksums)
                 if kind_ == "address"
                 else value
             )
@@ -228,7 +217,7 @@ class EventDecoder:
             return None
         data: str = log["data"]
         args: dict[str, Any] = {}
-        if spec.static_data:
+        if spec.words is not None:
             if len(data) < 2 + 64 * len(spec.plain):
                 return None
             for name, in_data, index, convert in spec.fields:
@@ -258,7 +247,6 @@ class EventDecoder:
 # --------------------------------------------------------------------------------------------------
 # Sources
 # --------------------------------------------------------------------------------------------------
-
 
 
 def hex_int(value: Any) -> int:

@@ -38,6 +38,7 @@ __all__ = [
     "tx_from_json",
 ]
 
+
 def _nothing() -> None:
     pass
 
@@ -139,11 +140,11 @@ class LogSource(abc.ABC):
 
 # -- JSON-RPC --------------------------------------------------------------------------------------
 
+
 def _hexbytes(value: Any) -> bytes:
     if isinstance(value, bytes | bytearray):
         return bytes(value)
     return bytes.fromhex(str(value)[2:])
-
 
 
 FIRST_CHUNK = 500

@@ -179,13 +179,28 @@ class WorldReader:
         raise UsageError(f"the audit cannot answer {contract}.{fn}")
 
 
-def _token_view(state: TokenState, fn: str, args: tuple[Any, ...]) -> Any:
+def _common_view(state: TokenState | EscrowState, fn: str, args: tuple[Any, ...]) -> Any:
+    """The views token and escrow share (registry, pause, terms); ``_MISSING`` for others."""
     if fn == "registry":
         return state.registry
     if fn == "paused":
         return state.paused
     if fn == "hasAcceptedCurrentTerms":
         return state.terms.has_accepted(args[0])
+    if fn == "termsVersion":
+        return state.terms.version
+    if fn == "termsHash":
+        return state.terms.current_hash()
+    return _MISSING
+
+
+_MISSING = object()
+
+
+def _token_view(state: TokenState, fn: str, args: tuple[Any, ...]) -> Any:
+    found = _common_view(state, fn, args)
+    if found is not _MISSING:
+        return found
     if fn == "isFrozen":
         return args[0] in state.frozen_whole
     if fn == "frozenBalanceOf":
@@ -196,10 +211,6 @@ def _token_view(state: TokenState, fn: str, args: tuple[Any, ...]) -> Any:
         return state.supply
     if fn == "cap":
         return state.cap
-    if fn == "termsVersion":
-        return state.terms.version
-    if fn == "termsHash":
-        return state.terms.current_hash()
     raise UsageError(f"the audit cannot answer CompliantToken.{fn}")
 
 
@@ -225,16 +236,9 @@ def _escrow_view(state: EscrowState, fn: str, args: tuple[Any, ...]) -> Any:
         return tuple(deal)
     if fn == "creditOf":
         return state.credit(args[0], args[1])
-    if fn == "registry":
-        return state.registry
-    if fn == "paused":
-        return state.paused
-    if fn == "hasAcceptedCurrentTerms":
-        return state.terms.has_accepted(args[0])
-    if fn == "termsVersion":
-        return state.terms.version
-    if fn == "termsHash":
-        return state.terms.current_hash()
+    found = _common_view(state, fn, args)
+    if found is not _MISSING:
+        return found
     if fn == "dealCount":
         return state.deal_count
     raise UsageError(f"the audit cannot answer DealEscrow.{fn}")

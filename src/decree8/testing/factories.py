@@ -270,6 +270,17 @@ class Factory:
         self.deployed.append(made)
         return made
 
+    def _admit(
+        self, registry: Deployed, contract: Deployed, parties: Parties, accept_terms: bool
+    ) -> None:
+        """Gives ``parties`` their statuses in ``registry``; with ``accept_terms`` they accept
+        the terms of ``contract``."""
+        statuses = self._statuses(parties)
+        for party, status in statuses.items():
+            apply_status(registry, party, status, sender=self.accounts.operator)
+        if accept_terms and statuses:
+            contract.accept_terms(*statuses)
+
     def _terms(self, terms: str | bytes | None) -> str:
         if terms is None:
             return "0x" + terms_hash(self.terms_text).hex()
@@ -357,11 +368,7 @@ class Factory:
             label,
             sender=self.accounts.issuer,
         )
-        statuses = self._statuses(parties)
-        for party, status in statuses.items():
-            apply_status(reg, party, status, sender=self.accounts.operator)
-        if accept_terms and statuses:
-            token.accept_terms(*statuses)
+        self._admit(reg, token, parties, accept_terms)
         for holder, amount in (issue or {}).items():
             token.send("issue", self._address(holder), amount, sender=self.accounts.issuer)
         return token
@@ -399,11 +406,7 @@ class Factory:
             label,
             sender=self.accounts.operator,
         )
-        statuses = self._statuses(parties)
-        for party, status in statuses.items():
-            apply_status(reg, party, status, sender=self.accounts.operator)
-        if accept_terms and statuses:
-            escrow.accept_terms(*statuses)
+        self._admit(reg, escrow, parties, accept_terms)
         for token in tokens:
             self.admit_escrow(escrow, token, registry=reg)
         return escrow
