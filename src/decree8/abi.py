@@ -521,6 +521,38 @@ def encode_error_string(message: str) -> bytes:
     return ERROR_STRING_SELECTOR + eth_abi.encode(["string"], [message])
 
 
+_Parsed = tuple[list[AbiFunction], dict[bytes, AbiEvent], dict[bytes, list[AbiError]], AbiFunction]
+#: Parsed ABIs by the identities of their entries, which are kept (so the ids stay theirs): the
+#: deployments of one artifact share its entries, and parsing an ABI costs milliseconds.
+_PARSED: dict[tuple[int, ...], tuple[list[Entry], _Parsed]] = {}
+
+
+def _parse(abi: list[Entry]) -> _Parsed:
+    key = tuple(map(id, abi))
+    found = _PARSED.get(key)
+    if found is not None:
+        return found[1]
+    functions = [AbiFunction.from_abi(e) for e in abi if e.get("type") == "function"]
+    events = {
+        ev.topic: ev
+        for ev in (
+            AbiEvent.from_abi(e) for e in abi if e.get("type") == "event" and not e.get("anonymous")
+        )
+    }
+    errors: dict[bytes, list[AbiError]] = {}
+    for entry in abi:
+        if entry.get("type") == "error":
+            error = AbiError.from_abi(entry)
+            errors.setdefault(error.selector, []).append(error)
+    ctor = [e for e in abi if e.get("type") == "constructor"]
+    constructor = AbiFunction.from_abi(ctor[0] if ctor else {"type": "constructor"})
+    if len(_PARSED) >= 256:
+        _PARSED.clear()
+    parsed = (functions, events, errors, constructor)
+    _PARSED[key] = (list(abi), parsed)
+    return parsed
+
+
 class ContractAbi:
     """One contract's ABI: functions by name and selector, events by topic, custom errors by
     selector, the constructor."""
@@ -528,23 +560,8 @@ class ContractAbi:
     def __init__(self, name: str, abi: Iterable[Entry]) -> None:
         self.name = name
         self.abi = list(abi)
-        self.functions = [AbiFunction.from_abi(e) for e in self.abi if e.get("type") == "function"]
+        self.functions, self.events, self.errors, self.constructor = _parse(self.abi)
         self._by_selector = {f.selector: f for f in self.functions}
-        self.events = {
-            ev.topic: ev
-            for ev in (
-                AbiEvent.from_abi(e)
-                for e in self.abi
-                if e.get("type") == "event" and not e.get("anonymous")
-            )
-        }
-        self.errors: dict[bytes, list[AbiError]] = {}
-        for entry in self.abi:
-            if entry.get("type") == "error":
-                error = AbiError.from_abi(entry)
-                self.errors.setdefault(error.selector, []).append(error)
-        found = [e for e in self.abi if e.get("type") == "constructor"]
-        self.constructor = AbiFunction.from_abi(found[0] if found else {"type": "constructor"})
 
     def view_functions(self) -> dict[str, AbiFunction]:
         """The functions by name (the first of an overloaded name)."""

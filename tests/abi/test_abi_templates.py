@@ -16,7 +16,17 @@ from decree8.abi import ContractAbi, coerce_arg, encode_error_string
 from decree8.chain import Chain
 from decree8.compile import Build
 from decree8.errors import TransactionReverted, UsageError
-from decree8.rules.solidity import DEAL_STATES, HOLDER_TYPES, Deal, DealState, HolderStatus
+from decree8.rules.solidity import (
+    DEAL_STATES,
+    FLAG_COMPETENCE_PASSED,
+    FLAG_MINOR,
+    HOLDER_TYPES,
+    Deal,
+    DealState,
+    HolderStatus,
+    HolderType,
+    eligible_if_identified,
+)
 from decree8.templates.home import template_build
 from decree8.testing import ELIGIBLE_INDIVIDUAL, Accounts, Factory
 
@@ -157,3 +167,26 @@ def test_wrong_calls_are_usage_errors(token: ContractAbi) -> None:
         token.function_for(b"\xde\xad\xbe\xef")
     with pytest.raises(UsageError, match="calldata of transfer does not decode"):
         token.function("transfer").decode(token.function("transfer").selector + b"\x01")
+
+
+def test_the_eligibility_rule_is_the_registrys(build: Build, chain: Chain) -> None:
+    accounts = Accounts.of(chain)
+    registry = Factory(chain, build, accounts).registry()
+    operator = accounts.operator
+    ref = b"decree8-abi-test".ljust(32, b"\0")
+    registry.send("setJurisdictionProhibited", b"KP", True, ref, sender=operator)
+    until = chain.timestamp() + 10**6
+    cases = [
+        (HolderType.INDIVIDUAL, FLAG_COMPETENCE_PASSED, b"BY"),
+        (HolderType.INDIVIDUAL, 0, b"BY"),
+        (HolderType.INDIVIDUAL, FLAG_COMPETENCE_PASSED | FLAG_MINOR, b"BY"),
+        (HolderType.ENTITY, 0, b"BY"),
+        (HolderType.ENTITY, 0, b"KP"),
+        (HolderType.OPERATOR, FLAG_MINOR, b"BY"),
+    ]
+    for i, (kind, flags, where) in enumerate(cases):
+        holder = to_checksum_address(f"0x{i + 1:040x}")
+        registry.send("attest", holder, int(kind), where, until, keccak(i), flags, sender=operator)
+        status = HolderStatus(*registry.call("statusOf", holder))
+        assert status.identified and status.holder_type == kind
+        assert status.eligible == eligible_if_identified(kind, flags, where == b"KP"), (kind, flags)
