@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.chain.blockstore import BlockStore
 
+#: ``{checksummed address: contract kind}`` of the contracts whose logs are read.
+Kinds = Mapping[str, str]
+
 __all__ = [
     "EmbeddedLogSource",
     "EventChunk",
@@ -87,7 +90,13 @@ class LogSource(abc.ABC):
         """The logs of the contracts ``kinds`` (``{checksummed address: kind}``) in
         ``[from_block, to_block]``, decoded by the ABI of their kind, in chain order, chunk by
         chunk (a log that does not decode is counted, not returned)."""
-        raw = self.logs(sorted(kinds), from_block, to_block, progress)
+        return self._events(kinds, decoder, (from_block, to_block), progress)
+
+    def _events(
+        self, kinds: Kinds, decoder: EventDecoder, span: tuple[int, int], progress: Progress | None
+    ) -> Iterator[EventChunk]:
+        """:meth:`events` in one chunk: every log read, then decoded."""
+        raw = self.logs(sorted(kinds), *span, progress)
         events = []
         for log in raw:
             event = decoder.decode(log, kinds[log.address])
@@ -207,19 +216,15 @@ class RpcLogSource(LogSource):
             self.remember_timestamp(block, hex_int(stamp))
         return block
 
-    def events(
-        self,
-        kinds: Mapping[str, str],
-        decoder: EventDecoder,
-        from_block: int,
-        to_block: int,
-        progress: Progress | None = None,
+    def _events(
+        self, kinds: Kinds, decoder: EventDecoder, span: tuple[int, int], progress: Progress | None
     ) -> Iterator[EventChunk]:
         """As :meth:`LogSource.events`. A background thread fetches the next chunk of
         ``eth_getLogs`` while the caller decodes (straight from the node's hex strings) and
         replays the last (see :class:`ReadAhead`), so the node is kept busy. The first chunk is
         small, so that the caller has work early; the reader doubles it while the node answers
         quickly."""
+        from_block, to_block = span
         targets = {a.lower(): (str(to_checksum_address(a)), k) for a, k in kinds.items()}
         asked = self.reader.requests
         total = to_block - from_block + 1

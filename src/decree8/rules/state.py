@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from eth_abi.exceptions import DecodingError
 
-from decree8.abi import AbiFunction
+from decree8.abi import AbiFunction, ContractAbi
 from decree8.errors import Decree8Error, TransactionReverted, UsageError
 from decree8.rules.solidity import HolderStatus
 
@@ -77,26 +77,9 @@ class StateView(Protocol):
 
 
 def view_functions(abi: Iterable[Mapping[str, Any]]) -> dict[str, AbiFunction]:
-    """The functions of ``abi`` by name (the first of an overloaded name wins)."""
-    out: dict[str, AbiFunction] = {}
-    for entry in abi:
-        if entry.get("type") == "function" and entry["name"] not in out:
-            out[str(entry["name"])] = AbiFunction.from_abi(entry)
-    return out
-
-
-#: ``id(abi) -> (abi, its view functions)``: a checker's ABIs are parsed once, not once per state
-#: reader (two readers a mined check); the ABI is kept so that its id is not reused while cached.
-_PARSED: dict[int, tuple[object, dict[str, AbiFunction]]] = {}
-
-
-def _parsed_view_functions(abi: Sequence[Mapping[str, Any]]) -> dict[str, AbiFunction]:
-    found = _PARSED.get(id(abi))
-    if found is None or found[0] is not abi:
-        if len(_PARSED) >= 64:
-            _PARSED.clear()
-        found = _PARSED[id(abi)] = (abi, view_functions(abi))
-    return found[1]
+    """The functions of ``abi`` by name (the first of an overloaded name wins); an ABI is parsed
+    once (see :class:`decree8.abi.ContractAbi`), not once per state reader."""
+    return ContractAbi("", abi).view_functions()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -210,7 +193,7 @@ class StateReader:
         self._timestamp = timestamp
         #: the block time the view calls run with (``None`` until a batch or a block read tells)
         self.state_time: int | None = None
-        self._functions = {name: _parsed_view_functions(abi) for name, abi in abis.items()}
+        self._functions = {name: view_functions(abi) for name, abi in abis.items()}
         self._template_of = template_of
         self._cache: dict[Hashable, Any] = {}
         self._immutables = immutables if immutables is not None else {}
