@@ -458,51 +458,39 @@ class DecodedError:
 
 @dataclass(frozen=True)
 class AbiError:
-    """One custom error (or ``Error(string)``, ``Panic(uint256)``)."""
+    """One custom error (or ``Error(string)``, ``Panic(uint256)``): its selector, signature and
+    parameters ``(name, type)``."""
 
-    name: str
-    signature: str
     selector: bytes
-    names: tuple[str, ...]
-    types: tuple[str, ...]
+    signature: str
+    params: tuple[tuple[str, str], ...]
+    _shapes: tuple[Shape, ...] = field(repr=False, compare=False)
 
     @classmethod
     def from_abi(cls, entry: Entry) -> AbiError:
-        params = list(entry.get("inputs", ()))
+        inputs = list(entry.get("inputs", ()))
         signature = abi_to_signature(entry)  # type: ignore[arg-type]
         return cls(
-            name=str(entry["name"]),
-            signature=signature,
             selector=function_signature_to_4byte_selector(signature),
-            names=_names(params),
-            types=tuple(canonical_type(p) for p in params),
+            signature=signature,
+            params=tuple(zip(_names(inputs), map(canonical_type, inputs), strict=True)),
+            _shapes=_shapes(inputs),
         )
+
+    @property
+    def name(self) -> str:
+        return self.signature.split("(", 1)[0]
 
     def decode(self, data: bytes) -> DecodedError | None:
         """The error ``data`` (selector first) encodes, or ``None`` when it is not this one."""
         if bytes(data[:4]) != self.selector:
             return None
         try:
-            values = eth_abi.decode(list(self.types), bytes(data[4:]))
+            values = eth_abi.decode([t for _, t in self.params], bytes(data[4:]))
         except DECODE_ERRORS:
             return None
-        return DecodedError(
-            name=self.name,
-            signature=self.signature,
-            args={
-                n: _uniform(t, v) for n, t, v in zip(self.names, self.types, values, strict=True)
-            },
-        )
-
-
-def _uniform(kind: str, value: Any) -> Any:
-    """``value`` of type ``kind`` (an error's argument, known by its type only) made uniform."""
-    if kind.endswith("]"):
-        inner = kind[: kind.rindex("[")]
-        return tuple(_uniform(inner, v) for v in value)
-    if kind.startswith("("):
-        return tuple(_uniform(t, v) for t, v in zip(components(kind), value, strict=True))
-    return checksummed(value) if kind == "address" else value
+        args = zip(self.params, self._shapes, values, strict=True)
+        return DecodedError(self.name, self.signature, {n: f(v) for (n, _), f, v in args})
 
 
 #: The errors every contract may revert with.
