@@ -68,8 +68,8 @@ def _audit(s: Any) -> tuple[float, Any]:
 
 
 def _embedded(build: Any) -> list[dict[str, Any]]:
-    from decree8.audit import EmbeddedLogSource
     from decree8.chain import Chain
+    from decree8.history import EmbeddedLogSource
 
     chain = Chain.embedded(accounts=14)
     s = _history(chain, build)
@@ -139,7 +139,7 @@ def _kinds(s: Any) -> dict[str, str]:
 
 def _raw_logs_and_decode(s: Any, first: int, end: int) -> float:
     """One ``eth_getLogs`` of the range, each log decoded as the audit decodes a node's logs."""
-    from decree8.audit import EventDecoder
+    from decree8.history import EventDecoder
 
     kinds = _kinds(s)
     targets = {a.lower(): (a, k) for a, k in kinds.items()}
@@ -160,7 +160,7 @@ def _raw_logs_and_decode_bytes(s: Any, first: int, end: int) -> float:
     """The older baseline: the same request, each log made a ``RawLog`` of bytes, then decoded."""
     from eth_utils import to_checksum_address
 
-    from decree8.audit import EventDecoder, RawLog
+    from decree8.history import EventDecoder, RawLog
 
     kinds = _kinds(s)
     decoder = EventDecoder({k: s.build.artifact(k).abi for k in set(kinds.values())})

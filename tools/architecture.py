@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "deploy": 5,
     "rules": 6,
     "result": 6,
+    "history": 7,  # event decoding and rebuilt state, under check and audit
     "check": 7,
     "verify": 7,
     "audit": 8,

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from audit_helpers import PURPOSE_GIFT, System
 
-from decree8.audit import ChunkedLogReader, EmbeddedLogSource, EventDecoder, RpcLogSource
 from decree8.chain import Chain
 from decree8.chain.node import free_port
 from decree8.errors import ChainError
+from decree8.history import ChunkedLogReader, EmbeddedLogSource, EventDecoder, RpcLogSource
 
 TOKEN = "0x" + "ab" * 20
 TOPIC = "0x" + "cd" * 32

@@ -11,16 +11,12 @@ from typing import Any
 
 import pytest
 from audit_helpers import PURPOSE_GIFT, System, by_tx, deploy_system, ref
-from eth_abi import abi as eth_abi
-from eth_utils import to_checksum_address
 
-from decree8.audit import AuditStats, EmbeddedLogSource, EventDecoder, audit
-from decree8.audit import logs as logs_module
-from decree8.audit.batch import _Codec
-from decree8.audit.logs import ReadAhead
+from decree8.audit import AuditStats, audit
 from decree8.chain import Chain
 from decree8.compile import Build
-from decree8.rules.state import view_functions
+from decree8.history import EmbeddedLogSource, EventDecoder, ReadAhead
+from decree8.history import sources as logs_module
 
 KINDS = ("CompliantToken", "HolderRegistry", "DealEscrow")
 
@@ -56,40 +52,6 @@ def test_logs_decoded_from_hex_strings_equal_logs_decoded_from_bytes(s: System) 
     names = {e.name for e in from_bytes if e is not None}
     assert {"Transfer", "TermsPublished", "HolderAttested", "DealOpened", "LegFunded"} <= names
     assert s.alice in decoder.addresses() and s.escrow.address in decoder.addresses()
-
-
-def test_view_calls_are_encoded_and_decoded_as_eth_abi_does(build: Build) -> None:
-    samples: dict[str, Any] = {
-        "address": to_checksum_address("0x" + "ab" * 20),
-        "bool": True,
-        "bytes2": b"BY",
-        "bytes32": bytes(range(32)),
-        "uint8": 3,
-        "uint32": 2**32 - 1,
-        "uint64": 9,
-        "uint256": 2**256 - 1,
-    }
-    checked = 0
-    for kind in KINDS:
-        for spec in view_functions(build.artifact(kind).abi).values():
-            codec = _Codec(spec)
-            if all(t in samples for t in spec.inputs):
-                args = [samples[t] for t in spec.inputs]
-                assert codec.encode(args) == spec.encode(args), spec.name
-            if codec.outputs is None or not all(t in samples for t in codec.outputs):
-                continue
-            values = [samples[t] for t in codec.outputs]
-            data = eth_abi.encode(list(spec.outputs), [tuple(values)] if codec.tuple else values)
-            assert codec.decode(data) == spec.decode(data), spec.name
-            checked += 1
-    assert checked > 30
-    balance_of = _Codec(view_functions(build.artifact(KINDS[0]).abi)["balanceOf"])
-    with pytest.raises(Exception):  # noqa: B017 - eth_abi's own error for a bad address
-        balance_of.encode(["not an address"])
-    is_frozen = _Codec(view_functions(build.artifact(KINDS[0]).abi)["isFrozen"])
-    assert is_frozen.decode((1).to_bytes(32, "big")) is True
-    with pytest.raises(Exception):  # noqa: B017 - a bool word that is not 0 or 1 is refused
-        is_frozen.decode((2).to_bytes(32, "big"))
 
 
 def test_read_ahead_hands_over_items_in_order_and_raises_the_producers_error() -> None:

@@ -43,7 +43,10 @@ def test_text_is_parsed_by_abi_type(kind: str, text: str, value: object) -> None
         ("bytes32", "0x1234", "is 2 bytes, not 32"),
         ("bytes", "0xabc", "not valid hex"),
         ("address", "0xF2E246BB76DF876Cef8b38ae84130F4F55De395B", "wrong EIP-55 checksum"),
-        ("uint256[]", "1", "not supported"),
+        ("uint256[]", "1", r"not a list of values for uint256\[\]"),
+        ("uint256[2]", "[1]", "takes 2 values, 1 given"),
+        ("(uint8,bool)", '[1, "maybe"]', "item 1: 'maybe' is not true or false"),
+        ("fixed128x18", "1", "not supported"),
     ],
 )
 def test_bad_text_is_one_usage_error(kind: str, text: str, error: str) -> None:

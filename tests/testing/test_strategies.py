@@ -12,10 +12,10 @@ from eth_utils import is_address, is_checksum_address, to_checksum_address
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
+from decree8.abi import AbiFunction
 from decree8.chain import Chain
 from decree8.testing import Accounts, Deployed, Factory, HolderType, PartyStatus, read_status
 from decree8.testing import strategies as d8
-from decree8.testing.factories import AbiFn
 
 ABI_TYPES = [
     "uint8",
@@ -100,13 +100,13 @@ def test_unsupported_types_are_refused(bad: str) -> None:
 def test_function_args_fit_a_real_function(decree8_build) -> None:  # type: ignore[no-untyped-def]
     abi = decree8_build.artifact("CompliantToken").abi
     entry = next(e for e in abi if e.get("name") == "transferFromWithPurpose")
-    fn = AbiFn.from_entry(entry)
+    fn = AbiFunction.from_abi(entry)
 
     @given(args=d8.function_args(entry))
     def check(args: list[object]) -> None:
-        data = fn.encode(args)
+        data = fn.encode_values(args)
         assert data[:4] == fn.selector
-        assert [checksummed(v) for v in fn.decode_input(data).values()] == args
+        assert [checksummed(v) for v in fn.decode(data).values()] == args
 
     check()
 

@@ -144,7 +144,7 @@ def deploy_world(
 
 def _deploy_like(chain: Chain, build: Build, source: str, like: Deployment) -> Deployment:
     """``source``'s CompliantToken deployed with the constructor arguments of ``like``."""
-    from decree8.check.decode import coerce_arg
+    from decree8.abi import coerce_arg
 
     artifact = build.artifact(f"{source}:CompliantToken")
     ctor = next(e for e in artifact.abi if e["type"] == "constructor")

@@ -12,34 +12,11 @@ report.findings, report.checks, report.facts
 from __future__ import annotations
 
 from decree8.audit.audit import AuditStats, Refusal, audit, contract_kinds, read_views
-from decree8.audit.logs import (
-    ChunkedLogReader,
-    EmbeddedLogSource,
-    Event,
-    EventDecoder,
-    LogSource,
-    RawLog,
-    RpcLogSource,
-    TxInfo,
-    log_source,
-)
-from decree8.audit.rebuild import World, WorldReader
 
 __all__ = [
     "AuditStats",
-    "ChunkedLogReader",
-    "EmbeddedLogSource",
-    "Event",
-    "EventDecoder",
-    "LogSource",
-    "RawLog",
     "Refusal",
-    "RpcLogSource",
-    "TxInfo",
-    "World",
-    "WorldReader",
     "audit",
     "contract_kinds",
     "read_views",
-    "log_source",
 ]

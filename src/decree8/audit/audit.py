@@ -2,12 +2,12 @@
 
 1. Which contracts: the tokens, registries and escrows named (manifests or addresses), plus the
    registry each token and escrow reads (``registry()``).
-2. Their logs over the block range, read once (:mod:`decree8.audit.logs`) and decoded by ABI.
+2. Their logs over the block range, read once (:mod:`decree8.history`) and decoded by ABI.
 3. Replay: events are applied in chain order to a state rebuilt from events alone
-   (:mod:`decree8.audit.rebuild`). Before each state-changing action (a transfer, an issuance, a
+   (:mod:`decree8.history`). Before each state-changing action (a transfer, an issuance, a
    legal order, a registry change, a terms acceptance, each step of a deal) the rule evaluators of
    :mod:`decree8.rules.evaluators` run against that state, as it stood before the action, through
-   :class:`~decree8.audit.rebuild.WorldReader`: no chain request per transaction. The call behind
+   :class:`~decree8.history.WorldReader`: no chain request per transaction. The call behind
    an action is reconstructed from its events (``Transfer`` + ``TransferPurposeStated`` is a
    ``transferWithPurpose``; ``Transfer`` + ``ForcedTransfer`` a ``forcedTransfer``; ``LegFunded``
    a ``fund``, which also covers the token pulled into the escrow ...). Who sent a transaction is
@@ -38,19 +38,22 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_address, to_checksum_address
 
+from decree8.abi import AbiFunction as ViewFunction
 from decree8.audit.batch import VIEW_BATCH, ChainReads, Read
-from decree8.audit.logs import Event, EventDecoder, LogSource, TxInfo, log_source
-from decree8.audit.rebuild import (
-    NONE_TYPE,
-    UNFINISHED,
-    EscrowState,
-    RegistryState,
-    TokenState,
-    World,
-    WorldReader,
-)
 from decree8.check.decode import ContractAbi
 from decree8.errors import UsageError
+from decree8.history import (
+    EscrowState,
+    Event,
+    EventDecoder,
+    LogSource,
+    RegistryState,
+    TokenState,
+    TxInfo,
+    World,
+    WorldReader,
+    log_source,
+)
 from decree8.report.finding import Check, Finding, Report
 from decree8.rules.evaluators import (
     ESCROW,
@@ -65,8 +68,11 @@ from decree8.rules.evaluators import (
     rule_for_error,
 )
 from decree8.rules.pack import RulePack, load_pack
-from decree8.rules.state import HolderStatus, StateReader, ViewFunction, view_functions
+from decree8.rules.solidity import UNFINISHED, HolderType
+from decree8.rules.state import HolderStatus, StateReader, view_functions
 from decree8.templates.params import reference_text
+
+NONE_TYPE = HolderType.NONE
 
 if TYPE_CHECKING:
     from decree8.chain import Chain

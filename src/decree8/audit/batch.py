@@ -4,181 +4,36 @@ Besides its logs, an audit asks a node a few things whose answers it knows it wi
 latest block, views at the end block and at the block before the range (batched into one
 ``eth_call`` each by :data:`decree8.rules.state.BATCH_PROGRAM`), whether a contract had code,
 some block times, the senders of some transactions. :class:`ChainReads` collects them, then
-:meth:`ChainReads.run` sends them: on a JSON-RPC node over HTTP as one JSON-RPC batch (one round
-trip, answered by the node in order), elsewhere (the embedded chain, revm) one by one through the
-chain's own methods, which cost no round trip. A view that the batch cannot answer (the node
+:meth:`ChainReads.run` sends them: where the chain batches requests (a JSON-RPC node over HTTP:
+:attr:`~decree8.chain.Chain.batches_requests`) as one JSON-RPC batch (one round trip, answered by
+the node in order), elsewhere (the embedded chain, revm) one by one through the chain's own
+methods, which cost no round trip. A view that the batch cannot answer (the node
 refuses the batched call, or an answer does not decode) is read again on its own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import requests
 from eth_abi.exceptions import DecodingError
-from eth_utils import to_checksum_address
 
-from decree8.audit.logs import LogSource, TxInfo, _int, _tx_from_json
-from decree8.errors import ChainError, RpcUnavailable
-from decree8.rules.state import StateReader, ViewFunction, batch_code, parse_batch, view_functions
+from decree8.abi import AbiFunction
+from decree8.errors import ChainError
+from decree8.history.events import TxInfo, hex_int
+from decree8.history.sources import LogSource, tx_from_json
+from decree8.rules.state import StateReader, batch_code, parse_batch, view_functions
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
 
-__all__ = ["VIEW_BATCH", "ChainReads", "Read", "send_batch"]
+__all__ = ["VIEW_BATCH", "ChainReads", "Read"]
 
 #: View calls per batched ``eth_call`` (each is a STATICCALL inside one call's gas).
 VIEW_BATCH = 400
 
-_SIMPLE = re.compile(r"(u?int)(\d*)|address|bool|bytes(\d+)")
-
-
-def _simple(kind: str) -> bool:
-    match = _SIMPLE.fullmatch(kind)
-    return match is not None and (match.group(3) is None or 1 <= int(match.group(3)) <= 32)
-
-
-def _fields(kind: str) -> list[str] | None:
-    """The types of a static tuple type ``(t1,t2,...)`` of simple types, or ``None``."""
-    if not (kind.startswith("(") and kind.endswith(")")) or "(" in kind[1:]:
-        return None
-    parts = kind[1:-1].split(",")
-    return parts if all(_simple(p) for p in parts) else None
-
-
-def _encode_word(kind: str, value: Any) -> bytes:
-    if kind == "address":
-        if not (isinstance(value, str) and len(value) == 42 and value.startswith("0x")):
-            raise ValueError(value)
-        return bytes(12) + bytes.fromhex(value[2:])
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(value)
-        return int(value).to_bytes(32, "big")
-    if kind.startswith("bytes"):
-        if not isinstance(value, bytes) or len(value) != int(kind[5:]):
-            raise ValueError(value)
-        return value.ljust(32, b"\0")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(value)
-    bits = int(kind.lstrip("uint") or 256)
-    if kind.startswith("u"):
-        if not 0 <= value < 1 << bits:
-            raise ValueError(value)
-        return value.to_bytes(32, "big")
-    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-        raise ValueError(value)
-    return value.to_bytes(32, "big", signed=True)
-
-
-def _decode_word(kind: str, word: bytes) -> Any:
-    if kind == "address":
-        if any(word[:12]):
-            raise ValueError("dirty address")
-        return to_checksum_address(word[12:])
-    if kind == "bool":
-        if word[:31] != bytes(31) or word[31] > 1:
-            raise ValueError("dirty bool")
-        return word[31] == 1
-    if kind.startswith("bytes"):
-        size = int(kind[5:])
-        if any(word[size:]):
-            raise ValueError("dirty bytes")
-        return bytes(word[:size])
-    bits = int(kind.lstrip("uint") or 256)
-    if kind.startswith("u"):
-        value = int.from_bytes(word, "big")
-        if value >> bits:
-            raise ValueError("out of range")
-        return value
-    value = int.from_bytes(word, "big", signed=True)
-    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-        raise ValueError("out of range")
-    return value
-
-
-class _Codec:
-    """Encodes a view's arguments and decodes its answer without ``eth_abi`` when every type is
-    a simple static one (or, for the answer, one static tuple of them), as the templates' views
-    are; otherwise, or for a value out of range, it hands over to the :class:`ViewFunction`."""
-
-    def __init__(self, spec: ViewFunction) -> None:
-        self.spec = spec
-        self.inputs = spec.inputs if all(_simple(t) for t in spec.inputs) else None
-        self.outputs: list[str] | None = None
-        self.one = len(spec.outputs) == 1
-        self.tuple = False
-        if all(_simple(t) for t in spec.outputs):
-            self.outputs = list(spec.outputs)
-        elif self.one and _fields(spec.outputs[0]) is not None:
-            self.outputs, self.tuple, self.one = _fields(spec.outputs[0]), True, False
-
-    def encode(self, args: Sequence[Any]) -> bytes:
-        if self.inputs is not None and len(args) == len(self.inputs):
-            try:
-                words = [_encode_word(t, v) for t, v in zip(self.inputs, args, strict=True)]
-            except (ValueError, TypeError):
-                pass
-            else:
-                return self.spec.selector + b"".join(words)
-        return self.spec.encode(args)
-
-    def decode(self, data: bytes) -> Any:
-        outputs = self.outputs
-        if outputs is None or len(data) != 32 * len(outputs):
-            return self.spec.decode(data)
-        try:
-            values = tuple(
-                _decode_word(t, data[32 * i : 32 * i + 32]) for i, t in enumerate(outputs)
-            )
-        except ValueError:
-            return self.spec.decode(data)
-        return values[0] if self.one else values
-
-
 Read = tuple[str, str, str, tuple[Any, ...]]  # (address, kind, function, args)
 Block = int | str
-
-
-def send_batch(chain: Chain, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-    """The results of the JSON-RPC ``calls`` (``(method, params)``), sent in one HTTP request to
-    the chain's node; a call the node refused is a :class:`ChainError` in its place. A node that
-    does not take batches gets the calls one by one."""
-    from decree8.chain import RpcChain
-
-    if not isinstance(chain, RpcChain):
-        raise ChainError("JSON-RPC batches need a chain behind a JSON-RPC node")
-    if not calls:
-        return []
-    try:
-        answers = chain.provider.make_batch_request(list(calls))  # type: ignore[arg-type]
-    except requests.HTTPError:  # a node that refuses batches with an HTTP error status
-        answers = None
-    except requests.RequestException as exc:
-        raise RpcUnavailable(
-            f"lost the JSON-RPC node at {chain.url}: {type(exc).__name__}"
-        ) from exc
-    except ValueError:  # not JSON, or not a batch answer
-        answers = None
-    if not isinstance(answers, list) or len(answers) != len(calls):
-        out: list[Any] = []
-        for method, params in calls:
-            try:
-                out.append(chain.request(method, params))
-            except ChainError as exc:
-                out.append(exc)
-        return out
-    results: list[Any] = []
-    for (method, _), answer in zip(calls, answers, strict=True):
-        error = answer.get("error")
-        if error is not None:
-            message = error.get("message") if isinstance(error, Mapping) else error
-            results.append(ChainError(f"the node refused {method}: {message}"))
-        else:
-            results.append(answer.get("result"))
-    return results
 
 
 class ChainReads:
@@ -198,20 +53,17 @@ class ChainReads:
         chain: Chain,
         abis: Mapping[str, Sequence[Mapping[str, Any]]],
         source: LogSource | None = None,
-        functions: Mapping[str, Mapping[str, ViewFunction]] | None = None,
+        functions: Mapping[str, Mapping[str, AbiFunction]] | None = None,
     ) -> None:
-        from decree8.chain import RpcChain
-
         self.chain = chain
         self.abis = abis
         self.source = source
         self.functions = functions or {k: view_functions(v) for k, v in abis.items()}
-        self.batched = isinstance(chain, RpcChain)
+        self.batched = chain.batches_requests
         self.requests = 0  # HTTP round trips (or single requests) made
         self.answers: dict[Block, dict[Read, Any]] = {}
         self.code: dict[tuple[str, int], bool] = {}
         self.head: int | None = None
-        self._codecs: dict[tuple[str, str], _Codec] = {}
         self._views: dict[Block, dict[Read, None]] = {}
         self._code: list[tuple[str, int]] = []
         self._times: list[int] = []
@@ -285,7 +137,7 @@ class ChainReads:
                 group = reads[at : at + VIEW_BATCH]
                 specs = [self._codec(read) for read in group]
                 code = batch_code(
-                    [(r[0], spec.encode(r[3])) for r, spec in zip(group, specs, strict=True)]
+                    [(r[0], spec.encode_values(r[3])) for r, spec in zip(group, specs, strict=True)]
                 )
                 add("eth_call", [{"data": "0x" + code.hex()}, tag], ("views", block, group, specs))
         for number in dict.fromkeys(self._times):
@@ -295,7 +147,7 @@ class ChainReads:
         if not calls:
             return
         self.requests += 1
-        results = send_batch(self.chain, calls)
+        results = self.chain.request_batch(calls)
         retry: dict[Block, list[Read]] = {}
         for handler, result in zip(handlers, results, strict=True):
             what = handler[0]
@@ -308,18 +160,18 @@ class ChainReads:
             if isinstance(result, ChainError):
                 raise result
             if what == "head":
-                self.head = _int(result)
+                self.head = hex_int(result)
             elif what == "code":
                 self.code[(handler[1], handler[2])] = str(result or "0x") not in ("0x", "0x0")
             elif what == "time":
                 if not result:
                     raise ChainError(f"the node has no block {handler[1]}")
                 if self.source is not None:
-                    self.source.remember_timestamp(handler[1], _int(result["timestamp"]))
+                    self.source.remember_timestamp(handler[1], hex_int(result["timestamp"]))
             elif not result:
                 raise ChainError(f"the node does not know transaction {handler[1]}")
             elif self.source is not None:
-                info: TxInfo = _tx_from_json(result)
+                info: TxInfo = tx_from_json(result)
                 self.source.remember_tx(info)
         for at_block, failed in retry.items():
             for read in failed:
@@ -334,22 +186,17 @@ class ChainReads:
         not read (they would answer nothing)."""
         return not isinstance(block, int) or self.code.get((address, block), True)
 
-    def _codec(self, read: Read) -> _Codec:
-        key = (read[1], read[2])
-        found = self._codecs.get(key)
-        if found is None:
-            try:
-                spec = self.functions[read[1]][read[2]]
-            except KeyError:
-                raise ChainError(f"the audit knows no function {read[1]}.{read[2]}") from None
-            found = self._codecs[key] = _Codec(spec)
-        return found
+    def _codec(self, read: Read) -> AbiFunction:
+        try:
+            return self.functions[read[1]][read[2]]
+        except KeyError:
+            raise ChainError(f"the audit knows no function {read[1]}.{read[2]}") from None
 
     def _decode_views(
         self,
         result: Any,
         group: Sequence[Read],
-        specs: Sequence[_Codec],
+        specs: Sequence[AbiFunction],
         done: dict[Read, Any],
     ) -> list[Read]:
         """Decodes one batched call's answer into ``done``; returns the reads left to make."""
@@ -365,7 +212,7 @@ class ChainReads:
                 done[read] = None
                 continue
             try:
-                done[read] = spec.decode(data)
+                done[read] = spec.decode_output(data)
             except (DecodingError, ValueError, OverflowError):
                 missing.append(read)
         return missing

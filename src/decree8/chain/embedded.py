@@ -9,7 +9,7 @@ and real nodes all reach :class:`~decree8.chain.interface.Chain` the same way.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.exceptions import SnapshotNotFound, TransactionFailed
@@ -23,6 +23,9 @@ from web3.types import RPCEndpoint, RPCResponse
 from decree8.chain.errors import encode_error_string, eth_tester_revert_data
 from decree8.chain.interface import Chain
 from decree8.errors import ChainError
+
+if TYPE_CHECKING:
+    from decree8.chain.blockstore import BlockStore
 
 __all__ = [
     "EmbeddedChain",
@@ -181,6 +184,12 @@ class EmbeddedChain(Chain):
         self.provider = RevertingTesterProvider(self.tester)
         self._snapshots: list[int] = []
         super().__init__(Web3(self.provider))
+
+    def block_store(self, include_failed: bool = True) -> BlockStore:
+        """Walks py-evm's database directly (see :mod:`decree8.chain.blockstore`)."""
+        from decree8.chain.blockstore import BlockStore
+
+        return BlockStore(self.tester.backend.chain, include_failed)
 
     def snapshot(self) -> int:
         snap_id = int(self.tester.take_snapshot())

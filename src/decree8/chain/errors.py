@@ -12,17 +12,19 @@ errors of every registered ABI.
 from __future__ import annotations
 
 import ast
-import functools
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import abi as eth_abi
-from eth_abi.exceptions import DecodingError
-from eth_utils import keccak, to_checksum_address
-from eth_utils.abi import abi_to_signature, get_abi_input_types
-
+from decree8.abi import (
+    BUILTIN_ERRORS,
+    ERROR_STRING_SELECTOR,
+    PANIC_SELECTOR,
+    AbiError,
+    DecodedError,
+    encode_error_string,
+)
 from decree8.errors import TransactionReverted
 
 __all__ = [
@@ -36,31 +38,6 @@ __all__ = [
     "eth_tester_revert_data",
 ]
 
-ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
-PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
-
-
-@dataclass(frozen=True)
-class DecodedError:
-    """Revert data decoded against a known error ABI."""
-
-    name: str
-    signature: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _ErrorAbi:
-    name: str
-    signature: str
-    types: tuple[str, ...]
-    names: tuple[str, ...]
-
-
-def _builtin(name: str, type_: str, arg: str) -> _ErrorAbi:
-    return _ErrorAbi(name=name, signature=f"{name}({type_})", types=(type_,), names=(arg,))
-
-
 class RevertDecoder:
     """Decodes revert data by 4-byte selector: ``Error(string)``, ``Panic(uint256)`` and every
     custom error of the ABIs given to :meth:`register_abi`. Selectors that collide are tried in turn
@@ -68,10 +45,7 @@ class RevertDecoder:
     """
 
     def __init__(self) -> None:
-        self._by_selector: dict[bytes, list[_ErrorAbi]] = {
-            ERROR_STRING_SELECTOR: [_builtin("Error", "string", "message")],
-            PANIC_SELECTOR: [_builtin("Panic", "uint256", "code")],
-        }
+        self._by_selector: dict[bytes, list[AbiError]] = {e.selector: [e] for e in BUILTIN_ERRORS}
 
     def register_abi(self, abi: Iterable[Mapping[str, Any]]) -> None:
         """Learns the custom errors (``"type": "error"`` entries) of ``abi``; other entries are
@@ -79,33 +53,17 @@ class RevertDecoder:
         for entry in abi:
             if entry.get("type") != "error":
                 continue
-            signature = abi_to_signature(entry)  # type: ignore[arg-type]
-            inputs = entry.get("inputs", [])
-            known = _ErrorAbi(
-                name=str(entry["name"]),
-                signature=signature,
-                types=tuple(get_abi_input_types(entry)),  # type: ignore[arg-type]
-                names=tuple(str(p.get("name") or f"arg{i}") for i, p in enumerate(inputs)),
-            )
-            candidates = self._by_selector.setdefault(keccak(text=signature)[:4], [])
+            known = AbiError.from_abi(entry)
+            candidates = self._by_selector.setdefault(known.selector, [])
             if known not in candidates:
                 candidates.append(known)
 
     def decode(self, data: bytes) -> DecodedError | None:
         """The error ``data`` encodes, or ``None`` when no known error matches it."""
         for known in self._by_selector.get(bytes(data[:4]), []):
-            try:
-                values = eth_abi.decode(list(known.types), bytes(data[4:]))
-            except (DecodingError, ValueError, OverflowError):
-                continue
-            return DecodedError(
-                name=known.name,
-                signature=known.signature,
-                args={
-                    name: _checksummed(type_, value)
-                    for name, type_, value in zip(known.names, known.types, values, strict=True)
-                },
-            )
+            decoded = known.decode(data)
+            if decoded is not None:
+                return decoded
         return None
 
     def reverted(self, data: bytes, tx_hash: str | None = None) -> TransactionReverted:
@@ -120,26 +78,6 @@ class RevertDecoder:
             tx_hash=tx_hash,
             signature=decoded.signature,
         )
-
-
-@functools.lru_cache(maxsize=4096)
-def _checksum(address: str) -> str:
-    return str(to_checksum_address(address))
-
-
-def _checksummed(type_: str, value: Any) -> Any:
-    """Addresses (also in arrays) as checksummed strings, like the chain's accounts."""
-    if type_ == "address" and isinstance(value, str):
-        return _checksum(value)
-    if type_.startswith("address[") and isinstance(value, list | tuple):
-        inner = type_[: type_.rindex("[")]
-        return type(value)(_checksummed(inner, v) for v in value)
-    return value
-
-
-def encode_error_string(message: str) -> bytes:
-    """The revert data of ``require(false, message)``: ``Error(string)`` ABI-encoded."""
-    return ERROR_STRING_SELECTOR + eth_abi.encode(["string"], [message])
 
 
 @dataclass(frozen=True)

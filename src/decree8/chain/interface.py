@@ -25,6 +25,7 @@ from decree8.errors import ChainError, TransactionReverted, UsageError
 if TYPE_CHECKING:
     from web3.types import BlockIdentifier, LogReceipt, TxReceipt
 
+    from decree8.chain.blockstore import BlockStore
     from decree8.chain.embedded import EmbeddedChain
     from decree8.chain.revm import RevmChain
     from decree8.chain.rpc import RpcChain
@@ -176,6 +177,27 @@ class Chain(abc.ABC):
             message = error.get("message") if isinstance(error, Mapping) else error
             raise ChainError(f"{self.node_name} refused {method}: {message}")
         return response.get("result")
+
+    #: Whether :meth:`request_batch` sends its requests in one round trip (a JSON-RPC node over
+    #: HTTP); elsewhere they go one by one, which costs an in-process chain nothing.
+    batches_requests = False
+
+    def request_batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """The results of the JSON-RPC ``calls`` (``(method, params)``), in order; a call the
+        node refused is a :class:`ChainError` in its place. Here one by one (see
+        :attr:`batches_requests`)."""
+        out: list[Any] = []
+        for method, params in calls:
+            try:
+                out.append(self.request(method, params))
+            except ChainError as exc:
+                out.append(exc)
+        return out
+
+    def block_store(self, include_failed: bool = True) -> BlockStore | None:
+        """Direct reads of the chain's own block database (logs, block times, transactions),
+        faster than its JSON-RPC answers; ``None`` when the chain has none (a node, revm)."""
+        return None
 
     def register_abi(self, abi: Iterable[Mapping[str, Any]]) -> None:
         """Teaches the revert decoder the custom errors declared in ``abi``."""

@@ -3,7 +3,7 @@ decree8's contracts.
 
 A node answers view calls at the end of a block, so the state between two transactions of one
 block cannot be read. It is rebuilt instead, as an audit rebuilds a range
-(:mod:`decree8.audit.rebuild`): the contracts that the earlier transactions' events touched are
+(:mod:`decree8.history`): the contracts that the earlier transactions' events touched are
 seeded with their state at the end of the block before (read from the chain, for every address
 those events and the checked call name), then those events are applied in order. Every rule
 evaluator reads that state for those contracts (and the chain's state at the block before for the
@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from decree8.audit.logs import Event
-from decree8.audit.rebuild import EscrowState, TokenState, World, WorldReader
 from decree8.errors import TransactionReverted, UsageError
+from decree8.history import EscrowState, Event, TokenState, World, WorldReader
 from decree8.rules.evaluators import ESCROW, REGISTRY, TOKEN, ZERO_ADDRESS
 from decree8.rules.state import HolderStatus, StateReader
 

@@ -24,10 +24,10 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from decree8.errors import UsageError
+from decree8.rules.solidity import HolderType
 
 if TYPE_CHECKING:
-    from decree8.audit.logs import Event, LogSource
-    from decree8.audit.rebuild import World
+    from decree8.history import Event, LogSource, World
 
 __all__ = [
     "MAX_POINTS",
@@ -47,7 +47,7 @@ BUCKETS = 60
 #: Block times asked of a JSON-RPC node for the timeline; the others are interpolated.
 TIME_REQUESTS = 500
 ZERO_ADDRESS = "0x" + "00" * 20
-HOLDER_TYPES = {0: "none", 1: "individual", 2: "entity", 3: "operator"}
+HOLDER_TYPES = {int(t): t.name.lower() for t in HolderType}
 
 _PAUSES = {"Paused": "pause", "Unpaused": "unpause"}
 _LEGAL_ORDERS = {

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from eth_utils import keccak
 
 from decree8.report.finding import Finding
 from decree8.rules.pack import RulePack, load_pack
+from decree8.rules.solidity import DEAL_STATES, Deal, HolderType
 from decree8.rules.state import HolderStatus, StateView
 
 __all__ = [
@@ -60,14 +61,12 @@ ESCROW = "DealEscrow"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO32 = bytes(32)
 
-# IHolderRegistry.HolderType
-INDIVIDUAL, OPERATOR = 1, 3
+INDIVIDUAL, OPERATOR = HolderType.INDIVIDUAL, HolderType.OPERATOR
 # CompliantToken purposes
 PURPOSE_NONE = 0
 PURPOSE_NAMES = {0: "none", 1: "gift", 2: "inheritance", 3: "own wallet"}
 # DealEscrow
 PAYMENT_PURPOSE = 5
-DEAL_STATES = ("None", "Open", "Funded", "Completed", "Refunded", "Disputed", "Resolved")
 BPS = 10_000
 
 
@@ -243,34 +242,6 @@ def _registry_of(state: StateView, address: str, contract: str) -> str:
 
 def _status(state: StateView, registry: str, holder: str) -> HolderStatus:
     return state.holder_status(registry, holder)
-
-
-class Deal(NamedTuple):
-    """``DealEscrow.Deal``."""
-
-    party_a: str
-    deadline: int
-    purpose: int
-    state: int
-    frozen: bool
-    party_b: str
-    accepted_a: bool
-    accepted_b: bool
-    funded_a: bool
-    funded_b: bool
-    asset_a: str
-    asset_b: str
-    amount_a: int
-    amount_b: int
-    terms_hash: bytes
-
-    @property
-    def two_sided(self) -> bool:
-        return self.amount_b != 0
-
-    @property
-    def unfinished(self) -> bool:
-        return DEAL_STATES[self.state] in ("Open", "Funded", "Disputed")
 
 
 def _deal(ctx: TxContext, state: StateView) -> Deal | None:

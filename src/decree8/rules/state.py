@@ -11,17 +11,13 @@ change under it.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector
-from eth_utils.abi import abi_to_signature, get_abi_input_types, get_abi_output_types
 
+from decree8.abi import AbiFunction, ContractAbi
 from decree8.errors import Decree8Error, TransactionReverted, UsageError
-from decree8.hexutil import checksummed
+from decree8.rules.solidity import HolderStatus
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -31,7 +27,6 @@ __all__ = [
     "HolderStatus",
     "StateReader",
     "StateView",
-    "ViewFunction",
     "batch_code",
     "parse_batch",
     "view_functions",
@@ -42,26 +37,6 @@ T = TypeVar("T")
 #: Views that return an immutable of decree8's contracts: their answer is kept across readers
 #: (when the readers share an ``immutables`` cache, as a checker's do).
 IMMUTABLE_VIEWS = frozenset({"registry", "cap", "issuerRegistration", "operatorRegistration"})
-
-#: IHolderRegistry.HolderType
-HOLDER_TYPES: tuple[str, ...] = ("None", "Individual", "Entity", "Operator")
-
-
-class HolderStatus(NamedTuple):
-    """``IHolderRegistry.HolderStatus`` of one address: ``holder_type`` is 0 (None) unless
-    identified."""
-
-    holder_type: int
-    identified: bool
-    eligible: bool
-    blocked: bool
-
-    @property
-    def type_name(self) -> str:
-        return (
-            HOLDER_TYPES[self.holder_type] if 0 <= self.holder_type < 4 else str(self.holder_type)
-        )
-
 
 class StateView(Protocol):
     """What the rule evaluators read state through: :class:`StateReader` (view calls to a chain
@@ -101,177 +76,10 @@ class StateView(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ViewFunction:
-    """One ABI function, ready to encode a call and decode its answer."""
-
-    name: str
-    selector: bytes
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-
-    def encode(self, args: Sequence[Any]) -> bytes:
-        fast = _encode_words(self.inputs, args)
-        if fast is not None:
-            return self.selector + fast
-        return self.selector + eth_abi.encode(list(self.inputs), list(args))
-
-    def decode(self, data: bytes) -> Any:
-        values = _decode_words(self.outputs, data)
-        if values is None:
-            values = tuple(_normalise(v) for v in eth_abi.decode(list(self.outputs), data))
-        return values[0] if len(values) == 1 else values
-
-
-#: Largest value of each ``uintN`` the word codec below takes.
-_UINT_MAX = {f"uint{n}": (1 << n) - 1 for n in range(8, 257, 8)}
-_ZERO12 = bytes(12)
-
-
-def _encode_words(types: Sequence[str], args: Sequence[Any]) -> bytes | None:
-    """``args`` ABI-encoded when each is one plain word given exactly (a checksummed address, an
-    int in range, a bool, 32 bytes): what eth_abi gives, without its validation machinery; None
-    for anything else, which eth_abi encodes (or refuses, saying why)."""
-    if len(types) != len(args):
-        return None
-    out = bytearray()
-    for kind, value in zip(types, args, strict=True):
-        if kind == "address":
-            if type(value) is not str or len(value) != 42 or _checksummed_text(value) != value:
-                return None
-            out += _ZERO12 + bytes.fromhex(value[2:])
-        elif kind in _UINT_MAX:
-            if type(value) is not int or not 0 <= value <= _UINT_MAX[kind]:
-                return None
-            out += value.to_bytes(32, "big")
-        elif kind == "bool":
-            if type(value) is not bool:
-                return None
-            out += (1 if value else 0).to_bytes(32, "big")
-        elif kind == "bytes32":
-            if type(value) is not bytes or len(value) != 32:
-                return None
-            out += value
-        else:
-            return None
-    return bytes(out)
-
-
-def _decode_words(types: Sequence[str], data: bytes) -> tuple[Any, ...] | None:
-    """``data`` decoded as the plain words ``types`` (or flat tuples of them, a struct of plain
-    fields), addresses checksummed, exactly as eth_abi and :func:`_normalise` would; None when a
-    type is no plain word or a word is not one eth_abi takes without complaint (it then decodes,
-    or says what is wrong)."""
-    layout = _layout(tuple(types))
-    if layout is None or len(data) != 32 * layout[1]:
-        return None
-    at = 0
-    values: list[Any] = []
-    for kind in layout[0]:
-        if isinstance(kind, tuple):
-            inner: list[Any] = []
-            for part in kind:
-                value = _word(part, data[at : at + 32])
-                if value is _BAD:
-                    return None
-                inner.append(value)
-                at += 32
-            values.append(tuple(inner))
-        else:
-            value = _word(kind, data[at : at + 32])
-            if value is _BAD:
-                return None
-            values.append(value)
-            at += 32
-    return tuple(values)
-
-
-_BAD = object()
-_WORDS = frozenset({*_UINT_MAX, "bool", "address", "bytes32"})
-
-
-@lru_cache(maxsize=256)
-def _layout(types: tuple[str, ...]) -> tuple[tuple[str | tuple[str, ...], ...], int] | None:
-    """``types`` as plain words and flat tuples of them, and how many words they take; None when
-    one is anything else (dynamic, an array, a nested tuple)."""
-    out: list[str | tuple[str, ...]] = []
-    words = 0
-    for kind in types:
-        if kind in _WORDS:
-            out.append(kind)
-            words += 1
-        elif kind.startswith("(") and kind.endswith(")") and "(" not in kind[1:]:
-            parts = tuple(kind[1:-1].split(","))
-            if not parts or not all(p in _WORDS for p in parts):
-                return None
-            out.append(parts)
-            words += len(parts)
-        else:
-            return None
-    return tuple(out), words
-
-
-def _word(kind: str, word: bytes) -> Any:
-    """One word as eth_abi decodes it (an address checksummed), or ``_BAD``."""
-    if kind == "bool":
-        flag = int.from_bytes(word, "big")
-        return _BAD if flag > 1 else flag == 1
-    if kind == "address":
-        return _BAD if word[:12] != _ZERO12 else checksummed("0x" + word[12:].hex())
-    if kind == "bytes32":
-        return bytes(word)
-    number = int.from_bytes(word, "big")
-    return _BAD if number > _UINT_MAX[kind] else number
-
-
-def _checksummed_text(value: str) -> str | None:
-    try:
-        return checksummed(value)
-    except (ValueError, TypeError):
-        return None
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-        return checksummed(value)
-    if isinstance(value, tuple):
-        return tuple(_normalise(v) for v in value)
-    if isinstance(value, list):
-        return [_normalise(v) for v in value]
-    return value
-
-
-def view_functions(abi: Iterable[Mapping[str, Any]]) -> dict[str, ViewFunction]:
-    """The functions of ``abi`` by name (the first of an overloaded name wins)."""
-    out: dict[str, ViewFunction] = {}
-    for entry in abi:
-        if entry.get("type") != "function":
-            continue
-        name = str(entry["name"])
-        if name in out:
-            continue
-        signature = abi_to_signature(entry)  # type: ignore[arg-type]
-        out[name] = ViewFunction(
-            name=name,
-            selector=function_signature_to_4byte_selector(signature),
-            inputs=tuple(get_abi_input_types(entry)),  # type: ignore[arg-type]
-            outputs=tuple(get_abi_output_types(entry)),  # type: ignore[arg-type]
-        )
-    return out
-
-
-#: ``id(abi) -> (abi, its view functions)``: a checker's ABIs are parsed once, not once per state
-#: reader (two readers a mined check); the ABI is kept so that its id is not reused while cached.
-_PARSED: dict[int, tuple[object, dict[str, ViewFunction]]] = {}
-
-
-def _parsed_view_functions(abi: Sequence[Mapping[str, Any]]) -> dict[str, ViewFunction]:
-    found = _PARSED.get(id(abi))
-    if found is None or found[0] is not abi:
-        if len(_PARSED) >= 64:
-            _PARSED.clear()
-        found = _PARSED[id(abi)] = (abi, view_functions(abi))
-    return found[1]
+def view_functions(abi: Iterable[Mapping[str, Any]]) -> dict[str, AbiFunction]:
+    """The functions of ``abi`` by name (the first of an overloaded name wins); an ABI is parsed
+    once (see :class:`decree8.abi.ContractAbi`), not once per state reader."""
+    return ContractAbi("", abi).view_functions()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -385,7 +193,7 @@ class StateReader:
         self._timestamp = timestamp
         #: the block time the view calls run with (``None`` until a batch or a block read tells)
         self.state_time: int | None = None
-        self._functions = {name: _parsed_view_functions(abi) for name, abi in abis.items()}
+        self._functions = {name: view_functions(abi) for name, abi in abis.items()}
         self._template_of = template_of
         self._cache: dict[Hashable, Any] = {}
         self._immutables = immutables if immutables is not None else {}
@@ -425,22 +233,22 @@ class StateReader:
 
     def _plan(
         self, reads: Iterable[tuple[str, str, str, Sequence[Any]]]
-    ) -> tuple[dict[Hashable, tuple[ViewFunction, str, bytes, bool]], dict[str, str]] | None:
+    ) -> tuple[dict[Hashable, tuple[AbiFunction, str, bytes, bool]], dict[str, str]] | None:
         """The reads :meth:`prefetch` makes and its ``eth_call``; None when it needs none."""
-        pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]] = {}
+        pending: dict[Hashable, tuple[AbiFunction, str, bytes, bool]] = {}
         for address, contract, fn, args in reads:
             key, immutable = self._key(address, fn, args)
             if key in pending or key in (self._immutables if immutable else self._cache):
                 continue
             spec = self.function(contract, fn)
-            pending[key] = (spec, address, spec.encode(tuple(args)), immutable)
+            pending[key] = (spec, address, spec.encode_values(tuple(args)), immutable)
         if not pending and self._timestamp is not None and self.state_time is not None:
             return None
         code = batch_code([(address, data) for _, address, data, _ in pending.values()])
         return pending, {"data": "0x" + code.hex()}
 
     def _store(
-        self, pending: dict[Hashable, tuple[ViewFunction, str, bytes, bool]], raw: bytes | Exception
+        self, pending: dict[Hashable, tuple[AbiFunction, str, bytes, bool]], raw: bytes | Exception
     ) -> None:
         """Caches the answers of :meth:`prefetch`'s ``eth_call`` (``raw``, or what it raised)."""
         if isinstance(raw, Exception):
@@ -457,14 +265,14 @@ class StateReader:
         ):
             if ok:
                 try:
-                    value = spec.decode(data)
+                    value = spec.decode_output(data)
                 except (DecodingError, ValueError, OverflowError):
                     continue  # left to call(), which reports it
                 (self._immutables if immutable else self._cache)[key] = value
             else:
                 self._cache[key] = self.chain.decode_revert(data)
 
-    def function(self, contract: str, fn: str) -> ViewFunction:
+    def function(self, contract: str, fn: str) -> AbiFunction:
         try:
             return self._functions[contract][fn]
         except KeyError:
@@ -483,11 +291,11 @@ class StateReader:
                 raise found
             return found
         spec = self.function(contract, fn)
-        tx = {"to": address, "data": "0x" + spec.encode(args).hex()}
+        tx = {"to": address, "data": "0x" + spec.encode_values(args).hex()}
         self.calls += 1
         try:
             raw = self.chain.call(tx, block=self.block)  # type: ignore[arg-type]
-            value = spec.decode(raw)
+            value = spec.decode_output(raw)
         except TransactionReverted as err:
             self._cache[key] = err
             raise

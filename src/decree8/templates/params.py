@@ -5,46 +5,25 @@ Each kind knows how to read text and explain, in one line, what it wanted when t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
 from eth_utils import keccak
 
+from decree8.abi import parse_amount
 from decree8.errors import TemplateError
 from decree8.hexutil import parse_address, parse_hex_bytes
 
-_AMOUNT = re.compile(r"^\s*([0-9][0-9_]*(?:\.[0-9_]+)?)(?:[eE]([0-9]+))?\s*$")
-
-
-def parse_amount(text: str | int) -> int:
-    """An integer amount in base units. Accepts `1000`, `1_000`, `1000e18`, `1.5e18`."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        if text < 0:
-            raise ValueError("must not be negative")
-        return text
-    match = _AMOUNT.match(str(text))
-    if not match:
-        raise ValueError("expected a whole number such as 1000, 1_000 or 1000e18")
-    mantissa, exponent = match.group(1).replace("_", ""), int(match.group(2) or 0)
-    if exponent > 80:
-        raise ValueError("does not fit in uint256")
-    with localcontext() as ctx:
-        ctx.prec = 200
-        try:
-            value = Decimal(mantissa).scaleb(exponent)
-        except InvalidOperation:
-            raise ValueError("expected a whole number such as 1000e18") from None
-    if value != value.to_integral_value():
-        raise ValueError(f"{text} is not a whole number of base units")
-    result = int(value)
-    if result >= 2**256:
-        raise ValueError("does not fit in uint256")
-    return result
-
+__all__ = [
+    "Param",
+    "hash_file",
+    "parse_amount",
+    "parse_reference",
+    "reference_text",
+    "resolve_params",
+]
 
 def parse_reference(text: str) -> bytes:
     """A bytes32 reference: `0x` + 64 hex digits, or text of at most 32 bytes (right-padded).

@@ -17,14 +17,13 @@ keccak-256 of :data:`DEFAULT_TERMS_TEXT` unless given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
-from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
+from decree8.abi import ContractAbi
 from decree8.deploy import Deployment, deploy
 from decree8.errors import UsageError
 from decree8.templates import ESCROW, REGISTRY, TOKEN, Template
@@ -49,8 +48,6 @@ __all__ = [
     "Accounts",
     "Deployed",
     "Factory",
-    "canonical_type",
-    "checksummed",
     "terms_hash",
 ]
 
@@ -142,119 +139,6 @@ class Accounts:
         return (self.alice, self.bob, self.carol, self.dave, self.eve)
 
 
-# ── ABI encoding without web3's per-call validation ───────────────────────────────────────────
-
-
-def canonical_type(param: Mapping[str, Any]) -> str:
-    """The canonical ABI type of a parameter, tuples written out: ``(uint256,address)[]``."""
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(canonical_type(c) for c in param.get("components", ()))
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
-@dataclass(frozen=True)
-class AbiFn:
-    """One function of an ABI, ready to encode calls and decode results."""
-
-    name: str
-    signature: str
-    selector: bytes
-    input_names: tuple[str, ...]
-    input_types: tuple[str, ...]
-    output_types: tuple[str, ...]
-    mutability: str
-
-    @classmethod
-    def from_entry(cls, entry: Mapping[str, Any]) -> AbiFn:
-        inputs = tuple(entry.get("inputs", ()))
-        types = tuple(canonical_type(p) for p in inputs)
-        signature = f"{entry['name']}({','.join(types)})"
-        return cls(
-            name=str(entry["name"]),
-            signature=signature,
-            selector=function_signature_to_4byte_selector(signature),
-            input_names=tuple(str(p.get("name") or f"arg{i}") for i, p in enumerate(inputs)),
-            input_types=types,
-            output_types=tuple(canonical_type(p) for p in entry.get("outputs", ())),
-            mutability=str(entry.get("stateMutability", "nonpayable")),
-        )
-
-    def encode(self, args: Sequence[Any]) -> bytes:
-        return self.selector + abi_encode(list(self.input_types), list(args))
-
-    def decode_output(self, data: bytes) -> Any:
-        values = checksummed(self.output_types, abi_decode(list(self.output_types), data))
-        return values[0] if len(values) == 1 else tuple(values)
-
-    def decode_input(self, data: bytes) -> dict[str, Any]:
-        values = checksummed(self.input_types, abi_decode(list(self.input_types), data[4:]))
-        return dict(zip(self.input_names, values, strict=True))
-
-
-def split_components(inner: str) -> list[str]:
-    """``uint256,(address,bool)[],bytes`` → its top-level component types."""
-    parts: list[str] = []
-    depth = 0
-    current = ""
-    for ch in inner:
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        depth += (ch == "(") - (ch == ")")
-        current += ch
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _checksum_value(kind: str, value: Any) -> Any:
-    if kind == "address":
-        return to_checksum_address(value)
-    if kind.endswith("]"):
-        inner = kind[: kind.rindex("[")]
-        return tuple(_checksum_value(inner, v) for v in value)
-    if kind.startswith("("):
-        return checksummed(split_components(kind[1:-1]), value)
-    return value
-
-
-def checksummed(types: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
-    """Decoded ABI ``values`` with every address checksummed (eth_abi gives lower case)."""
-    return tuple(_checksum_value(t, v) for t, v in zip(types, values, strict=True))
-
-
-class AbiIndex:
-    """The functions of an ABI by name (and by signature, for overloads)."""
-
-    def __init__(self, abi: Iterable[Mapping[str, Any]]) -> None:
-        self._by_name: dict[str, list[AbiFn]] = {}
-        self._by_selector: dict[bytes, AbiFn] = {}
-        for entry in abi:
-            if entry.get("type") != "function":
-                continue
-            fn = AbiFn.from_entry(entry)
-            self._by_name.setdefault(fn.name, []).append(fn)
-            self._by_name.setdefault(fn.signature, []).append(fn)
-            self._by_selector[fn.selector] = fn
-
-    def function(self, name: str, arity: int | None = None) -> AbiFn:
-        found = self._by_name.get(name, [])
-        if arity is not None and len(found) > 1:
-            found = [f for f in found if len(f.input_types) == arity]
-        if not found:
-            raise UsageError(f"the contract has no function {name!r}")
-        if len(found) > 1:
-            shown = ", ".join(f.signature for f in found)
-            raise UsageError(f"{name} is overloaded ({shown}): name it by its signature")
-        return found[0]
-
-    def by_selector(self, selector: bytes) -> AbiFn | None:
-        return self._by_selector.get(bytes(selector[:4]))
-
-
 # ── deployed contracts ──────────────────────────────────────────────────────────────────────
 
 
@@ -270,10 +154,10 @@ class Deployed:
     deployment: Deployment
     label: str
     template: str | None = None
-    index: AbiIndex = field(init=False, repr=False, compare=False)
+    index: ContractAbi = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "index", AbiIndex(self.deployment.abi))
+        object.__setattr__(self, "index", ContractAbi(self.label, self.deployment.abi))
 
     @property
     def address(self) -> str:
@@ -286,7 +170,7 @@ class Deployed:
 
     def data(self, fn: str, *args: Any) -> bytes:
         """The calldata of ``fn(*args)``."""
-        return self.index.function(fn, len(args)).encode(args)
+        return self.index.function(fn, len(args)).encode_values(args)
 
     def send(
         self, fn: str, *args: Any, sender: str, value: int = 0, gas: int = DEFAULT_GAS
@@ -306,7 +190,7 @@ class Deployed:
     def call(self, fn: str, *args: Any, sender: str | None = None) -> Any:
         """The result of the view ``fn(*args)`` (one value, or a tuple for several)."""
         abi_fn = self.index.function(fn, len(args))
-        tx: dict[str, Any] = {"to": self.address, "data": abi_fn.encode(args)}
+        tx: dict[str, Any] = {"to": self.address, "data": abi_fn.encode_values(args)}
         if sender is not None:
             tx["from"] = to_checksum_address(sender)
         return abi_fn.decode_output(self.chain.call(tx))
@@ -385,6 +269,17 @@ class Factory:
         made = Deployed(self.chain, dep, label, template.contract)
         self.deployed.append(made)
         return made
+
+    def _admit(
+        self, registry: Deployed, contract: Deployed, parties: Parties, accept_terms: bool
+    ) -> None:
+        """Gives ``parties`` their statuses in ``registry``; with ``accept_terms`` they accept
+        the terms of ``contract``."""
+        statuses = self._statuses(parties)
+        for party, status in statuses.items():
+            apply_status(registry, party, status, sender=self.accounts.operator)
+        if accept_terms and statuses:
+            contract.accept_terms(*statuses)
 
     def _terms(self, terms: str | bytes | None) -> str:
         if terms is None:
@@ -473,11 +368,7 @@ class Factory:
             label,
             sender=self.accounts.issuer,
         )
-        statuses = self._statuses(parties)
-        for party, status in statuses.items():
-            apply_status(reg, party, status, sender=self.accounts.operator)
-        if accept_terms and statuses:
-            token.accept_terms(*statuses)
+        self._admit(reg, token, parties, accept_terms)
         for holder, amount in (issue or {}).items():
             token.send("issue", self._address(holder), amount, sender=self.accounts.issuer)
         return token
@@ -515,11 +406,7 @@ class Factory:
             label,
             sender=self.accounts.operator,
         )
-        statuses = self._statuses(parties)
-        for party, status in statuses.items():
-            apply_status(reg, party, status, sender=self.accounts.operator)
-        if accept_terms and statuses:
-            escrow.accept_terms(*statuses)
+        self._admit(reg, escrow, parties, accept_terms)
         for token in tokens:
             self.admit_escrow(escrow, token, registry=reg)
         return escrow

@@ -9,13 +9,15 @@ statuses (see :func:`decree8.testing.strategies.party_statuses`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_utils import keccak
 
+from decree8.rules.solidity import FLAG_COMPETENCE_PASSED, FLAG_MINOR, HolderType
+
 if TYPE_CHECKING:
-    from decree8.testing.factories import Deployed
+    from decree8.chain import Chain
+    from decree8.deploy import Deployment
 
 __all__ = [
     "ELIGIBLE_ENTITY",
@@ -25,13 +27,11 @@ __all__ = [
     "FLAG_MINOR",
     "HolderType",
     "PartyStatus",
+    "Registry",
     "apply_status",
     "read_status",
 ]
 
-#: HolderRegistry flags.
-FLAG_MINOR = 1
-FLAG_COMPETENCE_PASSED = 2
 #: How long an attestation made by :func:`apply_status` lasts.
 ATTESTATION_VALIDITY = 365 * 24 * 60 * 60
 #: Jurisdiction of eligible parties, and the one :func:`apply_status` marks prohibited to make an
@@ -41,13 +41,19 @@ PROHIBITED_JURISDICTION = b"KP"
 _REF = b"decree8-testing".ljust(32, b"\0")
 
 
-class HolderType(IntEnum):
-    """``IHolderRegistry.HolderType``."""
+class Registry(Protocol):
+    """What :func:`apply_status` needs of a deployed holder registry (a
+    :class:`~decree8.testing.factories.Deployed` is one)."""
 
-    NONE = 0
-    INDIVIDUAL = 1
-    ENTITY = 2
-    OPERATOR = 3
+    @property
+    def chain(self) -> Chain: ...
+
+    @property
+    def deployment(self) -> Deployment: ...
+
+    def call(self, fn: str, *args: Any, sender: str | None = None) -> Any: ...
+
+    def send(self, fn: str, *args: Any, sender: str, value: int = 0, gas: int = ...) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ ELIGIBLE_OPERATOR = PartyStatus(HolderType.OPERATOR)
 
 
 def apply_status(
-    registry: Deployed, party: str, status: PartyStatus, *, sender: str | None = None
+    registry: Registry, party: str, status: PartyStatus, *, sender: str | None = None
 ) -> None:
     """Makes ``registry`` report ``status`` for ``party``: attests (or re-attests), revokes, blocks
     or unblocks as needed, sent by ``sender`` (default: the registry's deployer, which the factories
@@ -135,7 +141,7 @@ def apply_status(
         registry.send("unblockAddress", party, _REF, sender=operator)
 
 
-def read_status(registry: Deployed, party: str) -> tuple[int, bool, bool, bool]:
+def read_status(registry: Registry, party: str) -> tuple[int, bool, bool, bool]:
     """``statusOf(party)`` as (holderType, identified, eligible, blocked), comparable with
     :meth:`PartyStatus.registry_view`."""
     holder_type, identified, eligible, blocked = registry.call("statusOf", party)

@@ -266,7 +266,8 @@ class ChainMachine(RuleBasedStateMachine):
         shown = dict(zip(abi_fn.input_names, args, strict=True))
         line = show_call(sender, target.label, fn, shown, self.name_of, value)
         sender = _checksum(sender)
-        tx = {"from": sender, "to": target.address, "data": abi_fn.encode(args), "value": value}
+        data = abi_fn.encode_values(args)
+        tx = {"from": sender, "to": target.address, "data": data, "value": value}
         self.stats.calls += 1
         try:
             receipt = self.kit.chain.transact(tx, gas=gas or self.gas)

@@ -22,7 +22,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 from hypothesis import strategies as st
 
-from decree8.testing.factories import canonical_type, split_components
+from decree8.abi import canonical_type, components
 from decree8.testing.parties import HolderType, PartyStatus, apply_status
 
 __all__ = [
@@ -78,7 +78,7 @@ def _strategy(kind: str, max_length: int) -> st.SearchStrategy[Any]:
             return st.lists(element, min_size=n, max_size=n).map(tuple)
         return st.lists(element, max_size=max_length).map(tuple)
     if kind.startswith("(") and kind.endswith(")"):
-        return st.tuples(*(_strategy(part, max_length) for part in split_components(kind[1:-1])))
+        return st.tuples(*(_strategy(part, max_length) for part in components(kind)))
     integer = _INT.match(kind)
     if integer:
         bits = int(integer.group("bits") or 256)

@@ -407,7 +407,7 @@ def _decode_word(kind: str | None, word: bytes) -> Any:
 
 
 def _expected_from_manifest(manifest: Deployment, inputs: Sequence[_Input]) -> list[Any]:
-    from decree8.check.decode import coerce_arg  # same layer; imported late (no import cycle)
+    from decree8.abi import coerce_arg
 
     args = list(manifest.constructor_args)
     if len(args) != len(inputs):
