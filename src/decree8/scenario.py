@@ -496,7 +496,7 @@ def run_scenario(
     from decree8.templates import deploy_template
 
     if scenario.start is not None and chain.timestamp() > scenario.start:
-        from decree8.report.finding import iso_utc
+        from decree8.rules.finding import iso_utc
 
         raise ScenarioError(
             f"{scenario.path}: the scenario starts at {iso_utc(scenario.start)}, but the chain is "
@@ -661,7 +661,7 @@ def _run_step(
 
 
 def _iso(timestamp: int) -> str:
-    from decree8.report.finding import iso_utc
+    from decree8.rules.finding import iso_utc
 
     return iso_utc(timestamp)
 

@@ -51,7 +51,7 @@ from decree8.audit.rebuild import (
 )
 from decree8.check.decode import ContractAbi
 from decree8.errors import UsageError
-from decree8.report.finding import Check, Finding, Report
+from decree8.result import Check, Finding, Report
 from decree8.rules.evaluators import (
     ESCROW,
     INDIVIDUAL,

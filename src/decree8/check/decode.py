@@ -20,7 +20,7 @@ from eth_utils.abi import abi_to_signature
 
 from decree8.errors import UsageError
 from decree8.hexutil import checksummed, parse_address, parse_hex_bytes
-from decree8.report.finding import jsonable
+from decree8.rules.finding import jsonable
 from decree8.templates.params import parse_amount
 from decree8.verify.bytecode import runtime_matches, strip_metadata
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decree8.check.verdict import Verdict
-from decree8.report.finding import iso_utc, jsonable
+from decree8.rules.finding import iso_utc, jsonable
 from decree8.rules.pack import RulePack, load_pack
 
 __all__ = ["verdict_line", "verdict_text"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from decree8.check.decode import DecodedEvent
-from decree8.report.finding import Finding, jsonable
+from decree8.rules.finding import Finding, jsonable
 from decree8.rules.pack import LawVersion
 
 __all__ = ["VERDICTS", "CallRequest", "DecodedCall", "SimulationResult", "Verdict"]

@@ -23,8 +23,8 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from decree8.report.finding import SOURCES, Finding, Report
 from decree8.report.interface import Formatter
+from decree8.result import SOURCES, Finding, Report
 from decree8.rules import RulePack, confidence_label, load_pack
 
 __all__ = ["DATA_ID", "HtmlFormatter"]

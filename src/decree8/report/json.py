@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from decree8.report.finding import Report
 from decree8.report.interface import Formatter
+from decree8.result import Report
 from decree8.rules import RulePack, load_pack
 
 __all__ = ["SCHEMA_ID", "JsonFormatter", "report_to_dict"]

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from decree8.errors import UsageError
-from decree8.report.finding import Check, Finding, Report
 from decree8.report.json import SCHEMA_ID
+from decree8.result import Check, Finding, Report
 
 __all__ = ["extract_data", "load_report", "read_data", "report_from_dict"]
 

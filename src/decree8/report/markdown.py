@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from decree8.report.finding import SOURCES, Finding, Report
 from decree8.report.interface import Formatter
+from decree8.result import SOURCES, Finding, Report
 from decree8.rules import Rule, RulePack, confidence_label, load_pack
 
 __all__ = ["MarkdownFormatter"]

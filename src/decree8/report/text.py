@@ -11,8 +11,8 @@ import shutil
 import sys
 from collections.abc import Sequence
 
-from decree8.report.finding import Finding, Report
 from decree8.report.interface import Formatter
+from decree8.result import Finding, Report
 from decree8.rules import RulePack, confidence_label, load_pack
 
 __all__ = ["TextFormatter"]
