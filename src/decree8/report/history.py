@@ -379,33 +379,7 @@ class HistoryRecorder:
                         ),
                     )
                 )
-                registry = registries.get(token.registry)
-                for address in sorted(token.holders | set(token.frozen_amount)):
-                    balance = int(token.balances.get(address, 0))
-                    frozen = int(token.frozen_amount.get(address, 0))
-                    if address == ZERO_ADDRESS or (balance <= 0 and frozen <= 0):
-                        continue
-                    record = registry.attestation(address) if registry is not None else None
-                    holders.append(
-                        HolderRow(
-                            token=token.address,
-                            address=address,
-                            balance=balance,
-                            frozen=frozen,
-                            frozen_whole=address in token.frozen_whole,
-                            holder_type=HOLDER_TYPES.get(record.holder_type, "unknown")
-                            if record is not None
-                            else "unknown",
-                            jurisdiction=_jurisdiction(record.jurisdiction)
-                            if record is not None
-                            else "",
-                            valid_until=(
-                                record.valid_until if record and record.holder_type else None
-                            ),
-                            revoked=bool(record.revoked) if record is not None else False,
-                            terms_accepted=token.terms.has_accepted(address),
-                        )
-                    )
+                holders += _holder_rows(token, registries.get(token.registry))
         per_day: Counter[str] = Counter()
         for block, n in self._transfers.items():
             stamp = times.get(block)
@@ -427,6 +401,35 @@ class HistoryRecorder:
             rule_pack=rule_pack_version(),
             times_interpolated=times.interpolated,
         )
+
+
+def _holder_rows(token: Any, registry: Any) -> list[HolderRow]:
+    """The holders of ``token`` with a balance or a frozen amount, with what ``registry`` (if
+    any) records about each."""
+    rows = []
+    for address in sorted(token.holders | set(token.frozen_amount)):
+        balance = int(token.balances.get(address, 0))
+        frozen = int(token.frozen_amount.get(address, 0))
+        if address == ZERO_ADDRESS or (balance <= 0 and frozen <= 0):
+            continue
+        record = registry.attestation(address) if registry is not None else None
+        rows.append(
+            HolderRow(
+                token=token.address,
+                address=address,
+                balance=balance,
+                frozen=frozen,
+                frozen_whole=address in token.frozen_whole,
+                holder_type=HOLDER_TYPES.get(record.holder_type, "unknown")
+                if record is not None
+                else "unknown",
+                jurisdiction=_jurisdiction(record.jurisdiction) if record is not None else "",
+                valid_until=(record.valid_until if record and record.holder_type else None),
+                revoked=bool(record.revoked) if record is not None else False,
+                terms_accepted=token.terms.has_accepted(address),
+            )
+        )
+    return rows
 
 
 def _before(token: Any, events: Sequence[Event]) -> tuple[int, int]:
