@@ -127,9 +127,10 @@ def test_empty_report_validates_against_shipped_schema(
 def test_json_carries_the_report_content(sample_report: Report) -> None:
     data = _render(sample_report)
     assert list(data) == [
-        "schema", "title", "subject", "chain_id", "block_range", "generated_at", "tool_version",
-        "summary", "findings", "checks", "facts", "notes",
+        "schema", "kind", "title", "ok", "subject", "chain_id", "block_range", "generated_at",
+        "tool_version", "law", "summary", "findings", "checks", "facts", "notes",
     ]  # fmt: skip
+    assert data["kind"] == "report" and data["ok"] is False and data["law"] is None
     assert data["block_range"] == [1, 200] and data["chain_id"] == 1337
     assert data["summary"]["by_rule"] == {"HOLDER-IDENTIFIED": 2, "SUPPLY-CAP": 1}
     assert data["summary"]["by_severity"] == {"error": 2, "warning": 1, "note": 0}

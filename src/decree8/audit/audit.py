@@ -1078,6 +1078,7 @@ def audit(
     findings.sort(key=lambda f: (f.block if f.block is not None else -1, f.rule_id))
     return Report(
         title="decree8 audit",
+        kind="audit",
         subject=tuple(
             f"{kinds[a]} {a}" for a in sorted(kinds, key=lambda a: KINDS.index(kinds[a]))
         ),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +17,7 @@ from decree8.errors import Decree8Error, UsageError
 if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.compile import Build
+    from decree8.result import Report
 
 
 @dataclass
@@ -91,23 +91,30 @@ class App:
         """Progress and notes for people: always on stderr, so `--json` stdout stays clean."""
         click.echo(message, err=True)
 
+    def notes(self, messages: Iterable[str]) -> None:
+        """Several notes (see :meth:`note`)."""
+        for message in messages:
+            self.note(message)
+
     def out(self, text: str) -> None:
         click.echo(text)
 
     def emit(self, data: Any, text: str | Callable[[], str]) -> None:
-        """Machine output with --json, else the human text."""
+        """Machine output with --json (through the report layer's one JSON writer), else the
+        human text."""
         if self.json_output:
-            click.echo(json.dumps(data, indent=2, sort_keys=False, default=_json_default))
+            from decree8.report.json import json_text
+
+            click.echo(json_text(data), nl=False)
         else:
             click.echo(text() if callable(text) else text)
 
+    def emit_report(self, report: Report) -> None:
+        """A report on stdout: JSON with --json, else its text (the report layer's formatters)."""
+        from decree8.report import write_report
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
+        text = write_report(report, "json" if self.json_output else "text")
+        click.echo(text, nl=not text.endswith("\n"))
 
 
 pass_app = click.make_pass_decorator(App)
@@ -130,6 +137,7 @@ def manifests_option(purpose: str) -> Callable[[F], F]:
 #: The report formats (decree8.report.OutputFormat's values; a test keeps the two equal). Spelled
 #: out here so that a command's --help does not import the formatters.
 REPORT_FORMATS = ("text", "json", "markdown", "sarif", "html")
+
 
 def report_options(default: str | None = None) -> Callable[[F], F]:
     """The options every command that writes a report takes: ``--format`` (parameter ``fmt``),

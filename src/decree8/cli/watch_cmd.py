@@ -299,8 +299,8 @@ def _export(app: App, path: Path, fmt: str, output: Path | None, force: bool) ->
 def stored_report(store: WatchStore) -> Any:
     """The findings a store holds as a :class:`decree8.report.Report`: the live ones (findings of
     blocks a reorganisation replaced are left out, and the title says how many)."""
-    from decree8.report import Report
     from decree8.report.load import _finding
+    from decree8.result import Report
 
     meta = store.meta()
     counts = store.counts()
@@ -312,6 +312,7 @@ def stored_report(store: WatchStore) -> Any:
         )
     return Report(
         title=title,
+        kind="watch",
         subject=tuple(json.loads(meta.get("watched", "[]"))),
         chain_id=int(meta["chain_id"]) if meta.get("chain_id") else None,
         block_range=store.checked_range(),

@@ -23,6 +23,7 @@ from typing import Any
 from decree8.report.html_base import _amount, _date, _e, _Names
 from decree8.report.html_charts import legend, marks_table, supply_chart, transfers_chart
 from decree8.report.interface import Formatter
+from decree8.report.json import DEPRECATED_CHECK_KEYS
 from decree8.result import SOURCES, Finding, Report
 from decree8.rules import RulePack, confidence_label, load_pack
 
@@ -32,7 +33,9 @@ _NUM = ' class="num"'
 #: Members of the JSON report this page shows in its own sections.
 _KNOWN_KEYS = frozenset(
     "schema title subject chain_id block_range generated_at tool_version summary findings "
-    "checks facts notes history signature".split()
+    "checks facts notes history signature kind ok verdicts steps verification deployments "
+    "rules_caught rules_required error".split()
+    + list(DEPRECATED_CHECK_KEYS)
 )
 #: The id of the ``<script type="application/json">`` block holding the report's JSON data.
 DATA_ID = "decree8-report"

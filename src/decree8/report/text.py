@@ -1,5 +1,9 @@
 """Text report for a terminal: a summary line first, then a table of findings.
 
+Reports of a check, a verification or a scenario run have their own section (the verdict, the
+code comparison, the steps: :mod:`decree8.report.text_check`, :mod:`~decree8.report.text_verify`,
+:mod:`~decree8.report.text_scenario`); read back from JSON, they get the generic text.
+
 On a terminal the table is drawn with ``rich``; otherwise (a pipe, a file, a CI log) it is plain
 aligned text with no ANSI escape codes.
 """
@@ -50,6 +54,23 @@ def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
+def _kind_text(report: Report, pack: RulePack, color: bool) -> str | None:
+    """The section of a report's kind of subject, if it has one."""
+    if report.kind == "check":
+        from decree8.report.text_check import check_text
+
+        return check_text(report, pack)
+    if report.kind == "verify":
+        from decree8.report.text_verify import verify_report_text
+
+        return verify_report_text(report)
+    if report.kind == "scenario":
+        from decree8.report.text_scenario import scenario_text
+
+        return scenario_text(report, color)
+    return None
+
+
 class TextFormatter(Formatter):
     """``color=None`` decides by whether stdout is a terminal; ``True``/``False`` force it."""
 
@@ -69,6 +90,9 @@ class TextFormatter(Formatter):
 
     def format(self, report: Report) -> str:
         pack = self._pack or load_pack()
+        own = _kind_text(report, pack, self.color)
+        if own is not None:
+            return own
         head = self._head(report)
         rules = self._rule_lines(report, pack)
         checks = [

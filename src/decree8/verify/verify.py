@@ -241,6 +241,9 @@ class VerifyResult:
             findings=self.findings,
             checks=self.checks,
             facts=self.report_facts(),
+            kind="verify",
+            ok=self.ok,
+            detail=self,
         )
 
     def to_dict(self) -> dict[str, Any]:
