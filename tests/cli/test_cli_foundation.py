@@ -57,7 +57,7 @@ def test_templates_lists_each_template_with_rules_as_json(runner: CliRunner) -> 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert_valid(data, "templates_catalogue")
-    assert data["schema"] == "decree8.templates/1"
+    assert data["schema"] == "decree8.template-catalogue/1"
     names = [t["name"] for t in data["templates"]]
     assert names == ["holder-registry", "compliant-token", "deal-escrow"]
     token = data["templates"][1]

@@ -25,7 +25,7 @@ def test_one_rule_in_full_as_json() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert_valid(data, "rules_catalogue")
-    assert data["schema"] == "decree8.rules/1"
+    assert data["schema"] == "decree8.rule-catalogue/1"
     (rule,) = data["rules"]
     assert rule["id"] == "P2P-SALE" and rule["code"] == 7 and rule["basis"] == "Decree 367"
     params = {p["name"]: p["value"] for p in rule["parameters"]}

@@ -109,6 +109,24 @@ class App:
         else:
             click.echo(text() if callable(text) else text)
 
+    def deliver(
+        self, report: Report, fmt: str, output: Path | None, force: bool, done: str | None = None
+    ) -> None:
+        """Render ``report`` as ``fmt`` on stdout, or write it atomically to ``output`` and say so
+        on stderr (``done``, else the report's summary line, then where it went); exit 1 unless
+        the report passed."""
+        from decree8.report import write_report
+
+        text = write_report(report, fmt, path=output, overwrite=force)
+        if output is None:
+            click.echo(text, nl=not text.endswith("\n"))
+        elif done is not None:
+            self.note(f"{done}\nreport written to {output}")
+        else:
+            self.note(f"{report.summary_line()}; report written to {output}")
+        if not report.passed:
+            click.get_current_context().exit(1)
+
     def emit_report(self, report: Report) -> None:
         """A report on stdout: JSON with --json, else its text (the report layer's formatters)."""
         from decree8.report import write_report
@@ -181,6 +199,12 @@ def report_options(default: str | None = None) -> Callable[[F], F]:
 def fail(message: str) -> None:
     """Stop a command with a one-line user error (exit 2)."""
     raise UsageError(message)
+
+
+def refuse_existing(output: Path | None, force: bool) -> None:
+    """A usage error for an ``-o`` file that exists, unless ``--force`` (checked before work)."""
+    if output is not None and output.exists() and not force:
+        fail(f"{output} already exists; pass --force to overwrite it")
 
 
 def parse_params(values: tuple[str, ...]) -> dict[str, str]:

@@ -8,26 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from decree8.cli._app import App, fail, parse_params, pass_app, report_options
+from decree8.cli._app import App, fail, parse_params, pass_app, refuse_existing, report_options
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
     from decree8.report.sign import Signer
     from decree8.verify import VerifyResult
-
-
-def _render(
-    result: VerifyResult, fmt: str, out: Path | None, force: bool, signer: Signer | None = None
-) -> str:
-    """The rendered result; written atomically to ``out`` when given (never over an existing file
-    without ``force``). With ``signer`` the report is signed (see docs/reports.md)."""
-    from decree8.report import write_report
-    from decree8.report.sign import sign_report
-
-    report = result.to_report()
-    if signer is not None:
-        report = sign_report(report, signer)
-    return write_report(report, fmt, path=out, overwrite=force)
 
 
 def _check_options(
@@ -49,8 +35,7 @@ def _check_options(
         fail("name the ADDRESS to verify (or give its --manifest)")
     if template is not None:
         get_template(template)  # an unknown name fails before anything is compiled
-    if output is not None and output.exists():
-        fail(f"{output} already exists; pass --force to overwrite it")
+    refuse_existing(output, force=False)
     return parse_params(params)
 
 
@@ -142,12 +127,11 @@ def _show(
     force: bool,
     signer: Signer | None,
 ) -> None:
-    """The report on stdout, or written to ``output`` with the verdict line on stderr; exit 1
-    unless the code matched."""
-    text = _render(result, fmt, output, force, signer)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        app.note(f"{result.verdict_line()}\nreport written to {output}")
-    if not result.ok:
-        click.get_current_context().exit(1)
+    """The report (signed with ``signer``, see docs/reports.md) on stdout, or written to
+    ``output`` with the verdict line on stderr; exit 1 unless the code matched."""
+    from decree8.report.sign import sign_report
+
+    report = result.to_report()
+    if signer is not None:
+        report = sign_report(report, signer)
+    app.deliver(report, fmt, output, force, done=result.verdict_line())

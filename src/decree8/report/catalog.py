@@ -1,7 +1,8 @@
 """The rule pack for people and scripts: ``decree8 rules`` as text and as JSON
-(``decree8.rules/1``), the pack as a Markdown page (docs/rules.md is its output; a test keeps it
-so), and ``decree8 templates --json`` (``decree8.templates/1``). Both JSON shapes are described in
-``report.schema.json`` (``$defs/rules_catalogue``, ``$defs/templates_catalogue``)."""
+(``decree8.rule-catalogue/1``), the pack as a Markdown page (docs/rules.md is its output; a test
+keeps it so), and ``decree8 templates --json`` (``decree8.template-catalogue/1``). Both JSON
+shapes are described in ``report.schema.json`` (``$defs/rules_catalogue``,
+``$defs/templates_catalogue``)."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from decree8.report.html_base import _amount, _date, _e, _Names
 from decree8.report.html_charts import legend, marks_table, supply_chart, transfers_chart
 from decree8.report.interface import Formatter
 from decree8.report.json import DEPRECATED_CHECK_KEYS
+from decree8.report.words import SOURCE_WORDS, TAG_MEANING
 from decree8.result import SOURCES, Finding, Report
 from decree8.rules import RulePack, confidence_label, load_pack
 
@@ -44,21 +45,6 @@ _CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src data:; base-uri 'none'; form-action 'none'"
 )
-
-_SOURCE_WORDS = {
-    "preflight": "pre-flight checks of transactions before they were sent",
-    "mined": "checks of mined transactions",
-    "audit": "an audit of the contracts' history replayed from their events",
-    "verify": "a comparison of the deployed code with the template build",
-}
-
-_TAG_MEANING = {
-    "primary": "read in the official text or a translation of the act",
-    "secondary": "read in a law firm's or professional summary",
-    "news": "read in news or a secondary summary only",
-    "policy": "not a statute; a safeguard decree8 adds on purpose",
-    "unverified": "commonly claimed, no source confirmed; never presented as law",
-}
 
 
 _CSS = """
@@ -545,7 +531,7 @@ class HtmlFormatter(Formatter):
         out = ['<section id="method"><h2>Method and limits</h2>']
         if sources:
             out.append(
-                "<p>Findings come from " + "; ".join(_SOURCE_WORDS[s] for s in sources) + ".</p>"
+                "<p>Findings come from " + "; ".join(SOURCE_WORDS[s] for s in sources) + ".</p>"
             )
         out.append(
             "<p>decree8 reads what the chain records: contract state, events and transactions at "
@@ -556,7 +542,7 @@ class HtmlFormatter(Formatter):
         )
         out += [
             f"<li>{_confidence_badges((tag,))} {_e(meaning)}.</li>"
-            for tag, meaning in _TAG_MEANING.items()
+            for tag, meaning in TAG_MEANING.items()
         ]
         out.append("</ul>")
         for note in pack.notes:

@@ -26,8 +26,8 @@ __all__ = [
 SCHEMA_ID = "decree8.report/1"
 #: The schema ids of ``decree8 rules --json`` and ``decree8 templates --json`` (sections of
 #: ``report.schema.json``'s ``$defs``).
-RULES_SCHEMA_ID = "decree8.rules/1"
-TEMPLATES_SCHEMA_ID = "decree8.templates/1"
+RULES_SCHEMA_ID = "decree8.rule-catalogue/1"
+TEMPLATES_SCHEMA_ID = "decree8.template-catalogue/1"
 
 #: Top-level keys of the verdict a ``check`` report also carries at the top, as ``check --json``
 #: printed them before 0.2.0 (deprecated: read them from ``verdicts[0]``; removed in 0.3.0).

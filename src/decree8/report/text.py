@@ -14,6 +14,7 @@ import io
 import shutil
 import sys
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from decree8.report.interface import Formatter
 from decree8.result import Finding, Report
@@ -52,6 +53,15 @@ def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return lines
+
+
+class _Parts(NamedTuple):
+    """What the generic text shows, in either style: the three head lines, the titled sections of
+    (key, value) pairs, and the notes."""
+
+    head: list[str]
+    sections: tuple[tuple[str, list[tuple[str, str]]], ...]
+    notes: list[str]
 
 
 def _kind_text(report: Report, pack: RulePack, color: bool) -> str | None:
@@ -106,9 +116,18 @@ class TextFormatter(Formatter):
             for note in pack.notes
             if note.kind == "presumption"
         ]
+        parts = _Parts(
+            head,
+            (
+                ("Rules with findings", rules),
+                ("Checked and found clean", checks),
+                ("Legal facts stated by the contract", facts),
+            ),
+            notes,
+        )
         if self.color:
-            return self._rich(report, head, rules, checks, facts, notes)
-        return self._plain(report, head, rules, checks, facts, notes)
+            return self._rich(report, parts)
+        return self._plain(report, parts)
 
     # -- pieces --------------------------------------------------------------------------------
 
@@ -141,40 +160,20 @@ class TextFormatter(Formatter):
                 lines.append((rule_id, "not a rule of the decree8 pack"))
         return lines
 
-    def _plain(
-        self,
-        report: Report,
-        head: list[str],
-        rules: list[tuple[str, str]],
-        checks: list[tuple[str, str]],
-        facts: list[tuple[str, str]],
-        notes: list[str],
-    ) -> str:
-        out = [*head, ""]
+    def _plain(self, report: Report, parts: _Parts) -> str:
+        out = [*parts.head, ""]
         if report.findings:
             out += _aligned([_HEADERS, *(_row(f) for f in report.findings)])
             out.append("")
-        for title, pairs in (
-            ("Rules with findings", rules),
-            ("Checked and found clean", checks),
-            ("Legal facts stated by the contract", facts),
-        ):
+        for title, pairs in parts.sections:
             if pairs:
                 out.append(f"{title}:")
                 out += ["  " + line for line in _aligned(pairs)]
                 out.append("")
-        out += [f"Note: {note}" for note in notes]
+        out += [f"Note: {note}" for note in parts.notes]
         return "\n".join(out).rstrip() + "\n"
 
-    def _rich(
-        self,
-        report: Report,
-        head: list[str],
-        rules: list[tuple[str, str]],
-        checks: list[tuple[str, str]],
-        facts: list[tuple[str, str]],
-        notes: list[str],
-    ) -> str:
+    def _rich(self, report: Report, parts: _Parts) -> str:
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
@@ -183,9 +182,9 @@ class TextFormatter(Formatter):
         buffer = io.StringIO()
         console = Console(file=buffer, force_terminal=True, width=width, highlight=False)
         summary_style = "bold red" if report.findings else "bold green"
-        console.print(Text(head[0], style=summary_style))
-        console.print(Text(head[1], style="bold"))
-        console.print(Text(head[2], style="dim"))
+        console.print(Text(parts.head[0], style=summary_style))
+        console.print(Text(parts.head[1], style="bold"))
+        console.print(Text(parts.head[2], style="dim"))
         if report.findings:
             table = Table(show_edge=False, header_style="bold")
             for header in _HEADERS:
@@ -199,11 +198,7 @@ class TextFormatter(Formatter):
                     *(Text(cell) for cell in row[2:]),
                 )
             console.print(table)
-        for title, pairs in (
-            ("Rules with findings", rules),
-            ("Checked and found clean", checks),
-            ("Legal facts stated by the contract", facts),
-        ):
+        for title, pairs in parts.sections:
             if pairs:
                 console.print(Text(title, style="bold"))
                 grid = Table.grid(padding=(0, 2))
@@ -212,6 +207,6 @@ class TextFormatter(Formatter):
                 for key, value in pairs:
                     grid.add_row(Text(key), Text(value))
                 console.print(grid)
-        for note in notes:
+        for note in parts.notes:
             console.print(Text(f"Note: {note}", style="dim"))
         return buffer.getvalue()
