@@ -100,7 +100,7 @@ class Report:
     checks: tuple[Check, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
     transactions: int | None = None
-    #: Timeline and holders of an audit (:class:`decree8.report.history.History`), if recorded.
+    #: Timeline and holders of an audit (:class:`decree8.audit.timeline.History`), if recorded.
     history: Any = field(default=None, compare=False)
     #: :class:`decree8.report.sign.Signature` of a signed report (covers everything else).
     signature: Any = field(default=None, compare=False)

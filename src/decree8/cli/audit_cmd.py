@@ -95,7 +95,7 @@ def audit_cmd(
     chain = app.chain()
     deployments = [Deployment.load(path, chain_id=chain.chain_id) for path in manifests]
     chosen = OutputFormat.parse(fmt or ("json" if app.json_output else "text"))
-    from decree8.report.history import HistoryRecorder, manifest_names
+    from decree8.audit.timeline import HistoryRecorder, manifest_names
     from decree8.report.sign import load_signer, sign_report
 
     signer = load_signer(sign_with, app.chain) if sign_with else None

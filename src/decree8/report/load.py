@@ -162,7 +162,7 @@ def _kind_members(data: Mapping[str, Any]) -> dict[str, Any]:
 def report_from_dict(data: Mapping[str, Any], name: str = "the report") -> Report:
     """A :class:`Report` from its JSON data (a signed one keeps its signature and the exact data
     it signed). :class:`UsageError` naming what is wrong otherwise."""
-    from decree8.report.history import History
+    from decree8.audit.timeline import History
     from decree8.report.sign import Signature
 
     if data.get("schema") != SCHEMA_ID:
