@@ -69,8 +69,8 @@ def _worst_case() -> Any:
     """10,000 findings (one per transaction) and 10,000 named holders."""
     from dataclasses import replace
 
+    from decree8.audit.timeline import History, HolderRow, Point, TokenTimeline
     from decree8.report import Finding, Report
-    from decree8.report.history import History, HolderRow, Point, TokenTimeline
 
     token = "0x" + "11" * 20
 

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from decree8.check import Checker, Verdict
     from decree8.compile import Build
     from decree8.deploy import Deployment
+    from decree8.result import Report
 
 STEP_GAS = 3_000_000
 _DURATION = re.compile(r"^\s*\+?(\d+)\s*([smhdw]?)\s*$")
@@ -203,6 +204,8 @@ class ScenarioResult:
     steps: tuple[StepResult, ...]
     deployments: Mapping[str, str]
     names: Mapping[str, str] = field(default_factory=dict)  # address -> account/deployment name
+    #: Rules the run must catch (``demo``: every rule); one not caught fails the run.
+    rules_required: tuple[str, ...] = ()
 
     def named(self, text: str) -> str:
         """``text`` with every known address replaced by its scenario name."""
@@ -225,10 +228,15 @@ class ScenarioResult:
 
     @property
     def ok(self) -> bool:
-        return all(s.met for s in self.steps)
+        """Every expectation met, and every required rule caught."""
+        return all(s.met for s in self.steps) and not self.rules_missed()
 
     def rules_caught(self) -> set[str]:
         return {r for s in self.steps if s.detected for r in s.rules}
+
+    def rules_missed(self) -> list[str]:
+        """The required rules no detected planted violation was caught under, sorted."""
+        return sorted(set(self.rules_required) - self.rules_caught())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -237,7 +245,27 @@ class ScenarioResult:
             "steps": [s.to_dict() for s in self.steps],
             "summary": self.summary,
             "rules_caught": sorted(self.rules_caught()),
+            "rules_required": list(self.rules_required),
+            "ok": self.ok,
         }
+
+    def to_report(self, chain_id: int | None = None) -> Report:
+        """This run as a ``scenario`` :class:`Report`: its deployments, the findings of every step's
+        checks, and the steps with their verdicts."""
+        from decree8.result import Report
+
+        findings = tuple(f for s in self.steps for v in s.verdicts for f in v.findings)
+        return Report(
+            title=self.title,
+            kind="scenario",
+            ok=self.ok,
+            subject=tuple(f"{name} {address}" for name, address in self.deployments.items()),
+            chain_id=chain_id,
+            findings=findings,
+            transactions=len({s.tx for s in self.steps if s.tx}),
+            steps=self.steps,
+            detail=self,
+        )
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -496,7 +524,7 @@ def run_scenario(
     from decree8.templates import deploy_template
 
     if scenario.start is not None and chain.timestamp() > scenario.start:
-        from decree8.report.finding import iso_utc
+        from decree8.rules.finding import iso_utc
 
         raise ScenarioError(
             f"{scenario.path}: the scenario starts at {iso_utc(scenario.start)}, but the chain is "
@@ -661,7 +689,7 @@ def _run_step(
 
 
 def _iso(timestamp: int) -> str:
-    from decree8.report.finding import iso_utc
+    from decree8.rules.finding import iso_utc
 
     return iso_utc(timestamp)
 

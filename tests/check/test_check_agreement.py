@@ -27,8 +27,9 @@ from check_helpers import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decree8.check import CallRequest, verdict_text
+from decree8.check import CallRequest
 from decree8.errors import TransactionReverted
+from decree8.report.text_check import verdict_text
 from decree8.rules import load_pack
 
 PACK = load_pack()

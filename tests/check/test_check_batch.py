@@ -19,6 +19,7 @@ from decree8.chain.node import NodeServer
 from decree8.check.batch import check_many
 from decree8.cli import main
 from decree8.compile import Build
+from schema_check import assert_valid
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +79,9 @@ def test_from_file_json_lines_and_a_hash_that_is_no_transaction(
     result = run(s, "--json", "check", "tx", "--from-file", str(listing))
     assert result.exit_code == 2, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
+    for record in records:  # one compact decree8.report/1 report a line
+        assert_valid(record)
+    assert [r["verdicts"][0]["verdict"] for r in records] == ["compliant", "error", "violation"]
     assert [r["tx_hash"] for r in records] == [good, missing, bad]
     assert records[0]["compliant"] is True
     assert "not a transaction on this chain" in records[1]["error"]

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from web3 import Web3
 
 from decree8.chain import Chain
-from decree8.check import CallRequest, Verdict, verdict_text
+from decree8.check import CallRequest, Verdict
 from decree8.compile import Build
 from decree8.errors import TransactionReverted
+from decree8.report.text_check import verdict_text
 from decree8.rules import load_pack
 
 PACK = load_pack()

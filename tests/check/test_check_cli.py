@@ -16,6 +16,7 @@ from decree8.chain import Chain
 from decree8.chain.node import NodeServer
 from decree8.cli import main
 from decree8.compile import Build
+from schema_check import assert_valid
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +126,16 @@ def test_json_output_is_the_verdict(node: tuple[System, Path]) -> None:
     )
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
+    assert_valid(data)  # the decree8.report/1 report, one verdict
+    assert data["kind"] == "check" and data["ok"] is False and len(data["verdicts"]) == 1
+    verdict = data["verdicts"][0]
+    assert verdict["verdict"] == "violation" and verdict["rule_ids"] == ["P2P-SALE"]
+    assert verdict["simulation"]["code"] == 7 and verdict["call"]["function"] == "transfer"
+    assert data["subject"] == [s.token.address] and data["law"] == verdict["law"]
+    assert [f["rule_id"] for f in data["findings"]] == ["P2P-SALE"]
+    # the keys check --json had at its top before 0.2.0 are still there (deprecated)
     assert data["verdict"] == "violation" and data["rule_ids"] == ["P2P-SALE"]
-    assert data["simulation"]["code"] == 7 and data["call"]["function"] == "transfer"
+    assert data["simulation"] == verdict["simulation"] and data["call"] == verdict["call"]
 
 
 def test_tx_file_and_policy_label(node: tuple[System, Path], tmp_path: Path) -> None:

@@ -22,9 +22,10 @@ from check_helpers import (
 from web3 import Web3
 
 from decree8.audit import audit
-from decree8.check import CallRequest, Checker, Verdict, verdict_text
+from decree8.check import CallRequest, Checker, Verdict
 from decree8.compile import Build, build_project
 from decree8.deploy import Deployment, deploy
+from decree8.report.text_check import verdict_text
 
 LEGAL_ORDER_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_ROLE"))
 AUTHORITY_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_AUTHORITY_ROLE"))

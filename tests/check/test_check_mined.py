@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from check_helpers import CODE, DAY, DEAL_TERMS, ISSUED, PURPOSE_GIFT, System, ref
 
-from decree8.check import verdict_text
 from decree8.check.mined import records_findings
 from decree8.errors import UsageError
+from decree8.report.text_check import verdict_text
 
 
 def test_successful_token_transfer(s: System) -> None:

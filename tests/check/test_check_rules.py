@@ -21,7 +21,8 @@ from check_helpers import (
     ref,
 )
 
-from decree8.check import CallRequest, Verdict, verdict_text
+from decree8.check import CallRequest, Verdict
+from decree8.report.text_check import verdict_text
 
 ZERO32 = bytes(32)
 ZERO_ADDRESS = "0x" + "00" * 20

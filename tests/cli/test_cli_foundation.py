@@ -17,6 +17,7 @@ from decree8.chain import Chain
 from decree8.chain.node import free_port, wait_for_rpc
 from decree8.cli import main
 from decree8.deploy import Deployment
+from schema_check import assert_valid
 
 REPO = Path(__file__).resolve().parents[2]
 TERMS = REPO / "examples" / "terms" / "minsk-token-white-paper.md"
@@ -55,6 +56,8 @@ def test_templates_lists_each_template_with_rules_as_json(runner: CliRunner) -> 
     result = runner.invoke(main, ["--json", "templates"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_valid(data, "templates_catalogue")
+    assert data["schema"] == "decree8.template-catalogue/1"
     names = [t["name"] for t in data["templates"]]
     assert names == ["holder-registry", "compliant-token", "deal-escrow"]
     token = data["templates"][1]

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from decree8.cli import main
 from decree8.rules import load_pack
+from schema_check import assert_valid
 
 
 def test_rules_lists_every_rule_with_basis_and_confidence() -> None:
@@ -23,6 +24,8 @@ def test_one_rule_in_full_as_json() -> None:
     result = CliRunner().invoke(main, ["--json", "rules", "p2p-sale"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_valid(data, "rules_catalogue")
+    assert data["schema"] == "decree8.rule-catalogue/1"
     (rule,) = data["rules"]
     assert rule["id"] == "P2P-SALE" and rule["code"] == 7 and rule["basis"] == "Decree 367"
     params = {p["name"]: p["value"] for p in rule["parameters"]}

@@ -1,6 +1,6 @@
 """Real audits for the evidence-report tests: the bundled demo scenario (examples/demo.toml) run on
 an embedded chain and audited, and a generated history of several thousand transfers on the revm
-chain, each audited with a :class:`~decree8.report.history.HistoryRecorder`."""
+chain, each audited with a :class:`~decree8.audit.timeline.HistoryRecorder`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from decree8.audit import audit
+from decree8.audit.timeline import HistoryRecorder, manifest_names
 from decree8.chain import Chain
 from decree8.compile import Build, build_project
 from decree8.deploy import Deployment
 from decree8.report import Report
-from decree8.report.history import HistoryRecorder, manifest_names
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = (

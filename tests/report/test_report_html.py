@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from decree8.audit.timeline import History, HolderRow, Mark, Point, TokenTimeline
 from decree8.report import Finding, OutputFormat, Report, report_to_dict, write_report
-from decree8.report.history import History, HolderRow, Mark, Point, TokenTimeline
 from decree8.report.load import extract_data, load_report
 from decree8.rules import load_pack
 
@@ -173,7 +173,7 @@ def test_a_report_without_history_still_renders(sample_report: Report) -> None:
 
 
 def test_a_long_history_keeps_a_bounded_number_of_points() -> None:
-    from decree8.report.history import MAX_POINTS, _thin
+    from decree8.audit.timeline import MAX_POINTS, _thin
 
     points = [(block, (block * 10, block % 7)) for block in range(1, 20_000, 3)]
     kept = _thin(points, MAX_POINTS)

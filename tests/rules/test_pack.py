@@ -459,9 +459,9 @@ def test_docs_rules_page_is_the_generated_one() -> None:
     """docs/rules.md is generated from the pack: regenerate it when the pack changes."""
     from pathlib import Path
 
-    from decree8.rules.docs import render_rules_markdown
+    from decree8.report.catalog import rules_markdown
 
     page = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
-    assert page.read_text(encoding="utf-8") == render_rules_markdown(), (
+    assert page.read_text(encoding="utf-8") == rules_markdown(), (
         "docs/rules.md is stale: regenerate it (see its first lines)"
     )

@@ -11,6 +11,17 @@ from click.testing import CliRunner
 from decree8.cli import main
 from decree8.rules import load_pack
 from decree8.scenario import ScenarioError, load_scenario, parse_duration
+from schema_check import assert_valid
+
+#: The counts a run adds to the report summary (`run --json` printed them alone before 0.2.0).
+SCENARIO_COUNTS = (
+    "planted",
+    "detected",
+    "false_positives",
+    "missed",
+    "refusals",
+    "refusals_labelled",
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TERMS = REPO / "examples" / "terms" / "minsk-token-white-paper.md"
@@ -85,7 +96,9 @@ def test_run_reports_steps_and_summary_as_json(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--json", "run", str(_write(tmp_path, HEADER + STEPS))])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["summary"] == {
+    assert_valid(data)  # the decree8.report/1 report with the steps
+    assert data["kind"] == "scenario" and data["ok"] is True
+    assert {k: data["summary"][k] for k in SCENARIO_COUNTS} == {
         "planted": 1,
         "detected": 1,
         "false_positives": 0,
@@ -93,6 +106,8 @@ def test_run_reports_steps_and_summary_as_json(tmp_path: Path) -> None:
         "refusals": 0,
         "refusals_labelled": 0,
     }
+    assert {f["rule_id"] for f in data["findings"]} == set(data["steps"][3]["rules"])
+    assert set(data["deployments"]) and data["rules_caught"] and data["rules_required"] == []
     steps = data["steps"]
     assert [s["index"] for s in steps] == [1, 2, 3, 4]
     for s in steps:

@@ -18,6 +18,7 @@ from decree8.chain import Chain
 from decree8.chain.node import NodeServer
 from decree8.cli import main
 from decree8.compile import Build
+from schema_check import assert_valid
 
 
 @dataclass
@@ -120,7 +121,10 @@ def test_json_report_follows_the_report_schema(node: Node) -> None:
     schema = json.loads(
         resources.files("decree8.report").joinpath("report.schema.json").read_text()
     )
-    assert set(data) == set(schema["required"])
+    assert set(data) == set(schema["required"]) | {"kind", "ok", "law", "verification"}
+    assert_valid(data)
+    assert data["kind"] == "verify" and data["ok"] is True
+    assert data["verification"]["status"] == "exact" and data["verification"]["ok"] is True
     assert data["schema"] == schema["properties"]["schema"]["const"]
     assert data["subject"] == [node.world.other_args.address]
     assert all(isinstance(v, str) for v in data["facts"].values())

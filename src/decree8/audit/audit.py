@@ -54,7 +54,7 @@ from decree8.history import (
     WorldReader,
     log_source,
 )
-from decree8.report.finding import Check, Finding, Report
+from decree8.result import Check, Finding, Report
 from decree8.rules.evaluators import (
     ESCROW,
     INDIVIDUAL,
@@ -919,7 +919,7 @@ def audit(
     embedded chain, where it is cheap; no on a JSON-RPC node, where it costs a request per block).
     ``stats`` (optional) receives counts and timings. ``observer`` (optional) is called after
     each replayed transaction with its events, the rebuilt state and the log source (see
-    :class:`decree8.report.history.HistoryRecorder`).
+    :class:`decree8.audit.timeline.HistoryRecorder`).
 
     On a JSON-RPC node the audit makes a handful of round trips whatever the history: one for the
     latest block and the registries, the log chunks (fetched one ahead while the last is
@@ -1084,6 +1084,7 @@ def audit(
     findings.sort(key=lambda f: (f.block if f.block is not None else -1, f.rule_id))
     return Report(
         title="decree8 audit",
+        kind="audit",
         subject=tuple(
             f"{kinds[a]} {a}" for a in sorted(kinds, key=lambda a: KINDS.index(kinds[a]))
         ),

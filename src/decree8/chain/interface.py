@@ -100,9 +100,7 @@ class Chain(abc.ABC):
     KINDS = ("embedded", "revm", "default")
 
     @staticmethod
-    def open(
-        spec: str | None = None, *, accounts: int = 10, timestamp: int | None = None
-    ) -> Chain:
+    def open(spec: str | None = None, *, accounts: int = 10, timestamp: int | None = None) -> Chain:
         """The one way to open a chain from what a user names (the CLI, scenarios and the pytest
         plugin all use it): ``"embedded"`` (eth-tester, the reference), ``"revm"`` (the fast
         chain), ``"default"`` or ``None`` (the fast chain where it can run, else eth-tester), or

@@ -14,8 +14,13 @@ from __future__ import annotations
 
 from decree8.check.checker import Checker
 from decree8.check.decode import ContractAbi, DecodedEvent, coerce_arg, runtime_matches
-from decree8.check.render import verdict_line, verdict_text
-from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult, Verdict
+from decree8.check.verdict import (
+    CallRequest,
+    DecodedCall,
+    SimulationResult,
+    Verdict,
+    error_report,
+)
 
 __all__ = [
     "CallRequest",
@@ -25,8 +30,7 @@ __all__ = [
     "DecodedEvent",
     "SimulationResult",
     "Verdict",
+    "error_report",
     "coerce_arg",
     "runtime_matches",
-    "verdict_line",
-    "verdict_text",
 ]

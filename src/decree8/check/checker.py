@@ -11,8 +11,8 @@ from decree8.check.decode import AbiFunction, ContractAbi, DecodedEvent, runtime
 from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult, Verdict
 from decree8.errors import TransactionReverted, UsageError
 from decree8.hexutil import checksummed, parse_address
-from decree8.report.finding import Finding
 from decree8.rules.evaluators import TxContext, evaluate, rule_for_error
+from decree8.rules.finding import Finding
 from decree8.rules.pack import RulePack, load_pack
 from decree8.rules.state import StateReader, StateView
 from decree8.templates import CATALOGUE, get_template, template_for_contract

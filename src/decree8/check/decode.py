@@ -12,7 +12,7 @@ from typing import Any
 from decree8 import abi
 from decree8.abi import AbiFunction, coerce_arg
 from decree8.hexutil import checksummed
-from decree8.report.finding import jsonable
+from decree8.rules.finding import jsonable
 from decree8.verify.bytecode import runtime_matches, strip_metadata
 
 __all__ = [

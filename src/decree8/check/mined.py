@@ -28,8 +28,8 @@ from decree8.check.decode import DecodedEvent
 from decree8.check.verdict import DecodedCall, Verdict
 from decree8.errors import UsageError
 from decree8.hexutil import checksummed
-from decree8.report.finding import Finding
 from decree8.rules.evaluators import TOKEN, ZERO_ADDRESS, TxContext, movements, prefetch_plan
+from decree8.rules.finding import Finding
 from decree8.rules.state import StateReader, StateView, prefetch_together
 
 if TYPE_CHECKING:

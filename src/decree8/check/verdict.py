@@ -7,10 +7,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from decree8.check.decode import DecodedEvent
-from decree8.report.finding import Finding, jsonable
+from decree8.result import Report
+from decree8.rules.finding import Finding, jsonable
 from decree8.rules.pack import LawVersion
 
-__all__ = ["VERDICTS", "CallRequest", "DecodedCall", "SimulationResult", "Verdict"]
+__all__ = [
+    "VERDICTS",
+    "CallRequest",
+    "DecodedCall",
+    "SimulationResult",
+    "Verdict",
+    "error_report",
+]
 
 #: The three verdicts: it happened (or would) and breaks no rule in force; it breaks rules (the
 #: findings say which); it reverted (or would) for a reason that is no rule in force.
@@ -160,3 +168,36 @@ class Verdict:
             "timestamp": self.timestamp,
             "events": [e.to_dict() for e in self.events],
         }
+
+    def to_report(self, chain_id: int | None = None) -> Report:
+        """This verdict as a ``check`` :class:`Report` (the one result model every format renders):
+        its findings, the law applied, the block it was judged at, and the verdict itself."""
+        call = self.decoded
+        if self.source == "mined":
+            title = f"Check of transaction {self.tx_hash}"
+        else:
+            title = f"Check of {call.function} on {call.template} at {call.address}"
+        return Report(
+            title=title,
+            kind="check",
+            ok=self.compliant,
+            subject=(call.address,),
+            chain_id=chain_id,
+            block_range=None if self.block is None else (self.block, self.block),
+            findings=self.findings,
+            transactions=1 if self.source == "mined" else None,
+            law=self.law,
+            verdicts=(self,),
+        )
+
+
+def error_report(tx_hash: str, error: str, chain_id: int | None = None) -> Report:
+    """The ``check`` report of a transaction that could not be checked (verdict ``error``)."""
+    return Report(
+        title=f"Check of transaction {tx_hash}",
+        kind="check",
+        ok=False,
+        subject=(tx_hash,),
+        chain_id=chain_id,
+        verdicts=({"verdict": "error", "tx_hash": tx_hash, "error": error},),
+    )

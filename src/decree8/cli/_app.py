@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,6 +17,7 @@ from decree8.errors import Decree8Error, UsageError
 if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.compile import Build
+    from decree8.result import Report
 
 
 @dataclass
@@ -91,23 +91,48 @@ class App:
         """Progress and notes for people: always on stderr, so `--json` stdout stays clean."""
         click.echo(message, err=True)
 
+    def notes(self, messages: Iterable[str]) -> None:
+        """Several notes (see :meth:`note`)."""
+        for message in messages:
+            self.note(message)
+
     def out(self, text: str) -> None:
         click.echo(text)
 
     def emit(self, data: Any, text: str | Callable[[], str]) -> None:
-        """Machine output with --json, else the human text."""
+        """Machine output with --json (through the report layer's one JSON writer), else the
+        human text."""
         if self.json_output:
-            click.echo(json.dumps(data, indent=2, sort_keys=False, default=_json_default))
+            from decree8.report.json import json_text
+
+            click.echo(json_text(data), nl=False)
         else:
             click.echo(text() if callable(text) else text)
 
+    def deliver(
+        self, report: Report, fmt: str, output: Path | None, force: bool, done: str | None = None
+    ) -> None:
+        """Render ``report`` as ``fmt`` on stdout, or write it atomically to ``output`` and say so
+        on stderr (``done``, else the report's summary line, then where it went); exit 1 unless
+        the report passed."""
+        from decree8.report import write_report
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
+        text = write_report(report, fmt, path=output, overwrite=force)
+        if output is None:
+            click.echo(text, nl=not text.endswith("\n"))
+        elif done is not None:
+            self.note(f"{done}\nreport written to {output}")
+        else:
+            self.note(f"{report.summary_line()}; report written to {output}")
+        if not report.passed:
+            click.get_current_context().exit(1)
+
+    def emit_report(self, report: Report) -> None:
+        """A report on stdout: JSON with --json, else its text (the report layer's formatters)."""
+        from decree8.report import write_report
+
+        text = write_report(report, "json" if self.json_output else "text")
+        click.echo(text, nl=not text.endswith("\n"))
 
 
 pass_app = click.make_pass_decorator(App)
@@ -130,6 +155,7 @@ def manifests_option(purpose: str) -> Callable[[F], F]:
 #: The report formats (decree8.report.OutputFormat's values; a test keeps the two equal). Spelled
 #: out here so that a command's --help does not import the formatters.
 REPORT_FORMATS = ("text", "json", "markdown", "sarif", "html")
+
 
 def report_options(default: str | None = None) -> Callable[[F], F]:
     """The options every command that writes a report takes: ``--format`` (parameter ``fmt``),
@@ -173,6 +199,12 @@ def report_options(default: str | None = None) -> Callable[[F], F]:
 def fail(message: str) -> None:
     """Stop a command with a one-line user error (exit 2)."""
     raise UsageError(message)
+
+
+def refuse_existing(output: Path | None, force: bool) -> None:
+    """A usage error for an ``-o`` file that exists, unless ``--force`` (checked before work)."""
+    if output is not None and output.exists() and not force:
+        fail(f"{output} already exists; pass --force to overwrite it")
 
 
 def parse_params(values: tuple[str, ...]) -> dict[str, str]:

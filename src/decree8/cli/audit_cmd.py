@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from decree8.cli._app import App, fail, manifests_option, pass_app, report_options
+from decree8.cli._app import App, fail, manifests_option, pass_app, refuse_existing, report_options
 
 
 @contextmanager
@@ -85,18 +85,17 @@ def audit_cmd(
     """
     from decree8.audit import audit
     from decree8.deploy import Deployment
-    from decree8.report import OutputFormat, write_report
+    from decree8.report import OutputFormat
 
     if not addresses and not manifests:
         fail("name what to audit: --manifest FILE or an ADDRESS (see `decree8 audit --help`)")
     if from_block is not None and to_block is not None and to_block < from_block:
         fail(f"--to-block {to_block} is before --from-block {from_block}")
-    if output is not None and output.exists() and not force:
-        fail(f"{output} already exists; pass --force to overwrite it")
+    refuse_existing(output, force)
     chain = app.chain()
     deployments = [Deployment.load(path, chain_id=chain.chain_id) for path in manifests]
     chosen = OutputFormat.parse(fmt or ("json" if app.json_output else "text"))
-    from decree8.report.history import HistoryRecorder, manifest_names
+    from decree8.audit.timeline import HistoryRecorder, manifest_names
     from decree8.report.sign import load_signer, sign_report
 
     signer = load_signer(sign_with, app.chain) if sign_with else None
@@ -117,10 +116,4 @@ def audit_cmd(
     report = replace(report, history=recorder.finish(report.block_range))
     if signer is not None:
         report = sign_report(report, signer)
-    text = write_report(report, chosen, path=output, overwrite=force)
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-    else:
-        app.note(f"{report.summary_line()}; report written to {output}")
-    if report.findings:
-        click.get_current_context().exit(1)
+    app.deliver(report, chosen.value, output, force)

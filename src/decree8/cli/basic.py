@@ -42,32 +42,10 @@ def templates_cmd(app: App, name: str | None) -> None:
       decree8 templates                    every template, what it enforces
       decree8 templates compliant-token    its parameters (--param NAME=VALUE) and roles
     """
+    from decree8.report.catalog import templates_to_dict
     from decree8.templates import CATALOGUE, get_template
 
     chosen = [get_template(name)] if name else list(CATALOGUE.values())
-    data = [
-        {
-            "name": t.name,
-            "contract": t.contract,
-            "version": t.version,
-            "summary": t.summary,
-            "params": [
-                {
-                    "name": p.name,
-                    "kind": p.kind,
-                    "required": p.required,
-                    "default": p.default,
-                    "help": p.help,
-                }
-                for p in t.params
-            ],
-            "roles": [
-                {"name": r.name, "holder_param": r.holder_param, "duty": r.duty} for r in t.roles
-            ],
-            "rules": list(t.rules),
-        }
-        for t in chosen
-    ]
 
     def text() -> str:
         lines: list[str] = []
@@ -91,7 +69,7 @@ def templates_cmd(app: App, name: str | None) -> None:
             lines.append("`decree8 templates NAME` shows a template's parameters and roles.")
         return "\n".join(lines).rstrip()
 
-    app.emit({"templates": data}, text)
+    app.emit(templates_to_dict(chosen), text)
 
 
 # -- compile ---------------------------------------------------------------------------------------

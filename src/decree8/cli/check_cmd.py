@@ -16,6 +16,7 @@ from decree8.fsutil import read_user_text
 
 if TYPE_CHECKING:
     from decree8.check import CallRequest, Checker, Verdict
+    from decree8.result import Report
 
 _TX_KEYS = ("to", "from", "function", "fn", "args", "value", "data")
 
@@ -30,11 +31,23 @@ def make_checker(app: App, manifests: tuple[Path, ...]) -> Checker:
 
 
 def _finish(app: App, verdict: Verdict) -> None:
-    from decree8.check import verdict_text
-
-    app.emit(verdict.to_dict(), lambda: verdict_text(verdict))
+    app.emit_report(verdict.to_report(app.chain().chain_id))
     if not verdict.compliant:
         click.get_current_context().exit(1)
+
+
+def _line(app: App, report: Report, label: str) -> None:
+    """One call or transaction of several: a compact JSON report a line with --json (JSON Lines),
+    else ``label`` followed by its verdict line."""
+    from decree8.report.json import JsonFormatter
+    from decree8.report.text_check import summary_line
+
+    if app.json_output:
+        click.echo(JsonFormatter(indent=None).format(report), nl=False)
+        return
+    verdict = report.verdicts[0]
+    line = summary_line(verdict) if not isinstance(verdict, dict) else f"ERROR: {verdict['error']}"
+    click.echo(f"{label}{line}")
 
 
 @click.group("check", short_help="Check a call before it is sent, or a mined transaction.")
@@ -158,17 +171,11 @@ def call_cmd(
     if len(calls) == 1:
         _finish(app, checker.check_call(calls[0], block=at, resolve=resolve))
         return
-    from decree8.check import verdict_line
-
     broken = 0
     for number, request in enumerate(calls, 1):
         verdict = checker.check_call(request, block=at, resolve=resolve)
         broken += not verdict.compliant
-        if app.json_output:
-            click.echo(json.dumps(verdict.to_dict(), default=str))
-        else:
-            rules = f"  {', '.join(verdict.rule_ids)}" if verdict.rule_ids else ""
-            click.echo(f"call {number}: {verdict_line(verdict)}{rules}")
+        _line(app, verdict.to_report(checker.chain.chain_id), f"call {number}: ")
     app.note(f"checked {len(calls)} calls: {len(calls) - broken} compliant")
     if broken:
         click.get_current_context().exit(1)
@@ -291,7 +298,7 @@ def _check_many(
     from_block: int | None,
     to_block: int | None,
 ) -> None:
-    from decree8.check import verdict_line
+    from decree8.check import error_report
     from decree8.check.batch import check_many, hashes_in_blocks
     from decree8.check.mined import _HASH
 
@@ -310,19 +317,13 @@ def _check_many(
         hashes += hashes_in_blocks(checker.chain, addresses, from_block, last)
     counts = {"compliant": 0, "violation": 0, "error": 0}
     for tx_hash, result in check_many(checker, hashes):
+        chain_id = checker.chain.chain_id
         if isinstance(result, Exception):
             counts["error"] += 1
-            if app.json_output:
-                click.echo(json.dumps({"tx_hash": tx_hash, "error": str(result)}))
-            else:
-                click.echo(f"{tx_hash}  ERROR: {result}")
+            _line(app, error_report(tx_hash, str(result), chain_id), f"{tx_hash}  ")
             continue
         counts["compliant" if result.compliant else "violation"] += 1
-        if app.json_output:
-            click.echo(json.dumps(result.to_dict(), default=str))
-        else:
-            rules = f"  {', '.join(result.rule_ids)}" if result.rule_ids else ""
-            click.echo(f"{tx_hash}  {verdict_line(result)}{rules}")
+        _line(app, result.to_report(chain_id), f"{tx_hash}  ")
     total = sum(counts.values())
     app.note(
         f"checked {total:,} transaction{'s' if total != 1 else ''}: {counts['compliant']:,} "

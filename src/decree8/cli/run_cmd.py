@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,71 +14,15 @@ from decree8.cli._app import App, pass_app
 if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.deploy import Deployment
-    from decree8.scenario import ScenarioResult, StepResult
+    from decree8.scenario import StepResult
 
 #: Funded accounts of the chain opened for a scenario that starts in the past (a node's own count
 #: applies elsewhere: Hardhat has 20).
 SCENARIO_ACCOUNTS = 12
 
 
-def _style(text: str, **kw: object) -> str:
-    return click.style(text, **kw) if sys.stdout.isatty() else text  # type: ignore[arg-type]
-
-
-def _step_line(s: StepResult) -> str:
-    if s.expected is None:
-        mark = "  "
-    elif s.met:
-        mark = _style("✓ ", fg="green")
-    else:
-        mark = _style("✗ ", fg="red", bold=True)
-    colour = {"ok": "green", "refused": "cyan"}.get(s.verdict, "yellow")
-    verdict = _style(s.verdict.upper(), fg=colour)
-    rules = f" [{', '.join(s.rules)}]" if s.rules else ""
-    who = f"{s.actor}: " if s.actor else ""
-    planted = " (planted)" if s.planted else ""
-    lines = [f"{mark}{s.index:>3}. {who}{s.call}"]
-    lines.append(
-        f"        {verdict}{rules}{planted} via {s.stage}" + (f", tx {s.tx[:18]}…" if s.tx else "")
-    )
-    if s.note:
-        lines.append(f"        {s.note}")
-    if s.verdict != "ok" or not s.met:
-        lines.append(f"        {s.detail}")
-    if not s.met:
-        want = f"{s.expected}" + (f" {list(s.expected_rules)}" if s.expected_rules else "")
-        lines.append(_style(f"        expected {want}", fg="red"))
-    return "\n".join(lines)
-
-
-def _summary_text(result: ScenarioResult, rule_ids: list[str]) -> str:
-    s = result.summary
-    caught = result.rules_caught()
-    lines = [
-        "",
-        f"planted violations: {s['planted']}, detected: {s['detected']}, missed: {s['missed']}, "
-        f"false positives: {s['false_positives']}",
-    ]
-    if s["refusals"]:
-        lines.append(
-            f"expected refusals (reverted, no rule in force): {s['refusals']}, "
-            f"labelled REFUSED: {s['refusals_labelled']}"
-        )
-    if rule_ids:
-        missing = [r for r in rule_ids if r not in caught]
-        lines.append(
-            f"rules caught: {len(caught & set(rule_ids))} of {len(rule_ids)}"
-            + (f" (not exercised: {', '.join(missing)})" if missing else " (every rule)")
-        )
-    verdict = "PASS" if result.ok else "FAIL"
-    lines.append(
-        _style(verdict, fg="green" if result.ok else "red", bold=True)
-        + (": every expectation met" if result.ok else ": some expectations failed")
-    )
-    return "\n".join(lines)
-
-
 def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
+    from decree8.report.text_scenario import step_line, summary_text
     from decree8.rules import load_pack
     from decree8.scenario import load_scenario, run_scenario
     from decree8.templates.home import scenario_build
@@ -104,7 +49,7 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
 
     def on_step(step: StepResult) -> None:
         if live:
-            app.out(_step_line(step))
+            app.out(step_line(step, color=sys.stdout.isatty()))
 
     if live:
         app.out("deployments:")
@@ -117,16 +62,13 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     )
     if live:
         app.out("")
-    rule_ids = [r.id for r in load_pack()] if require_all_rules else []
-    missing = sorted(set(rule_ids) - result.rules_caught())
-    ok = result.ok and not missing
+    if require_all_rules:
+        result = replace(result, rules_required=tuple(r.id for r in load_pack()))
     if app.json_output:
-        data = result.to_dict()
-        data["ok"] = ok
-        app.emit(data, "")
+        app.emit_report(result.to_report(chain.chain_id))
     else:
-        app.out(_summary_text(result, rule_ids))
-    return 0 if ok else 1
+        app.out(summary_text(result, color=sys.stdout.isatty()))
+    return 0 if result.ok else 1
 
 
 def _chain_from(kind: str, start: int) -> Chain:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from decree8.cli._app import App, fail, parse_params, pass_app, report_options
+from decree8.cli._app import App, fail, parse_params, pass_app, refuse_existing, report_options
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
@@ -16,29 +16,27 @@ if TYPE_CHECKING:
     from decree8.verify import VerifyResult
 
 
+def _check_options(
+    manifest: Path | None,
+    address: str | None,
+    template: str | None,
+    params: tuple[str, ...],
+    output: Path | None,
+) -> dict[str, str]:
+    """The expected --param values; a usage error for options that do not go together, or an
+    ``output`` (given without --force) that exists."""
+    from decree8.templates import get_template
 
-def _render(
-    result: VerifyResult, fmt: str, out: Path | None, force: bool, signer: Signer | None = None
-) -> str:
-    """The rendered result; written atomically to ``out`` when given (never over an existing file
-    without ``force``). With ``signer`` the report is signed (see docs/reports.md)."""
-    from decree8.report import write_report
-    from decree8.report.sign import embedded_trailer, sign_report
-    from decree8.verify import verify_text
-
-    report = result.to_report()
-    if signer is not None:
-        report = sign_report(report, signer)
-    if fmt != "text":
-        return write_report(report, fmt, path=out, overwrite=force)
-    text = verify_text(result)
-    if report.signature is not None:
-        text += embedded_trailer("text", report.signature)
-    if out is not None:
-        from decree8.report.output import write_report_text
-
-        write_report_text(out, text, force)
-    return text
+    if manifest is not None and (template is not None or params):
+        fail("give the expected values either with --manifest or with --template/--param")
+    if params and template is None:
+        fail("--param needs --template NAME")
+    if manifest is None and address is None:
+        fail("name the ADDRESS to verify (or give its --manifest)")
+    if template is not None:
+        get_template(template)  # an unknown name fails before anything is compiled
+    refuse_existing(output, force=False)
+    return parse_params(params)
 
 
 @click.command("verify", short_help="Compare the code at an address with a template build.")
@@ -96,34 +94,19 @@ def verify_cmd(
           --terms whitepaper.pdf
     """
     from decree8.deploy import Deployment
-    from decree8.templates import get_template
+    from decree8.report.sign import load_signer
     from decree8.verify import rebuild, verify
 
-    if manifest is not None and (template is not None or params):
-        fail("give the expected values either with --manifest or with --template/--param")
-    if params and template is None:
-        fail("--param needs --template NAME")
-    if manifest is None and address is None:
-        fail("name the ADDRESS to verify (or give its --manifest)")
-    if template is not None:
-        get_template(template)  # an unknown name fails before anything is compiled
-    given = parse_params(params)
+    given = _check_options(manifest, address, template, params, output if not force else None)
     chosen = fmt or ("json" if app.json_output else "text")
-    if output is not None and output.exists() and not force:
-        fail(f"{output} already exists; pass --force to overwrite it")
-
     chain = app.chain()
-    from decree8.report.sign import load_signer
-
     signer = load_signer(sign_with, app.chain) if sign_with else None
     dep = Deployment.load(manifest, chain_id=chain.chain_id) if manifest is not None else None
-    target = address or (dep.address if dep is not None else "")
     build = rebuild(manifest=dep, compiler=app.compiler, build_dir=app.build_dir / "templates")
-    for warning in build.warnings:
-        app.note(f"warning: {warning}")
+    app.notes(f"warning: {warning}" for warning in build.warnings)
     result = verify(
         chain,
-        target,
+        address or (dep.address if dep is not None else ""),
         template=template,
         params=given or None,
         manifest=dep,
@@ -133,10 +116,22 @@ def verify_cmd(
         base_dir=Path.cwd(),
         resolve_address=account_resolver(app),
     )
-    text = _render(result, chosen, output, force, signer)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        app.note(f"{result.verdict_line()}\nreport written to {output}")
-    if not result.ok:
-        click.get_current_context().exit(1)
+    _show(app, result, chosen, output, force, signer)
+
+
+def _show(
+    app: App,
+    result: VerifyResult,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    signer: Signer | None,
+) -> None:
+    """The report (signed with ``signer``, see docs/reports.md) on stdout, or written to
+    ``output`` with the verdict line on stderr; exit 1 unless the code matched."""
+    from decree8.report.sign import sign_report
+
+    report = result.to_report()
+    if signer is not None:
+        report = sign_report(report, signer)
+    app.deliver(report, fmt, output, force, done=result.verdict_line())

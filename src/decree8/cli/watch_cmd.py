@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from decree8.cli._app import App, fail, manifests_option, pass_app
+from decree8.cli._app import App, fail, manifests_option, pass_app, refuse_existing
 
 if TYPE_CHECKING:
     from decree8.watch import CheckRecord, EventRecord, StoredFinding, WatchStore
@@ -35,6 +35,11 @@ def _jsonl(data: dict[str, Any]) -> None:
     click.echo(json.dumps(data, separators=(",", ":"), default=str))
 
 
+def _seconds(least: float, default: float) -> dict[str, Any]:
+    """An option of seconds, at least ``least``, ``default`` shown in --help."""
+    return {"type": click.FloatRange(min=least), "default": default, "show_default": True}
+
+
 @click.command("watch", short_help="Follow a deployment as blocks arrive and check every tx.")
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
 @manifests_option("a token, registry or escrow to watch.")
@@ -54,16 +59,12 @@ def _jsonl(data: dict[str, Any]) -> None:
 @click.option("--exit-on-finding", is_flag=True, help="Stop with exit 1 at the first finding.")
 @click.option(
     "--poll",
-    type=click.FloatRange(min=0.01),
-    default=0.2,
-    show_default=True,
+    **_seconds(0.01, 0.2),
     help="Seconds between polls for a new block.",
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=1),
-    default=60,
-    show_default=True,
+    **_seconds(1, 60),
     help="Seconds to wait for the node's answer before counting it as gone (then retry).",
 )
 @click.option(
@@ -277,30 +278,22 @@ def _show_dropped(app: App, blocks: list[int], findings: int) -> None:
 
 
 def _export(app: App, path: Path, fmt: str, output: Path | None, force: bool) -> None:
-    from decree8.report import OutputFormat, write_report
     from decree8.watch import SqliteStore
 
-    if output is not None and output.exists() and not force:
-        fail(f"{output} already exists; pass --force to overwrite it")
+    refuse_existing(output, force)
     store = SqliteStore(path, readonly=True)
     try:
         report = stored_report(store)
     finally:
         store.close()
-    text = write_report(report, OutputFormat.parse(fmt), path=output, overwrite=force)
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-    else:
-        app.note(f"{report.summary_line()}; report written to {output}")
-    if report.findings:
-        click.get_current_context().exit(1)
+    app.deliver(report, fmt, output, force)
 
 
 def stored_report(store: WatchStore) -> Any:
     """The findings a store holds as a :class:`decree8.report.Report`: the live ones (findings of
     blocks a reorganisation replaced are left out, and the title says how many)."""
-    from decree8.report import Report
     from decree8.report.load import _finding
+    from decree8.result import Report
 
     meta = store.meta()
     counts = store.counts()
@@ -312,6 +305,7 @@ def stored_report(store: WatchStore) -> Any:
         )
     return Report(
         title=title,
+        kind="watch",
         subject=tuple(json.loads(meta.get("watched", "[]"))),
         chain_id=int(meta["chain_id"]) if meta.get("chain_id") else None,
         block_range=store.checked_range(),

@@ -10,13 +10,13 @@ text = write_report(Report(title="Audit", findings=(finding,)), OutputFormat.MAR
 
 from __future__ import annotations
 
-from decree8.report.finding import SOURCES, Check, Finding, Report, iso_utc
 from decree8.report.interface import Formatter
 from decree8.report.json import SCHEMA_ID, JsonFormatter, report_to_dict
 from decree8.report.markdown import MarkdownFormatter
 from decree8.report.output import OutputFormat, write_report
 from decree8.report.sarif import SarifFormatter, report_to_sarif
 from decree8.report.text import TextFormatter
+from decree8.result import SOURCES, Check, Finding, Report, iso_utc
 
 __all__ = [
     "SCHEMA_ID",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from decree8.report.finding import Report
+from decree8.result import Report
 
 __all__ = ["Formatter"]
 

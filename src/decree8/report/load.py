@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from decree8.errors import UsageError
-from decree8.report.finding import Check, Finding, Report
 from decree8.report.json import SCHEMA_ID
+from decree8.result import Check, Finding, Report
 
 __all__ = ["extract_data", "load_report", "read_data", "report_from_dict"]
 
@@ -130,10 +130,39 @@ def _check(data: Mapping[str, Any]) -> Check:
     return Check(**kwargs)
 
 
+#: The members of a report's summary every kind has (a scenario's adds its own counts).
+_SUMMARY_KEYS = ("findings", "rules", "transactions", "by_rule", "by_severity")
+
+
+def _kind_members(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a report of one kind holds beyond the common members, as its JSON data (a report
+    written before 0.2.0 has none of them: then it is of kind ``report``)."""
+    kind = data.get("kind") or "report"
+    detail: Any = None
+    if kind == "verify":
+        detail = data.get("verification")
+    elif kind == "scenario":
+        summary = data.get("summary") or {}
+        detail = {
+            "summary": {k: v for k, v in summary.items() if k not in _SUMMARY_KEYS},
+            "deployments": data.get("deployments") or {},
+            "rules_caught": data.get("rules_caught") or [],
+            "rules_required": data.get("rules_required") or [],
+        }
+    return {
+        "kind": str(kind),
+        "ok": data.get("ok"),
+        "law": data.get("law"),
+        "verdicts": tuple(data.get("verdicts") or ()),
+        "steps": tuple(data.get("steps") or ()),
+        "detail": detail,
+    }
+
+
 def report_from_dict(data: Mapping[str, Any], name: str = "the report") -> Report:
     """A :class:`Report` from its JSON data (a signed one keeps its signature and the exact data
     it signed). :class:`UsageError` naming what is wrong otherwise."""
-    from decree8.report.history import History
+    from decree8.audit.timeline import History
     from decree8.report.sign import Signature
 
     if data.get("schema") != SCHEMA_ID:
@@ -158,6 +187,7 @@ def report_from_dict(data: Mapping[str, Any], name: str = "the report") -> Repor
             transactions=summary.get("transactions"),
             history=History.from_dict(data["history"]) if data.get("history") else None,
             signature=Signature.from_report_data(data),
+            **_kind_members(data),
         )
     except UsageError as err:
         raise UsageError(f"{name} is not a valid decree8 report: {err}") from None

@@ -9,26 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from decree8.report.finding import SOURCES, Finding, Report
 from decree8.report.interface import Formatter
+from decree8.report.words import SOURCE_WORDS, TAG_MEANING
+from decree8.result import SOURCES, Finding, Report
 from decree8.rules import Rule, RulePack, confidence_label, load_pack
 
 __all__ = ["MarkdownFormatter"]
-
-_SOURCE_WORDS = {
-    "preflight": "pre-flight checks of transactions before they were sent",
-    "mined": "checks of mined transactions",
-    "audit": "an audit of the contract's history replayed from its events",
-    "verify": "a comparison of the deployed code with the template build",
-}
-
-_TAG_MEANING = {
-    "primary": "read in the official text or a translation of the act",
-    "secondary": "read in a law firm's or professional summary",
-    "news": "read in news or a secondary summary only",
-    "policy": "not a statute; a safeguard decree8 adds on purpose",
-    "unverified": "commonly claimed, no source confirmed; never presented as law",
-}
 
 
 def _cell(text: object) -> str:
@@ -204,7 +190,7 @@ class MarkdownFormatter(Formatter):
         sources = [s for s in SOURCES if any(f.source == s for f in report.findings)]
         out = ["## Method and limits", ""]
         if sources:
-            out.append("Findings come from " + "; ".join(_SOURCE_WORDS[s] for s in sources) + ".")
+            out.append("Findings come from " + "; ".join(SOURCE_WORDS[s] for s in sources) + ".")
             out.append("")
         out.append(
             "decree8 reads what the chain records: contract state, events and transactions at the "
@@ -215,7 +201,7 @@ class MarkdownFormatter(Formatter):
         out.append("")
         out.append("Each rule carries a confidence tag for its legal basis:")
         out.append("")
-        out += [f"- {confidence_label(tag)}: {meaning}." for tag, meaning in _TAG_MEANING.items()]
+        out += [f"- {confidence_label(tag)}: {meaning}." for tag, meaning in TAG_MEANING.items()]
         out.append("")
         for note in pack.notes:
             out.append(f"**{confidence_label(note)}: {note.title}.** {note.text}")

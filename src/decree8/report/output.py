@@ -8,8 +8,8 @@ from typing import assert_never
 
 from decree8.errors import UsageError
 from decree8.fsutil import atomic_write_text
-from decree8.report.finding import Report
 from decree8.report.interface import Formatter
+from decree8.result import Report
 
 __all__ = ["OutputFormat", "embed_signature", "write_report"]
 

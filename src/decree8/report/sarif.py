@@ -11,8 +11,8 @@ import hashlib
 import json
 from typing import Any
 
-from decree8.report.finding import Finding, Report, jsonable
 from decree8.report.interface import Formatter
+from decree8.result import Finding, Report, jsonable
 from decree8.rules import Rule, RulePack, confidence_label, load_pack
 
 __all__ = ["INFORMATION_URI", "SARIF_SCHEMA", "SARIF_VERSION", "SarifFormatter", "report_to_sarif"]

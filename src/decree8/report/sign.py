@@ -28,10 +28,11 @@ from eth_utils import is_address, keccak, to_checksum_address
 
 from decree8.errors import UsageError
 from decree8.fsutil import canonical_json
+from decree8.rules.solidity import HolderType
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
-    from decree8.report.finding import Report
+    from decree8.result import Report
 
 __all__ = [
     "PASSWORD_ENV",
@@ -368,7 +369,7 @@ def signer_role(chain: Chain, data: Mapping[str, Any], signer: str) -> str | Non
             )
         except Exception:  # noqa: BLE001 - not a registry on this node: say nothing
             continue
-        if holder_type == 3 and not revoked:
+        if holder_type == HolderType.OPERATOR and not revoked:
             return f"a registered operator in HolderRegistry {registry}"
     return None
 

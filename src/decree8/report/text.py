@@ -1,5 +1,9 @@
 """Text report for a terminal: a summary line first, then a table of findings.
 
+Reports of a check, a verification or a scenario run have their own section (the verdict, the
+code comparison, the steps: :mod:`decree8.report.text_check`, :mod:`~decree8.report.text_verify`,
+:mod:`~decree8.report.text_scenario`); read back from JSON, they get the generic text.
+
 On a terminal the table is drawn with ``rich``; otherwise (a pipe, a file, a CI log) it is plain
 aligned text with no ANSI escape codes.
 """
@@ -10,9 +14,10 @@ import io
 import shutil
 import sys
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from decree8.report.finding import Finding, Report
 from decree8.report.interface import Formatter
+from decree8.result import Finding, Report
 from decree8.rules import RulePack, confidence_label, load_pack
 
 __all__ = ["TextFormatter"]
@@ -50,6 +55,32 @@ def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
+class _Parts(NamedTuple):
+    """What the generic text shows, in either style: the three head lines, the titled sections of
+    (key, value) pairs, and the notes."""
+
+    head: list[str]
+    sections: tuple[tuple[str, list[tuple[str, str]]], ...]
+    notes: list[str]
+
+
+def _kind_text(report: Report, pack: RulePack, color: bool) -> str | None:
+    """The section of a report's kind of subject, if it has one."""
+    if report.kind == "check":
+        from decree8.report.text_check import check_text
+
+        return check_text(report, pack)
+    if report.kind == "verify":
+        from decree8.report.text_verify import verify_report_text
+
+        return verify_report_text(report)
+    if report.kind == "scenario":
+        from decree8.report.text_scenario import scenario_text
+
+        return scenario_text(report, color)
+    return None
+
+
 class TextFormatter(Formatter):
     """``color=None`` decides by whether stdout is a terminal; ``True``/``False`` force it."""
 
@@ -69,6 +100,9 @@ class TextFormatter(Formatter):
 
     def format(self, report: Report) -> str:
         pack = self._pack or load_pack()
+        own = _kind_text(report, pack, self.color)
+        if own is not None:
+            return own
         head = self._head(report)
         rules = self._rule_lines(report, pack)
         checks = [
@@ -82,9 +116,18 @@ class TextFormatter(Formatter):
             for note in pack.notes
             if note.kind == "presumption"
         ]
+        parts = _Parts(
+            head,
+            (
+                ("Rules with findings", rules),
+                ("Checked and found clean", checks),
+                ("Legal facts stated by the contract", facts),
+            ),
+            notes,
+        )
         if self.color:
-            return self._rich(report, head, rules, checks, facts, notes)
-        return self._plain(report, head, rules, checks, facts, notes)
+            return self._rich(report, parts)
+        return self._plain(report, parts)
 
     # -- pieces --------------------------------------------------------------------------------
 
@@ -117,40 +160,20 @@ class TextFormatter(Formatter):
                 lines.append((rule_id, "not a rule of the decree8 pack"))
         return lines
 
-    def _plain(
-        self,
-        report: Report,
-        head: list[str],
-        rules: list[tuple[str, str]],
-        checks: list[tuple[str, str]],
-        facts: list[tuple[str, str]],
-        notes: list[str],
-    ) -> str:
-        out = [*head, ""]
+    def _plain(self, report: Report, parts: _Parts) -> str:
+        out = [*parts.head, ""]
         if report.findings:
             out += _aligned([_HEADERS, *(_row(f) for f in report.findings)])
             out.append("")
-        for title, pairs in (
-            ("Rules with findings", rules),
-            ("Checked and found clean", checks),
-            ("Legal facts stated by the contract", facts),
-        ):
+        for title, pairs in parts.sections:
             if pairs:
                 out.append(f"{title}:")
                 out += ["  " + line for line in _aligned(pairs)]
                 out.append("")
-        out += [f"Note: {note}" for note in notes]
+        out += [f"Note: {note}" for note in parts.notes]
         return "\n".join(out).rstrip() + "\n"
 
-    def _rich(
-        self,
-        report: Report,
-        head: list[str],
-        rules: list[tuple[str, str]],
-        checks: list[tuple[str, str]],
-        facts: list[tuple[str, str]],
-        notes: list[str],
-    ) -> str:
+    def _rich(self, report: Report, parts: _Parts) -> str:
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
@@ -159,9 +182,9 @@ class TextFormatter(Formatter):
         buffer = io.StringIO()
         console = Console(file=buffer, force_terminal=True, width=width, highlight=False)
         summary_style = "bold red" if report.findings else "bold green"
-        console.print(Text(head[0], style=summary_style))
-        console.print(Text(head[1], style="bold"))
-        console.print(Text(head[2], style="dim"))
+        console.print(Text(parts.head[0], style=summary_style))
+        console.print(Text(parts.head[1], style="bold"))
+        console.print(Text(parts.head[2], style="dim"))
         if report.findings:
             table = Table(show_edge=False, header_style="bold")
             for header in _HEADERS:
@@ -175,11 +198,7 @@ class TextFormatter(Formatter):
                     *(Text(cell) for cell in row[2:]),
                 )
             console.print(table)
-        for title, pairs in (
-            ("Rules with findings", rules),
-            ("Checked and found clean", checks),
-            ("Legal facts stated by the contract", facts),
-        ):
+        for title, pairs in parts.sections:
             if pairs:
                 console.print(Text(title, style="bold"))
                 grid = Table.grid(padding=(0, 2))
@@ -188,6 +207,6 @@ class TextFormatter(Formatter):
                 for key, value in pairs:
                     grid.add_row(Text(key), Text(value))
                 console.print(grid)
-        for note in notes:
+        for note in parts.notes:
             console.print(Text(f"Note: {note}", style="dim"))
         return buffer.getvalue()

@@ -33,7 +33,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from decree8.report.finding import Finding
+from decree8.rules.finding import Finding
 from decree8.rules.pack import RulePack, load_pack
 from decree8.rules.solidity import DEAL_STATES, Deal, HolderType
 from decree8.rules.state import HolderStatus, StateView

@@ -107,8 +107,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_gas_options(group)
 
 
-
-
 def _option(config: pytest.Config, name: str) -> str | None:
     try:
         value = config.getoption(name)

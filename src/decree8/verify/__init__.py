@@ -24,7 +24,6 @@ from decree8.verify.bytecode import (
     split_metadata,
     strip_metadata,
 )
-from decree8.verify.render import verify_text
 from decree8.verify.verify import (
     TEMPLATE_SOURCES,
     ArgCheck,
@@ -50,5 +49,4 @@ __all__ = [
     "split_metadata",
     "strip_metadata",
     "verify",
-    "verify_text",
 ]

@@ -30,7 +30,7 @@ from eth_utils import function_signature_to_4byte_selector, is_address, keccak, 
 from decree8.compile import collect_sources, make_input, make_settings
 from decree8.errors import Decree8Error, ManifestError, TemplateError, UsageError
 from decree8.fsutil import canonical_json
-from decree8.report import Check, Finding, Report
+from decree8.result import Check, Finding, Report
 from decree8.templates import Template, get_template, reference_text, template_for_contract
 from decree8.templates.home import TEMPLATE_SOURCES
 from decree8.verify.bytecode import (
@@ -241,6 +241,9 @@ class VerifyResult:
             findings=self.findings,
             checks=self.checks,
             facts=self.report_facts(),
+            kind="verify",
+            ok=self.ok,
+            detail=self,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -27,7 +27,7 @@ import requests
 from eth_utils import to_checksum_address
 
 from decree8.errors import Decree8Error, RpcUnavailable
-from decree8.report.finding import jsonable
+from decree8.rules.finding import jsonable
 from decree8.watch.store import BlockRecord, CheckRecord, EventRecord, StoredFinding, WatchStore
 
 if TYPE_CHECKING:

@@ -1,12 +1,13 @@
-"""A verdict as text for people: the verdict line first, then one block per failing rule."""
+"""The text of a ``check`` report: a verdict for people, the verdict line first, then one block per
+failing rule (``decree8 check call`` and ``check tx``; one line per verdict for several)."""
 
 from __future__ import annotations
 
 from decree8.check.verdict import Verdict
-from decree8.report.finding import iso_utc, jsonable
+from decree8.result import Report, iso_utc, jsonable
 from decree8.rules.pack import RulePack, load_pack
 
-__all__ = ["verdict_line", "verdict_text"]
+__all__ = ["check_text", "summary_line", "verdict_line", "verdict_text"]
 
 
 def verdict_line(verdict: Verdict) -> str:
@@ -21,7 +22,25 @@ def verdict_line(verdict: Verdict) -> str:
     return "COMPLIANT"
 
 
+def check_text(report: Report, pack: RulePack | None = None) -> str | None:
+    """The report's verdicts as text (one in full; several one line each), or ``None`` when it
+    holds no :class:`Verdict` objects (read back from JSON: the generic text applies)."""
+    verdicts = [v for v in report.verdicts if isinstance(v, Verdict)]
+    if not verdicts or len(verdicts) != len(report.verdicts):
+        return None
+    if len(verdicts) == 1:
+        return verdict_text(verdicts[0], pack) + "\n"
+    return "".join(f"{v.tx_hash or v.decoded.address}  {summary_line(v)}\n" for v in verdicts)
+
+
+def summary_line(verdict: Verdict) -> str:
+    """The verdict line with the rules broken (a batch's line per call or transaction)."""
+    rules = f"  {', '.join(verdict.rule_ids)}" if verdict.rule_ids else ""
+    return verdict_line(verdict) + rules
+
+
 def verdict_text(verdict: Verdict, pack: RulePack | None = None) -> str:
+    """One verdict in full (no trailing newline)."""
     pack = pack or load_pack()
     call = verdict.decoded
     shown = ", ".join(f"{k}={jsonable(v)}" for k, v in call.args.items())

@@ -1,15 +1,21 @@
-"""The text a person reads after ``decree8 verify``: the verdict line first, then the legal facts,
-the immutables, the constructor arguments, the findings and the notes."""
+"""The text of a ``verify`` report, what a person reads after ``decree8 verify``: the verdict line
+first, then the legal facts, the immutables, the constructor arguments, the findings and the
+notes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from decree8.verify.verify import VerifyResult
+from decree8.result import Report
+from decree8.verify import VerifyResult
 
-__all__ = ["verify_text"]
+__all__ = ["verify_report_text", "verify_text"]
+
+
+def verify_report_text(report: Report) -> str | None:
+    """The text of a report made by ``verify`` (``None`` for one read back from JSON: then the
+    generic text applies)."""
+    return verify_text(report.detail) if isinstance(report.detail, VerifyResult) else None
 
 
 def _mark(ok: bool | None) -> str:
