@@ -43,6 +43,7 @@ def test_template_build_needs_no_compiler(monkeypatch: pytest.MonkeyPatch) -> No
         raise AssertionError("a compiler was asked for")
 
     monkeypatch.setattr(compile_module, "get_compiler", no_compiler)
+    monkeypatch.setattr(compile_module.backends, "get_compiler", no_compiler)
     build = home.template_build()
     assert {"CompliantToken", "HolderRegistry", "DealEscrow"} <= set(build.artifacts)
     token = build.artifact("CompliantToken")

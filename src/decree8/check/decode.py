@@ -1,6 +1,6 @@
 """Decoding with a template's ABI: calldata, arguments given as text or values, and events. The
 recognition of a template from runtime code (``runtime_matches``) lives in
-:mod:`decree8.verify.bytecode` and is re-exported here."""
+:mod:`decree8.compile.bytecode` and is re-exported here."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from eth_utils import (
 )
 from eth_utils.abi import abi_to_signature
 
+from decree8.compile.bytecode import runtime_matches, strip_metadata
 from decree8.errors import UsageError
 from decree8.hexutil import checksummed, parse_address, parse_hex_bytes
 from decree8.report.finding import jsonable
 from decree8.templates.params import parse_amount
-from decree8.verify.bytecode import runtime_matches, strip_metadata
 
 __all__ = [
     "AbiFunction",

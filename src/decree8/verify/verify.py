@@ -28,12 +28,7 @@ from eth_abi.exceptions import DecodingError, EncodingError
 from eth_utils import function_signature_to_4byte_selector, is_address, keccak, to_checksum_address
 
 from decree8.compile import collect_sources, make_input, make_settings
-from decree8.errors import Decree8Error, ManifestError, TemplateError, UsageError
-from decree8.fsutil import canonical_json
-from decree8.report import Check, Finding, Report
-from decree8.templates import Template, get_template, reference_text, template_for_contract
-from decree8.templates.home import TEMPLATE_SOURCES
-from decree8.verify.bytecode import (
+from decree8.compile.bytecode import (
     CodeComparison,
     Difference,
     MatchKind,
@@ -43,6 +38,11 @@ from decree8.verify.bytecode import (
     metadata_summary,
     split_metadata,
 )
+from decree8.errors import Decree8Error, ManifestError, TemplateError, UsageError
+from decree8.fsutil import canonical_json
+from decree8.report import Check, Finding, Report
+from decree8.templates import Template, get_template, reference_text, template_for_contract
+from decree8.templates.home import TEMPLATE_SOURCES
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
