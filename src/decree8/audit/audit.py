@@ -64,7 +64,8 @@ from decree8.rules.evaluators import (
     role_hash,
     rule_for_error,
 )
-from decree8.rules.pack import RulePack, load_pack
+from decree8.rules.pack import RulePack
+from decree8.rules.project import load_pack
 from decree8.rules.state import HolderStatus, StateReader, ViewFunction, view_functions
 from decree8.templates.params import reference_text
 

@@ -22,7 +22,7 @@ from decree8.errors import TransactionReverted
 from decree8.rules.evaluators import prefetch_plan
 
 if TYPE_CHECKING:
-    from decree8.check.checker import Checker
+    from decree8.check.core import CheckerBase
 
 __all__ = ["check_call"]
 
@@ -31,7 +31,7 @@ NEXT_BLOCK = "pending"
 
 
 def check_call(
-    checker: Checker, req: CallRequest, block: int | str = "latest", resolve: Any = None
+    checker: CheckerBase, req: CallRequest, block: int | str = "latest", resolve: Any = None
 ) -> Verdict:
     decoded, data = checker.decode_request(req, resolve)
     if isinstance(block, str):

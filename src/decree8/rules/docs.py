@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decree8.rules.pack import Period, RulePack, confidence_label, load_pack
+from decree8.rules.pack import Period, RulePack, confidence_label
+from decree8.rules.project import load_pack
 
 _WHERE = {"T": "token template", "E": "escrow template", "C": "checker"}
 

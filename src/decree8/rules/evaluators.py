@@ -34,7 +34,8 @@ from typing import Any, NamedTuple
 from eth_utils import keccak
 
 from decree8.report.finding import Finding
-from decree8.rules.pack import RulePack, load_pack
+from decree8.rules.pack import RulePack
+from decree8.rules.project import load_pack
 from decree8.rules.state import HolderStatus, StateView
 
 __all__ = [
