@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from decree8.verify.verify import VerifyResult
+    from decree8.verify.result import VerifyResult
 
 __all__ = ["verify_text"]
 
