@@ -19,6 +19,7 @@ from decree8.audit.rebuild import (
     WorldReader,
 )
 from decree8.report.finding import Finding
+from decree8.rules.engine import evaluate
 from decree8.rules.evaluators import (
     ESCROW,
     INDIVIDUAL,
@@ -27,7 +28,6 @@ from decree8.rules.evaluators import (
     TOKEN,
     ZERO_ADDRESS,
     TxContext,
-    evaluate,
 )
 from decree8.rules.pack import RulePack
 from decree8.rules.state import HolderStatus

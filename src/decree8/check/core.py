@@ -15,7 +15,8 @@ from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult
 from decree8.errors import TransactionReverted, UsageError
 from decree8.hexutil import checksummed, parse_address
 from decree8.report.finding import Finding
-from decree8.rules.evaluators import TxContext, evaluate, rule_for_error
+from decree8.rules.engine import evaluate
+from decree8.rules.evaluators import TxContext, rule_for_error
 from decree8.rules.pack import RulePack
 from decree8.rules.project import load_pack
 from decree8.rules.state import StateReader, StateView
