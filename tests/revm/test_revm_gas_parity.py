@@ -62,10 +62,10 @@ def _differences(revm: list[dict[str, Any]], tester: list[dict[str, Any]]) -> li
     ]
 
 
-# Both chains date a new block by the wall clock (at least one second after its parent). A run that
-# crosses a second boundary on one chain but not the other would give values that depend on the block
-# time (deadlines, attestation expiries in events) different dates: the comparison stops the clock
-# both chains read, so every block is exactly one second after its parent on both.
+# Both chains date a new block by the wall clock (at least one second after its parent). A run
+# that crosses a second boundary on one chain but not the other would give values that depend on
+# the block time (deadlines, attestation expiries in events) different dates: the comparison stops
+# the clock both chains read, so every block is exactly one second after its parent on both.
 START = 1_767_225_600  # 2026-01-01 00:00:00 UTC
 
 
