@@ -18,6 +18,7 @@ from decree8.rules.evaluators import (
     TxContext,
     _deal,
     _escrow_paused,
+    _moved,
     _reference_findings,
     _role_findings,
     _where,
@@ -135,11 +136,10 @@ def legal_order_governance_findings(ctx: TxContext, state: StateView) -> list[Fi
             _legal_role_administered_by_admin(ctx, state)
         ):
             out.append(
-                ctx.finding(
+                ctx.caller_finding(
                     "LEGAL-ORDER",
                     f"{ctx.function} by {ctx.sender} under a LEGAL_ORDER_ROLE that the "
                     "contract's admin grants: the executor may have the role from the admin",
-                    parties=[("caller", ctx.sender)],
                 )
             )
     return out
@@ -318,11 +318,11 @@ def legal_order(ctx: TxContext, state: StateView) -> list[Finding]:
             continue
         if state.call(mv.token, TOKEN, "isFrozen", mv.sender):
             out.append(
-                ctx.finding(
+                _moved(
+                    ctx,
+                    mv,
                     "LEGAL-ORDER",
                     f"sender {mv.sender} is frozen by a legal order",
-                    parties=mv.parties(),
-                    details=_where(mv),
                 )
             )
             continue
@@ -332,12 +332,14 @@ def legal_order(ctx: TxContext, state: StateView) -> list[Finding]:
             available = max(balance - frozen, 0)
             if available < mv.value <= balance:
                 out.append(
-                    ctx.finding(
+                    _moved(
+                        ctx,
+                        mv,
                         "LEGAL-ORDER",
                         f"sender {mv.sender} spends {mv.value} but only {available} of its "
                         f"{balance} are free: {frozen} are frozen by a legal order",
-                        parties=mv.parties(),
-                        details={**_where(mv), "frozen": frozen, "available": available},
+                        frozen=frozen,
+                        available=available,
                     )
                 )
     if ctx.is_(ESCROW, "acceptDeal", "fund", "complete", "refund", "dispute", "resolve"):

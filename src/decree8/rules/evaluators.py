@@ -172,6 +172,10 @@ class TxContext:
     def arg(self, name: str) -> Any:
         return self.args[name]
 
+    def caller_finding(self, rule_id: str, message: str) -> Finding:
+        """A finding of ``rule_id`` about this call that names its caller."""
+        return self.finding(rule_id, message, parties=[("caller", self.sender)])
+
     def finding(
         self,
         rule_id: str,
@@ -341,6 +345,11 @@ def _movement_statuses(
 
 def _where(mv: Movement) -> dict[str, Any]:
     return {"token": mv.token, "value": mv.value, "via": mv.via}
+
+
+def _moved(ctx: TxContext, mv: Movement, rule_id: str, message: str, **details: Any) -> Finding:
+    """A finding of ``rule_id`` about the movement ``mv`` of ``ctx``, naming its parties."""
+    return ctx.finding(rule_id, message, parties=mv.parties(), details={**_where(mv), **details})
 
 
 def _admissions(ctx: TxContext, state: StateView) -> list[tuple[str, str]]:

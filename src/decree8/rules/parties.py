@@ -18,6 +18,7 @@ from decree8.rules.evaluators import (
     TxContext,
     _admissions,
     _escrow_registry,
+    _moved,
     _movement_statuses,
     _reference_findings,
     _registry_of,
@@ -250,12 +251,13 @@ def p2p_sale(ctx: TxContext, state: StateView) -> list[Finding]:
             continue
         spender = "" if by_party else f" by {mv.operator}, which is not a compliant operator,"
         out.append(
-            ctx.finding(
+            _moved(
+                ctx,
+                mv,
                 "P2P-SALE",
                 f"transfer between individuals {mv.sender} and {mv.receiver}{spender} states no "
                 "non-sale purpose (gift, inheritance, own wallet)",
-                parties=mv.parties(),
-                details={**_where(mv), "operator": mv.operator},
+                operator=mv.operator,
             )
         )
     return out
@@ -290,13 +292,14 @@ def foreign_platform(ctx: TxContext, state: StateView) -> list[Finding]:
         if abroad == home:
             continue
         out.append(
-            ctx.finding(
+            _moved(
+                ctx,
+                mv,
                 "FOREIGN-PLATFORM",
                 f"individual {mv.sender} (attested in {home.decode()}) transfers {mv.value} to "
                 f"operator {mv.receiver} attested in {_country(abroad)}, a foreign platform, "
                 "stating no non-sale purpose (gift, inheritance, own wallet)",
-                parties=mv.parties(),
-                details={**_where(mv), "operator_jurisdiction": _country(abroad)},
+                operator_jurisdiction=_country(abroad),
             )
         )
     return out
