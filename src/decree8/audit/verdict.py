@@ -90,16 +90,12 @@ def _end_findings(
             if deal.frozen or deal.deadline > end_time:
                 continue
             out.append(
-                Finding.for_rule(
+                _at_end(
                     "FUNDS-RETURN",
                     f"deal {deal_id} of escrow {escrow.address} passed its deadline "
                     f"{deal.deadline} and its funded legs were still not returned at block {end} "
                     f"(block time {end_time})",
-                    pack=pack,
-                    source="audit",
-                    contract=escrow.address,
-                    block=end,
-                    timestamp=end_time,
+                    (escrow.address, end, end_time, pack),
                     parties=[("party A", deal.party_a), ("party B", deal.party_b)],
                     details={
                         "deal": deal_id,
@@ -110,21 +106,35 @@ def _end_findings(
                 )
             )
     out.extend(
-        Finding.for_rule(
+        _at_end(
             "SUPPLY-CAP",
             f"the total supply of token {token.address} is {token.supply} at block {end}, "
             f"above its cap {token.cap}",
-            pack=pack,
-            source="audit",
-            contract=token.address,
-            block=end,
-            timestamp=end_time,
+            (token.address, end, end_time, pack),
             details={"supply": token.supply, "cap": token.cap},
         )
         for token in world.tokens()
         if token.cap and token.supply > token.cap
     )
     return out, deals
+
+
+def _at_end(
+    rule_id: str, message: str, where: tuple[str, int, int, RulePack], **context: Any
+) -> Finding:
+    """A finding of the audit about ``contract`` at the end block, ``where`` = (contract, end
+    block, its time, the pack)."""
+    contract, end, end_time, pack = where
+    return Finding.for_rule(
+        rule_id,
+        message,
+        pack=pack,
+        source="audit",
+        contract=contract,
+        block=end,
+        timestamp=end_time,
+        **context,
+    )
 
 
 def _records_findings(
@@ -142,17 +152,13 @@ def _records_findings(
             continue
         holders = [("holder", str(a)) for a in args if isinstance(a, str) and a.startswith("0x")]
         out.append(
-            Finding.for_rule(
+            _at_end(
                 "RECORDS",
                 f"{kind} {address}: {_call_text(fn, args)} is {_show(found)} on chain at block "
                 f"{end}, but its events rebuild {_show(value)}: the state changed without the "
                 "event that records it",
-                pack=pack,
-                source="audit",
-                contract=address,
+                (address, end, end_time, pack),
                 function=fn,
-                block=end,
-                timestamp=end_time,
                 parties=holders,
                 details={"view": _call_text(fn, args), "on_chain": found, "rebuilt": value},
             )

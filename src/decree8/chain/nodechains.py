@@ -64,6 +64,20 @@ def _index_transaction_lookups() -> None:
     pyevm_main._get_transaction_by_hash = lookup
 
 
+#: The development methods both chains answer, by the name of the method that answers each.
+_DEV_METHODS = {
+    "evm_snapshot": "_evm_snapshot",
+    "evm_revert": "_evm_revert",
+    "evm_increaseTime": "_evm_increase_time",
+    "evm_setNextBlockTimestamp": "_evm_set_next_block_timestamp",
+    "evm_mine": "_evm_mine",
+}
+
+
+def _dev_methods(backend: object) -> dict[str, Callable[[list[Any]], Any]]:
+    return {name: getattr(backend, method) for name, method in _DEV_METHODS.items()}
+
+
 class _EmbeddedBackend:
     """eth-tester through web3's eth-tester middleware; answers in Python values."""
 
@@ -78,13 +92,7 @@ class _EmbeddedBackend:
         self._forward = self.provider.request_func(w3, w3.middleware_onion)
         self._snapshots: list[int] = []
         self._time_offset = 0
-        self.methods: dict[str, Callable[[list[Any]], Any]] = {
-            "evm_snapshot": self._evm_snapshot,
-            "evm_revert": self._evm_revert,
-            "evm_increaseTime": self._evm_increase_time,
-            "evm_setNextBlockTimestamp": self._evm_set_next_block_timestamp,
-            "evm_mine": self._evm_mine,
-        }
+        self.methods = _dev_methods(self)
 
     @property
     def chain_id(self) -> int:
@@ -194,13 +202,7 @@ class _RevmBackend:
         self._error_type = RevmError
         self.provider = RevmProvider(accounts=accounts)
         self.node = self.provider.node
-        self.methods: dict[str, Callable[[list[Any]], Any]] = {
-            "evm_snapshot": lambda p: hex(self.node.snapshot()),
-            "evm_revert": self._evm_revert,
-            "evm_increaseTime": self._evm_increase_time,
-            "evm_setNextBlockTimestamp": self._evm_set_next_block_timestamp,
-            "evm_mine": self._evm_mine,
-        }
+        self.methods = _dev_methods(self)
 
     @property
     def chain_id(self) -> int:
@@ -222,6 +224,9 @@ class _RevmBackend:
             return action()
         except self._error_type as exc:
             raise _RpcFailure(SERVER_ERROR, str(exc)) from None
+
+    def _evm_snapshot(self, params: list[Any]) -> str:
+        return hex(self.node.snapshot())
 
     def _evm_revert(self, params: list[Any]) -> bool:
         if len(params) != 1:

@@ -5,13 +5,13 @@ offers both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
 from decree8.check.decode import AbiFunction, ContractAbi, DecodedEvent, runtime_matches
-from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult
+from decree8.check.verdict import CallRequest, DecodedCall, SimulationResult, Verdict
 from decree8.errors import TransactionReverted, UsageError
 from decree8.hexutil import checksummed, parse_address
 from decree8.report.finding import Finding
@@ -273,6 +273,30 @@ class CheckerBase:
             args=args,
             rule_not_in_force=not_in_force,
             recovered_by=None if revert is None else revert.how,
+        )
+
+    def verdict(
+        self,
+        source: str,
+        findings: Sequence[Finding],
+        sim: SimulationResult,
+        decoded: DecodedCall,
+        timestamp: int | None,
+        notes: Sequence[str] = (),
+        **where: Any,
+    ) -> Verdict:
+        """The verdict of a check: compliant when no rule is broken and the simulation
+        succeeded, with the law in force at ``timestamp`` and notes on it after ``notes``."""
+        return Verdict(
+            source=source,
+            compliant=not findings and sim.success,
+            findings=tuple(findings),
+            simulation=sim,
+            decoded=decoded,
+            timestamp=timestamp,
+            law=self.pack.law_at(timestamp),
+            notes=(*notes, *self.law_notes(sim, timestamp)),
+            **where,
         )
 
     def law_notes(self, sim: SimulationResult, timestamp: int | None) -> tuple[str, ...]:

@@ -104,18 +104,16 @@ def check_tx(checker: CheckerBase, tx_hash: str) -> Verdict:
                 "one alone cannot be read from the chain, so they were not compared with its "
                 "Transfer events (an audit of the block compares them)"
             )
-    return Verdict(
-        source="mined",
-        compliant=not findings and sim.success,
-        findings=tuple(findings),
-        simulation=sim,
-        decoded=decoded,
+    return checker.verdict(
+        "mined",
+        findings,
+        sim,
+        decoded,
+        timestamp,
+        notes,
         tx_hash=tx_hash,
         block=number,
-        timestamp=timestamp,
         events=events,
-        law=checker.pack.law_at(timestamp),
-        notes=(*notes, *checker.law_notes(sim, timestamp)),
     )
 
 

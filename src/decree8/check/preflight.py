@@ -55,14 +55,4 @@ def check_call(
         err = exc
     sim = checker.simulation_from(decoded, err, timestamp)
     findings = checker.with_simulated_rule(findings, sim, ctx)
-    return Verdict(
-        source="preflight",
-        compliant=not findings and sim.success,
-        findings=tuple(findings),
-        simulation=sim,
-        decoded=decoded,
-        block=number,
-        timestamp=timestamp,
-        law=checker.pack.law_at(timestamp),
-        notes=checker.law_notes(sim, timestamp),
-    )
+    return checker.verdict("preflight", findings, sim, decoded, timestamp, block=number)

@@ -6,6 +6,7 @@ Registered with :func:`decree8.rules.evaluators.evaluator` when :mod:`decree8.ru
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from decree8.report.finding import Finding
 from decree8.rules.evaluators import (
@@ -206,28 +207,25 @@ def _terms_acceptance(
     current = int(state.call(address, contract, "termsVersion"))
     expected = bytes(state.call(address, contract, "termsHash"))
     version, given = int(ctx.args["version"]), bytes(ctx.args["contentHash"])
-    out = []
-    if version != current:
-        out.append(
-            ctx.finding(
-                "TERMS-BOUND",
-                f"accepts terms version {version} of {address}, but the current version is "
-                f"{current}",
-                parties=[("party", ctx.sender)],
-                details={"current_version": current, "given_version": version},
-            )
-        )
-    if given != expected:
-        out.append(
-            ctx.finding(
-                "TERMS-BOUND",
-                f"accepts terms hash 0x{given.hex()} of {address}, but the current terms hash is "
-                f"0x{expected.hex()}",
-                parties=[("party", ctx.sender)],
-                details={"expected_hash": expected, "given_hash": given},
-            )
-        )
-    return out
+    wrong: list[tuple[bool, str, dict[str, Any]]] = [
+        (
+            version != current,
+            f"accepts terms version {version} of {address}, but the current version is {current}",
+            {"current_version": current, "given_version": version},
+        ),
+        (
+            given != expected,
+            f"accepts terms hash 0x{given.hex()} of {address}, but the current terms hash is "
+            f"0x{expected.hex()}",
+            {"expected_hash": expected, "given_hash": given},
+        ),
+    ]
+    party = [("party", ctx.sender)]
+    return [
+        ctx.finding("TERMS-BOUND", message, parties=party, details=details)
+        for differs, message, details in wrong
+        if differs
+    ]
 
 
 @evaluator("TERMS-ACCEPTED")

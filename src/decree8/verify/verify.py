@@ -29,6 +29,7 @@ from eth_utils import is_address, to_checksum_address
 
 from decree8.compile.bytecode import (
     CodeComparison,
+    Difference,
     MatchKind,
     compare_runtime,
     immutable_ranges,
@@ -551,60 +552,38 @@ def _value_findings(
     immutables: Sequence[ImmutableCheck],
     args: Sequence[ArgCheck],
 ) -> list[Finding]:
-    findings = []
     diff = comparison.difference
     created = creation.difference if creation is not None else None
+    rows: list[tuple[str, str, dict[str, Any]]] = []
     if created is not None and diff is None:
-        findings.append(
-            _finding(
-                _CODE_RULE,
-                f"the creation code (constructor) that deployed {address} is not the "
-                f"{template.name} template's: it first differs at {created}",
-                template,
-                address,
-                offset=created.offset,
-                expected=created.expected,
-                found=created.found,
-            )
+        message = (
+            f"the creation code (constructor) that deployed {address} is not the "
+            f"{template.name} template's: it first differs at {created}"
         )
+        rows.append((_CODE_RULE, message, _where_different(created)))
     if diff is not None:
-        findings.append(
-            _finding(
-                _CODE_RULE,
-                f"the code at {address} is not the {template.name} template's: it first differs "
-                f"at {diff}",
-                template,
-                address,
-                offset=diff.offset,
-                expected=diff.expected,
-                found=diff.found,
-            )
+        message = (
+            f"the code at {address} is not the {template.name} template's: it first differs "
+            f"at {diff}"
         )
-    findings += [
-        _finding(
-            _PARAM_RULES.get(imm.param or "", _DEFAULT_PARAM_RULE),
-            f"immutable {imm.name} holds {imm.found}, expected {imm.expected}",
-            template,
-            address,
-            immutable=imm.name,
-            expected=imm.expected,
-            found=imm.found,
-        )
-        for imm in immutables
-    ]
-    findings += [
-        _finding(
-            _PARAM_RULES.get(arg.name, _DEFAULT_PARAM_RULE),
-            f"constructor argument {arg.name} was {arg.found}, expected {arg.expected}",
-            template,
-            address,
-            argument=arg.name,
-            expected=arg.expected,
-            found=arg.found,
-        )
-        for arg in args
-    ]
-    return findings
+        rows.append((_CODE_RULE, message, _where_different(diff)))
+    for imm in immutables:
+        message = f"immutable {imm.name} holds {imm.found}, expected {imm.expected}"
+        rule = _PARAM_RULES.get(imm.param or "", _DEFAULT_PARAM_RULE)
+        rows.append((rule, message, _values(imm.expected, imm.found, immutable=imm.name)))
+    for arg in args:
+        message = f"constructor argument {arg.name} was {arg.found}, expected {arg.expected}"
+        rule = _PARAM_RULES.get(arg.name, _DEFAULT_PARAM_RULE)
+        rows.append((rule, message, _values(arg.expected, arg.found, argument=arg.name)))
+    return [_finding(rule, text, template, address, **details) for rule, text, details in rows]
+
+
+def _where_different(diff: Difference) -> dict[str, Any]:
+    return _values(diff.expected, diff.found, offset=diff.offset)
+
+
+def _values(expected: Any, found: Any, **what: Any) -> dict[str, Any]:
+    return {**what, "expected": expected, "found": found}
 
 
 def _code_checks(
