@@ -243,7 +243,20 @@ class _RevmBackend:
     def _evm_set_next_block_timestamp(self, params: list[Any]) -> str:
         if len(params) != 1:
             raise _RpcFailure(INVALID_PARAMS, "evm_setNextBlockTimestamp takes a timestamp")
-        timestamp = _quantity(params[0], "the timestamp")
+        timestamp = self._next_timestamp(params[0])
+        self._call(lambda: self.node.set_next_timestamp(timestamp))
+        return str(timestamp)
+
+    def _evm_mine(self, params: list[Any]) -> str:
+        timestamp = None
+        if params and params[0] is not None:
+            timestamp = self._next_timestamp(params[0])
+        self._call(lambda: self.node.mine(1, timestamp))
+        return "0x0"
+
+    def _next_timestamp(self, value: Any) -> int:
+        """The timestamp ``value`` asks for the next block, once it is after the latest one."""
+        timestamp = _quantity(value, "the timestamp")
         latest = self.node.latest.timestamp
         if timestamp <= latest:
             raise _RpcFailure(
@@ -251,19 +264,4 @@ class _RevmBackend:
                 f"the next block's timestamp {timestamp} must be after the latest block's "
                 f"({latest})",
             )
-        self._call(lambda: self.node.set_next_timestamp(timestamp))
-        return str(timestamp)
-
-    def _evm_mine(self, params: list[Any]) -> str:
-        timestamp = None
-        if params and params[0] is not None:
-            timestamp = _quantity(params[0], "the timestamp")
-            latest = self.node.latest.timestamp
-            if timestamp <= latest:
-                raise _RpcFailure(
-                    SERVER_ERROR,
-                    f"the next block's timestamp {timestamp} must be after the latest block's "
-                    f"({latest})",
-                )
-        self._call(lambda: self.node.mine(1, timestamp))
-        return "0x0"
+        return timestamp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -88,19 +89,7 @@ def new_cmd() -> None:
 @_CONTRACT
 @_SOURCE
 @pass_app
-def token_cmd(
-    app: App,
-    directory: Path,
-    name: str,
-    symbol: str,
-    cap: str,
-    issuer_registration: str,
-    operator_registration: str,
-    terms: Path | None,
-    terms_uri: str | None,
-    contract: str | None,
-    decree8_spec: str | None,
-) -> None:
+def token_cmd(app: App, directory: Path, decree8_spec: str | None, **options: Any) -> None:
     """Generate a compliant-token project in DIRECTORY.
 
     \b
@@ -108,17 +97,7 @@ def token_cmd(
       decree8 new token minsk-token --name "Minsk Token" --symbol MNT --cap 1000000e18
       decree8 new token p --decree8 ../dist/decree8-0.2.0-py3-none-any.whl
     """
-    options = TokenOptions(
-        name=name,
-        symbol=symbol,
-        cap=cap,
-        issuer_registration=issuer_registration,
-        operator_registration=operator_registration,
-        terms=terms,
-        terms_uri=terms_uri,
-        contract=contract,
-    )
-    files = generate("token", directory, options, decree8_spec=decree8_spec)
+    files = generate("token", directory, TokenOptions(**options), decree8_spec=decree8_spec)
     _report(app, "token", directory, files)
 
 
@@ -136,28 +115,12 @@ def token_cmd(
 @_CONTRACT
 @_SOURCE
 @pass_app
-def escrow_cmd(
-    app: App,
-    directory: Path,
-    name: str,
-    operator_registration: str,
-    terms: Path | None,
-    terms_uri: str | None,
-    contract: str | None,
-    decree8_spec: str | None,
-) -> None:
+def escrow_cmd(app: App, directory: Path, decree8_spec: str | None, **options: Any) -> None:
     """Generate a deal-escrow project in DIRECTORY.
 
     \b
     Example:
       decree8 new escrow deals --name "Minsk Deals" --terms escrow-terms.md
     """
-    options = EscrowOptions(
-        name=name,
-        operator_registration=operator_registration,
-        terms=terms,
-        terms_uri=terms_uri,
-        contract=contract,
-    )
-    files = generate("escrow", directory, options, decree8_spec=decree8_spec)
+    files = generate("escrow", directory, EscrowOptions(**options), decree8_spec=decree8_spec)
     _report(app, "escrow", directory, files)

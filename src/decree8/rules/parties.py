@@ -42,6 +42,21 @@ __all__ = [
 ]
 
 
+def _forced_to(
+    ctx: TxContext,
+    state: StateView,
+    rule_id: str,
+    wrong: Callable[[HolderStatus], bool],
+    why: str,
+) -> list[Finding]:
+    """A finding of ``rule_id`` when the receiver of a forced transfer is ``wrong``."""
+    to = ctx.args["to"]
+    if not wrong(_status(state, _registry_of(state, ctx.address, TOKEN), to)):
+        return []
+    parties = [("from", ctx.args["from"]), ("to", to)]
+    return [ctx.finding(rule_id, f"forced transfer to {to}, which {why}", parties=parties)]
+
+
 def _party_rule(
     ctx: TxContext,
     state: StateView,
@@ -85,16 +100,13 @@ def holder_identified(ctx: TxContext, state: StateView) -> list[Finding]:
         "is not identified by the holder registry (no valid attestation)",
     )
     if ctx.is_(TOKEN, "forcedTransfer"):
-        registry = _registry_of(state, ctx.address, TOKEN)
-        to = ctx.args["to"]
-        if not _status(state, registry, to).identified:
-            out.append(
-                ctx.finding(
-                    "HOLDER-IDENTIFIED",
-                    f"forced transfer to {to}, which is not identified by the holder registry",
-                    parties=[("from", ctx.args["from"]), ("to", to)],
-                )
-            )
+        out += _forced_to(
+            ctx,
+            state,
+            "HOLDER-IDENTIFIED",
+            lambda status: not status.identified,
+            "is not identified by the holder registry",
+        )
     if ctx.is_(REGISTRY, "attest"):
         a = ctx.args
         problems = []
@@ -152,16 +164,13 @@ def illicit_address(ctx: TxContext, state: StateView) -> list[Finding]:
         ctx, state, "ILLICIT-ADDRESS", lambda s: s.blocked, "is on the illicit-address register"
     )
     if ctx.is_(TOKEN, "forcedTransfer"):
-        registry = _registry_of(state, ctx.address, TOKEN)
-        to = ctx.args["to"]
-        if _status(state, registry, to).blocked:
-            out.append(
-                ctx.finding(
-                    "ILLICIT-ADDRESS",
-                    f"forced transfer to {to}, which is on the illicit-address register",
-                    parties=[("from", ctx.args["from"]), ("to", to)],
-                )
-            )
+        out += _forced_to(
+            ctx,
+            state,
+            "ILLICIT-ADDRESS",
+            lambda status: status.blocked,
+            "is on the illicit-address register",
+        )
     if ctx.is_(ESCROW, "withdraw"):
         registry = _escrow_registry(ctx, state)
         if state.call(registry, REGISTRY, "isBlocked", ctx.sender):
