@@ -22,7 +22,6 @@ from decree8.rules.evaluators import (
     _moved,
     _reference_findings,
     _role_findings,
-    _where,
     evaluator,
     movements,
     role_hash,
@@ -233,11 +232,11 @@ def terms_accepted(ctx: TxContext, state: StateView) -> list[Finding]:
     """The receiver of tokens accepted the token's current terms; a party accepted the escrow's
     terms before opening or accepting a deal, and the deal's terms before funding its leg."""
     out = [
-        ctx.finding(
+        _moved(
+            ctx,
+            mv,
             "TERMS-ACCEPTED",
             f"receiver {mv.receiver} has not accepted the current terms of token {mv.token}",
-            parties=mv.parties(),
-            details=_where(mv),
         )
         for mv in movements(ctx, state)
         if not state.call(mv.token, TOKEN, "hasAcceptedCurrentTerms", mv.receiver)
@@ -305,12 +304,7 @@ def legal_order(ctx: TxContext, state: StateView) -> list[Finding]:
     for mv in movements(ctx, state):
         if state.call(mv.token, TOKEN, "isFrozen", mv.receiver):
             out.append(
-                ctx.finding(
-                    "LEGAL-ORDER",
-                    f"receiver {mv.receiver} is frozen by a legal order",
-                    parties=mv.parties(),
-                    details=_where(mv),
-                )
+                _moved(ctx, mv, "LEGAL-ORDER", f"receiver {mv.receiver} is frozen by a legal order")
             )
         if mv.minting:
             continue
@@ -426,11 +420,8 @@ def oversight_pause(ctx: TxContext, state: StateView) -> list[Finding]:
     for mv in movements(ctx, state):
         if state.call(mv.token, TOKEN, "paused"):
             out.append(
-                ctx.finding(
-                    "OVERSIGHT-PAUSE",
-                    f"token {mv.token} is paused by the oversight role",
-                    parties=mv.parties(),
-                    details=_where(mv),
+                _moved(
+                    ctx, mv, "OVERSIGHT-PAUSE", f"token {mv.token} is paused by the oversight role"
                 )
             )
     if _escrow_paused(ctx, state):

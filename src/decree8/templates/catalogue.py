@@ -75,6 +75,17 @@ class Template:
 
 _REF = "an HTP registration reference: text of at most 32 bytes or a 0x-prefixed bytes32"
 
+#: The roles the token and the escrow both have, held by their ``admin``.
+_ADMIN_ROLES = (
+    Role(
+        "DEFAULT_ADMIN_ROLE",
+        "admin",
+        "grants and revokes the other roles except the legal-order ones; changes in two steps "
+        "with a delay",
+    ),
+    Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
+)
+
 REGISTRY = Template(
     name="holder-registry",
     contract="HolderRegistry",
@@ -149,13 +160,7 @@ TOKEN = Template(
         "oversight",
     ),
     roles=(
-        Role(
-            "DEFAULT_ADMIN_ROLE",
-            "admin",
-            "grants and revokes the other roles except the legal-order ones; changes in two steps "
-            "with a delay",
-        ),
-        Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
+        *_ADMIN_ROLES,
         Role("PLACEMENT_AGENT_ROLE", "placement_agent", "issues tokens, never above the cap"),
         Role(
             "LEGAL_ORDER_AUTHORITY_ROLE",
@@ -221,13 +226,7 @@ ESCROW = Template(
         "oversight",
     ),
     roles=(
-        Role(
-            "DEFAULT_ADMIN_ROLE",
-            "admin",
-            "grants and revokes the other roles except the legal-order ones; changes in two steps "
-            "with a delay",
-        ),
-        Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
+        *_ADMIN_ROLES,
         Role(
             "OPERATOR_ROLE",
             "operator",

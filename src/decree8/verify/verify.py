@@ -314,10 +314,8 @@ def _conclude(
     status: MatchKind = comparison.match
     if wrong or wrong_args or (creation is not None and creation.match == "mismatch"):
         status = "mismatch"
-    findings = _value_findings(chosen, address, comparison, creation, wrong, wrong_args) + findings
-    checks = (
-        _code_checks(chosen, address, comparison, creation, immutables, args, len(code)) + checks
-    )
+    findings = _value_findings(d, comparison, creation, wrong, wrong_args) + findings
+    checks = _code_checks(d, comparison, creation, immutables, args) + checks
     if terms_file is not None:
         finding, check = _terms_file(chosen, address, views, Path(terms_file))
         checks.append(check)
@@ -545,13 +543,13 @@ def _check_args(
 
 
 def _value_findings(
-    template: Template,
-    address: str,
+    d: _Deployed,
     comparison: CodeComparison,
     creation: CodeComparison | None,
     immutables: Sequence[ImmutableCheck],
     args: Sequence[ArgCheck],
 ) -> list[Finding]:
+    template, address = d.chosen, d.address
     diff = comparison.difference
     created = creation.difference if creation is not None else None
     rows: list[tuple[str, str, dict[str, Any]]] = []
@@ -587,14 +585,13 @@ def _values(expected: Any, found: Any, **what: Any) -> dict[str, Any]:
 
 
 def _code_checks(
-    template: Template,
-    address: str,
+    d: _Deployed,
     comparison: CodeComparison,
     creation: CodeComparison | None,
     immutables: Sequence[ImmutableCheck],
     args: Sequence[ArgCheck],
-    size: int,
 ) -> list[Check]:
+    template, address, size = d.chosen, d.address, len(d.code)
     checks = [
         Check(
             _CODE_RULE,
