@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,13 @@ _SOURCE = click.option(
     "or a requirement. A local path is recorded relative to the project. "
     "Default: a version range compatible with this decree8 (e.g. 'decree8>=0.2,<0.3').",
 )
+
+
+def _project_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every kind of project takes, and the App."""
+    for option in (pass_app, _SOURCE, _CONTRACT, _TERMS_URI, _TERMS, _OPERATOR):
+        command = option(command)
+    return command
 
 
 def _report(app: App, kind: str, directory: Path, files: list[Path]) -> None:
@@ -83,12 +91,7 @@ def new_cmd() -> None:
     show_default=True,
     help="The issuer's HTP registration reference (at most 32 bytes of text).",
 )
-@_OPERATOR
-@_TERMS
-@_TERMS_URI
-@_CONTRACT
-@_SOURCE
-@pass_app
+@_project_options
 def token_cmd(app: App, directory: Path, decree8_spec: str | None, **options: Any) -> None:
     """Generate a compliant-token project in DIRECTORY.
 
@@ -109,12 +112,7 @@ def token_cmd(app: App, directory: Path, decree8_spec: str | None, **options: An
     show_default=True,
     help="The project's name (and, unless --contract, the contract's).",
 )
-@_OPERATOR
-@_TERMS
-@_TERMS_URI
-@_CONTRACT
-@_SOURCE
-@pass_app
+@_project_options
 def escrow_cmd(app: App, directory: Path, decree8_spec: str | None, **options: Any) -> None:
     """Generate a deal-escrow project in DIRECTORY.
 
