@@ -84,8 +84,6 @@ def validate(
     return errors
 
 
-
-
 def report_schema() -> dict[str, Any]:
     text = resources.files("decree8.report").joinpath("report.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)

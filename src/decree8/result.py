@@ -20,7 +20,8 @@ from typing import Any
 
 from decree8.errors import UsageError
 from decree8.rules.finding import SOURCES, Finding, iso_utc, jsonable, pairs
-from decree8.rules.pack import SEVERITIES, RulePack, load_pack
+from decree8.rules.pack import SEVERITIES, RulePack
+from decree8.rules.project import load_pack
 
 __all__ = ["KINDS", "SOURCES", "Check", "Finding", "Report", "iso_utc", "jsonable", "plain"]
 

@@ -52,7 +52,7 @@ from decree8.templates.params import parse_amount, parse_reference
 if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.check import Checker, Verdict
-    from decree8.compile import Build
+    from decree8.compile import Artifact, Build
     from decree8.deploy import Deployment
     from decree8.result import Report
 
@@ -292,9 +292,40 @@ def load_scenario(path: str | Path) -> Scenario:
         isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in accounts.values()
     ):
         raise ScenarioError(f"{source}: [accounts] maps names to account indexes, e.g. alice = 2")
+    deploys = _parse_deploys(source, data.get("deploy", []), accounts)
+    deployed = {d.name for d in deploys}
+    steps = [
+        _parse_step(f"{source}: [[step]] #{i}", i, entry, accounts, deployed)
+        for i, entry in enumerate(data.get("step", []), start=1)
+    ]
+    _check_rule_ids(source, steps)
+    start = None
+    if "start" in data:
+        try:
+            start = parse_moment(data["start"])
+        except ValueError as exc:
+            raise ScenarioError(f"{source}: start: {exc}") from None
+    if not steps:
+        raise ScenarioError(
+            f"{source} has no [[step]]: a scenario needs at least one step to check "
+            "(see docs/scenarios.md)"
+        )
+    return Scenario(
+        source,
+        str(data.get("title", source.stem)),
+        dict(accounts),
+        tuple(deploys),
+        tuple(steps),
+        start,
+    )
+
+
+def _parse_deploys(
+    source: Path, entries: Sequence[Mapping[str, Any]], accounts: Mapping[str, int]
+) -> list[DeploySpec]:
     deploys: list[DeploySpec] = []
     names: set[str] = set(accounts)
-    for i, entry in enumerate(data.get("deploy", []), start=1):
+    for i, entry in enumerate(entries, start=1):
         where = f"{source}: [[deploy]] #{i}"
         name = entry.get("name")
         if not isinstance(name, str) or not name:
@@ -322,82 +353,69 @@ def load_scenario(path: str | Path) -> Scenario:
             )
         )
         names.add(name)
-    steps: list[StepSpec] = []
-    allowed = {"as", "call", "args", "value", "advance", "at", "expect", "rules", "send", "note"}
-    for i, entry in enumerate(data.get("step", []), start=1):
-        where = f"{source}: [[step]] #{i}"
-        unknown = sorted(set(entry) - allowed)
-        if unknown:
-            raise ScenarioError(
-                f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
-            )
-        actor, call = entry.get("as"), entry.get("call")
-        if call is not None:
-            if actor not in accounts:
-                raise ScenarioError(f"{where}: as = {actor!r} is not an account in [accounts]")
-            if not isinstance(call, str) or call.count(".") != 1:
-                raise ScenarioError(f'{where}: call = {call!r} must be "deployment.function"')
-            dep_name = call.split(".")[0]
-            if dep_name not in {d.name for d in deploys}:
-                raise ScenarioError(f"{where}: call = {call!r} names no deployment {dep_name!r}")
-        elif "advance" not in entry and "at" not in entry:
-            raise ScenarioError(f'{where} needs call = "deployment.function", advance = or at =')
-        expect = entry.get("expect")
-        if expect not in (None, *EXPECTATIONS):
-            raise ScenarioError(
-                f'{where}: expect must be "ok", "violation" or "refused", not {expect!r}'
-            )
-        if expect == "refused" and entry.get("rules"):
-            raise ScenarioError(f"{where}: a refusal breaks no rule: drop rules = or expect it")
-        at = None
-        if "at" in entry:
-            if "advance" in entry:
-                raise ScenarioError(f"{where}: give advance = or at =, not both")
-            try:
-                at = parse_moment(entry["at"])
-            except ValueError as exc:
-                raise ScenarioError(f"{where}: at: {exc}") from None
-        try:
-            advance = parse_duration(entry.get("advance", 0))
-        except ValueError as exc:
-            raise ScenarioError(f"{where}: advance: {exc}") from None
-        rules = entry.get("rules", [])
-        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
-            raise ScenarioError(f"{where}: rules must be a list of rule IDs")
-        steps.append(
-            StepSpec(
-                index=i,
-                actor=actor,
-                call=call,
-                args=dict(entry.get("args", {})),
-                value=entry.get("value", 0),
-                advance=advance,
-                expect=expect,
-                rules=tuple(rules),
-                send=bool(entry.get("send", False)),
-                note=str(entry.get("note", "")),
-                at=at,
-            )
-        )
-    _check_rule_ids(source, steps)
-    start = None
-    if "start" in data:
-        try:
-            start = parse_moment(data["start"])
-        except ValueError as exc:
-            raise ScenarioError(f"{source}: start: {exc}") from None
-    if not steps:
+    return deploys
+
+
+_STEP_KEYS = {"as", "call", "args", "value", "advance", "at", "expect", "rules", "send", "note"}
+
+
+def _parse_step(
+    where: str,
+    index: int,
+    entry: Mapping[str, Any],
+    accounts: Mapping[str, int],
+    deployed: set[str],
+) -> StepSpec:
+    unknown = sorted(set(entry) - _STEP_KEYS)
+    if unknown:
         raise ScenarioError(
-            f"{source} has no [[step]]: a scenario needs at least one step to check "
-            "(see docs/scenarios.md)"
+            f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_STEP_KEYS))})"
         )
-    return Scenario(
-        source,
-        str(data.get("title", source.stem)),
-        dict(accounts),
-        tuple(deploys),
-        tuple(steps),
-        start,
+    actor, call = entry.get("as"), entry.get("call")
+    if call is not None:
+        if actor not in accounts:
+            raise ScenarioError(f"{where}: as = {actor!r} is not an account in [accounts]")
+        if not isinstance(call, str) or call.count(".") != 1:
+            raise ScenarioError(f'{where}: call = {call!r} must be "deployment.function"')
+        dep_name = call.split(".")[0]
+        if dep_name not in deployed:
+            raise ScenarioError(f"{where}: call = {call!r} names no deployment {dep_name!r}")
+    elif "advance" not in entry and "at" not in entry:
+        raise ScenarioError(f'{where} needs call = "deployment.function", advance = or at =')
+    expect = entry.get("expect")
+    if expect not in (None, *EXPECTATIONS):
+        raise ScenarioError(
+            f'{where}: expect must be "ok", "violation" or "refused", not {expect!r}'
+        )
+    if expect == "refused" and entry.get("rules"):
+        raise ScenarioError(f"{where}: a refusal breaks no rule: drop rules = or expect it")
+    at = None
+    if "at" in entry:
+        if "advance" in entry:
+            raise ScenarioError(f"{where}: give advance = or at =, not both")
+        try:
+            at = parse_moment(entry["at"])
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: at: {exc}") from None
+    try:
+        advance = parse_duration(entry.get("advance", 0))
+    except ValueError as exc:
+        raise ScenarioError(f"{where}: advance: {exc}") from None
+    rules = entry.get("rules", [])
+    if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+        raise ScenarioError(f"{where}: rules must be a list of rule IDs")
+    return StepSpec(
+        index=index,
+        actor=actor,
+        call=call,
+        args=dict(entry.get("args", {})),
+        value=entry.get("value", 0),
+        advance=advance,
+        expect=expect,
+        rules=tuple(rules),
+        send=bool(entry.get("send", False)),
+        note=str(entry.get("note", "")),
+        at=at,
     )
 
 
@@ -426,6 +444,8 @@ class _Names:
                 )
             self.accounts[name] = chain.accounts[index]
         self.deployments: dict[str, Deployment] = {}
+        #: Deployments not made yet, at stand-in addresses (resolving a scenario before it runs).
+        self.planned: dict[str, str] = {}
 
     def named(self, text: str) -> str:
         """``text`` with every account and deployment address replaced by its name."""
@@ -440,9 +460,11 @@ class _Names:
             return self.accounts[text]
         if text in self.deployments:
             return self.deployments[text].address
+        if text in self.planned:
+            return self.planned[text]
         if is_address(text):
             return to_checksum_address(text)
-        known = ", ".join([*self.accounts, *self.deployments])
+        known = ", ".join([*self.accounts, *self.deployments, *self.planned])
         raise ScenarioError(
             f"{text!r} is not an account, a deployment or an address (known: {known})"
         )
@@ -493,20 +515,86 @@ def _convert_arg(abi_type: str, value: Any, names: _Names, now: int, base_dir: P
     raise ValueError(f"unsupported ABI type {abi_type}")
 
 
-def _function_abi(dep: Deployment, fn_name: str, arg_names: Sequence[str]) -> dict[str, Any]:
-    candidates = [e for e in dep.abi if e.get("type") == "function" and e.get("name") == fn_name]
+def _function_abi(
+    contract: str, abi: Sequence[Mapping[str, Any]], fn_name: str, arg_names: Sequence[str]
+) -> dict[str, Any]:
+    candidates = [e for e in abi if e.get("type") == "function" and e.get("name") == fn_name]
     if not candidates:
-        available = sorted({str(e["name"]) for e in dep.abi if e.get("type") == "function"})
+        available = sorted({str(e["name"]) for e in abi if e.get("type") == "function"})
         raise ScenarioError(
-            f"{dep.contract} has no function {fn_name!r} (it has: {', '.join(available)})"
+            f"{contract} has no function {fn_name!r} (it has: {', '.join(available)})"
         )
     for entry in candidates:
         if sorted(i["name"] for i in entry["inputs"]) == sorted(arg_names):
             return dict(entry)
     wanted = " or ".join("(" + ", ".join(i["name"] for i in e["inputs"]) + ")" for e in candidates)
     raise ScenarioError(
-        f"{dep.contract}.{fn_name} takes arguments {wanted}, not ({', '.join(arg_names)})"
+        f"{contract}.{fn_name} takes arguments {wanted}, not ({', '.join(arg_names)})"
     )
+
+
+def _constructor_args(
+    artifact: Artifact, spec: DeploySpec, names: _Names, now: int, base_dir: Path
+) -> list[Any]:
+    ctor = next((e for e in artifact.abi if e.get("type") == "constructor"), None)
+    types = [i["type"] for i in ctor["inputs"]] if ctor else []
+    if len(types) != len(spec.args):
+        raise ValueError(f"{spec.contract} takes {len(types)} constructor args")
+    return [_convert_arg(t, v, names, now, base_dir) for t, v in zip(types, spec.args, strict=True)]
+
+
+def _call_values(
+    step: StepSpec, fn: Mapping[str, Any], names: _Names, now: int, base_dir: Path
+) -> tuple[list[Any], int]:
+    """The ABI values of a step's arguments and the wei it sends."""
+    args = [
+        _convert_arg(i["type"], step.args[i["name"]], names, now, base_dir) for i in fn["inputs"]
+    ]
+    return args, parse_amount(step.value)
+
+
+def resolve_scenario(scenario: Scenario, chain: Chain, build: Build) -> None:
+    """Resolves the whole scenario before anything is sent: every deployment's template or
+    contract and parameters, every step's function and arguments (names, addresses, values of
+    the ABI's types), deployments at stand-in addresses. A bad entry anywhere in the file is a
+    :class:`ScenarioError` naming it, and the chain is left as it was."""
+    from decree8.templates import get_template
+
+    names = _Names(chain, scenario)
+    now = chain.timestamp()
+    abis: dict[str, tuple[str, Sequence[Mapping[str, Any]]]] = {}
+    for spec in scenario.deployments:
+        where = f"{scenario.path}: [[deploy]] {spec.name}"
+        sender = names.accounts[spec.sender]
+        try:
+            if spec.template:
+                template = get_template(spec.template)
+                template.resolve(
+                    {k: _param_text(v) for k, v in spec.params.items()},
+                    deployer=sender,
+                    resolve_address=names.address,
+                    base_dir=scenario.base_dir,
+                )
+                artifact = build.artifact(template.contract)
+            else:
+                artifact = build.artifact(str(spec.contract))
+                _constructor_args(artifact, spec, names, now, scenario.base_dir)
+        except (ValueError, UsageError) as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+        abis[spec.name] = (artifact.name, artifact.abi)
+        stand_in = keccak(f"decree8 scenario deployment {spec.name}".encode())[-20:]
+        names.planned[spec.name] = to_checksum_address(stand_in)
+    for step in scenario.steps:
+        if step.call is None:
+            continue
+        where = f"{scenario.path}: [[step]] #{step.index}"
+        dep_name, fn_name = step.call.split(".")
+        try:
+            fn = _function_abi(*abis[dep_name], fn_name, list(step.args))
+            moment = now if step.at is None else step.at
+            _call_values(step, fn, names, moment, scenario.base_dir)
+        except (ValueError, UsageError) as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
 
 
 def run_scenario(
@@ -531,6 +619,7 @@ def run_scenario(
             f"already at {iso_utc(chain.timestamp())}: run it on an in-process chain (decree8 "
             "run opens one that starts then) or on a node started at that time"
         )
+    resolve_scenario(scenario, chain, build)
     names = _Names(chain, scenario)
     checker: Checker = Checker(chain, build, deployments=[])
     for spec in scenario.deployments:
@@ -549,17 +638,9 @@ def run_scenario(
                 )
             else:
                 artifact = build.artifact(str(spec.contract))
-                ctor = next((e for e in artifact.abi if e.get("type") == "constructor"), None)
-                types = [i["type"] for i in ctor["inputs"]] if ctor else []
-                if len(types) != len(spec.args):
-                    raise ScenarioError(
-                        f"{where}: {spec.contract} takes {len(types)} constructor args"
-                    )
-                now = chain.timestamp()
-                args = [
-                    _convert_arg(t, v, names, now, scenario.base_dir)
-                    for t, v in zip(types, spec.args, strict=True)
-                ]
+                args = _constructor_args(
+                    artifact, spec, names, chain.timestamp(), scenario.base_dir
+                )
                 dep = deploy(chain, artifact, args, sender=sender)
         except (ValueError, TransactionReverted) as exc:
             raise ScenarioError(f"{where}: {exc}") from None
@@ -599,15 +680,7 @@ def _run_step(
     call_request: Any,
 ) -> StepResult:
     where = f"{scenario.path}: [[step]] #{step.index}"
-    if step.advance:
-        chain.time_travel(step.advance)
-    if step.at is not None:
-        try:
-            chain.set_next_timestamp(step.at)
-        except ChainError as exc:
-            raise ScenarioError(f"{where}: at: {exc}") from None
-        if step.call is None:
-            chain.mine(1)
+    _move_clock(step, chain, where)
     if step.call is None:
         return StepResult(
             step.index,
@@ -624,46 +697,76 @@ def _run_step(
         )
     dep_name, fn_name = step.call.split(".")
     dep = names.deployments[dep_name]
-    fn = _function_abi(dep, fn_name, list(step.args))
+    fn = _function_abi(dep.contract, dep.abi, fn_name, list(step.args))
     now = chain.timestamp() if step.at is None else step.at
     try:
-        args = [
-            _convert_arg(i["type"], step.args[i["name"]], names, now, scenario.base_dir)
-            for i in fn["inputs"]
-        ]
-        value = parse_amount(step.value)
+        args, value = _call_values(step, fn, names, now, scenario.base_dir)
     except (ValueError, UsageError) as exc:
         raise ScenarioError(f"{where}: {exc}") from None
     sender = names.accounts[str(step.actor)]
     request = call_request(to=dep.address, sender=sender, function=fn_name, args=args, value=value)
     pre = checker.check_call(request)
-    verdicts = [pre]
-    rules = set(pre.rule_ids)
+    mined: Verdict | None = None
     tx_hash: str | None = None
-    stage = "preflight"
-    detail = _describe(pre)
-    final = pre
+    refused = ""
     if pre.compliant or step.send:
-        address = to_checksum_address(dep.address)
-        contract = chain.w3.eth.contract(address=address, abi=list(dep.abi))
-        data = contract.encode_abi(fn_name, args=args)
-        tx = {"from": sender, "to": dep.address, "data": data, "value": value}
-        try:
-            receipt = chain.transact(tx, gas=STEP_GAS)
-            tx_hash = to_0x(receipt["transactionHash"])
-        except TransactionReverted as exc:
-            tx_hash = exc.tx_hash
-            if tx_hash is None:  # the node refused it outright (Hardhat): nothing was mined
-                detail += f"; not mined: {exc}"
+        tx_hash, refused = _send(chain, dep, fn_name, args, sender, value)
         if tx_hash is not None:
             mined = checker.check_tx(tx_hash)
-            verdicts.append(mined)
-            rules |= set(mined.rule_ids)
-            stage = "preflight+mined" if not pre.compliant else "mined"
-            if pre.compliant or (mined.verdict == "violation" and pre.verdict != "violation"):
-                final = mined
-            if not mined.compliant and pre.compliant:
-                detail = _describe(mined)
+    return _step_result(step, names, pre, mined, tx_hash, refused)
+
+
+def _move_clock(step: StepSpec, chain: Chain, where: str) -> None:
+    if step.advance:
+        chain.time_travel(step.advance)
+    if step.at is not None:
+        try:
+            chain.set_next_timestamp(step.at)
+        except ChainError as exc:
+            raise ScenarioError(f"{where}: at: {exc}") from None
+        if step.call is None:
+            chain.mine(1)
+
+
+def _send(
+    chain: Chain, dep: Deployment, fn_name: str, args: list[Any], sender: str, value: int
+) -> tuple[str | None, str]:
+    """The hash of the step's mined transaction, or ``None`` and why when the node refused it
+    outright (Hardhat): nothing was mined."""
+    address = to_checksum_address(dep.address)
+    contract = chain.w3.eth.contract(address=address, abi=list(dep.abi))
+    data = contract.encode_abi(fn_name, args=args)
+    tx = {"from": sender, "to": dep.address, "data": data, "value": value}
+    try:
+        receipt = chain.transact(tx, gas=STEP_GAS)
+    except TransactionReverted as exc:
+        if exc.tx_hash is None:
+            return None, f"; not mined: {exc}"
+        return exc.tx_hash, ""
+    return to_0x(receipt["transactionHash"]), ""
+
+
+def _step_result(
+    step: StepSpec,
+    names: _Names,
+    pre: Verdict,
+    mined: Verdict | None,
+    tx_hash: str | None,
+    refused: str,
+) -> StepResult:
+    verdicts = [pre]
+    rules = set(pre.rule_ids)
+    stage = "preflight"
+    detail = _describe(pre) + refused
+    final = pre
+    if mined is not None:
+        verdicts.append(mined)
+        rules |= set(mined.rule_ids)
+        stage = "preflight+mined" if not pre.compliant else "mined"
+        if pre.compliant or (mined.verdict == "violation" and pre.verdict != "violation"):
+            final = mined
+        if not mined.compliant and pre.compliant:
+            detail = _describe(mined)
     if rules:
         verdict = "violation"
     elif any(v.verdict == "refused" for v in verdicts):

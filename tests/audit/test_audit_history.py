@@ -18,7 +18,7 @@ from audit_helpers import (
 )
 
 from decree8.audit import AuditStats, audit
-from decree8.audit.audit import _Replay
+from decree8.audit.replay import _Replay
 from decree8.deploy import deploy
 
 

@@ -43,6 +43,7 @@ def test_template_build_needs_no_compiler(monkeypatch: pytest.MonkeyPatch) -> No
         raise AssertionError("a compiler was asked for")
 
     monkeypatch.setattr(compile_module, "get_compiler", no_compiler)
+    monkeypatch.setattr(compile_module.backends, "get_compiler", no_compiler)
     build = home.template_build()
     assert {"CompliantToken", "HolderRegistry", "DealEscrow"} <= set(build.artifacts)
     token = build.artifact("CompliantToken")
@@ -100,8 +101,9 @@ def test_demo_and_deploy_work_without_node_or_solc(
     monkeypatch.setenv("SOLCX_BINARY_PATH", str(tmp_path / "solcx"))
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    result = runner.invoke(main, ["deploy", "holder-registry", "--param",
-                                  "operator_registration=HTP-0421", "--json"])
+    result = runner.invoke(
+        main, ["deploy", "holder-registry", "--param", "operator_registration=HTP-0421", "--json"]
+    )
     assert result.exit_code == 0, result.output
     manifest = Path(json.loads(result.stdout)["manifest"])
     assert manifest.is_file()

@@ -330,3 +330,57 @@ def test_an_empty_or_non_utf8_scenario_is_bad_input_and_nothing_runs(tmp_path: P
     result = CliRunner().invoke(main, ["run", str(binary)])
     assert result.exit_code == 2 and "is not UTF-8 text (byte 12 is 0xff)" in result.stderr
     assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+# A bad step late in the file is found before anything is sent: the whole scenario is resolved
+# (accounts, addresses, argument types against the function's ABI, contracts in the build) first.
+LATE_BAD_STEPS = [
+    ('call = "token.transfer"\nargs = { to = "zed", value = "1e18" }', "'zed' is not an account"),
+    ('call = "token.transfer"\nargs = { to = "0x1234", value = "1e18" }', "'0x1234' is not an"),
+    ('call = "token.transfer"\nargs = { to = "dave", value = true }', "expected a number"),
+    ('call = "token.issue"\nargs = { to = "dave", amount = [1] }', "expected a whole number"),
+    ('call = "token.fly"\nargs = {}', "has no function 'fly'"),
+]
+UNKNOWN_CONTRACT = '\n[[deploy]]\nname = "mock"\ncontract = "NoSuchContract"\nfrom = "issuer"\n'
+
+
+def _late(step: str) -> str:
+    return HEADER + STEPS + f'\n[[step]]\nas = "alice"\n{step}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        *[(_late(step), message) for step, message in LATE_BAD_STEPS],
+        (HEADER + UNKNOWN_CONTRACT + STEPS, "NoSuchContract"),
+    ],
+)
+def test_a_bad_step_late_in_the_file_sends_nothing(tmp_path: Path, text: str, message: str) -> None:
+    from decree8.chain import Chain
+    from decree8.scenario import run_scenario
+    from decree8.templates.home import scenario_build
+
+    scenario = load_scenario(_write(tmp_path, text))
+    with Chain.open("embedded") as chain:
+        before = chain.block_number
+        with pytest.raises(ScenarioError, match=message):
+            run_scenario(scenario, chain, scenario_build())
+        assert chain.block_number == before
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "s.toml")])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "[[" in lines[0], result.stderr
+    assert "deployed" not in result.stdout and "PASS" not in result.stdout
+
+
+def test_a_bad_late_step_sends_nothing_to_a_node(tmp_path: Path) -> None:
+    from decree8.chain import Chain
+    from decree8.chain.node import NodeProcess
+
+    path = _write(tmp_path, _late(LATE_BAD_STEPS[0][0]))
+    with NodeProcess() as node, Chain.rpc(node.url) as chain:
+        before = chain.block_number
+        result = CliRunner().invoke(main, ["--rpc", node.url, "run", str(path)])
+        assert result.exit_code == 2, result.output
+        assert "'zed' is not an account" in result.stderr and "deployed" not in result.stdout
+        assert chain.block_number == before

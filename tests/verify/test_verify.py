@@ -303,7 +303,7 @@ def test_arguments_are_decoded_from_the_end_of_a_changed_creation_code(world: Wo
 def test_decoding_arguments_at_the_end_of_any_creation_code() -> None:
     from eth_abi import abi as eth_abi
 
-    from decree8.verify.verify import constructor_args_at_end
+    from decree8.verify.onchain import constructor_args_at_end
 
     types = ["string", "bytes32", "address", "uint256"]
     values = ("Decree Token", b"\x01" * 32, "0x" + "ab" * 20, 10**24)
@@ -346,7 +346,7 @@ def test_a_cryptobank_register_entry_is_shown_with_decree_19_and_not_enforced() 
     shown as a fact; an empty entry is "none recorded", and neither is a finding."""
     import importlib
 
-    module = importlib.import_module("decree8.verify.verify")
+    module = importlib.import_module("decree8.verify.facts")
     entry = b"NB-CB-0007".ljust(32, b"\0")
     views = {
         "cryptobankRegistration": module._View("bytes32", entry, entry),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import decree8.check
 import decree8.check.decode
 from decree8.compile import Build
+from decree8.compile.bytecode import immutable_ranges, metadata_summary
 from decree8.verify import (
     compare_runtime,
     decode_metadata,
@@ -14,7 +15,6 @@ from decree8.verify import (
     split_metadata,
     strip_metadata,
 )
-from decree8.verify.bytecode import immutable_ranges, metadata_summary
 
 
 def _token(build: Build) -> tuple[bytes, dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from decree8.chain import factory as _factory  # noqa: F401 - sets Chain.open and the others
 from decree8.chain.errors import DecodedError, RevertDecoder
 from decree8.chain.interface import Chain
 
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
     from decree8.chain.rpc import RpcChain
 
 __all__ = ["Chain", "DecodedError", "EmbeddedChain", "RevertDecoder", "RpcChain"]
-# RevmChain (decree8.chain.revm) is imported lazily by Chain.revm(): the extension is optional.
+# RevmChain (decree8.chain.revm) is imported lazily by Chain.revm() (decree8.chain.factory): the
+# extension is optional.
 
 
 def __getattr__(name: str) -> Any:

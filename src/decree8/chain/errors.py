@@ -38,6 +38,7 @@ __all__ = [
     "eth_tester_revert_data",
 ]
 
+
 class RevertDecoder:
     """Decodes revert data by 4-byte selector: ``Error(string)``, ``Panic(uint256)`` and every
     custom error of the ABIs given to :meth:`register_abi`. Selectors that collide are tried in turn

@@ -12,7 +12,7 @@ import abc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol
 
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
@@ -20,15 +20,14 @@ from web3.middleware.base import Web3Middleware
 from web3.types import RPCEndpoint, RPCResponse
 
 from decree8.chain.errors import RevertDecoder, revert_info
-from decree8.errors import ChainError, TransactionReverted, UsageError
+from decree8.chain.replay import mined_revert
+from decree8.errors import ChainError, TransactionReverted
 
 if TYPE_CHECKING:
     from web3.types import BlockIdentifier, LogReceipt, TxReceipt
 
     from decree8.chain.blockstore import BlockStore
-    from decree8.chain.embedded import EmbeddedChain
-    from decree8.chain.revm import RevmChain
-    from decree8.chain.rpc import RpcChain
+
 
 __all__ = ["Chain", "chain_id_cache"]
 
@@ -63,6 +62,20 @@ def chain_id_cache(chain_id: int) -> type[Web3Middleware]:
     return ChainIdCache
 
 
+class _Open(Protocol):
+    def __call__(
+        self, spec: str | None = None, *, accounts: int = 10, timestamp: int | None = None
+    ) -> Chain: ...
+
+
+class _InProcess(Protocol):
+    def __call__(self, accounts: int = 10, **options: Any) -> Chain: ...
+
+
+class _Rpc(Protocol):
+    def __call__(self, url: str, timeout: float = 10) -> Chain: ...
+
+
 class Chain(abc.ABC):
     """A chain with funded, unlocked accounts; see ``docs/internals.md`` (section Chain).
 
@@ -88,69 +101,16 @@ class Chain(abc.ABC):
             raise ChainError("the node has no unlocked accounts to send transactions from")
 
     # -- construction ------------------------------------------------------------------------
-
-    @staticmethod
-    def embedded(accounts: int = 10) -> EmbeddedChain:
-        """An in-process eth-tester chain (py-evm) with ``accounts`` funded, unlocked accounts."""
-        from decree8.chain.embedded import EmbeddedChain
-
-        return EmbeddedChain(accounts=accounts)
+    # Set by decree8.chain.factory, which knows the backends (this module does not import them):
+    # Chain.open(spec), Chain.embedded(), Chain.revm(), Chain.rpc(url), Chain.default().
+    open: ClassVar[_Open]
+    embedded: ClassVar[_InProcess]
+    revm: ClassVar[_InProcess]
+    rpc: ClassVar[_Rpc]
+    default: ClassVar[_InProcess]
 
     #: The in-process chains :meth:`open` knows by name.
     KINDS = ("embedded", "revm", "default")
-
-    @staticmethod
-    def open(spec: str | None = None, *, accounts: int = 10, timestamp: int | None = None) -> Chain:
-        """The one way to open a chain from what a user names (the CLI, scenarios and the pytest
-        plugin all use it): ``"embedded"`` (eth-tester, the reference), ``"revm"`` (the fast
-        chain), ``"default"`` or ``None`` (the fast chain where it can run, else eth-tester), or
-        the URL of a JSON-RPC node. ``timestamp`` starts an in-process chain at that unix time
-        (a scenario that starts in the past); a node keeps its own clock."""
-        if spec is not None and spec.startswith(("http://", "https://")):
-            return Chain.rpc(spec)
-        if spec in (None, "default"):
-            from decree8.chain.revm import fast_chain_missing
-
-            spec = "revm" if fast_chain_missing() is None else "embedded"
-        if spec == "revm":
-            options = {} if timestamp is None else {"timestamp": timestamp}
-            return Chain.revm(accounts=accounts, **options)
-        if spec == "embedded":
-            from decree8.chain.embedded import EmbeddedChain
-
-            return EmbeddedChain(accounts=accounts, genesis_timestamp=timestamp)
-        raise UsageError(
-            f"unknown chain {spec!r}: use embedded, revm, default or an http(s):// node URL"
-        )
-
-    @staticmethod
-    def default(accounts: int = 10) -> Chain:
-        """The fast in-process chain (:meth:`revm`) where decree8's extension loaded, else the
-        embedded chain (eth-tester), after one ``RuntimeWarning`` saying why."""
-        return Chain.open("default", accounts=accounts)
-
-    @staticmethod
-    def revm(accounts: int = 10, **options: Any) -> RevmChain:
-        """An in-process revm chain (decree8's extension, Prague): the same API and gas, many
-        times faster.
-
-        Needs the compiled extension ``decree8._evm`` (built by ``pip install`` where Rust is
-        installed); :func:`decree8.chain.revm.fast_chain_missing` says whether it loaded.
-        """
-        from decree8.chain.revm import RevmChain
-
-        return RevmChain(accounts=accounts, **options)
-
-    @staticmethod
-    def rpc(url: str, timeout: float = 10) -> RpcChain:
-        """A JSON-RPC node at ``url``; every request is bounded by ``timeout`` seconds.
-
-        Raises :class:`~decree8.errors.RpcUnavailable` when the node does not answer
-        ``eth_chainId`` within ``timeout``.
-        """
-        from decree8.chain.rpc import RpcChain
-
-        return RpcChain(url, timeout=timeout)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -345,8 +305,6 @@ class Chain(abc.ABC):
         """Recovers the revert of a mined status-0 transaction in its own block's context (see
         :func:`decree8.chain.replay.mined_revert`), not by a replay on the parent block, which
         may not fail the way the transaction did."""
-        from decree8.chain.replay import mined_revert
-
         tx = {
             "from": params["from"],
             "to": params.get("to"),

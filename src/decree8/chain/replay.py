@@ -11,8 +11,9 @@ gas" is said only when the transaction used all its gas or py-evm reports it, ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_utils import to_checksum_address
 
@@ -20,9 +21,21 @@ from decree8.errors import ChainError, TransactionReverted
 from decree8.hexutil import to_0x
 
 if TYPE_CHECKING:
-    from decree8.chain.interface import Chain
+    from web3.types import BlockIdentifier
 
 __all__ = ["RECOVERED_BY", "MinedRevert", "mined_revert"]
+
+
+class Chain(Protocol):
+    """What the recovery asks of a :class:`decree8.chain.Chain` (the chain module uses this one,
+    so it is typed here rather than imported)."""
+
+    def request(self, method: str, params: list[Any] | None = None) -> Any: ...
+
+    def decode_revert(self, data: bytes, tx_hash: str | None = None) -> TransactionReverted: ...
+
+    def call(self, tx: Mapping[str, Any], block: BlockIdentifier = "latest") -> bytes: ...
+
 
 #: How a mined transaction's revert was recovered, from the most to the least faithful.
 RECOVERED_BY = (

@@ -123,12 +123,8 @@ class RevmChain(DevNodeControl, Chain):
             tx_hash = node.send(request)
         except ExecutionReverted as exc:
             raise self._decoder.reverted(exc.output) from None
-        except RevmError as exc:
-            raise ChainError(f"the node refused the request: {exc}") from None
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-            raise ChainError(
-                f"the node refused the request: invalid params for eth_sendTransaction: {exc}"
-            ) from None
+        except (RevmError, *_BAD_PARAMS) as exc:
+            raise _refused(exc, "eth_sendTransaction") from None
         receipt = node.receipt(tx_hash)
         assert receipt is not None
         if TRANSACT_OBSERVERS:  # the gas report, when asked for (off the hot path otherwise)
@@ -151,12 +147,8 @@ class RevmChain(DevNodeControl, Chain):
             if exc.output[:4] == _OFFCHAIN_LOOKUP:
                 return super().call(tx, block)
             raise self._decoder.reverted(exc.output) from None
-        except RevmError as exc:
-            raise ChainError(f"the node refused the request: {exc}") from None
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-            raise ChainError(
-                f"the node refused the request: invalid params for eth_call: {exc}"
-            ) from None
+        except (RevmError, *_BAD_PARAMS) as exc:
+            raise _refused(exc, "eth_call") from None
 
     def _request(self, tx: Mapping[str, Any], gas: int | None) -> TxRequest:
         """The node's :class:`~decree8.revm.TxRequest` for ``tx``, or :class:`_NotFast`."""
@@ -315,3 +307,15 @@ def _block(block: Any) -> int | str:
             raise _NotFast
         return block
     return _quantity(block)
+
+
+#: What a request with parameters the node cannot take raises in the node.
+_BAD_PARAMS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+
+
+def _refused(exc: Exception, method: str) -> ChainError:
+    """The :class:`ChainError` of a request the node refused: said as the node said it, or as
+    invalid parameters of ``method``."""
+    if isinstance(exc, RevmError):
+        return ChainError(f"the node refused the request: {exc}")
+    return ChainError(f"the node refused the request: invalid params for {method}: {exc}")

@@ -1,7 +1,7 @@
 """The check's view of a template's ABI: :class:`decree8.abi.ContractAbi` whose logs decode to
 :class:`DecodedEvent` (with the emitter's address and the template's contract name). The
 recognition of a template from runtime code (``runtime_matches``) lives in
-:mod:`decree8.verify.bytecode` and is re-exported here."""
+:mod:`decree8.compile.bytecode` and is re-exported here."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 from decree8 import abi
 from decree8.abi import AbiFunction, coerce_arg
+from decree8.compile.bytecode import runtime_matches, strip_metadata
 from decree8.hexutil import checksummed
 from decree8.rules.finding import jsonable
-from decree8.verify.bytecode import runtime_matches, strip_metadata
 
 __all__ = [
     "AbiFunction",

@@ -23,8 +23,8 @@ from decree8.rules.evaluators import ESCROW, REGISTRY, TOKEN, ZERO_ADDRESS
 from decree8.rules.state import HolderStatus, StateReader
 
 if TYPE_CHECKING:
-    from decree8.check.checker import Checker
     from decree8.check.context import BlockContext
+    from decree8.check.core import CheckerBase as Checker
 
 __all__ = ["InBlockReader", "in_block_state"]
 

@@ -33,14 +33,14 @@ from decree8.rules.finding import Finding
 from decree8.rules.state import StateReader, StateView, prefetch_together
 
 if TYPE_CHECKING:
-    from decree8.check.checker import Checker
+    from decree8.check.core import CheckerBase
 
 __all__ = ["check_tx", "records_findings", "state_before"]
 
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
-def check_tx(checker: Checker, tx_hash: str) -> Verdict:
+def check_tx(checker: CheckerBase, tx_hash: str) -> Verdict:
     if not isinstance(tx_hash, str) or not _HASH.match(tx_hash.strip()):
         raise UsageError(f"{tx_hash!r} is not a transaction hash (0x followed by 64 hex digits)")
     tx_hash = tx_hash.strip().lower()
@@ -104,23 +104,21 @@ def check_tx(checker: Checker, tx_hash: str) -> Verdict:
                 "one alone cannot be read from the chain, so they were not compared with its "
                 "Transfer events (an audit of the block compares them)"
             )
-    return Verdict(
-        source="mined",
-        compliant=not findings and sim.success,
-        findings=tuple(findings),
-        simulation=sim,
-        decoded=decoded,
+    return checker.verdict(
+        "mined",
+        findings,
+        sim,
+        decoded,
+        timestamp,
+        notes,
         tx_hash=tx_hash,
         block=number,
-        timestamp=timestamp,
         events=events,
-        law=checker.pack.law_at(timestamp),
-        notes=(*notes, *checker.law_notes(sim, timestamp)),
     )
 
 
 def state_before(
-    checker: Checker, where: BlockContext, decoded: DecodedCall | None = None
+    checker: CheckerBase, where: BlockContext, decoded: DecodedCall | None = None
 ) -> tuple[StateView, list[str]]:
     """The state a mined transaction ran on, at its own block time: the end of the block before,
     or, when transactions before it in its block emitted events of decree8's contracts, that

@@ -22,7 +22,7 @@ from decree8.errors import TransactionReverted
 from decree8.rules.evaluators import prefetch_plan
 
 if TYPE_CHECKING:
-    from decree8.check.checker import Checker
+    from decree8.check.core import CheckerBase
 
 __all__ = ["check_call"]
 
@@ -31,7 +31,7 @@ NEXT_BLOCK = "pending"
 
 
 def check_call(
-    checker: Checker, req: CallRequest, block: int | str = "latest", resolve: Any = None
+    checker: CheckerBase, req: CallRequest, block: int | str = "latest", resolve: Any = None
 ) -> Verdict:
     decoded, data = checker.decode_request(req, resolve)
     if isinstance(block, str):
@@ -55,14 +55,4 @@ def check_call(
         err = exc
     sim = checker.simulation_from(decoded, err, timestamp)
     findings = checker.with_simulated_rule(findings, sim, ctx)
-    return Verdict(
-        source="preflight",
-        compliant=not findings and sim.success,
-        findings=tuple(findings),
-        simulation=sim,
-        decoded=decoded,
-        block=number,
-        timestamp=timestamp,
-        law=checker.pack.law_at(timestamp),
-        notes=checker.law_notes(sim, timestamp),
-    )
+    return checker.verdict("preflight", findings, sim, decoded, timestamp, block=number)

@@ -97,6 +97,16 @@ def main(
       decree8 node                 a local chain other tools can reach over JSON-RPC
       decree8 new token my-token   a project that extends the token template
     """
+    app = _app(rpc, chain_kind, json_output, compiler, debug)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _app(
+    rpc: str | None, chain_kind: str | None, json_output: bool, compiler: str | None, debug: bool
+) -> App:
+    """The command's App: the global options over the project's settings, and the project's own
+    rules made part of the pack."""
     from decree8.config import load_settings
 
     settings = load_settings({"rpc": rpc, "chain": chain_kind, "compiler": compiler})
@@ -105,7 +115,7 @@ def main(
         from decree8.rules.project import activate_project_rules
 
         activate_project_rules(rules_file)
-    app = App(
+    return App(
         rpc=settings["rpc"],
         json_output=json_output,
         debug=debug,
@@ -113,8 +123,6 @@ def main(
         chain_kind=settings["chain"],
         settings=settings,
     )
-    ctx.obj = app
-    ctx.call_on_close(app.close)
 
 
 main.add_command(templates_cmd)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from decree8.cli._app import App, fail, parse_params, pass_app
 from decree8.errors import UsageError
 from decree8.fsutil import check_target
+
+if TYPE_CHECKING:
+    from decree8.deploy import Deployment
 
 
 def account_resolver(app: App) -> Any:
@@ -214,17 +217,18 @@ def deploy_cmd(
         )
     data = {"manifest": str(path), **dep.to_json()}
     data.pop("abi", None)
-    app.emit(
-        data,
-        lambda: "\n".join(
-            [
-                f"deployed {dep.template} ({dep.contract}) at {dep.address}",
-                f"  chain {dep.chain_id}, block {dep.block}, tx {dep.tx_hash}",
-                f"  deployer {dep.deployer}",
-                *(f"  {k} = {v}" for k, v in dep.params.items()),
-                f"manifest written to {path}",
-            ]
-        ),
+    app.emit(data, lambda: _deployed_text(dep, path))
+
+
+def _deployed_text(dep: Deployment, path: Path) -> str:
+    return "\n".join(
+        [
+            f"deployed {dep.template} ({dep.contract}) at {dep.address}",
+            f"  chain {dep.chain_id}, block {dep.block}, tx {dep.tx_hash}",
+            f"  deployer {dep.deployer}",
+            *(f"  {k} = {v}" for k, v in dep.params.items()),
+            f"manifest written to {path}",
+        ]
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,6 +36,13 @@ _SOURCE = click.option(
     "or a requirement. A local path is recorded relative to the project. "
     "Default: a version range compatible with this decree8 (e.g. 'decree8>=0.2,<0.3').",
 )
+
+
+def _project_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every kind of project takes, and the App."""
+    for option in (pass_app, _SOURCE, _CONTRACT, _TERMS_URI, _TERMS, _OPERATOR):
+        command = option(command)
+    return command
 
 
 def _report(app: App, kind: str, directory: Path, files: list[Path]) -> None:
@@ -82,25 +91,8 @@ def new_cmd() -> None:
     show_default=True,
     help="The issuer's HTP registration reference (at most 32 bytes of text).",
 )
-@_OPERATOR
-@_TERMS
-@_TERMS_URI
-@_CONTRACT
-@_SOURCE
-@pass_app
-def token_cmd(
-    app: App,
-    directory: Path,
-    name: str,
-    symbol: str,
-    cap: str,
-    issuer_registration: str,
-    operator_registration: str,
-    terms: Path | None,
-    terms_uri: str | None,
-    contract: str | None,
-    decree8_spec: str | None,
-) -> None:
+@_project_options
+def token_cmd(app: App, directory: Path, decree8_spec: str | None, **options: Any) -> None:
     """Generate a compliant-token project in DIRECTORY.
 
     \b
@@ -108,17 +100,7 @@ def token_cmd(
       decree8 new token minsk-token --name "Minsk Token" --symbol MNT --cap 1000000e18
       decree8 new token p --decree8 ../dist/decree8-0.2.0-py3-none-any.whl
     """
-    options = TokenOptions(
-        name=name,
-        symbol=symbol,
-        cap=cap,
-        issuer_registration=issuer_registration,
-        operator_registration=operator_registration,
-        terms=terms,
-        terms_uri=terms_uri,
-        contract=contract,
-    )
-    files = generate("token", directory, options, decree8_spec=decree8_spec)
+    files = generate("token", directory, TokenOptions(**options), decree8_spec=decree8_spec)
     _report(app, "token", directory, files)
 
 
@@ -130,34 +112,13 @@ def token_cmd(
     show_default=True,
     help="The project's name (and, unless --contract, the contract's).",
 )
-@_OPERATOR
-@_TERMS
-@_TERMS_URI
-@_CONTRACT
-@_SOURCE
-@pass_app
-def escrow_cmd(
-    app: App,
-    directory: Path,
-    name: str,
-    operator_registration: str,
-    terms: Path | None,
-    terms_uri: str | None,
-    contract: str | None,
-    decree8_spec: str | None,
-) -> None:
+@_project_options
+def escrow_cmd(app: App, directory: Path, decree8_spec: str | None, **options: Any) -> None:
     """Generate a deal-escrow project in DIRECTORY.
 
     \b
     Example:
       decree8 new escrow deals --name "Minsk Deals" --terms escrow-terms.md
     """
-    options = EscrowOptions(
-        name=name,
-        operator_registration=operator_registration,
-        terms=terms,
-        terms_uri=terms_uri,
-        contract=contract,
-    )
-    files = generate("escrow", directory, options, decree8_spec=decree8_spec)
+    files = generate("escrow", directory, EscrowOptions(**options), decree8_spec=decree8_spec)
     _report(app, "escrow", directory, files)

@@ -542,7 +542,7 @@ def build_project(
     input of the latest build. A build of the whole tree also removes artifacts of contracts that
     are gone; a build of some ``sources`` only adds or replaces artifacts.
     """
-    from decree8.compile import get_compiler
+    from decree8.compile.backends import get_compiler
 
     root_path = Path(root).resolve()
     if not root_path.is_dir():

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from decree8.report.json import RULES_SCHEMA_ID, TEMPLATES_SCHEMA_ID
-from decree8.rules.pack import LawVersion, Period, Rule, RulePack, confidence_label, load_pack
+from decree8.rules.pack import LawVersion, Period, Rule, RulePack, confidence_label
+from decree8.rules.project import load_pack
 
 __all__ = ["rules_markdown", "rules_text", "rules_to_dict", "templates_to_dict"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decree8.check.verdict import Verdict
 from decree8.result import Report, iso_utc, jsonable
-from decree8.rules.pack import RulePack, load_pack
+from decree8.rules.pack import RulePack
+from decree8.rules.project import load_pack
 
 __all__ = ["check_text", "summary_line", "verdict_line", "verdict_text"]
 

@@ -7,18 +7,18 @@ is installed with a Rust toolchain).
 
 from __future__ import annotations
 
-from decree8.revm.node import (
+from decree8.revm.node import RevmNode
+from decree8.revm.provider import RevmProvider, decode_raw_transaction
+from decree8.revm.records import (
     Block,
     CallFrame,
     ExecutionReverted,
     Log,
     Receipt,
     RevmError,
-    RevmNode,
     Transaction,
     TxRequest,
 )
-from decree8.revm.provider import RevmProvider, decode_raw_transaction
 
 __all__ = [
     "Block",

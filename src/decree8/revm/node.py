@@ -33,31 +33,33 @@ How it runs a transaction, and where it differs from eth-tester (py-evm):
 from __future__ import annotations
 
 import bisect
-import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, NamedTuple
 
-from eth_utils import keccak as _eth_keccak
 from eth_utils import to_checksum_address
 
-from decree8._evm import Evm, EvmError, TxOutcome
-from decree8.errors import ChainError
-
-try:  # a C keccak several times faster than eth-hash's pycryptodome backend, when installed
-    import sha3 as _sha3
-except ImportError:  # pragma: no cover - depends on the environment
-    _sha3 = None
-
-
-def keccak(data: bytes) -> bytes:
-    """Keccak-256 of ``data``."""
-    if _sha3 is not None:
-        return bytes(_sha3.keccak_256(data).digest())
-    return _eth_keccak(data)
-
+from decree8.revm.engine import (
+    _address_of_key,
+    _between,
+    _block_hash,
+    _checksum,
+    _Engine,
+    _prevrandao,
+    _pseudo_hash,
+    keccak,
+)
+from decree8.revm.records import (
+    Block,
+    CallFrame,
+    ExecutionReverted,
+    Log,
+    Receipt,
+    RevmError,
+    Transaction,
+    TxRequest,
+    _Mark,
+)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_COINBASE = "0xC014BA5EC014BA5EC014BA5EC014BA5EC014BA5E"
@@ -65,305 +67,6 @@ EMPTY_CODE_HASH = keccak(b"")
 HARDFORKS = ("SHANGHAI", "CANCUN", "PRAGUE", "OSAKA")
 #: eth-tester's hardfork (py-evm's PragueVM): the default, so that gas matches
 DEFAULT_HARDFORK = "PRAGUE"
-
-_ERROR_STRING = bytes.fromhex("08c379a0")
-
-
-class RevmError(ChainError):
-    """revm (or the node around it) refused a request. ``code`` is the JSON-RPC error code."""
-
-    def __init__(self, message: str, *, code: int = -32000, data: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.data = data
-
-
-class ExecutionReverted(RevmError):
-    """A call or gas estimate reverted; ``output`` is the revert data (``data`` holds it as hex)."""
-
-    def __init__(self, output: bytes) -> None:
-        message = "execution reverted"
-        reason = _error_string(output)
-        if reason is not None:
-            message += f": {reason}"
-        super().__init__(message, code=3, data="0x" + output.hex())
-        self.output = output
-
-
-# ---------------------------------------------------------------------------------------------
-# Records
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TxRequest:
-    """A transaction to run: ``to`` is None for a contract creation; ``gas`` None means estimate."""
-
-    sender: str
-    to: str | None = None
-    value: int = 0
-    data: bytes = b""
-    gas: int | None = None
-    gas_price: int | None = None
-    max_fee_per_gas: int | None = None
-    max_priority_fee_per_gas: int | None = None
-    nonce: int | None = None
-    chain_id: int | None = None
-
-    @property
-    def price(self) -> int:
-        """The price per gas this transaction pays when the base fee is 0."""
-        if self.gas_price is not None:
-            return self.gas_price
-        if self.max_fee_per_gas is not None:
-            return min(self.max_fee_per_gas, self.max_priority_fee_per_gas or 0)
-        return self.max_priority_fee_per_gas or 0
-
-    @property
-    def type(self) -> int:
-        """The EIP-2718 type: 0 legacy, 2 dynamic fee."""
-        return 0 if self.gas_price is not None else 2
-
-
-@dataclass(frozen=True)
-class Log:
-    """One event log; ``topics`` are lowercase 0x-hex, ``log_index`` counts within the block."""
-
-    address: str
-    topics: tuple[str, ...]
-    data: bytes
-    block_number: int
-    block_hash: bytes
-    tx_hash: bytes
-    log_index: int
-    tx_index: int = 0
-
-
-@dataclass(frozen=True)
-class Transaction:
-    """A mined transaction."""
-
-    hash: bytes
-    sender: str
-    to: str | None
-    value: int
-    data: bytes
-    gas: int
-    gas_price: int
-    max_fee_per_gas: int | None
-    max_priority_fee_per_gas: int | None
-    nonce: int
-    chain_id: int
-    type: int
-    block_number: int
-    block_hash: bytes
-    v: int = 0
-    r: int = 0
-    s: int = 0
-    tx_index: int = 0
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """A mined transaction's receipt; ``revert_data`` is set when a revert made ``status`` 0."""
-
-    tx_hash: bytes
-    sender: str
-    to: str | None
-    block_number: int
-    block_hash: bytes
-    status: int
-    gas_used: int
-    effective_gas_price: int
-    contract_address: str | None
-    logs: tuple[Log, ...]
-    type: int
-    revert_data: bytes | None = None
-    tx_index: int = 0
-
-    @property
-    def cumulative_gas_used(self) -> int:
-        """Gas used in the block up to and including this transaction (one transaction a block)."""
-        return self.gas_used
-
-
-@dataclass(frozen=True)
-class CallFrame:
-    """One call frame of a traced transaction, in the order the frames were entered.
-
-    ``kind`` is ``CALL``, ``STATICCALL``, ``DELEGATECALL``, ``CALLCODE``, ``CREATE`` or
-    ``CREATE2``; ``result`` is ``"ok"``, ``"revert"`` or revm's name for the halt.
-    """
-
-    depth: int
-    kind: str
-    sender: str
-    to: str
-    value: int
-    input: bytes
-    output: bytes
-    gas_limit: int
-    gas_used: int
-    result: str
-
-
-@dataclass(frozen=True)
-class Block:
-    """A mined block header with its transaction hashes."""
-
-    number: int
-    hash: bytes
-    parent_hash: bytes
-    timestamp: int
-    gas_limit: int
-    gas_used: int
-    coinbase: str
-    prevrandao: bytes
-    base_fee: int
-    transactions: tuple[bytes, ...]
-
-
-class AccountInfo(NamedTuple):
-    """What the state holds for an address besides its code and storage."""
-
-    balance: int
-    nonce: int
-    code_hash: bytes
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What running one transaction gave; ``logs`` are (address, topics, data)."""
-
-    status: int
-    gas_used: int
-    output: bytes
-    created: str | None
-    logs: tuple[tuple[str, tuple[str, ...], bytes], ...]
-    gas_refunded: int = 0
-
-
-#: A point an :class:`_Engine` can rewind to: the id of a copy of revm's database.
-_Mark = int
-
-
-# ---------------------------------------------------------------------------------------------
-# The engine: one EVM with the node's transaction semantics
-# ---------------------------------------------------------------------------------------------
-
-
-class _Engine:
-    """One :class:`decree8._evm.Evm`, with marks (database copies) to rewind to.
-
-    The extension runs every transaction as a node does (validated, charged, committed,
-    finalized), so this class only translates: requests in, outcomes out, revm's refusals into
-    :class:`RevmError`.
-    """
-
-    def __init__(
-        self,
-        *,
-        chain_id: int,
-        spec: str,
-        gas_limit: int,
-        coinbase: str,
-        genesis: Sequence[tuple[str, int]],
-    ) -> None:
-        self.gas_limit = gas_limit
-        self.coinbase = coinbase
-        self.evm = Evm(chain_id, spec, **_block_env(0, 0, coinbase, gas_limit))
-        for address, balance in genesis:
-            self.evm.set_balance(address, balance)
-        self._env_key: tuple[int, int] = (0, 0)
-
-    # -- reads ------------------------------------------------------------------------------------
-
-    def account(self, address: str) -> AccountInfo:
-        """Balance, nonce and code hash of ``address``."""
-        return AccountInfo(*self.evm.account(address))
-
-    def code(self, address: str) -> bytes:
-        """The runtime code at ``address`` (empty for an account without code)."""
-        return bytes(self.evm.code(address))
-
-    def storage(self, address: str, slot: int) -> int:
-        """The value of storage ``slot`` of ``address``."""
-        return int(self.evm.storage(address, slot))
-
-    # -- execution ----------------------------------------------------------------------------
-
-    def use_block(self, number: int, timestamp: int) -> None:
-        """Run what follows in block ``number`` at ``timestamp``."""
-        if self._env_key != (number, timestamp):
-            self.evm.set_block(**_block_env(number, timestamp, self.coinbase, self.gas_limit))
-            self._env_key = (number, timestamp)
-
-    def execute(self, tx: TxRequest, gas: int, price: int) -> _Outcome:
-        """Run ``tx`` for good in the current block (nonce bumped, fee charged). Raises
-        :class:`RevmError` when revm refuses it outright (nothing is charged)."""
-        try:
-            result = self.evm.transact(tx.sender, tx.to, tx.value, tx.data, gas, price)
-        except EvmError as exc:
-            raise _refusal(exc, tx, gas) from None
-        return _outcome(result)
-
-    def simulate(self, tx: TxRequest, gas: int) -> _Outcome:
-        """Run ``tx`` and drop what it did (no nonce check, price 0)."""
-        try:
-            result = self.evm.simulate(tx.sender, tx.to, tx.value, tx.data, gas)
-        except EvmError as exc:
-            raise _refusal(exc, tx, gas) from None
-        return _outcome(result)
-
-    def trace(self, tx: TxRequest, gas: int) -> tuple[_Outcome, list[CallFrame]]:
-        """Run ``tx`` as :meth:`simulate` does, recording its call frames."""
-        try:
-            result, frames = self.evm.trace(tx.sender, tx.to, tx.value, tx.data, gas)
-        except EvmError as exc:
-            raise _refusal(exc, tx, gas) from None
-        return _outcome(result), [
-            CallFrame(
-                depth,
-                kind,
-                _checksum(sender),
-                _checksum(to),
-                value,
-                bytes(data),
-                bytes(output),
-                gas_limit,
-                gas_used,
-                outcome,
-            )
-            for (
-                depth,
-                kind,
-                sender,
-                to,
-                value,
-                data,
-                output,
-                gas_limit,
-                gas_used,
-                outcome,
-            ) in frames
-        ]
-
-    # -- marks ----------------------------------------------------------------------------------
-
-    def mark(self) -> _Mark:
-        """A point to :meth:`rewind` to: a copy of the database (cheap for a dev chain's state)."""
-        return int(self.evm.snapshot())
-
-    def rewind(self, mark: _Mark) -> _Mark:
-        """Return to ``mark``; it stays usable (returned for convenience)."""
-        if not self.evm.revert(mark, True):
-            raise RevmError(f"internal error: unknown EVM snapshot {mark}")
-        self._env_key = (-1, -1)
-        return mark
-
-    def forget(self, mark: _Mark) -> None:
-        """Drop ``mark``'s copy of the database."""
-        self.evm.drop_snapshot(mark)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -640,37 +343,14 @@ class RevmNode:
         and the fee, or a sender with code.
         """
         sender = tx.sender
-        if not signed and sender.lower() not in self._unlocked:
-            raise RevmError(
-                f"unknown account {sender}: eth_sendTransaction signs for "
-                "the node's own accounts only (send a raw transaction instead)"
-            )
-        if tx.chain_id is not None and tx.chain_id != self.chain_id:
-            raise RevmError(f"invalid chain id {tx.chain_id}: this chain is {self.chain_id}")
-        engine = self._engine
-        info = engine.account(sender)
-        nonce = int(info.nonce)
-        if tx.nonce is not None and tx.nonce != nonce:
-            word = "low" if tx.nonce < nonce else "high"
-            raise RevmError(f"nonce too {word}: address {sender}, tx: {tx.nonce} state: {nonce}")
-        if info.code_hash != EMPTY_CODE_HASH:
-            raise RevmError(f"sender {sender} is not an externally owned account (it has code)")
-        gas = self.estimate_gas(tx) if tx.gas is None else tx.gas
-        if gas > self.gas_limit:
-            raise RevmError(f"gas {gas} exceeds the block gas limit {self.gas_limit}")
+        nonce, gas = self._admit(tx, signed)
         price = tx.price
-        needed = gas * price + tx.value
-        have = int(info.balance)
-        if have < needed:
-            raise RevmError(
-                f"insufficient funds for gas * price + value: address {sender} have {have} "
-                f"want {needed}"
-            )
         if tx_hash is None:
             tx_hash = _pseudo_hash(tx, nonce, gas, self.chain_id)
 
         number = len(self._blocks)
         timestamp = self._take_timestamp()
+        engine = self._engine
         engine.use_block(number, timestamp)
         outcome = engine.execute(tx, gas, price)
 
@@ -714,6 +394,36 @@ class RevmNode:
         if outcome.status or outcome.gas_used * price:
             self._state_changes.append(number)
         return tx_hash
+
+    def _admit(self, tx: TxRequest, signed: bool) -> tuple[int, int]:
+        """The sender's nonce and the gas of ``tx``, once the node accepts to run it (see
+        :meth:`send`); :class:`RevmError` otherwise."""
+        sender = tx.sender
+        if not signed and sender.lower() not in self._unlocked:
+            raise RevmError(
+                f"unknown account {sender}: eth_sendTransaction signs for "
+                "the node's own accounts only (send a raw transaction instead)"
+            )
+        if tx.chain_id is not None and tx.chain_id != self.chain_id:
+            raise RevmError(f"invalid chain id {tx.chain_id}: this chain is {self.chain_id}")
+        info = self._engine.account(sender)
+        nonce = int(info.nonce)
+        if tx.nonce is not None and tx.nonce != nonce:
+            word = "low" if tx.nonce < nonce else "high"
+            raise RevmError(f"nonce too {word}: address {sender}, tx: {tx.nonce} state: {nonce}")
+        if info.code_hash != EMPTY_CODE_HASH:
+            raise RevmError(f"sender {sender} is not an externally owned account (it has code)")
+        gas = self.estimate_gas(tx) if tx.gas is None else tx.gas
+        if gas > self.gas_limit:
+            raise RevmError(f"gas {gas} exceeds the block gas limit {self.gas_limit}")
+        needed = gas * tx.price + tx.value
+        have = int(info.balance)
+        if have < needed:
+            raise RevmError(
+                f"insufficient funds for gas * price + value: address {sender} have {have} "
+                f"want {needed}"
+            )
+        return nonce, gas
 
     def call(self, tx: TxRequest, block: int | str = "latest") -> bytes:
         """The return data of ``tx`` run at ``block`` and discarded; :class:`ExecutionReverted` if
@@ -967,100 +677,3 @@ class RevmNode:
             self._blocks_with_logs.append(number)
             for address in {log.address.lower() for log in logs}:
                 self._log_blocks_by_address.setdefault(address, []).append(number)
-
-
-# ---------------------------------------------------------------------------------------------
-# Helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def _address_of_key(private_key: bytes) -> str:
-    from eth_keys import keys
-
-    return str(keys.PrivateKey(private_key).public_key.to_checksum_address())
-
-
-@lru_cache(maxsize=4096)
-def _checksum(address: str) -> str:
-    """``to_checksum_address``, remembered: a creation's address recurs (every ``eth_call`` of
-    init code from the same sender and nonce creates at the same address)."""
-    return to_checksum_address(address)
-
-
-def _block_hash(number: int) -> bytes:
-    """What revm's in-memory database answers to ``BLOCKHASH``: ``keccak(str(number))``."""
-    return keccak(str(number).encode())
-
-
-def _block_env(number: int, timestamp: int, coinbase: str, gas_limit: int) -> dict[str, Any]:
-    return {
-        "number": number,
-        "timestamp": timestamp,
-        "base_fee": 0,
-        "gas_limit": gas_limit,
-        "coinbase": coinbase,
-        "prevrandao": _prevrandao(number),
-    }
-
-
-def _prevrandao(number: int) -> bytes:
-    """A fixed pseudo-random value per block number (sha256: it only has to look random)."""
-    return hashlib.sha256(b"decree8-revm-prevrandao" + number.to_bytes(32, "big")).digest()
-
-
-def _pseudo_hash(tx: TxRequest, nonce: int, gas: int, chain_id: int) -> bytes:
-    """A unique id for an unsigned transaction: sha256 of its fields (there is no signature)."""
-    parts = [
-        b"decree8-revm-tx",
-        tx.sender.lower().encode(),
-        (tx.to or "").lower().encode(),
-        nonce.to_bytes(32, "big"),
-        chain_id.to_bytes(32, "big"),
-        tx.value.to_bytes(32, "big"),
-        gas.to_bytes(32, "big"),
-        tx.price.to_bytes(32, "big"),
-        tx.data,
-    ]
-    return hashlib.sha256(b"|".join(parts)).digest()
-
-
-def _between(numbers: list[int], low: int, high: int) -> list[int]:
-    return numbers[bisect.bisect_left(numbers, low) : bisect.bisect_right(numbers, high)]
-
-
-def _error_string(output: bytes) -> str | None:
-    if output[:4] != _ERROR_STRING or len(output) < 68:
-        return None
-    try:
-        length = int.from_bytes(output[36:68], "big")
-        return output[68 : 68 + length].decode("utf-8")
-    except (UnicodeDecodeError, OverflowError):
-        return None
-
-
-def _outcome(result: TxOutcome) -> _Outcome:
-    """An :class:`_Outcome` from the extension's ``TxOutcome``."""
-    created = result.created
-    return _Outcome(
-        1 if result.success else 0,
-        result.gas_used,
-        result.output,
-        None if created is None else _checksum(created),
-        tuple(result.logs),
-        result.gas_refunded,
-    )
-
-
-def _refusal(error: EvmError, tx: TxRequest, gas: int) -> RevmError:
-    """A one-line error for a transaction revm would not run at all (the extension words it as
-    geth does; the sender is named where that helps)."""
-    kind, message = error.args if len(error.args) == 2 else ("invalid", str(error))
-    if kind == "insufficient_funds":
-        return RevmError(f"{message} (sender {tx.sender})")
-    if kind == "sender_not_eoa":
-        return RevmError(f"sender {tx.sender} is not an externally owned account (it has code)")
-    if kind == "gas_limit":
-        return RevmError(f"gas {gas} exceeds the block gas limit")
-    if kind == "initcode_size":
-        return RevmError(f"max initcode size exceeded ({len(tx.data)} bytes)")
-    return RevmError(str(message))

@@ -30,16 +30,9 @@ from eth_utils import to_checksum_address
 from web3.providers import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
-from decree8.revm.node import (
-    Block,
-    Log,
-    Receipt,
-    RevmError,
-    RevmNode,
-    Transaction,
-    TxRequest,
-    keccak,
-)
+from decree8.revm.engine import keccak
+from decree8.revm.node import RevmNode
+from decree8.revm.records import Block, Log, Receipt, RevmError, Transaction, TxRequest
 
 CLIENT_VERSION = "decree8-revm/revm-43"
 _ZERO32 = "0x" + "00" * 32

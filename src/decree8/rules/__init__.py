@@ -18,9 +18,9 @@ from decree8.rules.pack import (
     RulePack,
     builtin_pack,
     confidence_label,
-    load_pack,
     parse_pack,
 )
+from decree8.rules.project import load_pack
 
 __all__ = [
     "CONFIDENCE_LABELS",

@@ -16,7 +16,8 @@ from types import MappingProxyType
 from typing import Any
 
 from decree8.errors import UsageError
-from decree8.rules.pack import SEVERITIES, RulePack, confidence_label, load_pack
+from decree8.rules.pack import SEVERITIES, RulePack, confidence_label
+from decree8.rules.project import load_pack
 
 __all__ = ["SOURCES", "Finding", "iso_utc", "jsonable", "pairs"]
 

@@ -38,7 +38,6 @@ __all__ = [
     "Rule",
     "RulePack",
     "confidence_label",
-    "load_pack",
     "parse_date",
     "parse_pack",
 ]
@@ -465,23 +464,6 @@ class RulePack:
 # -------------------------------------------------------------------------------------------------
 # Loading
 # -------------------------------------------------------------------------------------------------
-
-
-def load_pack() -> RulePack:
-    """The rule pack in force: decree8's own rules (:func:`builtin_pack`), followed by the
-    project's own rules (codes 64-127) once :func:`decree8.rules.project.activate_project_rules`
-    named them. The same object is returned until the project's rules change."""
-    from decree8.rules.project import active_project_rules
-
-    extra = active_project_rules()
-    return _with_project(extra) if extra else builtin_pack()
-
-
-@functools.cache
-def _with_project(extra: tuple[Rule, ...]) -> RulePack:
-    from decree8.rules.project import with_project_rules
-
-    return with_project_rules(builtin_pack(), extra)
 
 
 @functools.cache

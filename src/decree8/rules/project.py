@@ -22,6 +22,7 @@ anything else an error.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from datetime import datetime
@@ -30,13 +31,14 @@ from typing import Any
 
 from decree8.errors import UsageError
 from decree8.fsutil import read_user_text
-from decree8.rules.pack import CONFIDENCE_LEVELS, TARGETS, Period, Rule, RulePack
+from decree8.rules.pack import CONFIDENCE_LEVELS, TARGETS, Period, Rule, RulePack, builtin_pack
 
 __all__ = [
     "PROJECT_CODES",
     "activate_project_rules",
     "active_project_rules",
     "is_project_rule",
+    "load_pack",
     "load_project_rules",
     "with_project_rules",
 ]
@@ -113,8 +115,6 @@ def _rule(entry: Any, where: str, builtin: RulePack) -> Rule:
 def load_project_rules(path: str | Path, builtin: RulePack | None = None) -> tuple[Rule, ...]:
     """The rules declared in ``path``; :class:`UsageError` (one line naming the file and the rule)
     for a bad file, a code outside 64-127, or an ID or code given twice."""
-    from decree8.rules.pack import builtin_pack
-
     source = Path(path)
     builtin = builtin or builtin_pack()
     try:
@@ -158,3 +158,16 @@ def activate_project_rules(path: str | Path | None) -> tuple[Rule, ...]:
 
 def active_project_rules() -> tuple[Rule, ...]:
     return _active
+
+
+def load_pack() -> RulePack:
+    """The rule pack in force: decree8's own rules (:func:`builtin_pack`), followed by the
+    project's own rules (codes 64-127) once :func:`activate_project_rules`
+    named them. The same object is returned until the project's rules change."""
+    extra = active_project_rules()
+    return _with_project(extra) if extra else builtin_pack()
+
+
+@functools.cache
+def _with_project(extra: tuple[Rule, ...]) -> RulePack:
+    return with_project_rules(builtin_pack(), extra)

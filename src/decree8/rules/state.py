@@ -38,6 +38,7 @@ T = TypeVar("T")
 #: (when the readers share an ``immutables`` cache, as a checker's do).
 IMMUTABLE_VIEWS = frozenset({"registry", "cap", "issuerRegistration", "operatorRegistration"})
 
+
 class StateView(Protocol):
     """What the rule evaluators read state through: :class:`StateReader` (view calls to a chain
     at one block) or the audit's ``WorldReader`` (the state rebuilt from events)."""

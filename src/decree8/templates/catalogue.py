@@ -75,6 +75,24 @@ class Template:
 
 _REF = "an HTP registration reference: text of at most 32 bytes or a 0x-prefixed bytes32"
 
+#: Parameters the token and the escrow both take.
+_REGISTRY_PARAM = Param("registry", "address", "the holder registry's address")
+_TERMS_URI_PARAM = Param(
+    "terms_uri", "uri", "where the terms are published (default: the file name)"
+)
+_ADMIN_PARAM = Param("admin", "address", "who administers roles and amends the terms", "@deployer")
+
+#: The roles the token and the escrow both have, held by their ``admin``.
+_ADMIN_ROLES = (
+    Role(
+        "DEFAULT_ADMIN_ROLE",
+        "admin",
+        "grants and revokes the other roles except the legal-order ones; changes in two steps "
+        "with a delay",
+    ),
+    Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
+)
+
 REGISTRY = Template(
     name="holder-registry",
     contract="HolderRegistry",
@@ -122,10 +140,10 @@ TOKEN = Template(
         Param("symbol", "string", "the token's symbol"),
         Param("cap", "amount", "the most that may ever be issued, in base units (e.g. 1000000e18)"),
         Param("issuer_registration", "reference", f"the issuer's {_REF}"),
-        Param("registry", "address", "the holder registry's address"),
+        _REGISTRY_PARAM,
         Param("terms", "terms_file", "the terms document (white paper / offer): hashed for you"),
-        Param("terms_uri", "uri", "where the terms are published (default: the file name)"),
-        Param("admin", "address", "who administers roles and amends the terms", "@deployer"),
+        _TERMS_URI_PARAM,
+        _ADMIN_PARAM,
         Param("placement_agent", "address", "the HTP resident that issues tokens", "@deployer"),
         Param(
             "legal_order_authority",
@@ -149,13 +167,7 @@ TOKEN = Template(
         "oversight",
     ),
     roles=(
-        Role(
-            "DEFAULT_ADMIN_ROLE",
-            "admin",
-            "grants and revokes the other roles except the legal-order ones; changes in two steps "
-            "with a delay",
-        ),
-        Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
+        *_ADMIN_ROLES,
         Role("PLACEMENT_AGENT_ROLE", "placement_agent", "issues tokens, never above the cap"),
         Role(
             "LEGAL_ORDER_AUTHORITY_ROLE",
@@ -197,10 +209,10 @@ ESCROW = Template(
     ),
     params=(
         Param("operator_registration", "reference", f"the operator's {_REF}"),
-        Param("registry", "address", "the holder registry's address"),
+        _REGISTRY_PARAM,
         Param("terms", "terms_file", "the escrow's general terms document: hashed for you"),
-        Param("terms_uri", "uri", "where the terms are published (default: the file name)"),
-        Param("admin", "address", "who administers roles and amends the terms", "@deployer"),
+        _TERMS_URI_PARAM,
+        _ADMIN_PARAM,
         Param("operator", "address", "who resolves disputes", "@deployer"),
         Param(
             "legal_order_authority",
@@ -221,13 +233,7 @@ ESCROW = Template(
         "oversight",
     ),
     roles=(
-        Role(
-            "DEFAULT_ADMIN_ROLE",
-            "admin",
-            "grants and revokes the other roles except the legal-order ones; changes in two steps "
-            "with a delay",
-        ),
-        Role("TERMS_ADMIN_ROLE", "admin", "publishes a new version of the terms"),
+        *_ADMIN_ROLES,
         Role(
             "OPERATOR_ROLE",
             "operator",

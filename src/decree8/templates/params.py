@@ -25,6 +25,7 @@ __all__ = [
     "resolve_params",
 ]
 
+
 def parse_reference(text: str) -> bytes:
     """A bytes32 reference: `0x` + 64 hex digits, or text of at most 32 bytes (right-padded).
     Text starting with `0x` is taken as hex and must be exactly 32 bytes: `0x1234` is refused

@@ -13,7 +13,7 @@ report = result.to_report()   # for decree8.report.write_report
 
 from __future__ import annotations
 
-from decree8.verify.bytecode import (
+from decree8.compile.bytecode import (
     CodeComparison,
     Difference,
     compare_runtime,

@@ -34,6 +34,7 @@ from decree8.watch.store import (
     SCHEMA_VERSION,
     STORE_MARKER,
     BlockRecord,
+    CheckRecord,
     StoredFinding,
     WatchStore,
 )
@@ -270,47 +271,7 @@ class SqliteStore(WatchStore):
                 ),
             )
             for check in block.checks:
-                cur.execute(
-                    "INSERT INTO checks (tx_hash, tx_index, block_number, block_hash, to_address, "
-                    "verdict, rule_ids, error, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        check.tx_hash,
-                        check.tx_index,
-                        block.number,
-                        block.hash,
-                        check.to,
-                        check.verdict,
-                        ",".join(check.rule_ids),
-                        check.error,
-                        now,
-                    ),
-                )
-                check_id = int(cur.lastrowid or 0)
-                for finding in check.findings:
-                    cur.execute(
-                        "INSERT INTO findings (check_id, block_number, block_hash, tx_hash, "
-                        "rule_id, data, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            check_id,
-                            block.number,
-                            block.hash,
-                            check.tx_hash,
-                            str(finding["rule_id"]),
-                            json.dumps(finding, sort_keys=False),
-                            now,
-                        ),
-                    )
-                    stored.append(
-                        StoredFinding(
-                            int(cur.lastrowid or 0),
-                            block.number,
-                            block.hash,
-                            check.tx_hash,
-                            finding,
-                            False,
-                            now,
-                        )
-                    )
+                stored += self._record_check(cur, block, check, now)
             for event in block.events:
                 cur.execute(
                     "INSERT INTO events (block_number, block_hash, tx_hash, log_index, address, "
@@ -333,6 +294,54 @@ class SqliteStore(WatchStore):
                 "INSERT OR REPLACE INTO position (id, block_number, block_hash, updated_at) "
                 "VALUES (1, ?, ?, ?)",
                 (block.number, block.hash, now),
+            )
+        return stored
+
+    def _record_check(
+        self, cur: sqlite3.Cursor, block: BlockRecord, check: CheckRecord, now: float
+    ) -> list[StoredFinding]:
+        """Stores one transaction's check and its findings; the findings as stored."""
+        stored: list[StoredFinding] = []
+        cur.execute(
+            "INSERT INTO checks (tx_hash, tx_index, block_number, block_hash, to_address, "
+            "verdict, rule_ids, error, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                check.tx_hash,
+                check.tx_index,
+                block.number,
+                block.hash,
+                check.to,
+                check.verdict,
+                ",".join(check.rule_ids),
+                check.error,
+                now,
+            ),
+        )
+        check_id = int(cur.lastrowid or 0)
+        for finding in check.findings:
+            cur.execute(
+                "INSERT INTO findings (check_id, block_number, block_hash, tx_hash, "
+                "rule_id, data, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    check_id,
+                    block.number,
+                    block.hash,
+                    check.tx_hash,
+                    str(finding["rule_id"]),
+                    json.dumps(finding, sort_keys=False),
+                    now,
+                ),
+            )
+            stored.append(
+                StoredFinding(
+                    int(cur.lastrowid or 0),
+                    block.number,
+                    block.hash,
+                    check.tx_hash,
+                    finding,
+                    False,
+                    now,
+                )
             )
         return stored
 
