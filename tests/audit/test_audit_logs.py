@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from audit_helpers import PURPOSE_GIFT, System
+from support import PURPOSE_GIFT, System
 
 from decree8.audit import ChunkedLogReader, EmbeddedLogSource, EventDecoder, RpcLogSource
 from decree8.chain import Chain
@@ -163,7 +163,7 @@ def test_other_errors_and_refusals_of_a_single_block_are_not_retried(stub_factor
 def test_embedded_walker_reads_what_eth_getlogs_reads_and_finds_failed_transactions(
     s: System,
 ) -> None:
-    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
     failed = s.send_failing(s.token, "transfer", s.dave, 1, sender=s.alice)
     addresses = [s.token.address, s.registry.address, s.escrow.address]
     end = s.chain.block_number
@@ -191,7 +191,7 @@ def test_embedded_walker_reads_what_eth_getlogs_reads_and_finds_failed_transacti
 
 
 def test_events_are_decoded_by_the_abi_of_their_contract_kind(s: System) -> None:
-    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
     abis = {k: s.build.artifact(k).abi for k in ("CompliantToken", "HolderRegistry", "DealEscrow")}
     decoder = EventDecoder(abis)
     end = s.chain.block_number

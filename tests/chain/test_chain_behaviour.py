@@ -12,11 +12,16 @@ from web3 import Web3
 from web3.middleware.base import Web3Middleware
 from web3.types import RPCEndpoint
 
+from support import WITH_DECREE8_NODE
+
 from decree8.chain import Chain
 from decree8.errors import ChainError, TransactionReverted
 
 ETHER = 10**18
 GAS = 200_000
+
+#: Every backend, and decree8's own node on both of its EVMs.
+BACKENDS = WITH_DECREE8_NODE
 
 
 # -- accounts --------------------------------------------------------------------------------------

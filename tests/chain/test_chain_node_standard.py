@@ -14,6 +14,8 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 
+from support import IN_PROCESS
+
 from decree8.chain.node import NodeDispatcher, NodeServer, json_depth_exceeds
 
 #: initcode deploying ``mstore(0, 42); log1(0, 32, 0xaa)`` (13 bytes of runtime code)
@@ -34,9 +36,13 @@ def _error(node: NodeDispatcher, method: str, *params: Any) -> dict[str, Any]:
     return error
 
 
-@pytest.fixture(scope="module", params=["embedded", "revm"])
-def node(request: pytest.FixtureRequest) -> NodeDispatcher:
-    return NodeDispatcher(accounts=3, chain=request.param)
+#: The dispatcher on both in-process chains (``backend``: tests/conftest.py).
+BACKENDS = IN_PROCESS
+
+
+@pytest.fixture(scope="module")
+def node(backend: str) -> NodeDispatcher:
+    return NodeDispatcher(accounts=3, chain=backend)
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from check_helpers import (
+from support import (
     ENTITY,
-    FLAG_COMPETENCE,
+    FLAG_COMPETENCE_PASSED,
     FLAG_MINOR,
     GAS,
     INDIVIDUAL,
@@ -105,8 +105,8 @@ cases = st.builds(
 
 def _flags(p: Party) -> int:
     if p.eligible:
-        return FLAG_COMPETENCE
-    return FLAG_MINOR | FLAG_COMPETENCE if p.kind != INDIVIDUAL else 0
+        return FLAG_COMPETENCE_PASSED
+    return FLAG_MINOR | FLAG_COMPETENCE_PASSED if p.kind != INDIVIDUAL else 0
 
 
 @pytest.fixture(scope="module")

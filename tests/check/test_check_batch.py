@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from check_helpers import PURPOSE_GIFT, System, deploy_system
+from support import PURPOSE_GIFT, System, deploy_system
 from click.testing import CliRunner, Result
 
 from decree8.chain import Chain

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from check_helpers import DEAL_TERMS, GAS, INDIVIDUAL, PURPOSE_GIFT, System, deploy_system
+from support import DEAL_TERMS, GAS, INDIVIDUAL, PURPOSE_GIFT, System, deploy_system
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3 import Web3

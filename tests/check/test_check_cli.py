@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from check_helpers import ISSUED, System, deploy_system
+from support import ISSUED, System, deploy_system
 from click.testing import CliRunner, Result
 
 from decree8.chain import Chain

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from check_helpers import System
+from support import System
 
 from decree8.check import coerce_arg, runtime_matches
 from decree8.errors import TransactionReverted, UsageError

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from check_helpers import (
+from support import (
     CAP,
     DEAL_TERMS,
     ISSUER_REGISTRATION,
-    ROOT,
-    SOURCES,
-    TOKEN_TERMS,
+    REPO,
+    TEMPLATE_SOURCES,
+    TOKEN_TERMS_HASH,
     System,
     ref,
 )
@@ -57,7 +57,7 @@ def test_authority_appointing_an_executor_is_compliant(s: System) -> None:
 
 @pytest.fixture(scope="module")
 def legacy_build() -> Build:
-    return build_project(ROOT, sources=(*SOURCES, "contracts/mocks/AdminLegalOrderToken.sol"))
+    return build_project(REPO, sources=(*TEMPLATE_SOURCES, "contracts/mocks/AdminLegalOrderToken.sol"))
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def legacy(s: System, legacy_build: Build) -> Iterator[Deployment]:
             CAP,
             ISSUER_REGISTRATION,
             s.registry.address,
-            TOKEN_TERMS,
+            TOKEN_TERMS_HASH,
             "ipfs://legacy-terms",
             s.admin,
             s.agent,
@@ -83,7 +83,7 @@ def legacy(s: System, legacy_build: Build) -> Iterator[Deployment]:
         template="compliant-token",
     )
     for holder in (s.alice, s.exchange):
-        s.send(token, "acceptTerms", 1, TOKEN_TERMS, sender=holder)
+        s.send(token, "acceptTerms", 1, TOKEN_TERMS_HASH, sender=holder)
     s.send(token, "issue", s.alice, 10 * V, sender=s.agent)
     yield token
 

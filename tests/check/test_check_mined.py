@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from check_helpers import CODE, DAY, DEAL_TERMS, ISSUED, PURPOSE_GIFT, System, ref
+from support import CODE, DAY, DEAL_TERMS, ISSUED, PURPOSE_GIFT, System, ref
 
 from decree8.check import verdict_text
 from decree8.check.mined import records_findings

@@ -15,11 +15,14 @@ import pytest
 from eth_account import Account
 from hexbytes import HexBytes
 
+from support import IN_PROCESS
+
 from decree8.chain import Chain, EmbeddedChain
 from decree8.chain.revm import RevmChain
 from decree8.errors import ChainError, TransactionReverted
 
-BACKENDS = ["embedded", "revm"]
+#: Both in-process chains (the ``chain`` fixture of tests/conftest.py runs each test on each).
+BACKENDS = IN_PROCESS
 
 #: initcode that runs the INVALID opcode
 INVALID_OPCODE = "0xfe"
@@ -35,20 +38,6 @@ def _assert_halt_data(chain: Chain, error: TransactionReverted) -> None:
         assert (error.name, error.data) == (None, b"")
     else:
         assert error.name == "Error" and isinstance(chain, EmbeddedChain)
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def module_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
-    chain = Chain.embedded() if request.param == "embedded" else Chain.revm()
-    yield chain
-    chain.close()
-
-
-@pytest.fixture
-def chain(module_chain: Chain) -> Iterator[Chain]:
-    snap = module_chain.snapshot()
-    yield module_chain
-    module_chain.revert(snap)
 
 
 def _refused_cases(chain: Chain) -> dict[str, tuple[Callable[[], object], str]]:

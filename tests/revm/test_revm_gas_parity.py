@@ -118,7 +118,7 @@ def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
 
 def test_the_token_systems_transactions_use_the_same_gas() -> None:
     with _helpers("token"):
-        from token_helpers import PURPOSE_GIFT, deploy_system
+        from support import PURPOSE_GIFT, deploy_system
 
         build = build_project(
             REPO,
@@ -146,11 +146,11 @@ def test_the_escrow_systems_transactions_use_the_same_gas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with _helpers("escrow"):
-        from escrow_helpers import EscrowSystem, build_escrow_project, deploy_system, measure_gas
+        from support import System, suite_build, deploy_system, measure_gas
 
-        build = build_escrow_project()
+        build = suite_build()
         # measure_gas runs in a snapshot: keep its blocks, to compare their receipts
-        monkeypatch.setattr(EscrowSystem, "snapshot", lambda self: contextlib.nullcontext())
+        monkeypatch.setattr(System, "snapshot", lambda self: contextlib.nullcontext())
 
         def drive(chain: Chain) -> None:
             measure_gas(deploy_system(chain, build))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from token_helpers import BY, CODE, ENTITY, YEAR, System, args_of, ref
+from support import BY, CODE, ENTITY, YEAR, System, args_of, ref
 from web3 import Web3
 from web3.contract import Contract
 
@@ -178,7 +178,7 @@ MATRIX = [
 
 
 def _call(system: System, contract: Contract, fn: str, args: list[Any], sender: str) -> None:
-    data = contract.encode_abi(fn, args=args)
+    data = system.contract(contract).encode_abi(fn, args=args)
     system.chain.call({"from": sender, "to": contract.address, "data": data})
 
 

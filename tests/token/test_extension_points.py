@@ -6,7 +6,7 @@ views, and the override of `_update` sees every movement, forced transfers inclu
 from __future__ import annotations
 
 import pytest
-from token_helpers import PURPOSE_GIFT, System, args_of, ref
+from support import PURPOSE_GIFT, System, args_of, ref
 from web3.contract import Contract
 
 from decree8.compile import Build

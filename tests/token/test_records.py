@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from token_helpers import (
+from support import (
     ENTITY,
     FLAG_COMPETENCE_PASSED,
     INDIVIDUAL,
@@ -35,7 +35,7 @@ def decoded_logs(system: System, contract: Contract) -> list[tuple[str, dict[str
     out = []
     for log in system.chain.get_logs(address=contract.address, from_block=0):
         name = by_topic[bytes(log["topics"][0])]
-        event = contract.events[name]().process_log(log)
+        event = system.contract(contract).events[name]().process_log(log)
         out.append(
             (
                 name,

@@ -6,7 +6,7 @@ LEGAL-ORDER has its own module (test_legal_orders.py)."""
 from __future__ import annotations
 
 import pytest
-from token_helpers import (
+from support import (
     CAP,
     CODE,
     DAY,
@@ -20,8 +20,8 @@ from token_helpers import (
     PURPOSE_INHERITANCE,
     PURPOSE_NONE,
     PURPOSE_OWN_WALLET,
-    TERMS_HASH,
-    TERMS_URI,
+    TOKEN_TERMS_HASH,
+    TOKEN_TERMS_URI,
     System,
     args_of,
     ref,
@@ -42,7 +42,7 @@ def moved(system: System, frm: str, to: str, fn: str, *args: object, sender: str
     receipt = system.tok(fn, *args, sender=sender)
     assert system.balance(frm) == before[0] - V
     assert system.balance(to) == before[1] + V
-    assert system.events(receipt, system.token, "Transfer") == [{"from": frm, "to": to, "value": V}]
+    assert system.events(system.token, "Transfer", receipt) == [{"from": frm, "to": to, "value": V}]
 
 
 # ── messages ───────────────────────────────────────────────────────────────────────────────────
@@ -89,8 +89,8 @@ def test_deployment_needs_cap_issuer_registration_and_registry(
         "cap": CAP,
         "issuerRegistration": ISSUER_REGISTRATION,
         "registry": system.registry.address,
-        "termsHash": TERMS_HASH,
-        "termsUri": TERMS_URI,
+        "termsHash": TOKEN_TERMS_HASH,
+        "termsUri": TOKEN_TERMS_URI,
         "admin": system.admin,
         "agent": system.agent,
         "legal": system.legal,
@@ -129,7 +129,7 @@ def test_placement_agent_issues(system: System) -> None:
     moved_from_nothing = system.tok("issue", system.bob, V, sender=system.agent)
     assert system.balance(system.bob) == V
     assert system.view(system.token, "totalSupply") == supply + V
-    assert system.events(moved_from_nothing, system.token, "Transfer") == [
+    assert system.events(system.token, "Transfer", moved_from_nothing) == [
         {"from": ZERO, "to": system.bob, "value": V}
     ]
 
@@ -204,8 +204,8 @@ def test_receiver_without_accepted_terms_is_restricted(system: System) -> None:
 def test_receiver_that_accepted_the_terms_receives(system: System) -> None:
     system.attest(system.dave, ENTITY, flags=0)
     receipt = system.accept_terms(system.dave)
-    assert system.events(receipt, system.token, "TermsAccepted") == [
-        {"party": system.dave, "version": 1, "termsHash": TERMS_HASH}
+    assert system.events(system.token, "TermsAccepted", receipt) == [
+        {"party": system.dave, "version": 1, "termsHash": TOKEN_TERMS_HASH}
     ]
     assert system.view(system.token, "acceptedTermsVersion", system.dave) == 1
     assert system.view(system.token, "hasAcceptedCurrentTerms", system.dave)
@@ -215,13 +215,13 @@ def test_receiver_that_accepted_the_terms_receives(system: System) -> None:
 
 @pytest.mark.parametrize("wrong", ["version", "hash"])
 def test_acceptance_must_name_the_current_version_and_hash(system: System, wrong: str) -> None:
-    version, terms_hash = (2, TERMS_HASH) if wrong == "version" else (1, ref("other"))
+    version, terms_hash = (2, TOKEN_TERMS_HASH) if wrong == "version" else (1, ref("other"))
     err = system.reverts(system.token, "acceptTerms", version, terms_hash, sender=system.dave)
     if wrong == "version":
         assert (err.name, err.args) == ("TermsVersionNotCurrent", {"current": 1, "given": 2})
     else:
         assert err.name == "TermsHashMismatch"
-        assert err.args == {"version": 1, "expected": TERMS_HASH, "given": ref("other")}
+        assert err.args == {"version": 1, "expected": TOKEN_TERMS_HASH, "given": ref("other")}
 
 
 # ── TERMS-BOUND ───────────────────────────────────────────────────────────────────────────────
@@ -229,20 +229,20 @@ def test_acceptance_must_name_the_current_version_and_hash(system: System, wrong
 
 def test_terms_are_bound_at_deployment(system: System) -> None:
     assert system.view(system.token, "termsVersion") == 1
-    assert system.view(system.token, "termsHash") == TERMS_HASH
-    assert system.view(system.token, "termsUri") == TERMS_URI
+    assert system.view(system.token, "termsHash") == TOKEN_TERMS_HASH
+    assert system.view(system.token, "termsUri") == TOKEN_TERMS_URI
     assert system.message(CODE["TERMS-BOUND"]).startswith("TERMS-BOUND: ")
 
 
 def test_amended_terms_make_earlier_acceptance_stale(system: System) -> None:
     new_hash = bytes(Web3.keccak(text="white paper v2"))
     receipt = system.tok("amendTerms", new_hash, "ipfs://terms-v2", sender=system.admin)
-    assert system.events(receipt, system.token, "TermsPublished") == [
+    assert system.events(system.token, "TermsPublished", receipt) == [
         {"version": 2, "termsHash": new_hash, "uri": "ipfs://terms-v2", "by": system.admin}
     ]
     assert system.view(system.token, "termsVersion") == 2
     assert system.view(system.token, "termsHash") == new_hash
-    assert tuple(system.view(system.token, "termsOf", 1))[:2] == (TERMS_HASH, TERMS_URI)
+    assert tuple(system.view(system.token, "termsOf", 1))[:2] == (TOKEN_TERMS_HASH, TOKEN_TERMS_URI)
     assert system.view(system.token, "acceptedTermsVersion", system.carol) == 1
     assert not system.view(system.token, "hasAcceptedCurrentTerms", system.carol)
 
@@ -256,7 +256,7 @@ def test_amended_terms_make_earlier_acceptance_stale(system: System) -> None:
         to=system.carol,
         value=V,
     )
-    err = system.reverts(system.token, "acceptTerms", 1, TERMS_HASH, sender=system.carol)
+    err = system.reverts(system.token, "acceptTerms", 1, TOKEN_TERMS_HASH, sender=system.carol)
     assert err.name == "TermsVersionNotCurrent"
 
     system.tok("acceptTerms", 2, new_hash, sender=system.carol)
@@ -422,7 +422,7 @@ def test_transfer_between_individuals_with_a_non_sale_purpose_succeeds(
     before = system.balance(system.bob)
     receipt = system.tok("transferWithPurpose", system.bob, V, purpose, sender=system.alice)
     assert system.balance(system.bob) == before + V
-    assert system.events(receipt, system.token, "TransferPurposeStated") == [
+    assert system.events(system.token, "TransferPurposeStated", receipt) == [
         {"from": system.alice, "to": system.bob, "value": V, "purpose": purpose}
     ]
     # the purpose lasts for that transfer only
@@ -445,7 +445,7 @@ def test_transfer_from_with_purpose_between_individuals_succeeds(system: System)
     )
     assert system.balance(system.bob) == V
     assert system.view(system.token, "allowance", system.alice, system.carol) == 0
-    assert system.events(receipt, system.token, "TransferPurposeStated") == [
+    assert system.events(system.token, "TransferPurposeStated", receipt) == [
         {"from": system.alice, "to": system.bob, "value": V, "purpose": PURPOSE_GIFT}
     ]
 
@@ -548,7 +548,7 @@ def test_self_transfer_of_an_individual_is_not_a_sale(system: System) -> None:
 
 def test_pause_stops_transfers_and_issuance(system: System) -> None:
     receipt = system.tok("pause", sender=system.oversight)
-    assert system.events(receipt, system.token, "Paused") == [{"account": system.oversight}]
+    assert system.events(system.token, "Paused", receipt) == [{"account": system.oversight}]
     assert system.view(system.token, "paused")
     system.assert_restricted(
         "OVERSIGHT-PAUSE",
@@ -588,7 +588,7 @@ def test_pause_stops_transfers_and_issuance(system: System) -> None:
 def test_unpause_restores_transfers(system: System) -> None:
     system.tok("pause", sender=system.oversight)
     receipt = system.tok("unpause", sender=system.oversight)
-    assert system.events(receipt, system.token, "Unpaused") == [{"account": system.oversight}]
+    assert system.events(system.token, "Unpaused", receipt) == [{"account": system.oversight}]
     moved(system, system.alice, system.carol, "transfer", system.carol, V, sender=system.alice)
 
 

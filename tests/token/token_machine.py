@@ -51,7 +51,7 @@ from hypothesis.stateful import (
     rule,
 )
 from multiread import MultiRead, View, answers_creations
-from token_helpers import (
+from support import (
     BY,
     CAP,
     CODE,
@@ -67,7 +67,7 @@ from token_helpers import (
     PURPOSE_INHERITANCE,
     PURPOSE_NONE,
     PURPOSE_OWN_WALLET,
-    TERMS_HASH,
+    TOKEN_TERMS_HASH,
     YEAR,
     System,
     ref,
@@ -174,7 +174,7 @@ class TokenModel:
     supply: int
     paused: bool = False
     terms_version: int = 1
-    terms_hash: bytes = TERMS_HASH
+    terms_hash: bytes = TOKEN_TERMS_HASH
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
     legal_role: bool = True  # the legal-order authority also holds LEGAL_ORDER_ROLE
 

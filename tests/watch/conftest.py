@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support import template_build
 from watch_helpers import Deployed, deploy_on
 
 from decree8.chain.node import NodeProcess
@@ -14,8 +15,6 @@ from decree8.compile import Build
 
 @pytest.fixture(scope="session")
 def build() -> Build:
-    from check_helpers import template_build
-
     return template_build()
 
 

@@ -9,7 +9,7 @@ import json
 import time
 from pathlib import Path
 
-from check_helpers import PURPOSE_GIFT
+from support import PURPOSE_GIFT
 from watch_helpers import (
     Deployed,
     FlakyProxy,
