@@ -4,24 +4,30 @@ moves tokens past the restrictions), with state changed without its event, with 
 from __future__ import annotations
 
 import pytest
+
+from decree8.audit import AuditStats, audit
+from decree8.audit.audit import _Replay
+from decree8.deploy import deploy
 from support import (
     CAP,
     DAY,
     DEAL_TERMS,
+    ETH,
     ISSUED,
     PURPOSE_GIFT,
-    ETH,
     System,
     by_tx,
     of_rule,
     ref,
 )
 
-from decree8.audit import AuditStats, audit
-from decree8.audit.audit import _Replay
-from decree8.deploy import deploy
+#: The audit does not yet find failed (reverted) transactions on revm: it walks eth-tester's blocks
+#: for them (decree8.audit reaches into the embedded chain) and asks a node's blocks; revm has
+#: neither. The tests that count refused transactions run on the embedded chain and Hardhat.
+FAILED_TXS_NOT_ON_REVM = ("embedded", "hardhat")
 
 
+@pytest.mark.backends(*FAILED_TXS_NOT_ON_REVM)
 def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checked(
     s: System,
 ) -> None:
@@ -112,7 +118,9 @@ def test_state_changed_without_its_event_is_a_records_finding(s: System) -> None
         [ref("HTP-OPERATOR-0002"), s.admin, s.operator],
         sender=s.admin,
     )
-    s.send_hash(mutator, "attest", s.alice, 1, b"BY", s.now() + DAY, ref("kyc"), 2, sender=s.operator)
+    s.send_hash(
+        mutator, "attest", s.alice, 1, b"BY", s.now() + DAY, ref("kyc"), 2, sender=s.operator
+    )
     s.send_hash(mutator, "silentBlock", s.alice, ref("register-9"), sender=s.dave)
     assert s.view(mutator, "isBlocked", s.alice)
 
@@ -145,6 +153,7 @@ def test_expired_funded_unrefunded_deal_is_a_funds_return_finding_until_refunded
     assert audit(s.chain, s.build, deployments=[s.escrow]).findings == ()
 
 
+@pytest.mark.backends(*FAILED_TXS_NOT_ON_REVM)
 def test_refused_deal_for_payment_is_explained_by_its_rule(s: System) -> None:
     refused = s.send_failing(
         s.escrow, "openDeal", s.carol, ETH, 1, ETH, 0, s.now() + DAY, 5, DEAL_TERMS,

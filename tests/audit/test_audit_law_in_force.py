@@ -8,21 +8,21 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from support import System, deploy_system
 
 from decree8.audit import audit
 from decree8.chain.embedded import EmbeddedChain
 from decree8.check import CallRequest, Checker
 from decree8.compile import Build
 from decree8.rules.pack import day_start
+from support import ACCOUNTS, System, deploy_system
 
 DECREE_367 = day_start(date(2024, 9, 20))  # 19.09.2024 21:00 UTC
 
 
 @pytest.fixture(scope="module")
 def past_system(build: Build) -> Iterator[System]:
-    chain = EmbeddedChain(accounts=14, genesis_timestamp=DECREE_367 - 10 * 86400)
-    yield deploy_system(chain, build)
+    chain = EmbeddedChain(accounts=ACCOUNTS, genesis_timestamp=DECREE_367 - 10 * 86400)
+    yield deploy_system(chain, build, escrow=True, lax=True)
     chain.close()
 
 

@@ -12,13 +12,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from support import PURPOSE_GIFT, System, by_tx
 from click.testing import CliRunner
 
 from decree8.audit import audit
 from decree8.cli import main
 from decree8.cli._app import App
 from decree8.report import OutputFormat, Report, write_report
+from support import PURPOSE_GIFT, System, by_tx
 
 REPORT_TESTS = Path(__file__).resolve().parents[1] / "report"
 

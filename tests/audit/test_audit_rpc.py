@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import DEAL_TERMS, PURPOSE_GIFT, System, by_tx, deploy_system, ref
 
 from decree8.audit import AuditStats, audit
 from decree8.chain import Chain
 from decree8.compile import Build
+from support import DEAL_TERMS, PURPOSE_GIFT, System, by_tx, deploy_system, ref
 
 pytestmark = pytest.mark.rpc
 
@@ -20,7 +20,7 @@ def hardhat_system(hardhat_url: str, build: Build) -> Iterator[System]:
     chain = Chain.rpc(hardhat_url)
     snap = chain.snapshot()
     try:
-        yield deploy_system(chain, build)
+        yield deploy_system(chain, build, escrow=True, lax=True)
     finally:
         chain.revert(snap)
         chain.close()

@@ -12,10 +12,9 @@ from web3 import Web3
 from web3.middleware.base import Web3Middleware
 from web3.types import RPCEndpoint
 
-from support import WITH_DECREE8_NODE
-
 from decree8.chain import Chain
 from decree8.errors import ChainError, TransactionReverted
+from support import WITH_DECREE8_NODE
 
 ETHER = 10**18
 GAS = 200_000

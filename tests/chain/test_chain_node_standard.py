@@ -14,9 +14,8 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 
-from support import IN_PROCESS
-
 from decree8.chain.node import NodeDispatcher, NodeServer, json_depth_exceeds
+from support import IN_PROCESS
 
 #: initcode deploying ``mstore(0, 42); log1(0, 32, 0xaa)`` (13 bytes of runtime code)
 LOGGER_INIT = "0x600d600c600039600d6000f3" + "602a60005260aa60206000a100"

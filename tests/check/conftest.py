@@ -5,10 +5,10 @@ test."""
 from __future__ import annotations
 
 import pytest
-from support import System, deploy_system
 
 from decree8.chain import Chain
 from decree8.compile import Build
+from support import System, deploy_system
 
 
 @pytest.fixture(scope="module")

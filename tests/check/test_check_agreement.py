@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from decree8.check import CallRequest, verdict_text
+from decree8.errors import TransactionReverted
+from decree8.rules import load_pack
 from support import (
     ENTITY,
     FLAG_COMPETENCE_PASSED,
@@ -24,12 +30,6 @@ from support import (
     System,
     ref,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from decree8.check import CallRequest, verdict_text
-from decree8.errors import TransactionReverted
-from decree8.rules import load_pack
 
 PACK = load_pack()
 BALANCE = 1_000

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support import DEAL_TERMS, GAS, INDIVIDUAL, PURPOSE_GIFT, System, deploy_system
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3 import Web3
@@ -20,6 +19,7 @@ from decree8.check import CallRequest, Verdict, verdict_text
 from decree8.compile import Build
 from decree8.errors import TransactionReverted
 from decree8.rules import load_pack
+from support import ACCOUNTS, DEAL_TERMS, GAS, INDIVIDUAL, PURPOSE_GIFT, System, deploy_system
 
 PACK = load_pack()
 AHEAD = 1_000  # the checked block's time, seconds after the latest block
@@ -92,8 +92,8 @@ def test_a_transfer_at_the_attestation_expiry(s: System, expiry: int, kind: str)
 
 @pytest.fixture(scope="module")
 def on_revm(build: Build) -> Iterator[System]:
-    chain = Chain.revm(accounts=16)
-    yield deploy_system(chain, build)
+    chain = Chain.revm(accounts=ACCOUNTS)
+    yield deploy_system(chain, build, escrow=True)
     chain.close()
 
 
@@ -132,7 +132,7 @@ def hardhat(hardhat_url: str, build: Build) -> Iterator[System]:
     chain = Chain.rpc(hardhat_url)
     snap = chain.snapshot()
     try:
-        yield deploy_system(chain, build)
+        yield deploy_system(chain, build, escrow=True)
     finally:
         chain.revert(snap)
         chain.close()

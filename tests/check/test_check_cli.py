@@ -9,23 +9,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import ISSUED, System, deploy_system
 from click.testing import CliRunner, Result
 
 from decree8.chain import Chain
 from decree8.chain.node import NodeServer
 from decree8.cli import main
 from decree8.compile import Build
+from support import ACCOUNTS, ISSUED, System, deploy_system
 
 
 @pytest.fixture(scope="module")
 def node(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[System, Path]]:
-    server = NodeServer(port=0, accounts=16)
+    server = NodeServer(port=0, accounts=ACCOUNTS)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.start()
     chain = Chain.rpc(server.url)
     try:
-        system = deploy_system(chain, build)
+        system = deploy_system(chain, build, escrow=True)
         folder = tmp_path_factory.mktemp("manifests")
         for dep in (system.registry, system.token, system.escrow):
             dep.save(folder / f"{dep.template}.json")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from support import System
 
 from decree8.check import coerce_arg, runtime_matches
 from decree8.errors import TransactionReverted, UsageError
+from support import System
 
 ADDR = "0x" + "ab" * 20
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from web3 import Web3
+
+from decree8.audit import audit
+from decree8.check import CallRequest, Checker, Verdict, verdict_text
+from decree8.compile import Build, build_project
+from decree8.deploy import Deployment, deploy
 from support import (
     CAP,
     DEAL_TERMS,
@@ -19,12 +25,6 @@ from support import (
     System,
     ref,
 )
-from web3 import Web3
-
-from decree8.audit import audit
-from decree8.check import CallRequest, Checker, Verdict, verdict_text
-from decree8.compile import Build, build_project
-from decree8.deploy import Deployment, deploy
 
 LEGAL_ORDER_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_ROLE"))
 AUTHORITY_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_AUTHORITY_ROLE"))
@@ -57,7 +57,9 @@ def test_authority_appointing_an_executor_is_compliant(s: System) -> None:
 
 @pytest.fixture(scope="module")
 def legacy_build() -> Build:
-    return build_project(REPO, sources=(*TEMPLATE_SOURCES, "contracts/mocks/AdminLegalOrderToken.sol"))
+    return build_project(
+        REPO, sources=(*TEMPLATE_SOURCES, "contracts/mocks/AdminLegalOrderToken.sol")
+    )
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ revert) name the rule the contract reverts with."""
 
 from __future__ import annotations
 
+from decree8.check import CallRequest, Verdict, verdict_text
 from support import (
     CAP,
     CODE,
@@ -20,8 +21,6 @@ from support import (
     System,
     ref,
 )
-
-from decree8.check import CallRequest, Verdict, verdict_text
 
 ZERO32 = bytes(32)
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -176,7 +175,9 @@ def test_pause_by_non_oversight_is_oversight_pause(s: System) -> None:
 
 
 def test_terms_acceptance_with_wrong_version_or_hash_is_terms_bound(s: System) -> None:
-    assert_rules(s.check(s.token, "acceptTerms", [2, TOKEN_TERMS_HASH], sender=s.dave), "TERMS-BOUND")
+    assert_rules(
+        s.check(s.token, "acceptTerms", [2, TOKEN_TERMS_HASH], sender=s.dave), "TERMS-BOUND"
+    )
     v = s.check(s.token, "acceptTerms", [1, "0x" + "ab" * 32], sender=s.dave)
     assert_rules(v, "TERMS-BOUND")
     assert_compliant(s.check(s.token, "acceptTerms", [1, TOKEN_TERMS_HASH], sender=s.dave))

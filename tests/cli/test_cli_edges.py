@@ -56,8 +56,15 @@ def test_out_that_is_not_a_regular_file_is_refused_even_with_force(
         os.mkfifo(target)
     else:
         target.mkdir()
-    args = ["deploy", "holder-registry", "--param", "operator_registration=HTP-1",
-            "--out", str(target), "--force"]
+    args = [
+        "deploy",
+        "holder-registry",
+        "--param",
+        "operator_registration=HTP-1",
+        "--out",
+        str(target),
+        "--force",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     expected = "is a directory" if kind == "folder" else "give the path of a regular file"

@@ -73,7 +73,7 @@ def test_openzeppelin_file_not_shipped_and_package_missing(
     project = tmp_path / "p"
     (project / "contracts").mkdir(parents=True)
     (project / "contracts" / "Gov.sol").write_text(
-        'pragma solidity ^0.8.24;\nimport {Governor} from '
+        "pragma solidity ^0.8.24;\nimport {Governor} from "
         '"@openzeppelin/contracts/governance/Governor.sol";\n'
     )
     with pytest.raises(ToolchainError) as caught:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from support import ESCROW_TERMS_HASH, ETH, TOKEN_TERMS_HASH, System, assert_error, ref
 
 ORDER = ref("order-1")
@@ -28,9 +29,7 @@ PRIVILEGED: dict[str, tuple[str, Callable[[System, int], tuple[Any, ...]]]] = {
 
 
 @pytest.mark.parametrize("fn", sorted(PRIVILEGED))
-def test_privileged_function_refuses_every_other_role_and_party(
-    system: System, fn: str
-) -> None:
+def test_privileged_function_refuses_every_other_role_and_party(system: System, fn: str) -> None:
     s = system
     role_name, make_args = PRIVILEGED[fn]
     role = s.view(s.escrow, role_name)

@@ -5,6 +5,8 @@ value.
 
 from __future__ import annotations
 
+from web3 import Web3
+
 from support import (
     COMPLETED,
     DAY,
@@ -15,7 +17,6 @@ from support import (
     System,
     assert_error,
 )
-from web3 import Web3
 
 ONE = 10**18
 GUARD_ERROR = "ReentrancyGuardReentrantCall"

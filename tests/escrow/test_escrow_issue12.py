@@ -5,13 +5,16 @@ every party screened, every acceptance checked, no path that strands funds, and 
 
 from __future__ import annotations
 
+from web3 import Web3
+from web3.contract import Contract
+
+from decree8.deploy import deploy
 from support import (
     CODE,
     COMPLETED,
     DAY,
     DEAL_TERMS,
     ESCROW_REGISTRATION,
-    ESCROW_TERMS_HASH,
     ESCROW_TERMS_HASH,
     ESCROW_TERMS_URI,
     ETH,
@@ -21,14 +24,10 @@ from support import (
     RESOLVED,
     SALE,
     System,
-    assert_error,
     assert_deal_restricted,
+    assert_error,
     ref,
 )
-from web3 import Web3
-from web3.contract import Contract
-
-from decree8.deploy import deploy
 
 ONE = 10**18
 ORDER = ref("MINJUST-2026-0012")
@@ -290,9 +289,7 @@ def _hooked(s: System, build: object) -> Contract:
     return escrow
 
 
-def test_hooks_run_before_value_moves_and_can_refuse(
-    system: System, build: object
-) -> None:
+def test_hooks_run_before_value_moves_and_can_refuse(system: System, build: object) -> None:
     s = system
     escrow = _hooked(s, build)
 

@@ -6,6 +6,10 @@ and views.
 from __future__ import annotations
 
 import pytest
+
+from decree8.compile import Build
+from decree8.deploy import deploy
+from decree8.errors import TransactionReverted
 from support import (
     COMPLETED,
     DAY,
@@ -26,10 +30,6 @@ from support import (
     assert_error,
     ref,
 )
-
-from decree8.compile import Build
-from decree8.deploy import deploy
-from decree8.errors import TransactionReverted
 
 ONE = 10**18
 
@@ -191,9 +191,7 @@ def test_partly_funded_and_unfunded_deals_refund_what_was_funded(system: System)
 
 
 @pytest.mark.parametrize(("bps", "to_a"), [(10_000, 10), (0, 0), (3_333, 3), (5_000, 5)])
-def test_dispute_resolution_splits_each_funded_leg(
-    system: System, bps: int, to_a: int
-) -> None:
+def test_dispute_resolution_splits_each_funded_leg(system: System, bps: int, to_a: int) -> None:
     s = system
     amount = 10
     deal_id = s.ready(s.alice, s.carol, ETH, amount, s.plain.address, amount)
@@ -370,7 +368,9 @@ def test_deal_opened_event_carries_every_field_and_ids_count_up(system: System) 
         False,
     )
     with pytest.raises(TransactionReverted) as info:
-        s.chain.call({"to": s.escrow.address, "data": s.contract(s.escrow).encode_abi("dealOf", args=[999])})
+        s.chain.call(
+            {"to": s.escrow.address, "data": s.contract(s.escrow).encode_abi("dealOf", args=[999])}
+        )
     assert_error(info.value, "UnknownDeal", dealId=999)
 
 

@@ -25,21 +25,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
-from support import (
-    COMPLETED,
-    DAY,
-    DEAL_TERMS,
-    DISPUTED,
-    ETH,
-    FUNDED,
-    OPEN,
-    REFUNDED,
-    RESOLVED,
-    SALE,
-    System,
-    deploy_system,
-    ref,
-)
 from eth_typing import HexStr
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -55,6 +40,22 @@ from web3 import Web3
 from decree8.chain import Chain
 from decree8.compile import Build
 from decree8.errors import TransactionReverted
+from support import (
+    ACCOUNTS,
+    COMPLETED,
+    DAY,
+    DEAL_TERMS,
+    DISPUTED,
+    ETH,
+    FUNDED,
+    OPEN,
+    REFUNDED,
+    RESOLVED,
+    SALE,
+    System,
+    deploy_system,
+    ref,
+)
 
 HOUR = 60 * 60
 #: Deadlines and time jumps are whole hours apart while a run makes far fewer than 3600 one-second
@@ -205,7 +206,9 @@ class EscrowMachine(RuleBasedStateMachine):
             if d.state in UNFINISHED and now >= d.deadline and not (d.frozen and self.roles)
         ]
         accounts, deal_ids = (self.parties, list(self.book)) if full else ([], [])
-        fn = s.contract(s.probe).functions.read(s.escrow.address, self.assets, accounts, deal_ids, due)
+        fn = s.contract(s.probe).functions.read(
+            s.escrow.address, self.assets, accounts, deal_ids, due
+        )
         names = [c["name"] for c in fn.abi["outputs"][0]["components"]]
         reading = dict(zip(names, fn.call({"from": s.dave}), strict=True))
         reading["due"] = due
@@ -635,9 +638,9 @@ def test_escrow_machine_keeps_its_invariants(system: System) -> None:
 
 @pytest.fixture(scope="module")
 def revm_system(build: Build) -> Iterator[System]:
-    chain = Chain.revm(accounts=12)
+    chain = Chain.revm(accounts=ACCOUNTS)
     try:
-        yield deploy_system(chain, build)
+        yield deploy_system(chain, build, kit=True)
     finally:
         chain.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from web3.logs import DISCARD
+
 from support import (
     COMPLETED,
     DAY,
@@ -17,7 +19,6 @@ from support import (
     System,
     ref,
 )
-from web3.logs import DISCARD
 
 ONE = 10**18
 ORDER = ref("order-9")

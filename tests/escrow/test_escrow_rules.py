@@ -6,6 +6,7 @@ FUNDS-RETURN, LEGAL-ORDER and OVERSIGHT-PAUSE.
 from __future__ import annotations
 
 import pytest
+
 from support import (
     CODE,
     COMPLETED,
@@ -24,8 +25,8 @@ from support import (
     SALE,
     ZERO32,
     System,
-    assert_error,
     assert_deal_restricted,
+    assert_error,
     ref,
 )
 
@@ -318,7 +319,9 @@ def test_frozen_deal_moves_only_by_legal_order(system: System) -> None:
         ("fund", (deal_id,), s.carol),
         ("dispute", (deal_id, ref("r")), s.alice),
     ):
-        assert_deal_restricted(s.esc_reverts(fn, *args, sender=sender), "LEGAL-ORDER", deal_id, sender)
+        assert_deal_restricted(
+            s.esc_reverts(fn, *args, sender=sender), "LEGAL-ORDER", deal_id, sender
+        )
     s.esc("unfreezeDeal", deal_id, ORDER, sender=s.legal)
     s.accept(deal_id, s.carol)
     s.fund(deal_id, s.carol)
@@ -327,7 +330,9 @@ def test_frozen_deal_moves_only_by_legal_order(system: System) -> None:
         s.esc_reverts("complete", deal_id, sender=s.alice), "LEGAL-ORDER", deal_id, s.alice
     )
     s.chain.time_travel(DAY)
-    assert_deal_restricted(s.esc_reverts("refund", deal_id, sender=s.bob), "LEGAL-ORDER", deal_id, s.bob)
+    assert_deal_restricted(
+        s.esc_reverts("refund", deal_id, sender=s.bob), "LEGAL-ORDER", deal_id, s.bob
+    )
     receipt = s.esc("unfreezeDeal", deal_id, ORDER, sender=s.legal)
     assert s.events(s.escrow, "DealUnfrozen", receipt) == [{"dealId": deal_id, "orderRef": ORDER}]
     assert_error(

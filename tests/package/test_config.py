@@ -128,10 +128,16 @@ def test_a_subcommand_option_of_the_same_name_stays_the_subcommand_s() -> None:
 
     ctx = main.make_context("decree8", ["rules"], resilient_parsing=True)
     assert hoist_global_options(main, ctx, ["demo", "--chain", "revm", "--json"]) == [
-        "--json", "demo", "--chain", "revm",
+        "--json",
+        "demo",
+        "--chain",
+        "revm",
     ]
     assert hoist_global_options(main, ctx, ["check", "tx", "--json", "0xab"]) == [
-        "--json", "check", "tx", "0xab",
+        "--json",
+        "check",
+        "tx",
+        "0xab",
     ]
     assert hoist_global_options(main, ctx, ["rules", "--", "--json"]) == ["rules", "--", "--json"]
 

@@ -100,8 +100,9 @@ def test_demo_and_deploy_work_without_node_or_solc(
     monkeypatch.setenv("SOLCX_BINARY_PATH", str(tmp_path / "solcx"))
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    result = runner.invoke(main, ["deploy", "holder-registry", "--param",
-                                  "operator_registration=HTP-0421", "--json"])
+    result = runner.invoke(
+        main, ["deploy", "holder-registry", "--param", "operator_registration=HTP-0421", "--json"]
+    )
     assert result.exit_code == 0, result.output
     manifest = Path(json.loads(result.stdout)["manifest"])
     assert manifest.is_file()

@@ -100,7 +100,7 @@ def test_a_corrupt_or_half_finished_cache_is_detected_and_replaced(
     monkeypatch.setenv("DECREE8_CACHE_DIR", str(broken_cache))
     folder = toolchain_dir(VERSION)
     soljson = folder / "node_modules" / "solc" / "soljson.js"
-    soljson.write_bytes(soljson.read_bytes()[: 1000])  # a truncated download
+    soljson.write_bytes(soljson.read_bytes()[:1000])  # a truncated download
     assert "differ from the install record (solc/soljson.js)" in str(
         verify_toolchain(folder, VERSION)
     )

@@ -8,14 +8,13 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from support import ACCOUNTS, ISSUED, PURPOSE_GIFT, deploy_system, ref
-
 from decree8.audit import audit
 from decree8.chain import Chain
 from decree8.compile import Build, build_project
 from decree8.deploy import Deployment
 from decree8.report import Report
 from decree8.report.history import HistoryRecorder, manifest_names
+from support import ACCOUNTS, ISSUED, PURPOSE_GIFT, deploy_system, ref
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = (

@@ -8,18 +8,17 @@ the node refuses is a one-line :class:`ChainError` and mines nothing; one that i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from eth_account import Account
 from hexbytes import HexBytes
 
-from support import IN_PROCESS
-
 from decree8.chain import Chain, EmbeddedChain
 from decree8.chain.revm import RevmChain
 from decree8.errors import ChainError, TransactionReverted
+from support import IN_PROCESS
 
 #: Both in-process chains (the ``chain`` fixture of tests/conftest.py runs each test on each).
 BACKENDS = IN_PROCESS

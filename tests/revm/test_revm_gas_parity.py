@@ -9,7 +9,6 @@ the transaction boundary) on eth-tester's hardfork (Prague), so there is no tole
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,9 +22,9 @@ from decree8.chain import Chain
 from decree8.compile import build_project
 from decree8.errors import TransactionReverted
 from decree8.scenario import load_scenario, run_scenario
+from support import ACCOUNTS, PURPOSE_GIFT, System, deploy_system, measure_gas, suite_build
 
 REPO = Path(__file__).resolve().parents[2]
-TESTS = REPO / "tests"
 
 
 def _receipts(chain: Chain) -> list[dict[str, Any]]:
@@ -62,10 +61,10 @@ def _differences(revm: list[dict[str, Any]], tester: list[dict[str, Any]]) -> li
     ]
 
 
-# Both chains date a new block by the wall clock (at least one second after its parent). A run that
-# crosses a second boundary on one chain but not the other would give values that depend on the block
-# time (deadlines, attestation expiries in events) different dates: the comparison stops the clock
-# both chains read, so every block is exactly one second after its parent on both.
+# Both chains date a new block by the wall clock (at least one second after its parent). A run
+# that crosses a second boundary on one chain but not the other would give values that depend on
+# the block time (deadlines, attestation expiries in events) different dates: the comparison stops
+# the clock both chains read, so every block is exactly one second after its parent on both.
 START = 1_767_225_600  # 2026-01-01 00:00:00 UTC
 
 
@@ -92,16 +91,6 @@ def _on_both(
     return results[0], results[1]
 
 
-@contextlib.contextmanager
-def _helpers(folder: str) -> Iterator[None]:
-    """The helper modules of another test folder (they are imported by name, as pytest does)."""
-    sys.path.insert(0, str(TESTS / folder))
-    try:
-        yield
-    finally:
-        sys.path.remove(str(TESTS / folder))
-
-
 def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
     scenario = load_scenario(REPO / "examples" / "demo.toml")
     build = build_project(REPO)
@@ -117,27 +106,21 @@ def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
 
 
 def test_the_token_systems_transactions_use_the_same_gas() -> None:
-    with _helpers("token"):
-        from support import PURPOSE_GIFT, deploy_system
+    build = suite_build()
 
-        build = build_project(
-            REPO,
-            sources=["contracts/registry", "contracts/token", "contracts/mocks/PlainERC20.sol"],
-        )
+    def drive(chain: Chain) -> None:
+        s = deploy_system(chain, build)
+        v = 10**18
+        s.tok("transfer", s.exchange, v, sender=s.carol)
+        s.tok("transfer", s.exchange, v, sender=s.carol)  # the same slots again
+        s.tok("transferWithPurpose", s.bob, v, PURPOSE_GIFT, sender=s.alice)
+        s.tok("approve", s.exchange, 2**256 - 1, sender=s.alice)
+        s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
+        s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
+        with contextlib.suppress(TransactionReverted):  # mined with status 0
+            s.tok("transfer", s.carol, 10**40, sender=s.bob)
 
-        def drive(chain: Chain) -> None:
-            s = deploy_system(chain, build)
-            v = 10**18
-            s.tok("transfer", s.exchange, v, sender=s.carol)
-            s.tok("transfer", s.exchange, v, sender=s.carol)  # the same slots again
-            s.tok("transferWithPurpose", s.bob, v, PURPOSE_GIFT, sender=s.alice)
-            s.tok("approve", s.exchange, 2**256 - 1, sender=s.alice)
-            s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
-            s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
-            with contextlib.suppress(TransactionReverted):  # mined with status 0
-                s.tok("transfer", s.carol, 10**40, sender=s.bob)
-
-        revm, tester = _on_both(drive)
+    revm, tester = _on_both(drive, accounts=ACCOUNTS)
     assert any(r["status"] == 0 for r in tester)
     assert _differences(revm, tester) == []
 
@@ -145,16 +128,13 @@ def test_the_token_systems_transactions_use_the_same_gas() -> None:
 def test_the_escrow_systems_transactions_use_the_same_gas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with _helpers("escrow"):
-        from support import System, suite_build, deploy_system, measure_gas
+    build = suite_build()
+    # measure_gas runs in a snapshot: keep its blocks, to compare their receipts
+    monkeypatch.setattr(System, "snapshot", lambda self: contextlib.nullcontext())
 
-        build = suite_build()
-        # measure_gas runs in a snapshot: keep its blocks, to compare their receipts
-        monkeypatch.setattr(System, "snapshot", lambda self: contextlib.nullcontext())
+    def drive(chain: Chain) -> None:
+        measure_gas(deploy_system(chain, build, kit=True))
 
-        def drive(chain: Chain) -> None:
-            measure_gas(deploy_system(chain, build))
-
-        revm, tester = _on_both(drive, accounts=12)
+    revm, tester = _on_both(drive, accounts=ACCOUNTS)
     assert len(revm) >= 30
     assert _differences(revm, tester) == []

@@ -2,7 +2,7 @@
 :func:`deploy_system`, and the backends the behaviour suites run on (tests/conftest.py holds the
 fixtures). Importable as ``support`` (pyproject's pytest ``pythonpath`` puts tests/ on sys.path)."""
 
-from .backends import BACKENDS, IN_PROCESS, WITH_DECREE8_NODE, ChainPool
+from .backends import BACKENDS, EMBEDDED, HARDHAT, IN_PROCESS, REVM, WITH_DECREE8_NODE, ChainPool
 from .constants import *  # noqa: F403 - the shared values, listed in constants.py
 from .measure import by_tx, measure_gas, of_rule
 from .system import (
@@ -20,6 +20,9 @@ from .system import (
 __all__ = [
     "ACCOUNTS",
     "BACKENDS",
+    "EMBEDDED",
+    "HARDHAT",
+    "REVM",
     "IN_PROCESS",
     "PARTY_NAMES",
     "REPO",

@@ -16,6 +16,7 @@ from decree8.chain import Chain
 from decree8.testing import Accounts, Deployed, Factory, HolderType, PartyStatus, read_status
 from decree8.testing import strategies as d8
 from decree8.testing.factories import AbiFn
+from support import IN_PROCESS
 
 ABI_TYPES = [
     "uint8",
@@ -180,6 +181,11 @@ def test_apply_status_makes_the_registry_report_any_status_from_any_status(
                 assert read_status(registry, addr) == status.registry_view(), status.describe()
     finally:
         decree8_chain.revert(snap)
+
+
+#: Property runs of many transactions each: the in-process chains only (a node adds a round trip
+#: per call; the factories themselves run on Hardhat too, in test_factories.py).
+BACKENDS = IN_PROCESS
 
 
 def test_parties_pairs_an_address_with_a_status(decree8_accounts: Accounts) -> None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import System, deploy_system
 
 from decree8.chain import Chain
 from decree8.compile import Build
+from support import System, deploy_system
 
 
 @pytest.fixture(scope="module")

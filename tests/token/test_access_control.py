@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from support import BY, CODE, ENTITY, YEAR, System, args_of, ref
 from web3 import Web3
 from web3.contract import Contract
 
 from decree8.errors import TransactionReverted
+from support import BY, CODE, ENTITY, YEAR, System, args_of, ref
 
 V = 10**18
 ACCOUNTS = (

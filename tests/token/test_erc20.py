@@ -4,6 +4,7 @@ compliant transfer, approval or transferFrom does (OpenZeppelin 5 semantics and 
 from __future__ import annotations
 
 import pytest
+
 from support import ISSUED, MAX_UINT256, System, args_of
 
 V = 10 * 10**18

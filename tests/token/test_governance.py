@@ -8,6 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from web3 import Web3
+
+from decree8.compile import Build
+from decree8.deploy import deploy
+from decree8.errors import TransactionReverted
 from support import (
     CAP,
     CODE,
@@ -21,11 +26,6 @@ from support import (
     args_of,
     ref,
 )
-from web3 import Web3
-
-from decree8.compile import Build
-from decree8.deploy import deploy
-from decree8.errors import TransactionReverted
 
 V = 10**18
 ORDER = ref("MINJUST-2026-0012")

@@ -3,6 +3,8 @@ who attested, and cryptobank register entries on the registry."""
 
 from __future__ import annotations
 
+from web3 import Web3
+
 from support import (
     BY,
     CODE,
@@ -15,7 +17,6 @@ from support import (
     args_of,
     ref,
 )
-from web3 import Web3
 
 V = 10**18
 FOREIGN_PLATFORM = 14

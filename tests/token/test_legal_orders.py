@@ -4,6 +4,7 @@ role and with a non-zero order reference."""
 from __future__ import annotations
 
 import pytest
+
 from support import (
     CODE,
     ENTITY,

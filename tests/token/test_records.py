@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from web3 import Web3
+from web3.contract import Contract
+
 from support import (
     ENTITY,
     FLAG_COMPETENCE_PASSED,
@@ -18,8 +21,6 @@ from support import (
     System,
     ref,
 )
-from web3 import Web3
-from web3.contract import Contract
 
 V = 10**18
 ZERO = "0x" + "00" * 20

@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from web3 import Web3
+
+from decree8.deploy import deploy
+from decree8.errors import TransactionReverted
 from support import (
     BY,
     DAY,
@@ -21,10 +25,6 @@ from support import (
     args_of,
     ref,
 )
-from web3 import Web3
-
-from decree8.deploy import deploy
-from decree8.errors import TransactionReverted
 
 ZERO = "0x" + "00" * 20
 

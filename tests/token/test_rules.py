@@ -6,6 +6,11 @@ LEGAL-ORDER has its own module (test_legal_orders.py)."""
 from __future__ import annotations
 
 import pytest
+from web3 import Web3
+
+from decree8.compile import Build
+from decree8.deploy import deploy
+from decree8.errors import TransactionReverted
 from support import (
     CAP,
     CODE,
@@ -26,11 +31,6 @@ from support import (
     args_of,
     ref,
 )
-from web3 import Web3
-
-from decree8.compile import Build
-from decree8.deploy import deploy
-from decree8.errors import TransactionReverted
 
 ZERO = "0x" + "00" * 20
 V = 10 * 10**18

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 from multiread import MultiRead, View
-from support import ACCOUNTS, System, deploy_system
 from token_machine import machine_for
 
 from decree8.chain import Chain
 from decree8.compile import Build
+from support import ACCOUNTS, System, deploy_system
 
 
 def _deployed(backend: str, build: Build) -> Iterator[System]:
@@ -50,7 +50,10 @@ def test_multiread_answers_as_the_views_do_one_by_one(embedded_system: System) -
     """The machine's batched reads (multiread.py) give what each view gives on its own."""
     s = embedded_system
     views = [
-        View(s.token.address, bytes.fromhex(s.contract(s.token).encode_abi("balanceOf", args=[a])[2:]))
+        View(
+            s.token.address,
+            bytes.fromhex(s.contract(s.token).encode_abi("balanceOf", args=[a])[2:]),
+        )
         for a in (s.alice, s.bob, s.carol)
     ]
     views.append(

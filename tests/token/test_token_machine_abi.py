@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support import BY, INDIVIDUAL, MAX_UINT256, TOKEN_TERMS_HASH, System, ref
 from token_machine import Abi
+
+from support import BY, INDIVIDUAL, MAX_UINT256, TOKEN_TERMS_HASH, System, ref
 
 CALLS: list[tuple[str, str, list[Any]]] = [
     ("registry", "attest", ["alice", INDIVIDUAL, BY, 2**64 - 1, bytes(range(32)), 2**32 - 1]),
@@ -36,7 +37,9 @@ def test_calldata_is_what_web3_encodes(
     contract = getattr(system, target)
     values = _args(system, args)
     lean = Abi(system.chain, contract)
-    assert lean.data(fn, values) == bytes.fromhex(system.contract(contract).encode_abi(fn, args=values)[2:])
+    assert lean.data(fn, values) == bytes.fromhex(
+        system.contract(contract).encode_abi(fn, args=values)[2:]
+    )
 
 
 def test_views_answer_what_web3_decodes(system: System) -> None:

@@ -51,6 +51,11 @@ from hypothesis.stateful import (
     rule,
 )
 from multiread import MultiRead, View, answers_creations
+from web3 import Web3
+from web3.contract import Contract
+
+from decree8.chain import Chain
+from decree8.errors import TransactionReverted
 from support import (
     BY,
     CAP,
@@ -72,11 +77,6 @@ from support import (
     System,
     ref,
 )
-from web3 import Web3
-from web3.contract import Contract
-
-from decree8.chain import Chain
-from decree8.errors import TransactionReverted
 
 HOUR = 60 * 60
 #: Short attestations last an hour; time passes two hours at a time. An example mines far fewer than

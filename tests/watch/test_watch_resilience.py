@@ -9,7 +9,6 @@ import json
 import time
 from pathlib import Path
 
-from support import PURPOSE_GIFT
 from watch_helpers import (
     Deployed,
     FlakyProxy,
@@ -22,6 +21,7 @@ from watch_helpers import (
 )
 
 from decree8.watch import SqliteStore
+from support import PURPOSE_GIFT
 
 
 def _send(d: Deployed, i: int) -> tuple[str, bool]:

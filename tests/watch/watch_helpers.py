@@ -1,6 +1,6 @@
 """Helpers of the watch tests: a real `decree8 node` subprocess with the registry, token and
-escrow of support.deploy_system deployed on it, their manifests, and a way to run `decree8 watch` as a real
-subprocess (so that it can be killed with SIGKILL)."""
+escrow of support.deploy_system deployed on it, their manifests, and a way to run
+`decree8 watch` as a real subprocess (so that it can be killed with SIGKILL)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from support import System, deploy_system
-
 from decree8.chain import Chain
 from decree8.chain.node import NodeProcess
 from decree8.compile import Build
+from support import System, deploy_system
 
 DECREE8 = str(Path(sys.executable).with_name("decree8"))
 
