@@ -17,10 +17,9 @@ from decree8.audit import AuditStats, EmbeddedLogSource, EventDecoder, audit
 from decree8.audit import logs as logs_module
 from decree8.audit.batch import _Codec
 from decree8.audit.logs import ReadAhead
-from decree8.chain import Chain
 from decree8.compile import Build
 from decree8.rules.state import view_functions
-from support import PURPOSE_GIFT, System, by_tx, deploy_system, ref
+from support import PURPOSE_GIFT, System, by_tx, ref
 
 KINDS = ("CompliantToken", "HolderRegistry", "DealEscrow")
 
@@ -120,22 +119,10 @@ def test_read_ahead_hands_over_items_in_order_and_raises_the_producers_error() -
     assert len(produced) <= 5  # the producer stays at most two items ahead, then stops
 
 
-@pytest.fixture(scope="module")
-def hardhat_system(hardhat_url: str, build: Build) -> Iterator[System]:
-    chain = Chain.rpc(hardhat_url)
-    snap = chain.snapshot()
-    try:
-        yield deploy_system(chain, build, escrow=True, lax=True)
-    finally:
-        chain.revert(snap)
-        chain.close()
-
-
-@pytest.mark.rpc
+@pytest.mark.backends("hardhat")
 def test_an_audit_read_in_many_chunks_finds_what_one_chunk_finds(
-    hardhat_system: System, monkeypatch: pytest.MonkeyPatch
+    s: System, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = hardhat_system
     with s.snapshot():
         start = s.chain.block_number + 1
         for _ in range(6):

@@ -3,33 +3,16 @@ with logs read by chunked eth_getLogs and block times fetched only where a rule 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from decree8.audit import AuditStats, audit
-from decree8.chain import Chain
-from decree8.compile import Build
-from support import DEAL_TERMS, PURPOSE_GIFT, System, by_tx, deploy_system, ref
-
-pytestmark = pytest.mark.rpc
+from support import DEAL_TERMS, PURPOSE_GIFT, System, by_tx, ref
 
 
-@pytest.fixture(scope="module")
-def hardhat_system(hardhat_url: str, build: Build) -> Iterator[System]:
-    chain = Chain.rpc(hardhat_url)
-    snap = chain.snapshot()
-    try:
-        yield deploy_system(chain, build, escrow=True, lax=True)
-    finally:
-        chain.revert(snap)
-        chain.close()
-
-
+@pytest.mark.backends("hardhat")
 def test_audit_on_hardhat_finds_the_planted_violations_and_nothing_else(
-    hardhat_system: System,
+    s: System,
 ) -> None:
-    s = hardhat_system
     with s.snapshot():
         s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
         s.send_hash(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)

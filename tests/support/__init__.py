@@ -5,6 +5,7 @@ fixtures). Importable as ``support`` (pyproject's pytest ``pythonpath`` puts tes
 from .backends import BACKENDS, EMBEDDED, HARDHAT, IN_PROCESS, REVM, WITH_DECREE8_NODE, ChainPool
 from .constants import *  # noqa: F403 - the shared values, listed in constants.py
 from .measure import by_tx, measure_gas, of_rule
+from .served import served_system
 from .system import (
     ACCOUNTS,
     PARTY_NAMES,
@@ -33,6 +34,7 @@ __all__ = [
     "by_tx",
     "measure_gas",
     "of_rule",
+    "served_system",
     "System",
     "deploy_system",
     "suite_build",

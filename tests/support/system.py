@@ -110,6 +110,17 @@ def template_build() -> Build:
     return build_project(REPO, sources=TEMPLATE_SOURCES)
 
 
+class _Optional:
+    """A deployment :func:`deploy_system` makes only on request: ``System.escrow`` and the like
+    give it, or fail the test naming what was not deployed."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, system: System, owner: type | None = None) -> Deployment:
+        return system.deployed(self.name)
+
+
 @dataclass
 class System:
     """A registry and a compliant token (and, as deployed, an escrow, a lax token and the escrow's
@@ -168,37 +179,14 @@ class System:
         assert dep is not None, f"this system has no {name} (see deploy_system)"
         return dep
 
-    @property
-    def escrow(self) -> Deployment:
-        return self.deployed("escrow")
-
-    @property
-    def lax(self) -> Deployment:
-        return self.deployed("lax")
-
-    @property
-    def plain(self) -> Deployment:
-        return self.deployed("plain")
-
-    @property
-    def fee_token(self) -> Deployment:
-        return self.deployed("fee_token")
-
-    @property
-    def false_token(self) -> Deployment:
-        return self.deployed("false_token")
-
-    @property
-    def reentrant_token(self) -> Deployment:
-        return self.deployed("reentrant_token")
-
-    @property
-    def receiver(self) -> Deployment:
-        return self.deployed("receiver")
-
-    @property
-    def probe(self) -> Deployment:
-        return self.deployed("probe")
+    escrow = _Optional()
+    lax = _Optional()
+    plain = _Optional()
+    fee_token = _Optional()
+    false_token = _Optional()
+    reentrant_token = _Optional()
+    receiver = _Optional()
+    probe = _Optional()
 
     @property
     def checker(self) -> Checker:
