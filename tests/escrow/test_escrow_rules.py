@@ -120,41 +120,24 @@ def test_counterparty_must_accept_the_deal_terms_before_funding(system: System) 
 # ───────────────────────────── HOLDER-IDENTIFIED / HOLDER-ELIGIBLE ─────────────────────────────
 
 
-def test_unidentified_party_cannot_open_or_accept(system: System) -> None:
+@pytest.mark.parametrize(
+    ("rule", "party"), [("HOLDER-IDENTIFIED", "dave"), ("HOLDER-ELIGIBLE", "minor")]
+)
+def test_party_not_admitted_cannot_open_or_accept_until_it_is(
+    system: System, rule: str, party: str
+) -> None:
     s = system
+    who = getattr(s, party)
+    assert s.view(s.escrow, "admissionCode", who) == CODE[rule]
     assert_deal_restricted(
-        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.dave),
-        "HOLDER-IDENTIFIED",
-        _next_id(s),
-        s.dave,
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=who), rule, _next_id(s), who
     )
-    deal_id = s.open(s.alice, s.dave, ETH, ONE)
+    deal_id = s.open(s.alice, who, ETH, ONE)
     assert_deal_restricted(
-        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.dave),
-        "HOLDER-IDENTIFIED",
-        deal_id,
-        s.dave,
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=who), rule, deal_id, who
     )
-    s.attest(s.dave, INDIVIDUAL)
-    s.accept(deal_id, s.dave)
-
-
-def test_ineligible_party_cannot_open_or_accept(system: System) -> None:
-    s = system
-    assert s.view(s.escrow, "admissionCode", s.minor) == CODE["HOLDER-ELIGIBLE"]
-    assert_deal_restricted(
-        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.minor),
-        "HOLDER-ELIGIBLE",
-        _next_id(s),
-        s.minor,
-    )
-    deal_id = s.open(s.alice, s.minor, ETH, ONE)
-    assert_deal_restricted(
-        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.minor),
-        "HOLDER-ELIGIBLE",
-        deal_id,
-        s.minor,
-    )
+    s.attest(who, INDIVIDUAL)  # identified, of age, competence test passed
+    s.accept(deal_id, who)
 
 
 def test_expired_attestation_stops_funding_and_release(system: System) -> None:

@@ -13,21 +13,10 @@ from web3 import Web3
 from web3.contract import Contract
 
 from decree8.errors import TransactionReverted
-from support import BY, CODE, ENTITY, YEAR, System, args_of, ref
+from support import BY, CODE, ENTITY, PARTY_NAMES, YEAR, System, args_of, ref
 
 V = 10**18
-ACCOUNTS = (
-    "admin",
-    "operator",
-    "agent",
-    "legal",
-    "oversight",
-    "alice",
-    "bob",
-    "carol",
-    "exchange",
-    "dave",
-)
+ACCOUNTS = PARTY_NAMES[:10]  # the roles and the holders
 
 
 @dataclass(frozen=True)

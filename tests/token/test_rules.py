@@ -53,6 +53,12 @@ def moved(system: System, frm: str, to: str, fn: str, *args: object, sender: str
 
 ORDER = ref("MINJUST-2025-0001")
 
+
+def _expire(system: System, holder: str) -> None:
+    system.attest(holder, INDIVIDUAL, valid_for=DAY)
+    system.chain.time_travel(DAY + 1)
+
+
 #: What a case sets up before the restricted action.
 SETUPS: dict[str, Callable[[System], object]] = {
     "nothing": lambda s: None,
@@ -64,6 +70,10 @@ SETUPS: dict[str, Callable[[System], object]] = {
         s.tok("pause", sender=s.oversight),
     ),
     "alice frozen": lambda s: s.tok("freeze", s.alice, ORDER, sender=s.legal),
+    "alice revoked": lambda s: s.reg("revoke", s.alice, ref("KYC-WITHDRAWN")),
+    "bob revoked": lambda s: s.reg("revoke", s.bob, ref("KYC-WITHDRAWN")),
+    "alice expired": lambda s: _expire(s, s.alice),
+    "bob expired": lambda s: _expire(s, s.bob),
 }
 
 
@@ -83,6 +93,13 @@ class Restricted:
 
 RESTRICTED = [
     Restricted("HOLDER-IDENTIFIED", "nothing", "issue", ("dave", V), "agent", "zero", "dave"),
+    Restricted("HOLDER-IDENTIFIED", "nothing", "transfer", ("dave", V), "carol", "carol", "dave"),
+    Restricted("HOLDER-IDENTIFIED", "bob expired", "transfer", ("bob", V), "carol", "carol", "bob"),
+    Restricted("HOLDER-IDENTIFIED", "bob revoked", "transfer", ("bob", V), "carol", "carol", "bob"),
+    Restricted("HOLDER-IDENTIFIED", "alice expired", "transfer", ("carol", V), "alice", "alice",
+               "carol"),
+    Restricted("HOLDER-IDENTIFIED", "alice revoked", "transfer", ("carol", V), "alice", "alice",
+               "carol"),
     Restricted("TERMS-ACCEPTED", "dave attested, no terms", "transfer", ("dave", V), "carol",
                "carol", "dave"),
     Restricted("TERMS-ACCEPTED", "dave attested, no terms", "issue", ("dave", V), "agent", "zero",
@@ -311,48 +328,6 @@ def test_amended_terms_must_have_hash_and_uri(system: System) -> None:
 
 
 # ── HOLDER-IDENTIFIED ─────────────────────────────────────────────────────────────────────────
-
-
-@pytest.mark.parametrize("how", ["never", "expired", "revoked"])
-def test_transfer_to_an_unidentified_holder_is_restricted(system: System, how: str) -> None:
-    if how == "never":
-        target = system.dave
-    else:
-        target = system.bob
-        if how == "expired":
-            system.attest(target, INDIVIDUAL, valid_for=DAY)
-            system.chain.time_travel(DAY + 1)
-        else:
-            system.reg("revoke", target, ref("KYC-WITHDRAWN"))
-    system.assert_restricted(
-        "HOLDER-IDENTIFIED",
-        "transfer",
-        target,
-        V,
-        sender=system.carol,
-        frm=system.carol,
-        to=target,
-        value=V,
-    )
-
-
-@pytest.mark.parametrize("how", ["expired", "revoked"])
-def test_transfer_from_an_unidentified_holder_is_restricted(system: System, how: str) -> None:
-    if how == "expired":
-        system.attest(system.alice, INDIVIDUAL, valid_for=DAY)
-        system.chain.time_travel(DAY + 1)
-    else:
-        system.reg("revoke", system.alice, ref("KYC-WITHDRAWN"))
-    system.assert_restricted(
-        "HOLDER-IDENTIFIED",
-        "transfer",
-        system.carol,
-        V,
-        sender=system.alice,
-        frm=system.alice,
-        to=system.carol,
-        value=V,
-    )
 
 
 def test_reidentified_holder_transfers_again(system: System) -> None:
