@@ -29,7 +29,7 @@ def node(
 
 
 def run(system: System, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--rpc", system.chain.url, *args])  # type: ignore[attr-defined]
+    return CliRunner().invoke(main, ["--rpc", system.chain.url, *args])
 
 
 def _mixed(s: System) -> list[str]:

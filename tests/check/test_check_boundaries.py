@@ -111,7 +111,7 @@ def test_deal_steps_at_the_deadline(s: System, deadline: int, step: str) -> None
 def _pending(s: System, dep: Any, fn: str, *args: Any, sender: str) -> str:
     data = dep.bind(s.chain).encode_abi(fn, args=list(args))
     tx = {"from": sender, "to": dep.address, "data": data, "gas": GAS}
-    return "0x" + bytes(s.chain.w3.eth.send_transaction(tx)).hex()  # type: ignore[arg-type]
+    return "0x" + bytes(s.chain.w3.eth.send_transaction(tx)).hex()
 
 
 @pytest.mark.backends("hardhat")
@@ -192,7 +192,7 @@ def test_blocks_of_several_transactions_at_the_expiry(
         finally:
             s.chain.request("evm_setAutomine", [True])
         for pre, tx_hash in checks:
-            receipt = s.chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            receipt = s.chain.w3.eth.get_transaction_receipt(tx_hash)
             mined = s.checker.check_tx(tx_hash)
             shown = f"{verdict_text(pre)}\n---\n{verdict_text(mined)}"
             assert mined.timestamp == when and pre.timestamp == when, shown

@@ -23,7 +23,7 @@ def node(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
 
 
 def run(system: System, *args: str) -> Result:
-    url = system.chain.url  # type: ignore[attr-defined]
+    url = system.chain.url
     return CliRunner().invoke(main, ["--rpc", url, *args])
 
 

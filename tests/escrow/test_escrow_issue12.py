@@ -8,6 +8,7 @@ from __future__ import annotations
 from web3 import Web3
 from web3.contract import Contract
 
+from decree8.compile import Build
 from decree8.deploy import deploy
 from support import (
     CODE,
@@ -199,13 +200,13 @@ def test_deadlines_are_bounded(system: System) -> None:
     s.open(s.alice, s.bob, ETH, ONE, duration=3 * YEAR - 60)
 
 
-def test_party_refusing_eth_names_a_payee(system: System, build: object) -> None:
+def test_party_refusing_eth_names_a_payee(system: System, build: Build) -> None:
     s = system
     party = deploy(
         s.chain,
         build.artifact("EthRefusingParty"),
         [],
-        sender=s.attacker,  # type: ignore[attr-defined]
+        sender=s.attacker,
     ).bind(s.chain)
     s.attest(party.address, 2)
 
@@ -237,7 +238,7 @@ def test_party_refusing_eth_names_a_payee(system: System, build: object) -> None
     assert_error(err, "WithdrawalRestricted", code=CODE["ILLICIT-ADDRESS"], account=s.dave)
     before = s.held(s.attacker, ETH)
     receipt = call(s.escrow, "withdrawTo", ETH, s.enforcer)
-    assert s.events(s.escrow, "PaidToPayee", receipt) == [  # type: ignore[arg-type]
+    assert s.events(s.escrow, "PaidToPayee", receipt) == [
         {"account": party.address, "asset": ETH, "payee": s.enforcer, "amount": ONE}
     ]
     assert s.credit(party.address, ETH) == 0
@@ -267,10 +268,10 @@ def test_escrow_admin_cannot_direct_funds(system: System) -> None:
 # ── project hooks ────────────────────────────────────────────────────────────────────────────
 
 
-def _hooked(s: System, build: object) -> Contract:
+def _hooked(s: System, build: Build) -> Contract:
     escrow = deploy(
         s.chain,
-        build.artifact("HookedEscrow"),  # type: ignore[attr-defined]
+        build.artifact("HookedEscrow"),
         [
             ESCROW_REGISTRATION,
             s.registry.address,
@@ -289,7 +290,7 @@ def _hooked(s: System, build: object) -> Contract:
     return escrow
 
 
-def test_hooks_run_before_value_moves_and_can_refuse(system: System, build: object) -> None:
+def test_hooks_run_before_value_moves_and_can_refuse(system: System, build: Build) -> None:
     s = system
     escrow = _hooked(s, build)
 
@@ -304,7 +305,7 @@ def test_hooks_run_before_value_moves_and_can_refuse(system: System, build: obje
                 e["fundedB"],
                 e["ethHeld"],
             )
-            for e in s.events(escrow, "HookCalled", receipt)  # type: ignore[arg-type]
+            for e in s.events(escrow, "HookCalled", receipt)
         ]
 
     deadline = s.chain.timestamp() + DAY

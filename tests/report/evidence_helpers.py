@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from eth_typing import HexStr
+
 from decree8.audit import audit
 from decree8.chain import Chain
 from decree8.compile import Build, build_project
@@ -102,7 +104,7 @@ def generated_audit(transactions: int, build: Build | None = None) -> GeneratedA
         now = chain.timestamp()
         sent = 0
 
-        def send(sender: str, to: str, data: str) -> None:
+        def send(sender: str, to: str, data: HexStr) -> None:
             nonlocal sent, now
             if sent and sent % 50 == 0:
                 now += 6 * HOUR

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 
 from decree8.chain import Chain, EmbeddedChain
@@ -98,7 +99,7 @@ def test_a_refused_transaction_is_a_one_line_chain_error_and_mines_nothing(
 ) -> None:
     action, pattern = _refused_cases(chain)[case]
     block = chain.block_number
-    nonce = chain.w3.eth.get_transaction_count(chain.accounts[1])
+    nonce = chain.w3.eth.get_transaction_count(to_checksum_address(chain.accounts[1]))
 
     with pytest.raises(ChainError, match=pattern) as caught:
         action()
@@ -106,7 +107,7 @@ def test_a_refused_transaction_is_a_one_line_chain_error_and_mines_nothing(
     assert not isinstance(caught.value, TransactionReverted)
     assert "\n" not in str(caught.value)
     assert chain.block_number == block
-    assert chain.w3.eth.get_transaction_count(chain.accounts[1]) == nonce
+    assert chain.w3.eth.get_transaction_count(to_checksum_address(chain.accounts[1])) == nonce
 
 
 def test_a_replayed_nonce_is_refused_after_the_first_is_mined(chain: Chain) -> None:

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hexbytes import HexBytes
 
 import decree8.chain.embedded
 import decree8.revm.node
@@ -33,7 +34,8 @@ def _receipts(chain: Chain) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for number in range(1, chain.block_number + 1):
         for tx_hash in w3.eth.get_block(number)["transactions"]:
-            r = w3.eth.get_transaction_receipt(tx_hash)
+            assert isinstance(tx_hash, bytes)  # hashes, not full transactions
+            r = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
             found.append(
                 {
                     "block": number,
@@ -98,7 +100,8 @@ def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
     def drive(chain: Chain) -> None:
         assert run_scenario(scenario, chain, build).ok
 
-    revm, tester = _on_both(drive, accounts=12, start=scenario.start)  # the demo starts in 2024
+    assert scenario.start is not None  # the demo starts in 2024
+    revm, tester = _on_both(drive, accounts=12, start=scenario.start)
     assert len(revm) >= 40, "the demo mines dozens of transactions"
     assert any(r["status"] == 0 for r in tester), "including reverted ones"
     assert _differences(revm, tester) == []

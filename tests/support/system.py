@@ -572,8 +572,21 @@ def deploy_system(
         build=build,
         registry=registry,
         token=token,
+        admin=parties["admin"],
+        operator=parties["operator"],
+        agent=parties["agent"],
+        legal=parties["legal"],
+        oversight=parties["oversight"],
+        alice=parties["alice"],
+        bob=parties["bob"],
+        carol=parties["carol"],
+        exchange=parties["exchange"],
+        dave=parties["dave"],
+        minor=parties["minor"],
+        frank=parties["frank"],
+        enforcer=parties["enforcer"],
+        attacker=parties["attacker"],
         spare=tuple(chain.accounts[len(PARTY_NAMES) :]),
-        **parties,
     )
     if with_escrow:
         s.optional["escrow"] = dep(

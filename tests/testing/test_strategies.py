@@ -148,7 +148,11 @@ def test_fixed_status_fields_are_respected(status: PartyStatus) -> None:
 
 def test_every_kind_of_party_is_drawn() -> None:
     for kind in (HolderType.INDIVIDUAL, HolderType.ENTITY, HolderType.OPERATOR):
-        found = find(d8.party_statuses(), lambda s, k=kind: s.holder_type == k and s.compliant)
+
+        def of_kind(s: PartyStatus, k: HolderType = kind) -> bool:
+            return s.holder_type == k and s.compliant
+
+        found = find(d8.party_statuses(), of_kind)
         assert found.compliant
 
 

@@ -51,7 +51,7 @@ def test_kill_9_and_restart_checks_every_transaction_exactly_once(
         for cycle in range(cycles):
             started = cycle + 1
             wait_for(
-                lambda n=started: log.read_text().count("watching 3 contract(s)") == n,  # type: ignore[misc]
+                lambda n=started: log.read_text().count("watching 3 contract(s)") == n,
                 what="the watcher to start",
             )
             for i in range(12):
