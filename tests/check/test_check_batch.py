@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from decree8.chain import RpcChain
 from decree8.chain.node import NodeServer
 from decree8.check.batch import check_many
 from decree8.cli import main
@@ -29,6 +30,7 @@ def node(
 
 
 def run(system: System, *args: str) -> Result:
+    assert isinstance(system.chain, RpcChain)
     return CliRunner().invoke(main, ["--rpc", system.chain.url, *args])
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from eth_typing import HexStr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3 import Web3
+from web3.types import TxParams
 
 from decree8.check import CallRequest, Verdict, verdict_text
 from decree8.errors import TransactionReverted
@@ -110,7 +112,7 @@ def test_deal_steps_at_the_deadline(s: System, deadline: int, step: str) -> None
 
 def _pending(s: System, dep: Any, fn: str, *args: Any, sender: str) -> str:
     data = dep.bind(s.chain).encode_abi(fn, args=list(args))
-    tx = {"from": sender, "to": dep.address, "data": data, "gas": GAS}
+    tx: TxParams = {"from": sender, "to": dep.address, "data": data, "gas": GAS}
     return "0x" + bytes(s.chain.w3.eth.send_transaction(tx)).hex()
 
 
@@ -139,7 +141,9 @@ def test_several_transactions_in_one_block_are_checked_after_the_ones_before(
             s.chain.request("evm_mine", [])
         finally:
             s.chain.request("evm_setAutomine", [True])
-        receipts = [s.chain.w3.eth.get_transaction_receipt(h) for h in (revoke, refused, again)]
+        receipts = [
+            s.chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in (revoke, refused, again)
+        ]
         assert len({r["blockNumber"] for r in receipts}) == 1
         assert [r["status"] for r in receipts] == [1, 0, 1]
 
@@ -192,7 +196,7 @@ def test_blocks_of_several_transactions_at_the_expiry(
         finally:
             s.chain.request("evm_setAutomine", [True])
         for pre, tx_hash in checks:
-            receipt = s.chain.w3.eth.get_transaction_receipt(tx_hash)
+            receipt = s.chain.w3.eth.get_transaction_receipt(HexStr(tx_hash))
             mined = s.checker.check_tx(tx_hash)
             shown = f"{verdict_text(pre)}\n---\n{verdict_text(mined)}"
             assert mined.timestamp == when and pre.timestamp == when, shown

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from decree8.chain import RpcChain
 from decree8.cli import main
 from decree8.compile import Build
 from support import ISSUED, System, served_system
@@ -23,6 +24,7 @@ def node(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
 
 
 def run(system: System, *args: str) -> Result:
+    assert isinstance(system.chain, RpcChain)
     url = system.chain.url
     return CliRunner().invoke(main, ["--rpc", url, *args])
 
@@ -199,6 +201,7 @@ def test_contract_that_is_not_a_template(node: tuple[System, Path]) -> None:
     # Init code that deploys the one-byte runtime code 0x00.
     receipt = s.chain.transact({"from": s.admin, "data": "0x6001600c60003960016000f300"})
     other = receipt["contractAddress"]
+    assert other is not None
     line = one_error_line(
         run(
             s,

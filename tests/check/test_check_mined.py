@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from eth_typing import HexStr
 
 from decree8.check import verdict_text
 from decree8.check.mined import records_findings
@@ -23,7 +24,7 @@ def test_successful_token_transfer(s: System) -> None:
 
 def test_failed_token_transfer_is_explained_by_its_rule(s: System) -> None:
     h = s.send_raw(s.token, "transfer", s.dave, 5, sender=s.alice)
-    receipt = s.chain.w3.eth.get_transaction_receipt(h)
+    receipt = s.chain.w3.eth.get_transaction_receipt(HexStr(h))
     assert receipt["status"] == 0
     v = s.checker.check_tx(h)
     assert not v.compliant
@@ -101,6 +102,7 @@ def test_records_mismatch_between_balances_and_events_is_a_finding(s: System) ->
     ctx = s.checker.context(
         v.decoded, source="mined", block=v.block, timestamp=v.timestamp, tx_hash=h
     )
+    assert v.block is not None and v.timestamp is not None  # a mined transaction's verdict
     before = s.checker.state_at(v.block - 1, v.timestamp)
     after = s.checker.state_at(v.block, v.timestamp)
     found = records_findings(ctx, before, after, events=())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.types import TxReceipt
 
 from decree8.compile import Build
 from decree8.deploy import deploy
@@ -25,6 +26,7 @@ from support import (
     RESOLVED,
     SALE,
     System,
+    Target,
     assert_deal_restricted,
     assert_error,
     ref,
@@ -210,7 +212,7 @@ def test_party_refusing_eth_names_a_payee(system: System, build: Build) -> None:
     ).bind(s.chain)
     s.attest(party.address, 2)
 
-    def call(target: Contract, fn: str, *args: object, value: int = 0) -> object:
+    def call(target: Target, fn: str, *args: object, value: int = 0) -> TxReceipt:
         data = s.contract(target).encode_abi(fn, args=list(args))
         return s.send(party, "execute", target.address, data, sender=s.attacker, value=value)
 
@@ -294,7 +296,7 @@ def test_hooks_run_before_value_moves_and_can_refuse(system: System, build: Buil
     s = system
     escrow = _hooked(s, build)
 
-    def hooks(receipt: object) -> list[tuple[int, int, str, int, bool, bool, int]]:
+    def hooks(receipt: TxReceipt) -> list[tuple[int, int, str, int, bool, bool, int]]:
         return [
             (
                 e["hook"],

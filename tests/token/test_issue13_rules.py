@@ -4,6 +4,7 @@ who attested, and cryptobank register entries on the registry."""
 from __future__ import annotations
 
 from web3 import Web3
+from web3.types import TxReceipt
 
 from support import (
     BY,
@@ -74,7 +75,7 @@ def test_individual_attested_abroad_may_sell_to_a_foreign_operator(system: Syste
 # ── identification agents ────────────────────────────────────────────────────────────────────
 
 
-def _attest_as(s: System, agent: str, holder: str, holder_type: int = ENTITY) -> object:
+def _attest_as(s: System, agent: str, holder: str, holder_type: int = ENTITY) -> TxReceipt:
     until = s.chain.timestamp() + YEAR
     kyc = bytes(Web3.keccak(text=f"kyc:{holder}"))
     return s.reg("attest", holder, holder_type, BY, until, kyc, 0, sender=agent)

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from web3 import Web3
-from web3.contract import Contract
 
 from support import (
     ENTITY,
@@ -19,6 +18,7 @@ from support import (
     INDIVIDUAL,
     PURPOSE_INHERITANCE,
     System,
+    Target,
     ref,
 )
 
@@ -26,8 +26,9 @@ V = 10**18
 ZERO = "0x" + "00" * 20
 
 
-def decoded_logs(system: System, contract: Contract) -> list[tuple[str, dict[str, Any]]]:
-    """Every log of `contract` since genesis, decoded with its ABI, in chain order."""
+def decoded_logs(system: System, target: Target) -> list[tuple[str, dict[str, Any]]]:
+    """Every log of `target` since genesis, decoded with its ABI, in chain order."""
+    contract = system.contract(target)
     by_topic = {}
     for item in contract.abi:
         if item["type"] == "event":
