@@ -13,7 +13,7 @@
   older baseline that decodes through ``RawLog`` bytes, and the load average are reported too);
 - ``audit.hardhat_events_per_s``.
 
-The history: the system of ``tests/audit/audit_helpers.py`` (registry, token, escrow), then
+The history: the audit tests' system (``tests/support``: registry, token, escrow), then
 2,000 transfers of the template token sent with explicit gas, alternately an entity's plain
 transfer to an individual (one event) and a gift between two individuals (two events).
 Run ``PYTHONPATH=src python bench/bench_audit.py`` (about four minutes: sending 2,000 transfers
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "audit")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 TRANSFERS = 2_000
 HARDHAT_REPS = 15
@@ -42,9 +42,9 @@ HARDHAT_DIR = ROOT / "tests" / "hardhat"
 
 def _history(chain: Any, build: Any) -> Any:
     """Deploys the system and sends the transfers; returns the system."""
-    from audit_helpers import PURPOSE_GIFT, deploy_system
+    from support import PURPOSE_GIFT, deploy_system
 
-    s = deploy_system(chain, build)
+    s = deploy_system(chain, build, escrow=True, lax=True)
     token = s.token.bind(chain)
     gift = token.encode_abi("transferWithPurpose", args=[s.bob, 1, PURPOSE_GIFT])
     plain = token.encode_abi("transfer", args=[s.alice, 1])
@@ -71,7 +71,7 @@ def _embedded(build: Any) -> list[dict[str, Any]]:
     from decree8.chain import Chain
     from decree8.history import EmbeddedLogSource
 
-    chain = Chain.embedded(accounts=14)
+    chain = Chain.embedded(accounts=20)  # support.ACCOUNTS
     s = _history(chain, build)
     _audit(s)  # warm: imports, ABI tables
     seconds, stats = sorted((_audit(s) for _ in range(3)), key=lambda r: r[0])[1]  # median
@@ -243,7 +243,7 @@ def _hardhat(build: Any) -> list[dict[str, Any]]:
 
 
 def figures(parts: tuple[str, ...] = ("embedded", "hardhat")) -> list[dict[str, Any]]:
-    from audit_helpers import audit_build
+    from support import suite_build as audit_build
 
     build = audit_build()
     out: list[dict[str, Any]] = []

@@ -15,7 +15,7 @@
   off (a no-op web3 middleware sends every call through web3, as before it existed).
 
 The system (registry, token, escrow, parties) is the one the checker tests use
-(``tests/check/check_helpers.py``). Run ``PYTHONPATH=src python bench/bench_check.py``.
+(``tests/support``: ``deploy_system``). Run ``PYTHONPATH=src python bench/bench_check.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "check")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 ROUNDS = 40
 #: Pre-flight checks per chain in the mixed figure (half compliant, half violations).
@@ -47,13 +47,12 @@ def _rate(fn: Any, rounds: int = ROUNDS) -> float:
 
 
 def figures() -> list[dict[str, Any]]:
-    from check_helpers import PURPOSE_GIFT, deploy_system, template_build
-
     from decree8.chain import Chain
     from decree8.check import CallRequest
+    from support import PURPOSE_GIFT, deploy_system, template_build
 
-    chain = Chain.embedded(accounts=16)
-    s = deploy_system(chain, template_build())
+    chain = Chain.embedded(accounts=20)
+    s = deploy_system(chain, template_build(), escrow=True)
     good = CallRequest(
         to=s.token.address,
         sender=s.alice,
@@ -114,14 +113,13 @@ def figures() -> list[dict[str, Any]]:
 def _mixed_rate(kind: str, checks: int) -> float:
     """Pre-flight checks per second on a fresh ``kind`` chain: compliant and violating transfers,
     alternately (the verdicts asserted)."""
-    from check_helpers import PURPOSE_GIFT, deploy_system, template_build
-
     from decree8.chain import Chain
     from decree8.check import CallRequest
+    from support import PURPOSE_GIFT, deploy_system, template_build
 
-    chain = Chain.revm(accounts=16) if kind == "revm" else Chain.embedded(accounts=16)
+    chain = Chain.revm(accounts=20) if kind == "revm" else Chain.embedded(accounts=20)
     try:
-        s = deploy_system(chain, template_build())
+        s = deploy_system(chain, template_build(), escrow=True)
         good = CallRequest(
             to=s.token.address,
             sender=s.alice,
@@ -162,19 +160,19 @@ def batch_figures() -> list[dict[str, Any]]:
     import shutil
     import tempfile
 
-    from check_helpers import PURPOSE_GIFT, deploy_system, template_build
     from web3.middleware.base import Web3Middleware
 
     from decree8.chain import Chain
     from decree8.chain.node import NodeProcess
     from decree8.check.batch import check_many
     from decree8.errors import TransactionReverted
+    from support import PURPOSE_GIFT, deploy_system, template_build
 
-    node = NodeProcess(accounts=16, startup_timeout=60, chain="revm").start()
+    node = NodeProcess(accounts=20, startup_timeout=60, chain="revm").start()
     folder = Path(tempfile.mkdtemp(prefix="decree8-bench-check-"))
     try:
         chain = Chain.rpc(node.url, timeout=120)
-        s = deploy_system(chain, template_build())
+        s = deploy_system(chain, template_build(), escrow=True)
         token = s.token.bind(chain)
         gift = token.encode_abi("transferWithPurpose", args=[s.carol, 1, PURPOSE_GIFT])
         refused = token.encode_abi("transfer", args=[s.dave, 1])

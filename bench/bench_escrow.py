@@ -2,7 +2,7 @@
 on the embedded chain, one figure per operation and asset kind: ``{"name", "value", "unit":
 "gas"}``.
 
-The deployment and the measurement are the escrow tests' own (``tests/escrow/escrow_helpers.py``),
+The deployment and the measurement are the escrow tests' own (``tests/support``),
 so the bench and the gas test report the same numbers. Run ``PYTHONPATH=src python
 bench/bench_escrow.py``.
 """
@@ -16,21 +16,20 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 for path in (
     REPO / "src",
-    REPO / "tests" / "escrow",
+    REPO / "tests",
 ):  # runnable before the package is pip-installed
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from escrow_helpers import build_escrow_project, deploy_system, measure_gas  # noqa: E402
-
 from decree8.chain import Chain  # noqa: E402
+from support import deploy_system, measure_gas, suite_build  # noqa: E402
 
 
 def figures() -> list[dict[str, Any]]:
     """Deploys the escrow system on a fresh embedded chain and measures each operation once."""
-    chain = Chain.embedded(accounts=12)
+    chain = Chain.embedded(accounts=20)
     try:
-        return measure_gas(deploy_system(chain, build_escrow_project()))
+        return measure_gas(deploy_system(chain, suite_build(), kit=True))
     finally:
         chain.close()
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "report"), str(ROOT / "tests" / "audit")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "report"), str(ROOT / "tests")]
 
 TRANSACTIONS = 10_000
 REPS = 5

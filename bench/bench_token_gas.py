@@ -3,7 +3,7 @@ embedded chain (issue 3's target: a compliant transfer costs at most 2x a plain 
 deployment gas of the registry, the token and the plain ERC-20.
 
 Both transfers are between holders that already hold a balance, so neither pays for a new slot. The
-deployment is the token tests' own (``tests/token/token_helpers.py``).
+deployment is the token tests' own (``tests/support``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-for path in (REPO / "src", REPO / "tests" / "token"):
+for path in (REPO / "src", REPO / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
-
-from token_helpers import PURPOSE_GIFT, deploy_system  # noqa: E402
 
 from decree8.chain import Chain  # noqa: E402
 from decree8.compile import build_project  # noqa: E402
 from decree8.deploy import deploy  # noqa: E402
+from support import PURPOSE_GIFT, deploy_system  # noqa: E402
 
 V = 10**18
 SOURCES = ("contracts/registry", "contracts/token", "contracts/mocks/PlainERC20.sol")
@@ -33,7 +32,7 @@ def _gas(receipt: Any) -> int:
 
 def figures() -> list[dict[str, Any]]:
     build = build_project(REPO, sources=SOURCES)
-    chain = Chain.embedded(accounts=12)
+    chain = Chain.embedded(accounts=20)
     try:
         system = deploy_system(chain, build)
         plain_dep = deploy(

@@ -33,17 +33,17 @@ from pathlib import Path
 from typing import Any, cast
 
 REPO = Path(__file__).resolve().parents[1]
-for extra in (REPO / "src", REPO / "tests" / "token"):  # the machine lives with the token tests
+for extra in (REPO / "src", REPO / "tests", REPO / "tests" / "token"):  # the machine: token tests
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test  # noqa: E402
-from token_helpers import deploy_system, in_process_chain  # noqa: E402
 from token_machine import machine_for  # noqa: E402
 
 from decree8.chain import Chain  # noqa: E402
 from decree8.compile import build_project  # noqa: E402
+from support import ACCOUNTS, deploy_system  # noqa: E402
 
 Figure = dict[str, Any]
 
@@ -92,7 +92,7 @@ def measure(backend: str, repeats: int = REPEATS) -> dict[str, float]:
     run leaves the deployment as it found it): its steps, wall and CPU seconds and seconds inside
     the chain, plus the median wall seconds of all the runs."""
     build = build_project(REPO, sources=SOURCES)
-    chain = in_process_chain(backend)
+    chain = Chain.open(backend, accounts=ACCOUNTS)
     runs: list[dict[str, float]] = []
     try:
         machine = machine_for(deploy_system(chain, build))

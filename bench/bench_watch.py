@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "check")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 DECREE8 = str(Path(sys.executable).with_name("decree8"))
 RATE = float(os.environ.get("WATCH_RATE", "50"))
@@ -59,7 +59,7 @@ def serve_revm(port: int) -> None:
 
     from decree8.revm import RevmProvider
 
-    provider = RevmProvider(accounts=16)
+    provider = RevmProvider(accounts=20)
     lock = threading.Lock()
 
     def one(request: dict[str, Any]) -> dict[str, Any]:
@@ -117,18 +117,17 @@ class _RevmNodeProcess:
 
 class _Bench:
     def __init__(self, kind: str) -> None:
-        from check_helpers import deploy_system, template_build
-
         from decree8.chain import Chain
         from decree8.chain.node import NodeProcess
+        from support import deploy_system, template_build
 
         self.node: Any = (
             _RevmNodeProcess()
             if kind == "revm"
-            else NodeProcess(accounts=16, startup_timeout=60).start()
+            else NodeProcess(accounts=20, startup_timeout=60).start()
         )
         self.chain = Chain.rpc(self.node.url, timeout=120)
-        self.s = deploy_system(self.chain, template_build())
+        self.s = deploy_system(self.chain, template_build(), escrow=True)
         self.dir = Path(tempfile.mkdtemp(prefix="decree8-bench-watch-"))
         for dep in (self.s.registry, self.s.token, self.s.escrow):
             dep.save(self.dir / f"{dep.template}.json")
@@ -146,9 +145,8 @@ class _Bench:
 
     def send(self) -> tuple[str, int, float]:
         """One transfer (every fifth refused: a finding); its hash, block and when it was mined."""
-        from check_helpers import PURPOSE_GIFT
-
         from decree8.errors import TransactionReverted
+        from support import PURPOSE_GIFT
 
         s, self.i = self.s, self.i + 1
         if not hasattr(self, "_calls"):

@@ -2,10 +2,13 @@
 
 - ``hardhat_url`` / ``decree8_node_url``: one node process each per session, on a free loopback
   port, started on first use and ended by pid at the end (also when the session fails).
-- ``chain``: parametrized over the backends ``embedded``, ``revm``, ``decree8-node`` (on
-  eth-tester), ``decree8-node-revm`` (``decree8 node --chain revm``) and ``hardhat``; each test
-  gets the session's chain for that backend, reverted to a clean snapshot after the test.
-  Node-backed params carry the ``rpc`` marker (``-m "not rpc"`` keeps to the in-process chains).
+- ``backend``: parametrized per module over the module's ``BACKENDS`` (default: ``embedded``,
+  ``revm``, ``hardhat``; see tests/support/backends.py). ``backend_chain`` is the session's chain
+  on it (one per backend, from ``chain_pool``), reverted when the module ends; ``chain`` the same,
+  reverted after each test. Hardhat params carry the ``hardhat`` and ``rpc`` markers
+  (``-m "not hardhat"`` leaves them out).
+- ``build``: the templates and the mocks; ``system`` (defined by each suite's conftest: what it
+  deploys) and ``s``, the module's system restored after each test.
 - ``embedded_chain``: the embedded chain only, same snapshot discipline.
 
 Hypothesis profiles (``HYPOTHESIS_PROFILE``, default ``ci``): ``ci`` is small and derandomized,
@@ -27,7 +30,9 @@ from hypothesis import HealthCheck, settings
 
 from decree8.chain import Chain
 from decree8.chain.node import NodeProcess, free_port, wait_for_rpc
+from decree8.compile import Build
 from decree8.errors import RpcUnavailable
+from support import BACKENDS, ChainPool, System, suite_build
 
 # The suite never tries to download a native solc (py-solc-x); tests of that path set it back.
 os.environ.setdefault("DECREE8_NO_DOWNLOAD", "1")
@@ -56,14 +61,6 @@ settings.register_profile(
     "long", max_examples=300, stateful_step_count=40, database=None, **_CHAIN_SETTINGS
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-CHAIN_BACKENDS = [
-    pytest.param("embedded", id="embedded"),
-    pytest.param("revm", id="revm"),
-    pytest.param("decree8-node", id="decree8-node", marks=pytest.mark.rpc),
-    pytest.param("decree8-node-revm", id="decree8-node-revm", marks=pytest.mark.rpc),
-    pytest.param("hardhat", id="hardhat", marks=pytest.mark.rpc),
-]
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -123,45 +120,71 @@ def decree8_revm_node_url() -> Iterator[str]:
         yield node.url
 
 
-@pytest.fixture(scope="session", params=CHAIN_BACKENDS)
-def session_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
-    """One chain per backend for the whole session (nodes start only when a test needs them)."""
-    backend: str = request.param
-    chain: Chain
-    if backend == "embedded":
-        chain = Chain.embedded()
-    elif backend == "revm":
-        chain = Chain.revm()
-    elif backend == "decree8-node":
-        chain = Chain.rpc(request.getfixturevalue("decree8_node_url"))
-    elif backend == "decree8-node-revm":
-        chain = Chain.rpc(request.getfixturevalue("decree8_revm_node_url"))
-    else:
-        chain = Chain.rpc(request.getfixturevalue("hardhat_url"))
-    try:
-        yield chain
-    finally:
-        chain.close()
-
-
-@pytest.fixture
-def chain(session_chain: Chain) -> Iterator[Chain]:
-    """The backend's chain, reverted to the state it had before the test."""
-    snap = session_chain.snapshot()
-    yield session_chain
-    session_chain.revert(snap)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The one way a suite runs per backend: a test that needs ``backend`` runs on each of its
+    module's ``BACKENDS`` (default support.BACKENDS: embedded, revm, hardhat), grouped per module
+    so that a module deploys once per backend. ``@pytest.mark.backends("embedded", ...)`` keeps a
+    test to the backends named, where decree8 does not do the same on every backend yet."""
+    if "backend" in metafunc.fixturenames:
+        backends = getattr(metafunc.module, "BACKENDS", BACKENDS)
+        only = metafunc.definition.get_closest_marker("backends")
+        if only is not None:  # a test the product does not support on every backend (says why)
+            backends = [b for b in backends if b.values[0] in only.args]
+        metafunc.parametrize("backend", backends, scope="module")
 
 
 @pytest.fixture(scope="session")
-def _embedded_session_chain() -> Iterator[Chain]:
-    chain = Chain.embedded()
-    yield chain
-    chain.close()
+def chain_pool(request: pytest.FixtureRequest) -> Iterator[ChainPool]:
+    """One chain per backend for the session (nodes start when a test first needs them)."""
+    pool = ChainPool(request.getfixturevalue)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@pytest.fixture(scope="module")
+def backend_chain(backend: str, chain_pool: ChainPool) -> Iterator[Chain]:
+    """The session's chain on the module's backend, reverted when the module ends (so what a
+    module deploys never reaches the next one, also on a shared node)."""
+    chain = chain_pool.get(backend)
+    snap = chain.snapshot()
+    try:
+        yield chain
+    finally:
+        chain.revert(snap)
 
 
 @pytest.fixture
-def embedded_chain(_embedded_session_chain: Chain) -> Iterator[Chain]:
+def chain(backend_chain: Chain) -> Iterator[Chain]:
+    """The backend's chain, reverted to the state it had before the test."""
+    snap = backend_chain.snapshot()
+    try:
+        yield backend_chain
+    finally:
+        backend_chain.revert(snap)
+
+
+@pytest.fixture
+def embedded_chain(chain_pool: ChainPool) -> Iterator[Chain]:
     """The embedded chain only, reverted to the state it had before the test."""
-    snap = _embedded_session_chain.snapshot()
-    yield _embedded_session_chain
-    _embedded_session_chain.revert(snap)
+    chain = chain_pool.get("embedded")
+    snap = chain.snapshot()
+    try:
+        yield chain
+    finally:
+        chain.revert(snap)
+
+
+@pytest.fixture(scope="session")
+def build() -> Build:
+    """The templates and every mock the suites deploy, compiled once per session."""
+    return suite_build()
+
+
+@pytest.fixture
+def s(system: System) -> Iterator[System]:
+    """The module's deployed ``system`` (each suite's conftest says what it deploys), restored
+    after the test."""
+    with system.snapshot():
+        yield system

@@ -1,31 +1,16 @@
-"""Fixtures of the audit tests: one build (templates and the audit mocks) per session, one deployed
-system per module on the embedded chain, and a snapshot reverted after every test."""
+"""The audit suite: registry, token, escrow and a LaxToken (support.deploy_system) deployed once
+per module and backend (embedded, revm, Hardhat: tests/conftest.py); ``s`` is restored after every
+test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from audit_helpers import System, audit_build, deploy_system
 
 from decree8.chain import Chain
 from decree8.compile import Build
-
-
-@pytest.fixture(scope="session")
-def build() -> Build:
-    return audit_build()
+from support import System, deploy_system
 
 
 @pytest.fixture(scope="module")
-def system(build: Build) -> Iterator[System]:
-    chain = Chain.embedded(accounts=14)
-    yield deploy_system(chain, build)
-    chain.close()
-
-
-@pytest.fixture
-def s(system: System) -> Iterator[System]:
-    """The module's system, restored after the test."""
-    with system.snapshot():
-        yield system
+def system(backend_chain: Chain, build: Build) -> System:
+    return deploy_system(backend_chain, build, escrow=True, lax=True)

@@ -4,42 +4,48 @@ moves tokens past the restrictions), with state changed without its event, with 
 from __future__ import annotations
 
 import pytest
-from audit_helpers import (
+
+from decree8.audit import AuditStats, audit
+from decree8.audit.replay import _Replay
+from decree8.deploy import deploy
+from support import (
     CAP,
     DAY,
     DEAL_TERMS,
+    ETH,
     ISSUED,
     PURPOSE_GIFT,
-    ZERO,
     System,
     by_tx,
     of_rule,
     ref,
 )
 
-from decree8.audit import AuditStats, audit
-from decree8.audit.replay import _Replay
-from decree8.deploy import deploy
+#: The audit finds failed (reverted) transactions only on the embedded chain, whose blocks it walks
+#: (decree8.audit reaches into eth-tester); on revm and on a node (Hardhat) it finds none yet, a gap
+#: of decree8. The tests that count refused transactions run on the embedded chain only.
+FAILED_TXS_EMBEDDED_ONLY = ("embedded",)
 
 
+@pytest.mark.backends(*FAILED_TXS_EMBEDDED_ONLY)
 def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checked(
     s: System,
 ) -> None:
-    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
-    s.send(s.token, "transfer", s.carol, 7, sender=s.alice)
-    s.send(s.token, "approve", s.exchange, 10, sender=s.alice)
-    s.send(s.token, "transferFrom", s.alice, s.bob, 4, sender=s.exchange)  # via an operator
-    s.send(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
-    s.send(s.token, "forcedTransfer", s.carol, s.alice, 5, ref("order-2"), sender=s.legal)
-    s.send(s.token, "pause", sender=s.oversight)
-    s.send(s.token, "unpause", sender=s.oversight)
-    s.send(s.token, "amendTerms", bytes.fromhex("44" * 32), "ipfs://v2", sender=s.admin)
-    s.accept(s.token, s.bob)
-    deal = s.open_deal(s.alice, s.carol, 10**18)
-    s.send(s.escrow, "acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B accepts
-    s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
-    s.send(s.escrow, "complete", deal, sender=s.alice)
-    s.send(s.escrow, "withdraw", ZERO, sender=s.carol)
+    s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    s.send_hash(s.token, "transfer", s.carol, 7, sender=s.alice)
+    s.send_hash(s.token, "approve", s.exchange, 10, sender=s.alice)
+    s.send_hash(s.token, "transferFrom", s.alice, s.bob, 4, sender=s.exchange)  # via an operator
+    s.send_hash(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
+    s.send_hash(s.token, "forcedTransfer", s.carol, s.alice, 5, ref("order-2"), sender=s.legal)
+    s.send_hash(s.token, "pause", sender=s.oversight)
+    s.send_hash(s.token, "unpause", sender=s.oversight)
+    s.send_hash(s.token, "amendTerms", bytes.fromhex("44" * 32), "ipfs://v2", sender=s.admin)
+    s.accept_terms(s.bob, s.token)
+    deal = s.open_deal(s.alice, s.carol, amount_a=10**18)
+    s.send_hash(s.escrow, "acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B accepts
+    s.send_hash(s.escrow, "fund", deal, sender=s.alice, value=10**18)
+    s.send_hash(s.escrow, "complete", deal, sender=s.alice)
+    s.send_hash(s.escrow, "withdraw", ETH, sender=s.carol)
     refused = s.send_failing(s.token, "transfer", s.dave, 1, sender=s.alice)
 
     stats = AuditStats()
@@ -66,29 +72,29 @@ def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checke
 
 def test_planted_violations_are_each_found_with_their_rule(s: System) -> None:
     lax, alice = s.lax, s.alice
-    s.send(s.registry, "blockAddress", s.exchange, ref("register-7"), sender=s.operator)
+    s.send_hash(s.registry, "blockAddress", s.exchange, ref("register-7"), sender=s.operator)
     planted = {
-        s.send(lax, "laxTransfer", s.dave, 1, sender=alice): {
+        s.send_hash(lax, "laxTransfer", s.dave, 1, sender=alice): {
             "HOLDER-IDENTIFIED",
             "TERMS-ACCEPTED",
         },
-        s.send(lax, "laxTransferWithPurpose", s.exchange, 1, PURPOSE_GIFT, sender=alice): {
+        s.send_hash(lax, "laxTransferWithPurpose", s.exchange, 1, PURPOSE_GIFT, sender=alice): {
             "ILLICIT-ADDRESS"
         },
-        s.send(lax, "laxTransferWithPurpose", s.minor, 1, PURPOSE_GIFT, sender=alice): {
+        s.send_hash(lax, "laxTransferWithPurpose", s.minor, 1, PURPOSE_GIFT, sender=alice): {
             "HOLDER-ELIGIBLE"
         },
-        s.send(lax, "laxTransfer", s.frank, 1, sender=alice): {"TERMS-ACCEPTED"},
-        s.send(lax, "laxTransfer", s.bob, 1, sender=alice): {"P2P-SALE"},
-        s.send(lax, "laxIssue", s.carol, 1, sender=s.dave): {"ISSUER-HTP"},
-        s.send(lax, "laxIssue", s.carol, CAP, sender=s.agent): {"SUPPLY-CAP"},
+        s.send_hash(lax, "laxTransfer", s.frank, 1, sender=alice): {"TERMS-ACCEPTED"},
+        s.send_hash(lax, "laxTransfer", s.bob, 1, sender=alice): {"P2P-SALE"},
+        s.send_hash(lax, "laxIssue", s.carol, 1, sender=s.dave): {"ISSUER-HTP"},
+        s.send_hash(lax, "laxIssue", s.carol, CAP, sender=s.agent): {"SUPPLY-CAP"},
     }
-    s.send(lax, "freeze", s.carol, ref("order-3"), sender=s.legal)
-    planted[s.send(lax, "laxTransfer", s.bob, 1, sender=s.carol)] = {"LEGAL-ORDER"}
-    s.send(lax, "unfreeze", s.carol, ref("order-4"), sender=s.legal)
-    s.send(lax, "pause", sender=s.oversight)
-    planted[s.send(lax, "laxTransfer", s.carol, 1, sender=alice)] = {"OVERSIGHT-PAUSE"}
-    s.send(lax, "unpause", sender=s.oversight)
+    s.send_hash(lax, "freeze", s.carol, ref("order-3"), sender=s.legal)
+    planted[s.send_hash(lax, "laxTransfer", s.bob, 1, sender=s.carol)] = {"LEGAL-ORDER"}
+    s.send_hash(lax, "unfreeze", s.carol, ref("order-4"), sender=s.legal)
+    s.send_hash(lax, "pause", sender=s.oversight)
+    planted[s.send_hash(lax, "laxTransfer", s.carol, 1, sender=alice)] = {"OVERSIGHT-PAUSE"}
+    s.send_hash(lax, "unpause", sender=s.oversight)
 
     report = audit(s.chain, s.build, addresses=[lax.address])
 
@@ -105,15 +111,17 @@ def test_planted_violations_are_each_found_with_their_rule(s: System) -> None:
 
 
 def test_state_changed_without_its_event_is_a_records_finding(s: System) -> None:
-    s.send(s.lax, "silentMint", s.bob, 5, sender=s.dave)
+    s.send_hash(s.lax, "silentMint", s.bob, 5, sender=s.dave)
     mutator = deploy(
         s.chain,
         s.build.artifact("SilentRegistryMutator"),
         [ref("HTP-OPERATOR-0002"), s.admin, s.operator],
         sender=s.admin,
     )
-    s.send(mutator, "attest", s.alice, 1, b"BY", s.now() + DAY, ref("kyc"), 2, sender=s.operator)
-    s.send(mutator, "silentBlock", s.alice, ref("register-9"), sender=s.dave)
+    s.send_hash(
+        mutator, "attest", s.alice, 1, b"BY", s.now() + DAY, ref("kyc"), 2, sender=s.operator
+    )
+    s.send_hash(mutator, "silentBlock", s.alice, ref("register-9"), sender=s.dave)
     assert s.view(mutator, "isBlocked", s.alice)
 
     token_report = audit(s.chain, s.build, addresses=[s.lax.address])
@@ -131,8 +139,8 @@ def test_state_changed_without_its_event_is_a_records_finding(s: System) -> None
 def test_expired_funded_unrefunded_deal_is_a_funds_return_finding_until_refunded(
     s: System,
 ) -> None:
-    deal = s.open_deal(s.alice, s.carol, 10**18, deadline_in=DAY)
-    s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
+    deal = s.open_deal(s.alice, s.carol, amount_a=10**18, deadline_in=DAY)
+    s.send_hash(s.escrow, "fund", deal, sender=s.alice, value=10**18)
     s.chain.time_travel(2 * DAY)
 
     stranded = audit(s.chain, s.build, deployments=[s.escrow])
@@ -141,13 +149,14 @@ def test_expired_funded_unrefunded_deal_is_a_funds_return_finding_until_refunded
     assert funds[0].block == s.chain.block_number and funds[0].tx_hash is None
     assert {f.rule_id for f in stranded.findings} == {"FUNDS-RETURN"}
 
-    s.send(s.escrow, "refund", deal, sender=s.bob)
+    s.send_hash(s.escrow, "refund", deal, sender=s.bob)
     assert audit(s.chain, s.build, deployments=[s.escrow]).findings == ()
 
 
+@pytest.mark.backends(*FAILED_TXS_EMBEDDED_ONLY)
 def test_refused_deal_for_payment_is_explained_by_its_rule(s: System) -> None:
     refused = s.send_failing(
-        s.escrow, "openDeal", s.carol, ZERO, 1, ZERO, 0, s.now() + DAY, 5, DEAL_TERMS,
+        s.escrow, "openDeal", s.carol, ETH, 1, ETH, 0, s.now() + DAY, 5, DEAL_TERMS,
         sender=s.alice,
     )  # fmt: skip
     report = audit(s.chain, s.build, deployments=[s.escrow])
@@ -158,8 +167,8 @@ def test_refused_deal_for_payment_is_explained_by_its_rule(s: System) -> None:
 
 def test_audit_from_a_later_block_seeds_the_state_from_the_chain(s: System) -> None:
     start = s.chain.block_number + 1
-    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
-    planted = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+    s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    planted = s.send_hash(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
 
     report = audit(s.chain, s.build, addresses=[s.token.address, s.lax.address], from_block=start)
 
@@ -171,7 +180,7 @@ def test_audit_from_a_later_block_seeds_the_state_from_the_chain(s: System) -> N
 def test_fast_path_for_plain_transfers_gives_the_findings_of_every_evaluator(
     s: System, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s.send(s.registry, "blockAddress", s.exchange, ref("register-8"), sender=s.operator)
+    s.send_hash(s.registry, "blockAddress", s.exchange, ref("register-8"), sender=s.operator)
     for to, fn, args in (
         (s.bob, "laxTransferWithPurpose", (1, PURPOSE_GIFT)),
         (s.bob, "laxTransfer", (1,)),
@@ -181,9 +190,9 @@ def test_fast_path_for_plain_transfers_gives_the_findings_of_every_evaluator(
         (s.frank, "laxTransfer", (1,)),
         (s.dave, "laxTransfer", (1,)),
     ):
-        s.send(s.lax, fn, to, *args, sender=s.alice)
-    s.send(s.lax, "freezeAmount", s.carol, 2 * ISSUED, ref("order-5"), sender=s.legal)
-    s.send(s.lax, "laxTransfer", s.alice, 1, sender=s.carol)
+        s.send_hash(s.lax, fn, to, *args, sender=s.alice)
+    s.send_hash(s.lax, "freezeAmount", s.carol, 2 * ISSUED, ref("order-5"), sender=s.legal)
+    s.send_hash(s.lax, "laxTransfer", s.alice, 1, sender=s.carol)
 
     fast = audit(s.chain, s.build, addresses=[s.lax.address])
     monkeypatch.setattr(_Replay, "fast", False)

@@ -8,21 +8,21 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from audit_helpers import System, deploy_system
 
 from decree8.audit import audit
 from decree8.chain.embedded import EmbeddedChain
 from decree8.check import CallRequest, Checker
 from decree8.compile import Build
 from decree8.rules.pack import day_start
+from support import ACCOUNTS, System, deploy_system
 
 DECREE_367 = day_start(date(2024, 9, 20))  # 19.09.2024 21:00 UTC
 
 
 @pytest.fixture(scope="module")
 def past_system(build: Build) -> Iterator[System]:
-    chain = EmbeddedChain(accounts=14, genesis_timestamp=DECREE_367 - 10 * 86400)
-    yield deploy_system(chain, build)
+    chain = EmbeddedChain(accounts=ACCOUNTS, genesis_timestamp=DECREE_367 - 10 * 86400)
+    yield deploy_system(chain, build, escrow=True, lax=True)
     chain.close()
 
 
@@ -36,12 +36,12 @@ def past(past_system: System) -> Iterator[System]:
 def test_a_history_across_decree_367_is_judged_by_the_law_of_each_block(past: System) -> None:
     s = past
     first = s.chain.block_number + 1
-    early = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)  # ten days before
+    early = s.send_hash(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)  # ten days before
     refused_early = s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice)
     s.chain.set_next_timestamp(DECREE_367 - 1)  # 19.09.2024 23:59:59 in Minsk
-    last_second = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+    last_second = s.send_hash(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
     s.chain.set_next_timestamp(DECREE_367)  # 20.09.2024 00:00:00 in Minsk
-    first_second = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+    first_second = s.send_hash(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
     refused_late = s.send_failing(s.token, "transfer", s.bob, 1, sender=s.alice)
 
     report = audit(s.chain, s.build, addresses=[s.lax.address, s.token.address], from_block=first)
@@ -109,12 +109,12 @@ def test_sales_to_a_foreign_platform_are_findings_from_decree_367_on(past: Syste
     s = past
     first = s.chain.block_number + 1
     kyc = bytes(32 * [7])
-    s.send(s.registry, "attest", s.exchange, 3, b"LT", DECREE_367 + 365 * 86400, kyc, 0,
+    s.send_hash(s.registry, "attest", s.exchange, 3, b"LT", DECREE_367 + 365 * 86400, kyc, 0,
            sender=s.operator)  # fmt: skip
-    before = s.send(s.lax, "laxTransfer", s.exchange, 1, sender=s.alice)
+    before = s.send_hash(s.lax, "laxTransfer", s.exchange, 1, sender=s.alice)
     s.chain.set_next_timestamp(DECREE_367)
-    after = s.send(s.lax, "laxTransfer", s.exchange, 1, sender=s.alice)
-    gift = s.send(s.lax, "laxTransferWithPurpose", s.exchange, 1, 1, sender=s.alice)
+    after = s.send_hash(s.lax, "laxTransfer", s.exchange, 1, sender=s.alice)
+    gift = s.send_hash(s.lax, "laxTransferWithPurpose", s.exchange, 1, 1, sender=s.alice)
     report = audit(s.chain, s.build, addresses=[s.lax.address], from_block=first)
     found = [f for f in report.findings if f.rule_id == "FOREIGN-PLATFORM"]
     assert [f.tx_hash for f in found] == [after]

@@ -10,22 +10,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from audit_helpers import PURPOSE_GIFT, System, by_tx, deploy_system, ref
 
 from decree8.audit import AuditStats, audit
-from decree8.chain import Chain
-from decree8.compile import Build
 from decree8.history import EmbeddedLogSource, EventDecoder, ReadAhead
 from decree8.history import sources as logs_module
+from support import PURPOSE_GIFT, System, by_tx, ref
 
 KINDS = ("CompliantToken", "HolderRegistry", "DealEscrow")
 
 
+@pytest.mark.backends("embedded")  # reads the embedded chain's log walker (EmbeddedLogSource)
 def test_logs_decoded_from_hex_strings_equal_logs_decoded_from_bytes(s: System) -> None:
-    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
-    s.send(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
-    deal = s.open_deal(s.alice, s.carol, 10**18)
-    s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
+    s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    s.send_hash(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
+    deal = s.open_deal(s.alice, s.carol, amount_a=10**18)
+    s.send_hash(s.escrow, "fund", deal, sender=s.alice, value=10**18)
     kinds = {s.token.address: KINDS[0], s.registry.address: KINDS[1], s.escrow.address: KINDS[2]}
     decoder = EventDecoder({k: s.build.artifact(k).abi for k in KINDS})
     logs = EmbeddedLogSource(s.chain).logs(sorted(kinds), 0, s.chain.block_number, None)
@@ -81,42 +80,30 @@ def test_read_ahead_hands_over_items_in_order_and_raises_the_producers_error() -
     assert len(produced) <= 5  # the producer stays at most two items ahead, then stops
 
 
-@pytest.fixture(scope="module")
-def hardhat_system(hardhat_url: str, build: Build) -> Iterator[System]:
-    chain = Chain.rpc(hardhat_url)
-    snap = chain.snapshot()
-    try:
-        yield deploy_system(chain, build)
-    finally:
-        chain.revert(snap)
-        chain.close()
-
-
-@pytest.mark.rpc
+@pytest.mark.backends("hardhat")
 def test_an_audit_read_in_many_chunks_finds_what_one_chunk_finds(
-    hardhat_system: System, monkeypatch: pytest.MonkeyPatch
+    s: System, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = hardhat_system
     with s.snapshot():
         start = s.chain.block_number + 1
         for _ in range(6):
-            s.send(s.lax, "transfer", s.carol, 1, sender=s.alice)
+            s.send_hash(s.lax, "transfer", s.carol, 1, sender=s.alice)
         planted: dict[str | None, set[str]] = {
-            s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice): {"P2P-SALE"},
-            s.send(s.lax, "laxIssue", s.carol, 1, sender=s.dave): {"ISSUER-HTP"},
+            s.send_hash(s.lax, "laxTransfer", s.bob, 1, sender=s.alice): {"P2P-SALE"},
+            s.send_hash(s.lax, "laxIssue", s.carol, 1, sender=s.dave): {"ISSUER-HTP"},
         }
-        s.send(s.registry, "blockAddress", s.exchange, ref("register-1"), sender=s.operator)
+        s.send_hash(s.registry, "blockAddress", s.exchange, ref("register-1"), sender=s.operator)
         for _ in range(6):
-            s.send(s.lax, "transferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.alice)
+            s.send_hash(s.lax, "transferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.alice)
         # holders first named late in the range: their state before it is read then
-        planted[s.send(s.lax, "laxTransfer", s.dave, 1, sender=s.alice)] = {
+        planted[s.send_hash(s.lax, "laxTransfer", s.dave, 1, sender=s.alice)] = {
             "HOLDER-IDENTIFIED",
             "TERMS-ACCEPTED",
         }
-        planted[s.send(s.lax, "laxTransferWithPurpose", s.exchange, 1, 1, sender=s.alice)] = {
+        planted[s.send_hash(s.lax, "laxTransferWithPurpose", s.exchange, 1, 1, sender=s.alice)] = {
             "ILLICIT-ADDRESS"
         }
-        s.send(s.lax, "silentMint", s.carol, 4, sender=s.dave)
+        s.send_hash(s.lax, "silentMint", s.carol, 4, sender=s.dave)
 
         def run(first_chunk: int) -> tuple[Any, AuditStats]:
             monkeypatch.setattr(logs_module, "FIRST_CHUNK", first_chunk)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import random
 
-from audit_helpers import ISSUED, PURPOSE_GIFT, System, ref
-
 from decree8.audit import audit
 from decree8.report import Finding
+from support import ISSUED, PURPOSE_GIFT, System, ref
 
 
 def _key(finding: Finding) -> tuple[object, ...]:
@@ -23,23 +22,29 @@ def _history(s: System, seed: int) -> None:
     for step in range(18):
         action = rng.choice(["accept", "transfer", "lax", "gift", "attest", "block", "freeze"])
         if action == "accept":
-            s.accept(rng.choice([s.token, s.lax, s.escrow]), rng.choice(parties[:4]))
+            s.accept_terms(rng.choice(parties[:4]), rng.choice([s.token, s.lax, s.escrow]))
         elif action == "transfer":
-            s.send(s.token, "transferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.alice)
+            s.send_hash(s.token, "transferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.alice)
         elif action == "lax":
-            s.send(s.lax, "laxTransfer", rng.choice(parties), rng.randint(1, 5), sender=s.alice)
+            s.send_hash(
+                s.lax, "laxTransfer", rng.choice(parties), rng.randint(1, 5), sender=s.alice
+            )
         elif action == "gift":
-            s.send(s.lax, "laxTransferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.carol)
+            s.send_hash(s.lax, "laxTransferWithPurpose", s.bob, 1, PURPOSE_GIFT, sender=s.carol)
         elif action == "attest":
             s.attest(rng.choice([s.frank, s.dave]), rng.choice([1, 2]))
         elif action == "block":
-            s.send(s.registry, "blockAddress", s.frank, ref(f"reg-{step}"), sender=s.operator)
-            s.send(s.registry, "unblockAddress", s.frank, ref(f"reg-{step}"), sender=s.operator)
+            s.send_hash(s.registry, "blockAddress", s.frank, ref(f"reg-{step}"), sender=s.operator)
+            s.send_hash(
+                s.registry, "unblockAddress", s.frank, ref(f"reg-{step}"), sender=s.operator
+            )
         else:
-            s.send(s.lax, "freezeAmount", s.carol, ISSUED // 2, ref(f"o-{step}"), sender=s.legal)
+            s.send_hash(
+                s.lax, "freezeAmount", s.carol, ISSUED // 2, ref(f"o-{step}"), sender=s.legal
+            )
         if step == 9:  # amended terms in the middle of the history
             digest = bytes([step]) * 32
-            s.send(s.lax, "amendTerms", digest, "ipfs://v2", sender=s.admin)
+            s.send_hash(s.lax, "amendTerms", digest, "ipfs://v2", sender=s.admin)
 
 
 def test_a_range_audit_finds_the_full_audit_restricted_to_the_range(s: System) -> None:

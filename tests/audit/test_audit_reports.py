@@ -12,13 +12,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from audit_helpers import PURPOSE_GIFT, System, by_tx
 from click.testing import CliRunner
 
 from decree8.audit import audit
 from decree8.cli import main
 from decree8.cli._app import App
 from decree8.report import OutputFormat, Report, write_report
+from support import PURPOSE_GIFT, System, by_tx
 
 REPORT_TESTS = Path(__file__).resolve().parents[1] / "report"
 
@@ -42,7 +42,7 @@ def _report_json_tests() -> ModuleType:
 def planted(system: System) -> tuple[Report, str]:
     """A report with findings: one sale between individuals on the lax token."""
     with system.snapshot():
-        tx = system.send(system.lax, "laxTransfer", system.bob, 1, sender=system.alice)
+        tx = system.send_hash(system.lax, "laxTransfer", system.bob, 1, sender=system.alice)
         return audit(system.chain, system.build, addresses=[system.lax.address]), tx
 
 
@@ -100,14 +100,14 @@ def cli(s: System, monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_cli_audit_exit_codes_formats_and_output_file(s: System, cli: Any, tmp_path: Path) -> None:
     manifest = tmp_path / "token.json"
     s.token.save(manifest)
-    s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+    s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
 
     clean = cli("--json", "audit", "--manifest", str(manifest))
     assert clean.exit_code == 0, clean.output
     data = json.loads(clean.stdout)
     assert data["findings"] == [] and data["chain_id"] == s.chain.chain_id
 
-    tx = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+    tx = s.send_hash(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
     out = tmp_path / "audit.sarif"
     found = cli("audit", s.lax.address, "--format", "sarif", "-o", str(out))
     assert found.exit_code == 1, found.output

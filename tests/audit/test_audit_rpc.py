@@ -3,43 +3,26 @@ with logs read by chunked eth_getLogs and block times fetched only where a rule 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from audit_helpers import DEAL_TERMS, PURPOSE_GIFT, System, by_tx, deploy_system, ref
 
 from decree8.audit import AuditStats, audit
-from decree8.chain import Chain
-from decree8.compile import Build
-
-pytestmark = pytest.mark.rpc
+from support import DEAL_TERMS, PURPOSE_GIFT, System, by_tx, ref
 
 
-@pytest.fixture(scope="module")
-def hardhat_system(hardhat_url: str, build: Build) -> Iterator[System]:
-    chain = Chain.rpc(hardhat_url)
-    snap = chain.snapshot()
-    try:
-        yield deploy_system(chain, build)
-    finally:
-        chain.revert(snap)
-        chain.close()
-
-
+@pytest.mark.backends("hardhat")
 def test_audit_on_hardhat_finds_the_planted_violations_and_nothing_else(
-    hardhat_system: System,
+    s: System,
 ) -> None:
-    s = hardhat_system
     with s.snapshot():
-        s.send(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
-        s.send(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
-        deal = s.open_deal(s.alice, s.carol, 10**18)
-        s.send(s.escrow, "acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B accepts
-        s.send(s.escrow, "fund", deal, sender=s.alice, value=10**18)
-        s.send(s.escrow, "complete", deal, sender=s.alice)
-        p2p = s.send(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
-        unknown = s.send(s.lax, "laxTransfer", s.dave, 1, sender=s.alice)
-        s.send(s.lax, "silentMint", s.carol, 9, sender=s.dave)
+        s.send_hash(s.token, "transferWithPurpose", s.bob, 5, PURPOSE_GIFT, sender=s.alice)
+        s.send_hash(s.token, "freezeAmount", s.carol, 3, ref("order-1"), sender=s.legal)
+        deal = s.open_deal(s.alice, s.carol, amount_a=10**18)
+        s.send_hash(s.escrow, "acceptDeal", deal, DEAL_TERMS, sender=s.carol)  # B accepts
+        s.send_hash(s.escrow, "fund", deal, sender=s.alice, value=10**18)
+        s.send_hash(s.escrow, "complete", deal, sender=s.alice)
+        p2p = s.send_hash(s.lax, "laxTransfer", s.bob, 1, sender=s.alice)
+        unknown = s.send_hash(s.lax, "laxTransfer", s.dave, 1, sender=s.alice)
+        s.send_hash(s.lax, "silentMint", s.carol, 9, sender=s.dave)
 
         stats = AuditStats()
         clean = audit(s.chain, s.build, deployments=[s.token, s.escrow], stats=stats)

@@ -14,9 +14,13 @@ from web3.types import RPCEndpoint
 
 from decree8.chain import Chain
 from decree8.errors import ChainError, TransactionReverted
+from support import WITH_DECREE8_NODE
 
 ETHER = 10**18
 GAS = 200_000
+
+#: Every backend, and decree8's own node on both of its EVMs.
+BACKENDS = WITH_DECREE8_NODE
 
 
 # -- accounts --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 
 from decree8.chain.node import NodeDispatcher, NodeServer, json_depth_exceeds
+from support import IN_PROCESS
 
 #: initcode deploying ``mstore(0, 42); log1(0, 32, 0xaa)`` (13 bytes of runtime code)
 LOGGER_INIT = "0x600d600c600039600d6000f3" + "602a60005260aa60206000a100"
@@ -34,9 +35,13 @@ def _error(node: NodeDispatcher, method: str, *params: Any) -> dict[str, Any]:
     return error
 
 
-@pytest.fixture(scope="module", params=["embedded", "revm"])
-def node(request: pytest.FixtureRequest) -> NodeDispatcher:
-    return NodeDispatcher(accounts=3, chain=request.param)
+#: The dispatcher on both in-process chains (``backend``: tests/conftest.py).
+BACKENDS = IN_PROCESS
+
+
+@pytest.fixture(scope="module")
+def node(backend: str) -> NodeDispatcher:
+    return NodeDispatcher(accounts=3, chain=backend)
 
 
 @pytest.fixture

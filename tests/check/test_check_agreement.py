@@ -14,16 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from check_helpers import (
-    ENTITY,
-    FLAG_COMPETENCE,
-    FLAG_MINOR,
-    GAS,
-    INDIVIDUAL,
-    OPERATOR,
-    System,
-    ref,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +21,16 @@ from decree8.check import CallRequest
 from decree8.errors import TransactionReverted
 from decree8.report.text_check import verdict_text
 from decree8.rules import load_pack
+from support import (
+    ENTITY,
+    FLAG_COMPETENCE_PASSED,
+    FLAG_MINOR,
+    GAS,
+    INDIVIDUAL,
+    OPERATOR,
+    System,
+    ref,
+)
 
 PACK = load_pack()
 BALANCE = 1_000
@@ -106,8 +106,8 @@ cases = st.builds(
 
 def _flags(p: Party) -> int:
     if p.eligible:
-        return FLAG_COMPETENCE
-    return FLAG_MINOR | FLAG_COMPETENCE if p.kind != INDIVIDUAL else 0
+        return FLAG_COMPETENCE_PASSED
+    return FLAG_MINOR | FLAG_COMPETENCE_PASSED if p.kind != INDIVIDUAL else 0
 
 
 @pytest.fixture(scope="module")

@@ -5,46 +5,34 @@ batch gives the same verdicts as one check at a time, with fewer requests to the
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from check_helpers import PURPOSE_GIFT, System, deploy_system
 from click.testing import CliRunner, Result
 
-from decree8.chain import Chain
+from decree8.chain import RpcChain
 from decree8.chain.node import NodeServer
 from decree8.check.batch import check_many
 from decree8.cli import main
 from decree8.compile import Build
 from schema_check import assert_valid
+from support import PURPOSE_GIFT, System, served_system
 
 
 @pytest.fixture(scope="module")
 def node(
     build: Build, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[System, Path, NodeServer]]:
-    server = NodeServer(port=0, accounts=16)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.start()
-    chain = Chain.rpc(server.url)
-    try:
-        system = deploy_system(chain, build)
-        folder = tmp_path_factory.mktemp("manifests")
-        for dep in (system.registry, system.token, system.escrow):
-            dep.save(folder / f"{dep.template}.json")
+    folder = tmp_path_factory.mktemp("manifests")
+    with served_system(build, folder) as (system, server):
         yield system, folder, server
-    finally:
-        chain.close()
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
 
 
 def run(system: System, *args: str) -> Result:
-    return CliRunner().invoke(main, ["--rpc", system.chain.url, *args])  # type: ignore[attr-defined]
+    assert isinstance(system.chain, RpcChain)
+    return CliRunner().invoke(main, ["--rpc", system.chain.url, *args])
 
 
 def _mixed(s: System) -> list[str]:

@@ -6,21 +6,20 @@ Hardhat node."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from check_helpers import DEAL_TERMS, GAS, INDIVIDUAL, PURPOSE_GIFT, System, deploy_system
+from eth_typing import HexStr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3 import Web3
+from web3.types import TxParams
 
-from decree8.chain import Chain
 from decree8.check import CallRequest, Verdict
-from decree8.compile import Build
 from decree8.errors import TransactionReverted
 from decree8.report.text_check import verdict_text
 from decree8.rules import load_pack
+from support import DEAL_TERMS, GAS, INDIVIDUAL, PURPOSE_GIFT, System
 
 PACK = load_pack()
 AHEAD = 1_000  # the checked block's time, seconds after the latest block
@@ -91,22 +90,6 @@ def test_a_transfer_at_the_attestation_expiry(s: System, expiry: int, kind: str)
     _expiry_case(s, expiry, kind)
 
 
-@pytest.fixture(scope="module")
-def on_revm(build: Build) -> Iterator[System]:
-    chain = Chain.revm(accounts=16)
-    yield deploy_system(chain, build)
-    chain.close()
-
-
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(expiry=st.integers(-2, 2), kind=st.sampled_from(["gift", "entity"]))
-def test_a_transfer_at_the_attestation_expiry_on_revm(
-    on_revm: System, expiry: int, kind: str
-) -> None:
-    """The same on the revm chain, whose receipts keep the revert data."""
-    _expiry_case(on_revm, expiry, kind)
-
-
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(
     deadline=st.integers(-2, 2),
@@ -128,31 +111,19 @@ def test_deal_steps_at_the_deadline(s: System, deadline: int, step: str) -> None
 # -- several transactions in one block (Hardhat, automine off) -------------------------------------
 
 
-@pytest.fixture(scope="module")
-def hardhat(hardhat_url: str, build: Build) -> Iterator[System]:
-    chain = Chain.rpc(hardhat_url)
-    snap = chain.snapshot()
-    try:
-        yield deploy_system(chain, build)
-    finally:
-        chain.revert(snap)
-        chain.close()
-
-
 def _pending(s: System, dep: Any, fn: str, *args: Any, sender: str) -> str:
     data = dep.bind(s.chain).encode_abi(fn, args=list(args))
-    tx = {"from": sender, "to": dep.address, "data": data, "gas": GAS}
-    return "0x" + bytes(s.chain.w3.eth.send_transaction(tx)).hex()  # type: ignore[arg-type]
+    tx: TxParams = {"from": sender, "to": dep.address, "data": data, "gas": GAS}
+    return "0x" + bytes(s.chain.w3.eth.send_transaction(tx)).hex()
 
 
-@pytest.mark.rpc
+@pytest.mark.backends("hardhat")
 def test_several_transactions_in_one_block_are_checked_after_the_ones_before(
-    hardhat: System,
+    s: System,
 ) -> None:
     """In one block: the registrar revokes bob, alice gifts bob tokens (refused: bob is no longer
     identified), bob is attested again, alice gifts him again (compliant). Each transfer is judged
     on the state the transactions before it left."""
-    s = hardhat
     with s.snapshot():
         kyc = bytes(Web3.keccak(text="kyc:bob-again"))
         until = s.now() + 10 * AHEAD
@@ -171,7 +142,9 @@ def test_several_transactions_in_one_block_are_checked_after_the_ones_before(
             s.chain.request("evm_mine", [])
         finally:
             s.chain.request("evm_setAutomine", [True])
-        receipts = [s.chain.w3.eth.get_transaction_receipt(h) for h in (revoke, refused, again)]
+        receipts = [
+            s.chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in (revoke, refused, again)
+        ]
         assert len({r["blockNumber"] for r in receipts}) == 1
         assert [r["status"] for r in receipts] == [1, 0, 1]
 
@@ -184,7 +157,6 @@ def test_several_transactions_in_one_block_are_checked_after_the_ones_before(
         assert second.verdict == "compliant", verdict_text(second)
 
 
-@pytest.mark.rpc
 @settings(
     max_examples=8,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -194,14 +166,14 @@ def test_several_transactions_in_one_block_are_checked_after_the_ones_before(
     revoke_first=st.booleans(),
     amounts=st.lists(st.integers(1, 3), min_size=1, max_size=3),
 )
+@pytest.mark.backends("hardhat")
 def test_blocks_of_several_transactions_at_the_expiry(
-    hardhat: System, expiry: int, revoke_first: bool, amounts: list[int]
+    s: System, expiry: int, revoke_first: bool, amounts: list[int]
 ) -> None:
     """One block at time T holds (maybe) a revocation and several gifts to a holder whose
     attestation expires around T. Each gift is checked pre-flight just before it is sent (the
     node's pending block holds the ones before it) and after mining (in its own block, after the
     ones before it): both verdicts agree with what the chain did."""
-    s = hardhat
     with s.snapshot():
         holder = s.spare[1]
         when = s.now() + AHEAD
@@ -225,7 +197,7 @@ def test_blocks_of_several_transactions_at_the_expiry(
         finally:
             s.chain.request("evm_setAutomine", [True])
         for pre, tx_hash in checks:
-            receipt = s.chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            receipt = s.chain.w3.eth.get_transaction_receipt(HexStr(tx_hash))
             mined = s.checker.check_tx(tx_hash)
             shown = f"{verdict_text(pre)}\n---\n{verdict_text(mined)}"
             assert mined.timestamp == when and pre.timestamp == when, shown

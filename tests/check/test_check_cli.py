@@ -4,42 +4,29 @@ exit 0 when compliant, 1 when not, 2 (one line) for bad input."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from check_helpers import ISSUED, System, deploy_system
 from click.testing import CliRunner, Result
 
-from decree8.chain import Chain
-from decree8.chain.node import NodeServer
+from decree8.chain import RpcChain
 from decree8.cli import main
 from decree8.compile import Build
 from schema_check import assert_valid
+from support import ISSUED, System, served_system
 
 
 @pytest.fixture(scope="module")
 def node(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[System, Path]]:
-    server = NodeServer(port=0, accounts=16)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.start()
-    chain = Chain.rpc(server.url)
-    try:
-        system = deploy_system(chain, build)
-        folder = tmp_path_factory.mktemp("manifests")
-        for dep in (system.registry, system.token, system.escrow):
-            dep.save(folder / f"{dep.template}.json")
+    folder = tmp_path_factory.mktemp("manifests")
+    with served_system(build, folder) as (system, _):
         yield system, folder
-    finally:
-        chain.close()
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
 
 
 def run(system: System, *args: str) -> Result:
-    url = system.chain.url  # type: ignore[attr-defined]
+    assert isinstance(system.chain, RpcChain)
+    url = system.chain.url
     return CliRunner().invoke(main, ["--rpc", url, *args])
 
 
@@ -223,6 +210,7 @@ def test_contract_that_is_not_a_template(node: tuple[System, Path]) -> None:
     # Init code that deploys the one-byte runtime code 0x00.
     receipt = s.chain.transact({"from": s.admin, "data": "0x6001600c60003960016000f300"})
     other = receipt["contractAddress"]
+    assert other is not None
     line = one_error_line(
         run(
             s,

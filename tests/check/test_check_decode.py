@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from check_helpers import System
+from eth_utils import to_checksum_address
 
 from decree8.check import coerce_arg, runtime_matches
 from decree8.errors import TransactionReverted, UsageError
+from support import System
 
 ADDR = "0x" + "ab" * 20
 
@@ -55,7 +56,7 @@ def test_bad_text_is_one_usage_error(kind: str, text: str, error: str) -> None:
 
 
 def test_runtime_code_matches_only_its_template(system: System) -> None:
-    code = bytes(system.chain.w3.eth.get_code(system.token.address))
+    code = bytes(system.chain.w3.eth.get_code(to_checksum_address(system.token.address)))
     token, registry = (
         system.build.artifact("CompliantToken"),
         system.build.artifact("HolderRegistry"),

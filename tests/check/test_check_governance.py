@@ -9,16 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from check_helpers import (
-    CAP,
-    DEAL_TERMS,
-    ISSUER_REGISTRATION,
-    ROOT,
-    SOURCES,
-    TOKEN_TERMS,
-    System,
-    ref,
-)
 from web3 import Web3
 
 from decree8.audit import audit
@@ -26,6 +16,16 @@ from decree8.check import CallRequest, Checker, Verdict
 from decree8.compile import Build, build_project
 from decree8.deploy import Deployment, deploy
 from decree8.report.text_check import verdict_text
+from support import (
+    CAP,
+    DEAL_TERMS,
+    ISSUER_REGISTRATION,
+    REPO,
+    TEMPLATE_SOURCES,
+    TOKEN_TERMS_HASH,
+    System,
+    ref,
+)
 
 LEGAL_ORDER_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_ROLE"))
 AUTHORITY_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_AUTHORITY_ROLE"))
@@ -58,7 +58,9 @@ def test_authority_appointing_an_executor_is_compliant(s: System) -> None:
 
 @pytest.fixture(scope="module")
 def legacy_build() -> Build:
-    return build_project(ROOT, sources=(*SOURCES, "contracts/mocks/AdminLegalOrderToken.sol"))
+    return build_project(
+        REPO, sources=(*TEMPLATE_SOURCES, "contracts/mocks/AdminLegalOrderToken.sol")
+    )
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ def legacy(s: System, legacy_build: Build) -> Iterator[Deployment]:
             CAP,
             ISSUER_REGISTRATION,
             s.registry.address,
-            TOKEN_TERMS,
+            TOKEN_TERMS_HASH,
             "ipfs://legacy-terms",
             s.admin,
             s.agent,
@@ -84,7 +86,7 @@ def legacy(s: System, legacy_build: Build) -> Iterator[Deployment]:
         template="compliant-token",
     )
     for holder in (s.alice, s.exchange):
-        s.send(token, "acceptTerms", 1, TOKEN_TERMS, sender=holder)
+        s.send(token, "acceptTerms", 1, TOKEN_TERMS_HASH, sender=holder)
     s.send(token, "issue", s.alice, 10 * V, sender=s.agent)
     yield token
 

@@ -4,25 +4,24 @@ revert) name the rule the contract reverts with."""
 
 from __future__ import annotations
 
-from check_helpers import (
+from decree8.check import CallRequest, Verdict
+from decree8.report.text_check import verdict_text
+from support import (
     CAP,
     CODE,
     DAY,
     DEAL_TERMS,
     ENTITY,
-    FLAG_COMPETENCE,
+    FLAG_COMPETENCE_PASSED,
     FLAG_MINOR,
     INDIVIDUAL,
     ISSUED,
     OPERATOR,
     PURPOSE_GIFT,
-    TOKEN_TERMS,
+    TOKEN_TERMS_HASH,
     System,
     ref,
 )
-
-from decree8.check import CallRequest, Verdict
-from decree8.report.text_check import verdict_text
 
 ZERO32 = bytes(32)
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -88,7 +87,7 @@ def test_paused_transfer_to_unidentified_unaccepted_receiver_reports_three_rules
 
 def test_ineligible_receiver_is_holder_eligible(s: System) -> None:
     minor = s.spare[0]
-    s.attest(minor, INDIVIDUAL, flags=FLAG_MINOR | FLAG_COMPETENCE)
+    s.attest(minor, INDIVIDUAL, flags=FLAG_MINOR | FLAG_COMPETENCE_PASSED)
     s.accept_token_terms(minor)
     assert_rules(s.check(s.token, "transfer", [minor, 5], sender=s.carol), "HOLDER-ELIGIBLE")
 
@@ -177,10 +176,12 @@ def test_pause_by_non_oversight_is_oversight_pause(s: System) -> None:
 
 
 def test_terms_acceptance_with_wrong_version_or_hash_is_terms_bound(s: System) -> None:
-    assert_rules(s.check(s.token, "acceptTerms", [2, TOKEN_TERMS], sender=s.dave), "TERMS-BOUND")
+    assert_rules(
+        s.check(s.token, "acceptTerms", [2, TOKEN_TERMS_HASH], sender=s.dave), "TERMS-BOUND"
+    )
     v = s.check(s.token, "acceptTerms", [1, "0x" + "ab" * 32], sender=s.dave)
     assert_rules(v, "TERMS-BOUND")
-    assert_compliant(s.check(s.token, "acceptTerms", [1, TOKEN_TERMS], sender=s.dave))
+    assert_compliant(s.check(s.token, "acceptTerms", [1, TOKEN_TERMS_HASH], sender=s.dave))
     assert_rules(
         s.check(s.token, "amendTerms", ["0x" + "55" * 32, "ipfs://x"], sender=s.alice),
         "TERMS-BOUND",
@@ -192,11 +193,11 @@ def test_terms_acceptance_with_wrong_version_or_hash_is_terms_bound(s: System) -
 
 def test_registry_attest_needs_the_registrar_and_a_kyc_hash(s: System) -> None:
     until = s.now() + DAY
-    args = [s.dave, INDIVIDUAL, "BY", until, ref("kyc"), FLAG_COMPETENCE]
+    args = [s.dave, INDIVIDUAL, "BY", until, ref("kyc"), FLAG_COMPETENCE_PASSED]
     assert_rules(s.check(s.registry, "attest", args, sender=s.alice), "HOLDER-IDENTIFIED")
-    bad = [s.dave, INDIVIDUAL, "BY", until, ZERO32, FLAG_COMPETENCE]
+    bad = [s.dave, INDIVIDUAL, "BY", until, ZERO32, FLAG_COMPETENCE_PASSED]
     assert_rules(s.check(s.registry, "attest", bad, sender=s.operator), "HOLDER-IDENTIFIED")
-    expired = [s.dave, INDIVIDUAL, "BY", 1, ref("kyc"), FLAG_COMPETENCE]
+    expired = [s.dave, INDIVIDUAL, "BY", 1, ref("kyc"), FLAG_COMPETENCE_PASSED]
     assert_rules(s.check(s.registry, "attest", expired, sender=s.operator), "HOLDER-IDENTIFIED")
     assert_compliant(s.check(s.registry, "attest", args, sender=s.operator))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from eth_utils import to_checksum_address
 
 from decree8 import __version__
 from decree8.chain import Chain
@@ -256,7 +257,7 @@ def test_node_command_serves_json_rpc_and_stops(tmp_path: Path) -> None:
         )
         assert result.exit_code == 0, result.output
         dep = Deployment.load(tmp_path / "r.json", chain_id=chain.chain_id)
-        assert chain.w3.eth.get_code(dep.address) != b""
+        assert chain.w3.eth.get_code(to_checksum_address(dep.address)) != b""
         chain.close()
     finally:
         proc.terminate()

@@ -8,14 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from escrow_helpers import ESCROW_TERMS_HASH, ETH, TOKEN_TERMS, EscrowSystem, assert_error, ref
+
+from support import ESCROW_TERMS_HASH, ETH, TOKEN_TERMS_HASH, System, assert_error, ref
 
 ORDER = ref("order-1")
 
 #: function -> (role constant, builder of its arguments from the system and a funded deal id)
-PRIVILEGED: dict[str, tuple[str, Callable[[EscrowSystem, int], tuple[Any, ...]]]] = {
+PRIVILEGED: dict[str, tuple[str, Callable[[System, int], tuple[Any, ...]]]] = {
     "resolve": ("OPERATOR_ROLE", lambda s, d: (d, 5_000, ref("ruling"))),
-    "acceptTokenTerms": ("OPERATOR_ROLE", lambda s, d: (s.token.address, *TOKEN_TERMS)),
+    "acceptTokenTerms": ("OPERATOR_ROLE", lambda s, d: (s.token.address, 1, TOKEN_TERMS_HASH)),
     "freezeDeal": ("LEGAL_ORDER_ROLE", lambda s, d: (d, ORDER)),
     "unfreezeDeal": ("LEGAL_ORDER_ROLE", lambda s, d: (d, ORDER)),
     "directFunds": ("LEGAL_ORDER_ROLE", lambda s, d: (d, s.enforcer, ORDER)),
@@ -28,9 +29,7 @@ PRIVILEGED: dict[str, tuple[str, Callable[[EscrowSystem, int], tuple[Any, ...]]]
 
 
 @pytest.mark.parametrize("fn", sorted(PRIVILEGED))
-def test_privileged_function_refuses_every_other_role_and_party(
-    system: EscrowSystem, fn: str
-) -> None:
+def test_privileged_function_refuses_every_other_role_and_party(system: System, fn: str) -> None:
     s = system
     role_name, make_args = PRIVILEGED[fn]
     role = s.view(s.escrow, role_name)
@@ -43,7 +42,7 @@ def test_privileged_function_refuses_every_other_role_and_party(
         assert_error(err, "AccessControlUnauthorizedAccount", account=caller, neededRole=role)
 
 
-def test_roles_can_be_granted_and_revoked_by_the_admin_only(system: EscrowSystem) -> None:
+def test_roles_can_be_granted_and_revoked_by_the_admin_only(system: System) -> None:
     s = system
     role = s.view(s.escrow, "OVERSIGHT_ROLE")
     s.esc("grantRole", role, s.carol, sender=s.admin)

@@ -5,23 +5,24 @@ value.
 
 from __future__ import annotations
 
-from escrow_helpers import (
+from web3 import Web3
+
+from support import (
     COMPLETED,
     DAY,
     ETH,
     FUNDED,
     FUNDS,
     MAX_UINT256,
-    EscrowSystem,
+    System,
     assert_error,
 )
-from web3 import Web3
 
 ONE = 10**18
 GUARD_ERROR = "ReentrancyGuardReentrantCall"
 
 
-def _credit_receiver(s: EscrowSystem, asset: str, amount: int) -> int:
+def _credit_receiver(s: System, asset: str, amount: int) -> int:
     """Completes a one-sided deal from alice that credits `amount` of `asset` to the receiver."""
     deal_id = s.open(s.alice, s.receiver.address, asset, amount)
     s.receiver_call(s.escrow, "acceptDeal", deal_id, s.deal(deal_id)["termsHash"])
@@ -31,18 +32,18 @@ def _credit_receiver(s: EscrowSystem, asset: str, amount: int) -> int:
     return deal_id
 
 
-def _arm(s: EscrowSystem, fn: str, *args: object) -> None:
-    data = s.escrow.encode_abi(fn, args=list(args))
+def _arm(s: System, fn: str, *args: object) -> None:
+    data = s.contract(s.escrow).encode_abi(fn, args=list(args))
     s.send(s.receiver, "arm", s.escrow.address, data, sender=s.attacker)
 
 
-def _reentry(s: EscrowSystem) -> tuple[int, int, str | None]:
+def _reentry(s: System) -> tuple[int, int, str | None]:
     attempts, successes = s.view(s.receiver, "reentryStats")
     result = bytes(s.view(s.receiver, "lastReentryResult"))
     return int(attempts), int(successes), s.chain.decode_revert(result).name if result else None
 
 
-def test_reentrant_receiver_cannot_withdraw_eth_twice(system: EscrowSystem) -> None:
+def test_reentrant_receiver_cannot_withdraw_eth_twice(system: System) -> None:
     s = system
     _credit_receiver(s, ETH, ONE)
     _credit_receiver(s, ETH, 2 * ONE)  # more credit than one withdrawal pays, to tempt a second one
@@ -64,7 +65,7 @@ def test_reentrant_receiver_cannot_withdraw_eth_twice(system: EscrowSystem) -> N
 
 
 def test_reentrant_receiver_cannot_reach_another_asset_or_another_deal_on_reentry(
-    system: EscrowSystem,
+    system: System,
 ) -> None:
     s = system
     _credit_receiver(s, ETH, ONE)
@@ -86,7 +87,7 @@ def test_reentrant_receiver_cannot_reach_another_asset_or_another_deal_on_reentr
     s.assert_solvent([ETH, s.plain.address])
 
 
-def test_reentrant_token_cannot_make_the_escrow_pay_twice(system: EscrowSystem) -> None:
+def test_reentrant_token_cannot_make_the_escrow_pay_twice(system: System) -> None:
     s = system
     token = s.reentrant_token
     _credit_receiver(s, token.address, 5 * ONE)
@@ -107,7 +108,7 @@ def test_reentrant_token_cannot_make_the_escrow_pay_twice(system: EscrowSystem) 
     s.assert_solvent([token.address])
 
 
-def test_reentrant_token_calling_back_during_funding_is_stopped(system: EscrowSystem) -> None:
+def test_reentrant_token_calling_back_during_funding_is_stopped(system: System) -> None:
     s = system
     token = s.reentrant_token
     expired = s.ready(s.bob, s.carol, ETH, ONE, duration=DAY // 2)
@@ -117,7 +118,7 @@ def test_reentrant_token_calling_back_during_funding_is_stopped(system: EscrowSy
         token,
         "setHook",
         s.escrow.address,
-        s.escrow.encode_abi("refund", args=[expired]),
+        s.contract(s.escrow).encode_abi("refund", args=[expired]),
         sender=s.attacker,
     )
     s.fund(deal_id, s.alice)
@@ -132,7 +133,7 @@ def test_reentrant_token_calling_back_during_funding_is_stopped(system: EscrowSy
     s.esc("refund", expired, sender=s.alice)
 
 
-def test_fee_on_transfer_token_is_refused_and_nothing_moves(system: EscrowSystem) -> None:
+def test_fee_on_transfer_token_is_refused_and_nothing_moves(system: System) -> None:
     s = system
     fee = s.fee_token
     s.send(fee, "mint", s.alice, FUNDS, sender=s.alice)
@@ -150,7 +151,7 @@ def test_fee_on_transfer_token_is_refused_and_nothing_moves(system: EscrowSystem
     s.assert_solvent([fee.address])
 
 
-def test_token_returning_false_is_refused(system: EscrowSystem) -> None:
+def test_token_returning_false_is_refused(system: System) -> None:
     s = system
     bad = s.false_token
     s.send(bad, "mint", s.alice, FUNDS, sender=s.alice)
@@ -164,7 +165,7 @@ def test_token_returning_false_is_refused(system: EscrowSystem) -> None:
     assert s.locked(bad.address) == 0
 
 
-def test_token_lying_about_success_is_refused_by_the_balance_check(system: EscrowSystem) -> None:
+def test_token_lying_about_success_is_refused_by_the_balance_check(system: System) -> None:
     s = system
     bad = s.false_token
     s.send(bad, "mint", s.alice, FUNDS, sender=s.alice)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from escrow_helpers import EscrowSystem, measure_gas
+from support import System, measure_gas
 
 #: Generous ceilings (about 1.5x the measured values): a breach means the contract got much
 #: costlier.
@@ -18,7 +18,7 @@ CEILINGS = {
 }
 
 
-def test_escrow_gas_figures_stay_within_their_ceilings(system: EscrowSystem) -> None:
+def test_escrow_gas_figures_stay_within_their_ceilings(system: System) -> None:
     figures = measure_gas(system)
     width = max(len(f["name"]) for f in figures)
     for f in figures:

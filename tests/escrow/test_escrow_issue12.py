@@ -5,13 +5,18 @@ every party screened, every acceptance checked, no path that strands funds, and 
 
 from __future__ import annotations
 
-from escrow_helpers import (
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from decree8.compile import Build
+from decree8.deploy import deploy
+from support import (
     CODE,
     COMPLETED,
     DAY,
     DEAL_TERMS,
     ESCROW_REGISTRATION,
-    ESCROW_TERMS,
     ESCROW_TERMS_HASH,
     ESCROW_TERMS_URI,
     ETH,
@@ -20,15 +25,12 @@ from escrow_helpers import (
     REFUNDED,
     RESOLVED,
     SALE,
-    EscrowSystem,
+    System,
+    Target,
+    assert_deal_restricted,
     assert_error,
-    assert_restricted,
     ref,
 )
-from web3 import Web3
-from web3.contract import Contract
-
-from decree8.deploy import deploy
 
 ONE = 10**18
 ORDER = ref("MINJUST-2026-0012")
@@ -41,7 +43,7 @@ AUTHORITY_ROLE = bytes(Web3.keccak(text="LEGAL_ORDER_AUTHORITY_ROLE"))
 
 
 def test_token_cannot_freeze_or_force_the_escrow_so_withdrawals_keep_working(
-    system: EscrowSystem,
+    system: System,
 ) -> None:
     s = system
     token = s.token.address
@@ -65,31 +67,31 @@ def test_token_cannot_freeze_or_force_the_escrow_so_withdrawals_keep_working(
 # ── unaccepted beneficiary ───────────────────────────────────────────────────────────────────
 
 
-def test_one_sided_deal_pays_b_only_if_b_accepted(system: EscrowSystem) -> None:
+def test_one_sided_deal_pays_b_only_if_b_accepted(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.bob, ETH, ONE)
     s.fund(deal_id, s.alice)
     assert s.deal(deal_id)["state"] == FUNDED
     for caller in (s.alice, s.operator):
         err = s.esc_reverts("complete", deal_id, sender=caller)
-        assert_restricted(err, "TERMS-ACCEPTED", deal_id, s.bob)
+        assert_deal_restricted(err, "TERMS-ACCEPTED", deal_id, s.bob)
     s.chain.time_travel(DAY)
     s.esc("refund", deal_id, sender=s.carol)
     assert s.credit(s.alice, ETH) == ONE and s.credit(s.bob, ETH) == 0
 
 
-def test_resolution_gives_no_share_to_a_b_that_never_accepted(system: EscrowSystem) -> None:
+def test_resolution_gives_no_share_to_a_b_that_never_accepted(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.bob, ETH, ONE)
     s.fund(deal_id, s.alice)
     s.esc("dispute", deal_id, ref("why"), sender=s.alice)
     err = s.esc_reverts("resolve", deal_id, 5_000, ref("ruling"), sender=s.operator)
-    assert_restricted(err, "TERMS-ACCEPTED", deal_id, s.bob)
+    assert_deal_restricted(err, "TERMS-ACCEPTED", deal_id, s.bob)
     s.esc("resolve", deal_id, 10_000, ref("ruling"), sender=s.operator)
     assert s.deal(deal_id)["state"] == RESOLVED and s.credit(s.alice, ETH) == ONE
 
 
-def test_dispute_only_by_a_party_that_accepted(system: EscrowSystem) -> None:
+def test_dispute_only_by_a_party_that_accepted(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.bob, ETH, ONE)
     s.fund(deal_id, s.alice)
@@ -102,25 +104,25 @@ def test_dispute_only_by_a_party_that_accepted(system: EscrowSystem) -> None:
 # ── registered caller ────────────────────────────────────────────────────────────────────────
 
 
-def test_blocked_depositor_cannot_release(system: EscrowSystem) -> None:
+def test_blocked_depositor_cannot_release(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.block(s.alice)
     err = s.esc_reverts("complete", deal_id, sender=s.alice)
-    assert_restricted(err, "ILLICIT-ADDRESS", deal_id, s.alice)
+    assert_deal_restricted(err, "ILLICIT-ADDRESS", deal_id, s.alice)
     s.esc("complete", deal_id, sender=s.operator)  # an unblocked caller may
     assert s.deal(deal_id)["state"] == COMPLETED
 
 
-def test_every_state_changing_call_screens_its_caller(system: EscrowSystem) -> None:
+def test_every_state_changing_call_screens_its_caller(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.block(s.bob)
     err = s.esc_reverts("dispute", deal_id, ref("why"), sender=s.bob)
-    assert_restricted(err, "ILLICIT-ADDRESS", deal_id, s.bob)
+    assert_deal_restricted(err, "ILLICIT-ADDRESS", deal_id, s.bob)
     s.chain.time_travel(DAY)
     err = s.esc_reverts("refund", deal_id, sender=s.bob)
-    assert_restricted(err, "ILLICIT-ADDRESS", deal_id, s.bob)
+    assert_deal_restricted(err, "ILLICIT-ADDRESS", deal_id, s.bob)
     for who, fn, args in (
         (s.operator, "pause", ()),
         (s.operator, "sweep", (ETH, s.carol, ref("S"))),
@@ -139,25 +141,25 @@ def test_every_state_changing_call_screens_its_caller(system: EscrowSystem) -> N
 
 
 def test_frozen_deal_becomes_refundable_when_nobody_can_lift_the_order(
-    system: EscrowSystem,
+    system: System,
 ) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
     s.chain.time_travel(DAY)
     err = s.esc_reverts("refund", deal_id, sender=s.carol)
-    assert_restricted(err, "LEGAL-ORDER", deal_id, s.carol)
+    assert_deal_restricted(err, "LEGAL-ORDER", deal_id, s.carol)
     s.esc("renounceRole", LEGAL_ORDER_ROLE, s.legal, sender=s.legal)
     assert s.view(s.escrow, "canExecuteLegalOrders")  # the authority could appoint an executor
     err = s.esc_reverts("refund", deal_id, sender=s.carol)
-    assert_restricted(err, "LEGAL-ORDER", deal_id, s.carol)
+    assert_deal_restricted(err, "LEGAL-ORDER", deal_id, s.carol)
     s.esc("renounceRole", AUTHORITY_ROLE, s.legal, sender=s.legal)
     assert not s.view(s.escrow, "canExecuteLegalOrders")
     s.esc("refund", deal_id, sender=s.carol)
     assert s.deal(deal_id)["state"] == REFUNDED and s.credit(s.alice, ETH) == ONE
 
 
-def test_frozen_deal_is_refundable_after_its_order_is_lifted(system: EscrowSystem) -> None:
+def test_frozen_deal_is_refundable_after_its_order_is_lifted(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
@@ -167,7 +169,7 @@ def test_frozen_deal_is_refundable_after_its_order_is_lifted(system: EscrowSyste
     assert s.deal(deal_id)["state"] == REFUNDED
 
 
-def test_surplus_erc20_is_swept_never_owed_funds(system: EscrowSystem) -> None:
+def test_surplus_erc20_is_swept_never_owed_funds(system: System) -> None:
     s = system
     plain = s.plain.address
     deal_id = s.ready(s.alice, s.bob, plain, 5 * ONE)
@@ -188,7 +190,7 @@ def test_surplus_erc20_is_swept_never_owed_funds(system: EscrowSystem) -> None:
     s.assert_solvent([plain])
 
 
-def test_deadlines_are_bounded(system: EscrowSystem) -> None:
+def test_deadlines_are_bounded(system: System) -> None:
     s = system
     assert s.view(s.escrow, "maxDealDuration") == 3 * YEAR
     now = s.chain.timestamp()
@@ -200,21 +202,21 @@ def test_deadlines_are_bounded(system: EscrowSystem) -> None:
     s.open(s.alice, s.bob, ETH, ONE, duration=3 * YEAR - 60)
 
 
-def test_party_refusing_eth_names_a_payee(system: EscrowSystem, escrow_build: object) -> None:
+def test_party_refusing_eth_names_a_payee(system: System, build: Build) -> None:
     s = system
     party = deploy(
         s.chain,
-        escrow_build.artifact("EthRefusingParty"),
+        build.artifact("EthRefusingParty"),
         [],
-        sender=s.attacker,  # type: ignore[attr-defined]
+        sender=s.attacker,
     ).bind(s.chain)
     s.attest(party.address, 2)
 
-    def call(target: Contract, fn: str, *args: object, value: int = 0) -> object:
-        data = target.encode_abi(fn, args=list(args))
+    def call(target: Target, fn: str, *args: object, value: int = 0) -> TxReceipt:
+        data = s.contract(target).encode_abi(fn, args=list(args))
         return s.send(party, "execute", target.address, data, sender=s.attacker, value=value)
 
-    call(s.escrow, "acceptTerms", *ESCROW_TERMS)
+    call(s.escrow, "acceptTerms", 1, ESCROW_TERMS_HASH)
     deal_id = s.open(s.alice, party.address, ETH, ONE)
     call(s.escrow, "acceptDeal", deal_id, DEAL_TERMS)
     s.fund(deal_id, s.alice)
@@ -223,7 +225,7 @@ def test_party_refusing_eth_names_a_payee(system: EscrowSystem, escrow_build: ob
         party,
         "execute",
         s.escrow.address,
-        s.escrow.encode_abi("withdraw", [ETH]),
+        s.contract(s.escrow).encode_abi("withdraw", [ETH]),
         sender=s.attacker,
     )
     assert err.name == "EthTransferFailed"
@@ -232,13 +234,13 @@ def test_party_refusing_eth_names_a_payee(system: EscrowSystem, escrow_build: ob
         party,
         "execute",
         s.escrow.address,
-        s.escrow.encode_abi("withdrawTo", [ETH, s.dave]),
+        s.contract(s.escrow).encode_abi("withdrawTo", [ETH, s.dave]),
         sender=s.attacker,
     )
     assert_error(err, "WithdrawalRestricted", code=CODE["ILLICIT-ADDRESS"], account=s.dave)
     before = s.held(s.attacker, ETH)
     receipt = call(s.escrow, "withdrawTo", ETH, s.enforcer)
-    assert s.events(s.escrow, "PaidToPayee", receipt) == [  # type: ignore[arg-type]
+    assert s.events(s.escrow, "PaidToPayee", receipt) == [
         {"account": party.address, "asset": ETH, "payee": s.enforcer, "amount": ONE}
     ]
     assert s.credit(party.address, ETH) == 0
@@ -249,7 +251,7 @@ def test_party_refusing_eth_names_a_payee(system: EscrowSystem, escrow_build: ob
 # ── governance on the escrow ─────────────────────────────────────────────────────────────────
 
 
-def test_escrow_admin_cannot_direct_funds(system: EscrowSystem) -> None:
+def test_escrow_admin_cannot_direct_funds(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     err = s.esc_reverts("grantRole", LEGAL_ORDER_ROLE, s.admin, sender=s.admin)
@@ -268,10 +270,10 @@ def test_escrow_admin_cannot_direct_funds(system: EscrowSystem) -> None:
 # ── project hooks ────────────────────────────────────────────────────────────────────────────
 
 
-def _hooked(s: EscrowSystem, build: object) -> Contract:
+def _hooked(s: System, build: Build) -> Contract:
     escrow = deploy(
         s.chain,
-        build.artifact("HookedEscrow"),  # type: ignore[attr-defined]
+        build.artifact("HookedEscrow"),
         [
             ESCROW_REGISTRATION,
             s.registry.address,
@@ -286,17 +288,15 @@ def _hooked(s: EscrowSystem, build: object) -> Contract:
         gas=8_000_000,
     ).bind(s.chain)
     for party in (s.alice, s.bob):
-        s.send(escrow, "acceptTerms", *ESCROW_TERMS, sender=party)
+        s.send(escrow, "acceptTerms", 1, ESCROW_TERMS_HASH, sender=party)
     return escrow
 
 
-def test_hooks_run_before_value_moves_and_can_refuse(
-    system: EscrowSystem, escrow_build: object
-) -> None:
+def test_hooks_run_before_value_moves_and_can_refuse(system: System, build: Build) -> None:
     s = system
-    escrow = _hooked(s, escrow_build)
+    escrow = _hooked(s, build)
 
-    def hooks(receipt: object) -> list[tuple[int, int, str, int, bool, bool, int]]:
+    def hooks(receipt: TxReceipt) -> list[tuple[int, int, str, int, bool, bool, int]]:
         return [
             (
                 e["hook"],
@@ -307,7 +307,7 @@ def test_hooks_run_before_value_moves_and_can_refuse(
                 e["fundedB"],
                 e["ethHeld"],
             )
-            for e in s.events(escrow, "HookCalled", receipt)  # type: ignore[arg-type]
+            for e in s.events(escrow, "HookCalled", receipt)
         ]
 
     deadline = s.chain.timestamp() + DAY

@@ -6,7 +6,11 @@ and views.
 from __future__ import annotations
 
 import pytest
-from escrow_helpers import (
+
+from decree8.compile import Build
+from decree8.deploy import deploy
+from decree8.errors import TransactionReverted
+from support import (
     COMPLETED,
     DAY,
     DEAL_TERMS,
@@ -22,25 +26,21 @@ from escrow_helpers import (
     REFUNDED,
     RESOLVED,
     SALE,
-    EscrowSystem,
+    System,
     assert_error,
     ref,
 )
 
-from decree8.compile import Build
-from decree8.deploy import deploy
-from decree8.errors import TransactionReverted
-
 ONE = 10**18
 
 
-def _assets(system: EscrowSystem) -> list[str]:
+def _assets(system: System) -> list[str]:
     return [ETH, system.token.address, system.plain.address]
 
 
 @pytest.mark.parametrize("asset_name", ["eth", "token", "plain"])
 def test_one_sided_deposit_is_released_to_the_counterparty_and_withdrawn(
-    system: EscrowSystem, asset_name: str
+    system: System, asset_name: str
 ) -> None:
     s = system
     asset = {"eth": ETH, "token": s.token.address, "plain": s.plain.address}[asset_name]
@@ -88,7 +88,7 @@ def test_one_sided_deposit_is_released_to_the_counterparty_and_withdrawn(
 @pytest.mark.parametrize(
     ("a", "b"), [("eth", "token"), ("token", "plain"), ("plain", "eth"), ("token", "token")]
 )
-def test_two_sided_deal_swaps_both_legs_atomically(system: EscrowSystem, a: str, b: str) -> None:
+def test_two_sided_deal_swaps_both_legs_atomically(system: System, a: str, b: str) -> None:
     s = system
     names = {"eth": ETH, "token": s.token.address, "plain": s.plain.address}
     asset_a, asset_b = names[a], names[b]
@@ -123,7 +123,7 @@ def test_two_sided_deal_swaps_both_legs_atomically(system: EscrowSystem, a: str,
     assert all(s.total_credits(x) == 0 for x in _assets(s))
 
 
-def test_operator_may_complete_and_one_sided_beneficiary_may_not(system: EscrowSystem) -> None:
+def test_operator_may_complete_and_one_sided_beneficiary_may_not(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     assert_error(
@@ -140,7 +140,7 @@ def test_operator_may_complete_and_one_sided_beneficiary_may_not(system: EscrowS
 
 
 def test_complete_after_the_deadline_is_refused_and_refund_returns_every_leg(
-    system: EscrowSystem,
+    system: System,
 ) -> None:
     s = system
     deal_id = s.ready(s.alice, s.carol, ETH, ONE, s.plain.address, 4 * ONE)
@@ -174,7 +174,7 @@ def test_complete_after_the_deadline_is_refused_and_refund_returns_every_leg(
     )
 
 
-def test_partly_funded_and_unfunded_deals_refund_what_was_funded(system: EscrowSystem) -> None:
+def test_partly_funded_and_unfunded_deals_refund_what_was_funded(system: System) -> None:
     s = system
     partly = s.open(s.alice, s.carol, s.token.address, ONE, ETH, ONE)
     s.fund(partly, s.alice)
@@ -191,9 +191,7 @@ def test_partly_funded_and_unfunded_deals_refund_what_was_funded(system: EscrowS
 
 
 @pytest.mark.parametrize(("bps", "to_a"), [(10_000, 10), (0, 0), (3_333, 3), (5_000, 5)])
-def test_dispute_resolution_splits_each_funded_leg(
-    system: EscrowSystem, bps: int, to_a: int
-) -> None:
+def test_dispute_resolution_splits_each_funded_leg(system: System, bps: int, to_a: int) -> None:
     s = system
     amount = 10
     deal_id = s.ready(s.alice, s.carol, ETH, amount, s.plain.address, amount)
@@ -219,7 +217,7 @@ def test_dispute_resolution_splits_each_funded_leg(
     s.assert_solvent(_assets(s))
 
 
-def test_dispute_of_a_partly_funded_deal_and_its_limits(system: EscrowSystem) -> None:
+def test_dispute_of_a_partly_funded_deal_and_its_limits(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
     s.esc("acceptDeal", deal_id, DEAL_TERMS, sender=s.carol)  # resolve pays B only if B accepted
@@ -261,7 +259,7 @@ def test_dispute_of_a_partly_funded_deal_and_its_limits(system: EscrowSystem) ->
     ]
 
 
-def test_disputed_deal_past_its_deadline_is_refundable(system: EscrowSystem) -> None:
+def test_disputed_deal_past_its_deadline_is_refundable(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, s.token.address, ONE)
     s.esc("dispute", deal_id, ref("late"), sender=s.bob)
@@ -279,7 +277,7 @@ def test_disputed_deal_past_its_deadline_is_refundable(system: EscrowSystem) -> 
     assert s.deal(deal_id)["state"] == REFUNDED
 
 
-def test_open_validates_its_arguments(system: EscrowSystem) -> None:
+def test_open_validates_its_arguments(system: System) -> None:
     s = system
     now = s.chain.timestamp()
     later = now + DAY
@@ -330,7 +328,7 @@ def test_open_validates_its_arguments(system: EscrowSystem) -> None:
     assert s.view(s.escrow, "dealCount") == next_id - 1
 
 
-def test_deal_opened_event_carries_every_field_and_ids_count_up(system: EscrowSystem) -> None:
+def test_deal_opened_event_carries_every_field_and_ids_count_up(system: System) -> None:
     s = system
     first = s.view(s.escrow, "dealCount") + 1
     deadline = s.chain.timestamp() + DAY
@@ -370,11 +368,13 @@ def test_deal_opened_event_carries_every_field_and_ids_count_up(system: EscrowSy
         False,
     )
     with pytest.raises(TransactionReverted) as info:
-        s.chain.call({"to": s.escrow.address, "data": s.escrow.encode_abi("dealOf", args=[999])})
+        s.chain.call(
+            {"to": s.escrow.address, "data": s.contract(s.escrow).encode_abi("dealOf", args=[999])}
+        )
     assert_error(info.value, "UnknownDeal", dealId=999)
 
 
-def test_accept_and_fund_check_the_caller_and_the_leg(system: EscrowSystem) -> None:
+def test_accept_and_fund_check_the_caller_and_the_leg(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, 2 * ONE)
     assert_error(
@@ -444,13 +444,13 @@ def test_accept_and_fund_check_the_caller_and_the_leg(system: EscrowSystem) -> N
     )
 
 
-def test_escrow_refuses_plain_eth_sends(system: EscrowSystem) -> None:
+def test_escrow_refuses_plain_eth_sends(system: System) -> None:
     s = system
     with pytest.raises(TransactionReverted):
         s.chain.transact({"from": s.alice, "to": s.escrow.address, "value": 1}, gas=100_000)
 
 
-def test_views_and_constructor_values(system: EscrowSystem) -> None:
+def test_views_and_constructor_values(system: System) -> None:
     s = system
     assert s.view(s.escrow, "operatorRegistration") == ESCROW_REGISTRATION
     assert s.view(s.escrow, "registry") == s.registry.address
@@ -469,9 +469,9 @@ def test_views_and_constructor_values(system: EscrowSystem) -> None:
     assert s.view(s.escrow, "admissionCode", s.alice) == 0
 
 
-def test_constructor_refuses_missing_values(system: EscrowSystem, escrow_build: Build) -> None:
+def test_constructor_refuses_missing_values(system: System, build: Build) -> None:
     s = system
-    artifact = escrow_build.artifact("DealEscrow")
+    artifact = build.artifact("DealEscrow")
     good = [
         ESCROW_REGISTRATION,
         s.registry.address,

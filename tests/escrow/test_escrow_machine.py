@@ -25,21 +25,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
-from escrow_helpers import (
-    COMPLETED,
-    DAY,
-    DEAL_TERMS,
-    DISPUTED,
-    ETH,
-    FUNDED,
-    OPEN,
-    REFUNDED,
-    RESOLVED,
-    SALE,
-    EscrowSystem,
-    deploy_system,
-    ref,
-)
 from eth_typing import HexStr
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -55,6 +40,22 @@ from web3 import Web3
 from decree8.chain import Chain
 from decree8.compile import Build
 from decree8.errors import TransactionReverted
+from support import (
+    ACCOUNTS,
+    COMPLETED,
+    DAY,
+    DEAL_TERMS,
+    DISPUTED,
+    ETH,
+    FUNDED,
+    OPEN,
+    REFUNDED,
+    RESOLVED,
+    SALE,
+    System,
+    deploy_system,
+    ref,
+)
 
 HOUR = 60 * 60
 #: Deadlines and time jumps are whole hours apart while a run makes far fewer than 3600 one-second
@@ -128,9 +129,9 @@ class DealModel:
 
 
 class EscrowMachine(RuleBasedStateMachine):
-    """Drives one deployed :class:`EscrowSystem`; set ``system`` on the class before running."""
+    """Drives one deployed :class:`System`; set ``system`` on the class before running."""
 
-    system: ClassVar[EscrowSystem]
+    system: ClassVar[System]
     #: steps run so far, over every example
     steps: ClassVar[list[int]] = [0]
 
@@ -205,7 +206,9 @@ class EscrowMachine(RuleBasedStateMachine):
             if d.state in UNFINISHED and now >= d.deadline and not (d.frozen and self.roles)
         ]
         accounts, deal_ids = (self.parties, list(self.book)) if full else ([], [])
-        fn = s.probe.functions.read(s.escrow.address, self.assets, accounts, deal_ids, due)
+        fn = s.contract(s.probe).functions.read(
+            s.escrow.address, self.assets, accounts, deal_ids, due
+        )
         names = [c["name"] for c in fn.abi["outputs"][0]["components"]]
         reading = dict(zip(names, fn.call({"from": s.dave}), strict=True))
         reading["due"] = due
@@ -613,7 +616,7 @@ class EscrowMachine(RuleBasedStateMachine):
             assert flags == (d.state, d.funded_a, d.funded_b, d.accepted_b), d
 
 
-def _run(system: EscrowSystem, sizes: settings) -> None:
+def _run(system: System, sizes: settings) -> None:
     EscrowMachine.system = system
     run_state_machine_as_test(
         EscrowMachine,
@@ -621,7 +624,7 @@ def _run(system: EscrowSystem, sizes: settings) -> None:
     )
 
 
-def test_escrow_machine_keeps_its_invariants(system: EscrowSystem) -> None:
+def test_escrow_machine_keeps_its_invariants(system: System) -> None:
     """15 examples of up to 20 steps, derandomized, under the default profile (`ci`); another
     `HYPOTHESIS_PROFILE` (`dev`, `long`) sets the sizes instead."""
     if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" or settings.default is None:
@@ -634,17 +637,17 @@ def test_escrow_machine_keeps_its_invariants(system: EscrowSystem) -> None:
 
 
 @pytest.fixture(scope="module")
-def revm_system(escrow_build: Build) -> Iterator[EscrowSystem]:
-    chain = Chain.revm(accounts=12)
+def revm_system(build: Build) -> Iterator[System]:
+    chain = Chain.revm(accounts=ACCOUNTS)
     try:
-        yield deploy_system(chain, escrow_build)
+        yield deploy_system(chain, build, kit=True)
     finally:
         chain.close()
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
-def test_escrow_machine_keeps_its_invariants_long_on_revm(revm_system: EscrowSystem) -> None:
+def test_escrow_machine_keeps_its_invariants_long_on_revm(revm_system: System) -> None:
     """The ``long`` profile's examples (300 of up to 40 steps) on revm (issue 8: long property runs
     use revm), with the legal-order and role actions; at least 2,000 steps in all."""
     EscrowMachine.steps[0] = 0

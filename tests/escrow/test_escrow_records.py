@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from escrow_helpers import (
+from web3.logs import DISCARD
+
+from support import (
     COMPLETED,
     DAY,
     DISPUTED,
@@ -14,17 +16,16 @@ from escrow_helpers import (
     OPEN,
     REFUNDED,
     RESOLVED,
-    EscrowSystem,
+    System,
     ref,
 )
-from web3.logs import DISCARD
 
 ONE = 10**18
 ORDER = ref("order-9")
 
 
 def _rebuild(
-    s: EscrowSystem,
+    s: System,
 ) -> tuple[dict[int, dict[str, Any]], dict[tuple[str, str], int], dict[str, int]]:
     """Replays every escrow event since deployment into (deals, credits, locked)."""
     deals: dict[int, dict[str, Any]] = {}
@@ -34,7 +35,7 @@ def _rebuild(
     by_topic = {}
     for entry in s.escrow.abi:
         if entry["type"] == "event":
-            event = s.escrow.events[entry["name"]]()
+            event = s.contract(s.escrow).events[entry["name"]]()
             by_topic[bytes(s.chain.w3.keccak(text=event.abi_element_identifier))] = event
     for log in logs:
         known = by_topic.get(bytes(log["topics"][0]))
@@ -96,7 +97,7 @@ def _rebuild(
     return deals, credits, locked
 
 
-def test_events_rebuild_the_deal_book_credits_and_locked_totals(system: EscrowSystem) -> None:
+def test_events_rebuild_the_deal_book_credits_and_locked_totals(system: System) -> None:
     s = system
     done = s.ready(s.alice, s.carol, ETH, ONE, s.token.address, 2 * ONE)
     s.esc("complete", done, sender=s.carol)

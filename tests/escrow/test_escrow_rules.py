@@ -6,12 +6,13 @@ FUNDS-RETURN, LEGAL-ORDER and OVERSIGHT-PAUSE.
 from __future__ import annotations
 
 import pytest
-from escrow_helpers import (
+
+from support import (
     CODE,
     COMPLETED,
     DAY,
     DEAL_TERMS,
-    ESCROW_TERMS,
+    ESCROW_TERMS_HASH,
     ETH,
     FUNDED,
     INDIVIDUAL,
@@ -23,9 +24,9 @@ from escrow_helpers import (
     RESOLVED,
     SALE,
     ZERO32,
-    EscrowSystem,
+    System,
+    assert_deal_restricted,
     assert_error,
-    assert_restricted,
     ref,
 )
 
@@ -33,25 +34,25 @@ ONE = 10**18
 ORDER = ref("court-order-2025-17")
 
 
-def _next_id(s: EscrowSystem) -> int:
+def _next_id(s: System) -> int:
     return int(s.view(s.escrow, "dealCount")) + 1
 
 
-def _open_args(s: EscrowSystem, counterparty: str, purpose: int = SALE) -> list[object]:
+def _open_args(s: System, counterparty: str, purpose: int = SALE) -> list[object]:
     return [counterparty, ETH, ONE, ETH, 0, s.chain.timestamp() + DAY, purpose, DEAL_TERMS]
 
 
 # ───────────────────────────── NOT-PAYMENT ─────────────────────────────
 
 
-def test_payment_for_goods_works_services_is_refused_with_not_payment(system: EscrowSystem) -> None:
+def test_payment_for_goods_works_services_is_refused_with_not_payment(system: System) -> None:
     s = system
     err = s.esc_reverts("openDeal", *_open_args(s, s.bob, PAYMENT), sender=s.alice)
-    assert_restricted(err, "NOT-PAYMENT", _next_id(s), s.alice)
+    assert_deal_restricted(err, "NOT-PAYMENT", _next_id(s), s.alice)
 
 
 @pytest.mark.parametrize("purpose", [SALE, INVESTMENT, LOAN, OTHER])
-def test_every_other_purpose_is_allowed(system: EscrowSystem, purpose: int) -> None:
+def test_every_other_purpose_is_allowed(system: System, purpose: int) -> None:
     s = system
     deal_id = s.open(s.alice, s.bob, ETH, ONE, purpose=purpose)
     assert s.deal(deal_id)["purpose"] == purpose
@@ -61,19 +62,19 @@ def test_every_other_purpose_is_allowed(system: EscrowSystem, purpose: int) -> N
 
 
 def test_party_that_never_accepted_the_escrow_terms_cannot_open_or_accept(
-    system: EscrowSystem,
+    system: System,
 ) -> None:
     s = system
     newcomer = s.chain.accounts[11]
     s.attest(newcomer, INDIVIDUAL)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=newcomer),
         "TERMS-ACCEPTED",
         _next_id(s),
         newcomer,
     )
     deal_id = s.open(s.alice, newcomer, ETH, ONE)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=newcomer),
         "TERMS-ACCEPTED",
         deal_id,
@@ -84,19 +85,19 @@ def test_party_that_never_accepted_the_escrow_terms_cannot_open_or_accept(
     assert s.deal(deal_id)["acceptedB"] is True
 
 
-def test_amended_escrow_terms_must_be_accepted_again(system: EscrowSystem) -> None:
+def test_amended_escrow_terms_must_be_accepted_again(system: System) -> None:
     s = system
     new_hash = ref("escrow terms v2")
     receipt = s.esc("amendTerms", new_hash, "ipfs://escrow-terms-v2", sender=s.admin)
     assert s.events(s.escrow, "TermsPublished", receipt)[0]["version"] == 2
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.alice),
         "TERMS-ACCEPTED",
         _next_id(s),
         s.alice,
     )
     assert_error(
-        s.esc_reverts("acceptTerms", *ESCROW_TERMS, sender=s.alice),
+        s.esc_reverts("acceptTerms", 1, ESCROW_TERMS_HASH, sender=s.alice),
         "TermsVersionNotCurrent",
         current=2,
         given=1,
@@ -105,10 +106,10 @@ def test_amended_escrow_terms_must_be_accepted_again(system: EscrowSystem) -> No
     s.open(s.alice, s.bob, ETH, ONE)
 
 
-def test_counterparty_must_accept_the_deal_terms_before_funding(system: EscrowSystem) -> None:
+def test_counterparty_must_accept_the_deal_terms_before_funding(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("fund", deal_id, sender=s.carol), "TERMS-ACCEPTED", deal_id, s.carol
     )
     s.accept(deal_id, s.carol)
@@ -119,58 +120,41 @@ def test_counterparty_must_accept_the_deal_terms_before_funding(system: EscrowSy
 # ───────────────────────────── HOLDER-IDENTIFIED / HOLDER-ELIGIBLE ─────────────────────────────
 
 
-def test_unidentified_party_cannot_open_or_accept(system: EscrowSystem) -> None:
+@pytest.mark.parametrize(
+    ("rule", "party"), [("HOLDER-IDENTIFIED", "dave"), ("HOLDER-ELIGIBLE", "minor")]
+)
+def test_party_not_admitted_cannot_open_or_accept_until_it_is(
+    system: System, rule: str, party: str
+) -> None:
     s = system
-    assert_restricted(
-        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.dave),
-        "HOLDER-IDENTIFIED",
-        _next_id(s),
-        s.dave,
+    who = getattr(s, party)
+    assert s.view(s.escrow, "admissionCode", who) == CODE[rule]
+    assert_deal_restricted(
+        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=who), rule, _next_id(s), who
     )
-    deal_id = s.open(s.alice, s.dave, ETH, ONE)
-    assert_restricted(
-        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.dave),
-        "HOLDER-IDENTIFIED",
-        deal_id,
-        s.dave,
+    deal_id = s.open(s.alice, who, ETH, ONE)
+    assert_deal_restricted(
+        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=who), rule, deal_id, who
     )
-    s.attest(s.dave, INDIVIDUAL)
-    s.accept(deal_id, s.dave)
+    s.attest(who, INDIVIDUAL)  # identified, of age, competence test passed
+    s.accept(deal_id, who)
 
 
-def test_ineligible_party_cannot_open_or_accept(system: EscrowSystem) -> None:
-    s = system
-    assert s.view(s.escrow, "admissionCode", s.erin) == CODE["HOLDER-ELIGIBLE"]
-    assert_restricted(
-        s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.erin),
-        "HOLDER-ELIGIBLE",
-        _next_id(s),
-        s.erin,
-    )
-    deal_id = s.open(s.alice, s.erin, ETH, ONE)
-    assert_restricted(
-        s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.erin),
-        "HOLDER-ELIGIBLE",
-        deal_id,
-        s.erin,
-    )
-
-
-def test_expired_attestation_stops_funding_and_release(system: EscrowSystem) -> None:
+def test_expired_attestation_stops_funding_and_release(system: System) -> None:
     s = system
     s.attest(s.carol, 2, valid_for=2 * DAY)
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE, duration=5 * DAY)
     s.accept(deal_id, s.carol)
     s.fund(deal_id, s.alice)
     s.chain.time_travel(3 * DAY)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("fund", deal_id, sender=s.carol), "HOLDER-IDENTIFIED", deal_id, s.carol
     )
     s.attest(s.carol, 2)
     s.fund(deal_id, s.carol)
     s.attest(s.carol, 2, valid_for=DAY // 2)
     s.chain.time_travel(DAY)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("complete", deal_id, sender=s.alice), "HOLDER-IDENTIFIED", deal_id, s.carol
     )
 
@@ -178,17 +162,17 @@ def test_expired_attestation_stops_funding_and_release(system: EscrowSystem) -> 
 # ───────────────────────────── ILLICIT-ADDRESS ─────────────────────────────
 
 
-def test_blocked_party_cannot_open_accept_or_fund(system: EscrowSystem) -> None:
+def test_blocked_party_cannot_open_accept_or_fund(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
     s.block(s.carol)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("acceptDeal", deal_id, DEAL_TERMS, sender=s.carol),
         "ILLICIT-ADDRESS",
         deal_id,
         s.carol,
     )
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.carol),
         "ILLICIT-ADDRESS",
         _next_id(s),
@@ -197,7 +181,7 @@ def test_blocked_party_cannot_open_accept_or_fund(system: EscrowSystem) -> None:
     s.unblock(s.carol)
     s.accept(deal_id, s.carol)
     s.block(s.alice)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("fund", deal_id, sender=s.alice, value=ONE),
         "ILLICIT-ADDRESS",
         deal_id,
@@ -205,29 +189,29 @@ def test_blocked_party_cannot_open_accept_or_fund(system: EscrowSystem) -> None:
     )
 
 
-def test_release_to_a_blocked_recipient_is_refused(system: EscrowSystem) -> None:
+def test_release_to_a_blocked_recipient_is_refused(system: System) -> None:
     s = system
     one_sided = s.ready(s.alice, s.bob, ETH, ONE)
     two_sided = s.ready(s.alice, s.carol, s.token.address, ONE, s.plain.address, ONE)
     s.block(s.bob)
     s.block(s.alice)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("complete", one_sided, sender=s.operator), "ILLICIT-ADDRESS", one_sided, s.bob
     )
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("complete", two_sided, sender=s.carol), "ILLICIT-ADDRESS", two_sided, s.alice
     )
     assert s.deal(one_sided)["state"] == s.deal(two_sided)["state"] == FUNDED
 
 
 def test_resolution_may_not_credit_a_blocked_party_but_may_award_the_other(
-    system: EscrowSystem,
+    system: System,
 ) -> None:
     s = system
     deal_id = s.ready(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
     s.esc("dispute", deal_id, ref("fraud"), sender=s.alice)
     s.block(s.carol)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("resolve", deal_id, 5_000, ref("r"), sender=s.operator),
         "ILLICIT-ADDRESS",
         deal_id,
@@ -238,7 +222,7 @@ def test_resolution_may_not_credit_a_blocked_party_but_may_award_the_other(
     assert s.credit(s.carol, ETH) == 0
 
 
-def test_refund_to_a_blocked_depositor_is_held_until_unblocked(system: EscrowSystem) -> None:
+def test_refund_to_a_blocked_depositor_is_held_until_unblocked(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, s.plain.address, ONE)
     s.block(s.alice)
@@ -255,7 +239,7 @@ def test_refund_to_a_blocked_depositor_is_held_until_unblocked(system: EscrowSys
     assert s.held(s.alice, s.plain.address) == before + ONE
 
 
-def test_held_credit_of_a_blocked_account_moves_only_by_legal_order(system: EscrowSystem) -> None:
+def test_held_credit_of_a_blocked_account_moves_only_by_legal_order(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.esc("complete", deal_id, sender=s.alice)
@@ -287,7 +271,7 @@ def test_held_credit_of_a_blocked_account_moves_only_by_legal_order(system: Escr
 # ───────────────────────────── FUNDS-RETURN ─────────────────────────────
 
 
-def test_anyone_refunds_after_the_deadline_even_while_paused(system: EscrowSystem) -> None:
+def test_anyone_refunds_after_the_deadline_even_while_paused(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.carol, ETH, ONE, s.token.address, ONE)
     s.esc("pause", sender=s.oversight)
@@ -303,7 +287,7 @@ def test_anyone_refunds_after_the_deadline_even_while_paused(system: EscrowSyste
 # ───────────────────────────── LEGAL-ORDER ─────────────────────────────
 
 
-def test_frozen_deal_moves_only_by_legal_order(system: EscrowSystem) -> None:
+def test_frozen_deal_moves_only_by_legal_order(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
     s.fund(deal_id, s.alice)
@@ -318,16 +302,20 @@ def test_frozen_deal_moves_only_by_legal_order(system: EscrowSystem) -> None:
         ("fund", (deal_id,), s.carol),
         ("dispute", (deal_id, ref("r")), s.alice),
     ):
-        assert_restricted(s.esc_reverts(fn, *args, sender=sender), "LEGAL-ORDER", deal_id, sender)
+        assert_deal_restricted(
+            s.esc_reverts(fn, *args, sender=sender), "LEGAL-ORDER", deal_id, sender
+        )
     s.esc("unfreezeDeal", deal_id, ORDER, sender=s.legal)
     s.accept(deal_id, s.carol)
     s.fund(deal_id, s.carol)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("complete", deal_id, sender=s.alice), "LEGAL-ORDER", deal_id, s.alice
     )
     s.chain.time_travel(DAY)
-    assert_restricted(s.esc_reverts("refund", deal_id, sender=s.bob), "LEGAL-ORDER", deal_id, s.bob)
+    assert_deal_restricted(
+        s.esc_reverts("refund", deal_id, sender=s.bob), "LEGAL-ORDER", deal_id, s.bob
+    )
     receipt = s.esc("unfreezeDeal", deal_id, ORDER, sender=s.legal)
     assert s.events(s.escrow, "DealUnfrozen", receipt) == [{"dealId": deal_id, "orderRef": ORDER}]
     assert_error(
@@ -336,12 +324,12 @@ def test_frozen_deal_moves_only_by_legal_order(system: EscrowSystem) -> None:
     s.esc("refund", deal_id, sender=s.bob)
 
 
-def test_frozen_disputed_deal_cannot_be_resolved(system: EscrowSystem) -> None:
+def test_frozen_disputed_deal_cannot_be_resolved(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.bob, ETH, ONE)
     s.esc("dispute", deal_id, ref("r"), sender=s.bob)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("resolve", deal_id, 0, ref("x"), sender=s.operator),
         "LEGAL-ORDER",
         deal_id,
@@ -349,7 +337,7 @@ def test_frozen_disputed_deal_cannot_be_resolved(system: EscrowSystem) -> None:
     )
 
 
-def test_legal_order_directs_a_frozen_deal_to_an_enforcement_wallet(system: EscrowSystem) -> None:
+def test_legal_order_directs_a_frozen_deal_to_an_enforcement_wallet(system: System) -> None:
     s = system
     deal_id = s.ready(s.alice, s.carol, ETH, ONE, s.token.address, 2 * ONE)
     s.esc("freezeDeal", deal_id, ORDER, sender=s.legal)
@@ -388,7 +376,7 @@ def test_legal_order_directs_a_frozen_deal_to_an_enforcement_wallet(system: Escr
     )
 
 
-def test_legal_orders_need_a_reference(system: EscrowSystem) -> None:
+def test_legal_orders_need_a_reference(system: System) -> None:
     s = system
     deal_id = s.open(s.alice, s.bob, ETH, ONE)
     for fn in ("freezeDeal", "unfreezeDeal"):
@@ -399,7 +387,7 @@ def test_legal_orders_need_a_reference(system: EscrowSystem) -> None:
 
 
 def test_pause_stops_deal_making_and_releases_but_not_refunds_disputes_or_withdrawals(
-    system: EscrowSystem,
+    system: System,
 ) -> None:
     s = system
     open_deal = s.open(s.alice, s.carol, ETH, ONE, s.plain.address, ONE)
@@ -412,17 +400,17 @@ def test_pause_stops_deal_making_and_releases_but_not_refunds_disputes_or_withdr
     receipt = s.esc("pause", sender=s.oversight)
     assert s.events(s.escrow, "Paused", receipt) == [{"account": s.oversight}]
     code = "OVERSIGHT-PAUSE"
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("openDeal", *_open_args(s, s.bob), sender=s.alice), code, _next_id(s), s.alice
     )
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("acceptDeal", open_deal, DEAL_TERMS, sender=s.carol), code, open_deal, s.carol
     )
-    assert_restricted(
+    assert_deal_restricted(
         s.esc_reverts("fund", open_deal, sender=s.alice, value=ONE), code, open_deal, s.alice
     )
-    assert_restricted(s.esc_reverts("complete", funded, sender=s.alice), code, funded, s.alice)
-    assert_restricted(
+    assert_deal_restricted(s.esc_reverts("complete", funded, sender=s.alice), code, funded, s.alice)
+    assert_deal_restricted(
         s.esc_reverts("resolve", disputed, 0, ref("x"), sender=s.operator),
         code,
         disputed,

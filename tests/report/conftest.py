@@ -28,9 +28,9 @@ def empty_report() -> Report:
 @pytest.fixture(scope="session")
 def evidence_build() -> Any:
     """The templates, the demo's UnrecordedToken and the audit mocks, compiled once."""
-    from evidence_helpers import audit_build
+    from evidence_helpers import evidence_build
 
-    return audit_build()
+    return evidence_build()
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,15 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from eth_typing import HexStr
+
 from decree8.audit import audit
 from decree8.audit.timeline import HistoryRecorder, manifest_names
 from decree8.chain import Chain
 from decree8.compile import Build, build_project
 from decree8.deploy import Deployment
 from decree8.report import Report
+from support import ACCOUNTS, ISSUED, PURPOSE_GIFT, deploy_system, ref
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = (
@@ -86,18 +89,11 @@ def generated_audit(transactions: int, build: Build | None = None) -> GeneratedA
     one pause, a legal order freezing and later unfreezing part of a balance, a terms amendment
     that the holders accept, and a planted sale between two individuals on the LaxToken every
     700 (a P2P-SALE finding each). Audited with the history recorded."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests" / "audit"))
-    from audit_helpers import ISSUED, PURPOSE_GIFT, deploy_system, ref
-
-    from decree8.chain import Chain
-
-    build = build or audit_build()
-    chain = Chain.revm(accounts=14)
+    build = build or evidence_build()
+    chain = Chain.revm(accounts=ACCOUNTS)
     try:
         began = time.perf_counter()
-        s = deploy_system(chain, build)
+        s = deploy_system(chain, build, escrow=True, lax=True)
         token = s.token.bind(chain)
         lax = s.lax.bind(chain)
         gift = token.encode_abi("transferWithPurpose", args=[s.bob, 1, PURPOSE_GIFT])
@@ -108,7 +104,7 @@ def generated_audit(transactions: int, build: Build | None = None) -> GeneratedA
         now = chain.timestamp()
         sent = 0
 
-        def send(sender: str, to: str, data: str) -> None:
+        def send(sender: str, to: str, data: HexStr) -> None:
             nonlocal sent, now
             if sent and sent % 50 == 0:
                 now += 6 * HOUR
@@ -179,6 +175,6 @@ def generated_audit(transactions: int, build: Build | None = None) -> GeneratedA
         chain.close()
 
 
-def audit_build() -> Build:
+def evidence_build() -> Build:
     """Templates plus the audit mocks (LaxToken ...)."""
     return build_project(ROOT, sources=(*TEMPLATES, *TEST_MOCKS))

@@ -31,8 +31,10 @@ def deploy(w3: Web3, artifact: Artifact, *args: Any, sender: str | None = None) 
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     tx_hash = factory.constructor(*args).transact({"from": sender or w3.eth.accounts[0]})
     receipt = w3.eth.get_transaction_receipt(tx_hash)
-    assert receipt["status"] == 1
-    return w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
+    address = receipt["contractAddress"]
+    assert receipt["status"] == 1 and address is not None
+    contract: Contract = w3.eth.contract(address=address, abi=artifact.abi)
+    return contract
 
 
 def revert_data(action: Callable[[], object]) -> bytes:

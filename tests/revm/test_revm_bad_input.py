@@ -8,18 +8,21 @@ the node refuses is a one-line :class:`ChainError` and mines nothing; one that i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from eth_account import Account
+from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 
 from decree8.chain import Chain, EmbeddedChain
 from decree8.chain.revm import RevmChain
 from decree8.errors import ChainError, TransactionReverted
+from support import IN_PROCESS
 
-BACKENDS = ["embedded", "revm"]
+#: Both in-process chains (the ``chain`` fixture of tests/conftest.py runs each test on each).
+BACKENDS = IN_PROCESS
 
 #: initcode that runs the INVALID opcode
 INVALID_OPCODE = "0xfe"
@@ -35,20 +38,6 @@ def _assert_halt_data(chain: Chain, error: TransactionReverted) -> None:
         assert (error.name, error.data) == (None, b"")
     else:
         assert error.name == "Error" and isinstance(chain, EmbeddedChain)
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def module_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
-    chain = Chain.embedded() if request.param == "embedded" else Chain.revm()
-    yield chain
-    chain.close()
-
-
-@pytest.fixture
-def chain(module_chain: Chain) -> Iterator[Chain]:
-    snap = module_chain.snapshot()
-    yield module_chain
-    module_chain.revert(snap)
 
 
 def _refused_cases(chain: Chain) -> dict[str, tuple[Callable[[], object], str]]:
@@ -110,7 +99,7 @@ def test_a_refused_transaction_is_a_one_line_chain_error_and_mines_nothing(
 ) -> None:
     action, pattern = _refused_cases(chain)[case]
     block = chain.block_number
-    nonce = chain.w3.eth.get_transaction_count(chain.accounts[1])
+    nonce = chain.w3.eth.get_transaction_count(to_checksum_address(chain.accounts[1]))
 
     with pytest.raises(ChainError, match=pattern) as caught:
         action()
@@ -118,7 +107,7 @@ def test_a_refused_transaction_is_a_one_line_chain_error_and_mines_nothing(
     assert not isinstance(caught.value, TransactionReverted)
     assert "\n" not in str(caught.value)
     assert chain.block_number == block
-    assert chain.w3.eth.get_transaction_count(chain.accounts[1]) == nonce
+    assert chain.w3.eth.get_transaction_count(to_checksum_address(chain.accounts[1])) == nonce
 
 
 def test_a_replayed_nonce_is_refused_after_the_first_is_mined(chain: Chain) -> None:

@@ -9,13 +9,13 @@ the transaction boundary) on eth-tester's hardfork (Prague), so there is no tole
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hexbytes import HexBytes
 
 import decree8.chain.embedded
 import decree8.revm.node
@@ -23,9 +23,9 @@ from decree8.chain import Chain
 from decree8.compile import build_project
 from decree8.errors import TransactionReverted
 from decree8.scenario import load_scenario, run_scenario
+from support import ACCOUNTS, PURPOSE_GIFT, System, deploy_system, measure_gas, suite_build
 
 REPO = Path(__file__).resolve().parents[2]
-TESTS = REPO / "tests"
 
 
 def _receipts(chain: Chain) -> list[dict[str, Any]]:
@@ -34,7 +34,8 @@ def _receipts(chain: Chain) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for number in range(1, chain.block_number + 1):
         for tx_hash in w3.eth.get_block(number)["transactions"]:
-            r = w3.eth.get_transaction_receipt(tx_hash)
+            assert isinstance(tx_hash, bytes)  # hashes, not full transactions
+            r = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
             found.append(
                 {
                     "block": number,
@@ -92,16 +93,6 @@ def _on_both(
     return results[0], results[1]
 
 
-@contextlib.contextmanager
-def _helpers(folder: str) -> Iterator[None]:
-    """The helper modules of another test folder (they are imported by name, as pytest does)."""
-    sys.path.insert(0, str(TESTS / folder))
-    try:
-        yield
-    finally:
-        sys.path.remove(str(TESTS / folder))
-
-
 def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
     scenario = load_scenario(REPO / "examples" / "demo.toml")
     build = build_project(REPO)
@@ -109,7 +100,8 @@ def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
     def drive(chain: Chain) -> None:
         assert run_scenario(scenario, chain, build).ok
 
-    revm, tester = _on_both(drive, accounts=12, start=scenario.start)  # the demo starts in 2024
+    assert scenario.start is not None  # the demo starts in 2024
+    revm, tester = _on_both(drive, accounts=12, start=scenario.start)
     assert len(revm) >= 40, "the demo mines dozens of transactions"
     assert any(r["status"] == 0 for r in tester), "including reverted ones"
     assert _differences(revm, tester) == []
@@ -117,27 +109,21 @@ def test_the_demo_scenario_uses_the_same_gas_for_every_transaction() -> None:
 
 
 def test_the_token_systems_transactions_use_the_same_gas() -> None:
-    with _helpers("token"):
-        from token_helpers import PURPOSE_GIFT, deploy_system
+    build = suite_build()
 
-        build = build_project(
-            REPO,
-            sources=["contracts/registry", "contracts/token", "contracts/mocks/PlainERC20.sol"],
-        )
+    def drive(chain: Chain) -> None:
+        s = deploy_system(chain, build)
+        v = 10**18
+        s.tok("transfer", s.exchange, v, sender=s.carol)
+        s.tok("transfer", s.exchange, v, sender=s.carol)  # the same slots again
+        s.tok("transferWithPurpose", s.bob, v, PURPOSE_GIFT, sender=s.alice)
+        s.tok("approve", s.exchange, 2**256 - 1, sender=s.alice)
+        s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
+        s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
+        with contextlib.suppress(TransactionReverted):  # mined with status 0
+            s.tok("transfer", s.carol, 10**40, sender=s.bob)
 
-        def drive(chain: Chain) -> None:
-            s = deploy_system(chain, build)
-            v = 10**18
-            s.tok("transfer", s.exchange, v, sender=s.carol)
-            s.tok("transfer", s.exchange, v, sender=s.carol)  # the same slots again
-            s.tok("transferWithPurpose", s.bob, v, PURPOSE_GIFT, sender=s.alice)
-            s.tok("approve", s.exchange, 2**256 - 1, sender=s.alice)
-            s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
-            s.tok("transferFrom", s.alice, s.bob, v, sender=s.exchange)
-            with contextlib.suppress(TransactionReverted):  # mined with status 0
-                s.tok("transfer", s.carol, 10**40, sender=s.bob)
-
-        revm, tester = _on_both(drive)
+    revm, tester = _on_both(drive, accounts=ACCOUNTS)
     assert any(r["status"] == 0 for r in tester)
     assert _differences(revm, tester) == []
 
@@ -145,16 +131,13 @@ def test_the_token_systems_transactions_use_the_same_gas() -> None:
 def test_the_escrow_systems_transactions_use_the_same_gas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with _helpers("escrow"):
-        from escrow_helpers import EscrowSystem, build_escrow_project, deploy_system, measure_gas
+    build = suite_build()
+    # measure_gas runs in a snapshot: keep its blocks, to compare their receipts
+    monkeypatch.setattr(System, "snapshot", lambda self: contextlib.nullcontext())
 
-        build = build_escrow_project()
-        # measure_gas runs in a snapshot: keep its blocks, to compare their receipts
-        monkeypatch.setattr(EscrowSystem, "snapshot", lambda self: contextlib.nullcontext())
+    def drive(chain: Chain) -> None:
+        measure_gas(deploy_system(chain, build, kit=True))
 
-        def drive(chain: Chain) -> None:
-            measure_gas(deploy_system(chain, build))
-
-        revm, tester = _on_both(drive, accounts=12)
+    revm, tester = _on_both(drive, accounts=ACCOUNTS)
     assert len(revm) >= 30
     assert _differences(revm, tester) == []

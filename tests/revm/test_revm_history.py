@@ -15,6 +15,7 @@ from eth_typing import ChecksumAddress
 from revm_helpers import GAS, deploy, new_web3
 from web3 import Web3
 from web3.exceptions import Web3RPCError
+from web3.types import RPCEndpoint, Wei
 
 from decree8.compile import Artifact
 from decree8.revm import RevmError, RevmNode, RevmProvider, TxRequest
@@ -25,16 +26,16 @@ ETHER = 10**18
 
 
 def _mine(w3: Web3) -> None:
-    w3.provider.make_request("evm_mine", [])  # type: ignore[attr-defined]
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
 
 def _sequence(w3: Web3, artifact: Artifact) -> tuple[list[ChecksumAddress], list[str]]:
     """The same transactions on either backend; returns the contracts and the accounts used."""
-    a0, a1, a2, a3 = w3.eth.accounts[:4]
+    a0, a1, a2, a3 = list(w3.eth.accounts)[:4]
     probe = deploy(w3, artifact, sender=a0)  # block 1
     probe.functions.setValue(1).transact({"from": a0})  # 2
     probe.functions.deposit().transact({"from": a1, "value": 5 * ETHER})  # 3
-    w3.eth.send_transaction({"from": a1, "to": a3, "value": 7 * ETHER})  # 4
+    w3.eth.send_transaction({"from": a1, "to": a3, "value": Wei(7 * ETHER)})  # 4
     failed = probe.functions.setValue(LIMIT + 1).transact({"from": a2, "gas": GAS})  # 5
     assert w3.eth.get_transaction_receipt(failed)["status"] == 0
     _mine(w3)  # 6, empty
@@ -119,7 +120,7 @@ def test_history_with_fees_and_snapshots_equals_what_each_block_held(
 ) -> None:
     """Balances after fees, nonces and storage at each older block are what the latest state
     was when that block was mined, also across a snapshot revert that rewrites blocks."""
-    a0, a1, a2 = w3.eth.accounts[:3]
+    a0, a1, a2 = list(w3.eth.accounts)[:3]
     accounts: list[str] = [a0, a1, a2, provider.node.coinbase]
     probe = deploy(w3, chain_probe)
     seen = dict([_record(w3, probe, accounts)])
@@ -204,14 +205,14 @@ def test_a_replay_that_differs_from_the_mined_block_is_a_clear_error(
     w3: Web3, provider: RevmProvider, chain_probe: Artifact
 ) -> None:
     probe = deploy(w3, chain_probe)
-    tx_hash = probe.functions.setValue(3).transact({"from": w3.eth.accounts[0]})
-    probe.functions.setValue(4).transact({"from": w3.eth.accounts[0]})
+    tx_hash = probe.functions.setValue(3).transact({"from": list(w3.eth.accounts)[0]})
+    probe.functions.setValue(4).transact({"from": list(w3.eth.accounts)[0]})
     node = provider.node
     receipt = node.receipt(bytes(tx_hash))
     assert receipt is not None
     node._receipts[bytes(tx_hash)] = dataclasses.replace(receipt, gas_used=receipt.gas_used + 1)
     with pytest.raises(RevmError, match="cannot rebuild the state of block 2") as caught:
-        node.call(TxRequest(sender=w3.eth.accounts[0], to=probe.address, data=b""), 2)
+        node.call(TxRequest(sender=list(w3.eth.accounts)[0], to=probe.address, data=b""), 2)
     assert "\n" not in str(caught.value)
     with pytest.raises(Web3RPCError, match="cannot rebuild"):
         probe.functions.value().call(block_identifier=2)
@@ -224,15 +225,15 @@ def test_a_replay_that_differs_from_the_mined_block_is_a_clear_error(
 
 def test_reads_at_blocks_that_do_not_exist_are_refused(w3: Web3) -> None:
     with pytest.raises(Web3RPCError, match="does not exist"):
-        w3.eth.get_balance(w3.eth.accounts[0], 5)
+        w3.eth.get_balance(list(w3.eth.accounts)[0], 5)
     with pytest.raises(Web3RPCError, match="does not exist"):
-        w3.eth.call({"to": w3.eth.accounts[1]}, 1)
+        w3.eth.call({"to": list(w3.eth.accounts)[1]}, 1)
 
 
 def test_nonces_and_balances_at_older_blocks(w3: Web3) -> None:
-    sender = w3.eth.accounts[0]
+    sender = list(w3.eth.accounts)[0]
     stranger = Account.create().address
-    w3.eth.send_transaction({"from": sender, "to": stranger, "value": 1})
-    w3.eth.send_transaction({"from": sender, "to": stranger, "value": 1})
+    w3.eth.send_transaction({"from": sender, "to": stranger, "value": Wei(1)})
+    w3.eth.send_transaction({"from": sender, "to": stranger, "value": Wei(1)})
     assert [w3.eth.get_transaction_count(sender, n) for n in range(3)] == [0, 1, 2]
     assert [w3.eth.get_balance(stranger, n) for n in range(3)] == [0, 1, 2]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from eth_abi import encode
+from eth_typing import HexStr
 from revm_helpers import GAS, deploy, revert_data, selector
 from web3 import Web3
+from web3.types import RPCEndpoint, Wei
 
 from decree8.compile import Artifact
 
@@ -12,18 +14,18 @@ LIMIT = 1_000_000
 
 
 def _snapshot(w3: Web3) -> object:
-    return w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[attr-defined]
+    return w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
 
 
 def _revert(w3: Web3, snapshot: object) -> None:
-    w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[attr-defined]
+    w3.provider.make_request(RPCEndpoint("evm_revert"), [snapshot])
 
 
 def test_deployed_contract_stores_the_value_it_is_given(
     any_w3: Web3, chain_probe: Artifact
 ) -> None:
     probe = deploy(any_w3, chain_probe)
-    sender = any_w3.eth.accounts[0]
+    sender = list(any_w3.eth.accounts)[0]
     probe.functions.setValue(7).transact({"from": sender})
     assert probe.functions.value().call() == 7
     assert int.from_bytes(any_w3.eth.get_storage_at(probe.address, 0), "big") == 7
@@ -32,7 +34,7 @@ def test_deployed_contract_stores_the_value_it_is_given(
 
 def test_events_reach_process_receipt_and_get_logs(any_w3: Web3, chain_probe: Artifact) -> None:
     probe = deploy(any_w3, chain_probe)
-    alice, bob = any_w3.eth.accounts[:2]
+    alice, bob = list(any_w3.eth.accounts)[:2]
     first = probe.functions.setValue(5).transact({"from": alice})
     second = probe.functions.setValue(9).transact({"from": bob})
     receipt = any_w3.eth.get_transaction_receipt(second)
@@ -53,7 +55,7 @@ def test_events_reach_process_receipt_and_get_logs(any_w3: Web3, chain_probe: Ar
 
 def test_custom_error_in_a_call_carries_its_arguments(any_w3: Web3, chain_probe: Artifact) -> None:
     probe = deploy(any_w3, chain_probe)
-    sender = any_w3.eth.accounts[0]
+    sender = list(any_w3.eth.accounts)[0]
     data = revert_data(lambda: probe.functions.setValue(LIMIT + 1).call({"from": sender}))
     expected = selector("ValueTooLarge(uint256,uint256,address)") + encode(
         ["uint256", "uint256", "address"], [LIMIT + 1, LIMIT, sender]
@@ -77,7 +79,7 @@ def test_reverting_transaction_with_explicit_gas_is_mined_with_status_0(
     any_w3: Web3, chain_probe: Artifact
 ) -> None:
     probe = deploy(any_w3, chain_probe)
-    sender = any_w3.eth.accounts[0]
+    sender = list(any_w3.eth.accounts)[0]
     block = any_w3.eth.block_number
     nonce = any_w3.eth.get_transaction_count(sender)
     tx_hash = probe.functions.setValue(LIMIT + 1).transact({"from": sender, "gas": GAS})
@@ -93,7 +95,7 @@ def test_constructor_revert_is_mined_with_status_0_and_estimates_revert(
     any_w3: Web3, revm_probe: Artifact
 ) -> None:
     factory = any_w3.eth.contract(abi=revm_probe.abi, bytecode=revm_probe.bytecode)
-    sender = any_w3.eth.accounts[0]
+    sender = list(any_w3.eth.accounts)[0]
     receipt = any_w3.eth.get_transaction_receipt(
         factory.constructor(0).transact({"from": sender, "gas": GAS})
     )
@@ -106,10 +108,10 @@ def test_constructor_revert_is_mined_with_status_0_and_estimates_revert(
 
 def test_ether_sent_with_a_call_moves_balances(any_w3: Web3, chain_probe: Artifact) -> None:
     probe = deploy(any_w3, chain_probe)
-    alice, bob = any_w3.eth.accounts[:2]
+    alice, bob = list(any_w3.eth.accounts)[:2]
     before = any_w3.eth.get_balance(alice)
     receipt = any_w3.eth.get_transaction_receipt(
-        probe.functions.deposit().transact({"from": alice, "value": 3 * 10**18})
+        probe.functions.deposit().transact({"from": alice, "value": Wei(3 * 10**18)})
     )
     fee = receipt["gasUsed"] * receipt["effectiveGasPrice"]
     assert any_w3.eth.get_balance(alice) == before - 3 * 10**18 - fee
@@ -117,14 +119,14 @@ def test_ether_sent_with_a_call_moves_balances(any_w3: Web3, chain_probe: Artifa
     assert probe.functions.deposited().call() == 3 * 10**18
 
     bob_before = any_w3.eth.get_balance(bob)
-    any_w3.eth.send_transaction({"from": alice, "to": bob, "value": 12345})
+    any_w3.eth.send_transaction({"from": alice, "to": bob, "value": Wei(12345)})
     assert any_w3.eth.get_balance(bob) == bob_before + 12345
 
 
 def test_each_transaction_mines_one_block_with_a_later_timestamp(
     any_w3: Web3, chain_probe: Artifact
 ) -> None:
-    sender = any_w3.eth.accounts[0]
+    sender = list(any_w3.eth.accounts)[0]
     start = any_w3.eth.get_block("latest")
     probe = deploy(any_w3, chain_probe)
     for value in (1, 2, 3):
@@ -143,7 +145,7 @@ def test_snapshot_revert_restores_state_blocks_and_nonces(
     any_w3: Web3, chain_probe: Artifact
 ) -> None:
     probe = deploy(any_w3, chain_probe)
-    sender = any_w3.eth.accounts[0]
+    sender = list(any_w3.eth.accounts)[0]
     probe.functions.setValue(1).transact({"from": sender})
     snapshot = _snapshot(any_w3)
     block = any_w3.eth.block_number
@@ -170,8 +172,8 @@ def test_snapshot_revert_restores_state_blocks_and_nonces(
 def test_time_travel_moves_the_next_block_timestamp(any_w3: Web3, chain_probe: Artifact) -> None:
     probe = deploy(any_w3, chain_probe)
     target = any_w3.eth.get_block("latest")["timestamp"] + 86_400
-    any_w3.provider.make_request("testing_timeTravel", [target])  # type: ignore[attr-defined]
-    probe.functions.setValue(1).transact({"from": any_w3.eth.accounts[0]})
+    any_w3.provider.make_request(RPCEndpoint("testing_timeTravel"), [target])
+    probe.functions.setValue(1).transact({"from": list(any_w3.eth.accounts)[0]})
     assert any_w3.eth.get_block("latest")["timestamp"] >= target
     assert probe.functions.blockTimestamp().call() == any_w3.eth.get_block("latest")["timestamp"]
 
@@ -180,7 +182,7 @@ def test_transient_storage_is_empty_at_the_start_of_every_transaction(
     any_w3: Web3, revm_probe: Artifact
 ) -> None:
     probe = deploy(any_w3, revm_probe, 1)
-    sender = any_w3.eth.accounts[0]
+    sender = list(any_w3.eth.accounts)[0]
     for _ in range(3):
         receipt = any_w3.eth.get_transaction_receipt(
             probe.functions.bumpTransient().transact({"from": sender})
@@ -193,8 +195,8 @@ def test_transient_storage_is_empty_at_the_start_of_every_transaction(
 def test_a_creation_call_returns_the_runtime_code_it_would_deploy(
     any_w3: Web3, chain_probe: Artifact
 ) -> None:
-    sender = any_w3.eth.accounts[0]
-    returned = any_w3.eth.call({"from": sender, "data": "0x" + chain_probe.bytecode})
+    sender = list(any_w3.eth.accounts)[0]
+    returned = any_w3.eth.call({"from": sender, "data": HexStr("0x" + chain_probe.bytecode)})
     probe = deploy(any_w3, chain_probe)
     deployed = any_w3.eth.get_code(probe.address)
     assert returned == deployed

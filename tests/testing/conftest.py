@@ -5,18 +5,16 @@ fixtures here as well makes these tests independent of that (conftest fixtures t
 over a plugin's, and these are the same functions). Its command-line options are tested in a
 subprocess (test_plugin.py).
 
-The plugin's default chain is the fast one (revm); these tests run on it and on eth-tester, the
-reference, through a parametrized ``decree8_session_chain``."""
+The plugin's session chain is here the suites' ``backend_chain`` (tests/conftest.py): these tests
+run on every backend (embedded, revm, Hardhat), like the other behaviour suites."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
 from decree8.chain import Chain
+from decree8.testing import Accounts
 from decree8.testing.plugin import (  # noqa: F401 - fixtures, found by name
-    decree8_accounts,
     decree8_build,
     decree8_chain,
     decree8_escrow,
@@ -27,11 +25,13 @@ from decree8.testing.plugin import (  # noqa: F401 - fixtures, found by name
 )
 
 
-@pytest.fixture(scope="session", params=["revm", "embedded"])
-def decree8_session_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
-    """The plugin's session chain, on the fast chain (the default) and on eth-tester."""
-    chain = Chain.revm() if request.param == "revm" else Chain.embedded()
-    try:
-        yield chain
-    finally:
-        chain.close()
+@pytest.fixture(scope="module")
+def decree8_session_chain(backend_chain: Chain) -> Chain:
+    """The plugin's session chain: the module's backend (reverted when the module ends)."""
+    return backend_chain
+
+
+@pytest.fixture(scope="module")
+def decree8_accounts(decree8_session_chain: Chain) -> Accounts:
+    """The plugin's named accounts, on the module's backend."""
+    return Accounts.of(decree8_session_chain)

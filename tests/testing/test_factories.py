@@ -4,7 +4,7 @@ and parties as documented, and every test starting from the same chain state."""
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from decree8.chain import Chain
 from decree8.errors import TransactionReverted
@@ -127,7 +127,9 @@ def test_each_test_starts_from_the_same_chain_state(
 ) -> None:
     start = (
         decree8_chain.block_number,
-        decree8_chain.w3.eth.get_transaction_count(decree8_factory.accounts.issuer),
+        decree8_chain.w3.eth.get_transaction_count(
+            to_checksum_address(decree8_factory.accounts.issuer)
+        ),
     )
     _SEEN.append(start)
     decree8_factory.token(issue={}, parties=["alice"])

@@ -24,6 +24,7 @@ from decree8.testing import (
 from decree8.testing import strategies as d8
 from decree8.testing.show import show_amount, show_call
 from decree8.testing.stateful import MachineStats, invariant, precondition, revert_rule, rule
+from support import IN_PROCESS
 
 UNIT = 10**18
 START = 100 * UNIT
@@ -203,6 +204,11 @@ def test_revert_rule_names_rules_of_coded_and_plain_errors() -> None:
 )
 def test_amounts_are_shown_short(value: int, text: str) -> None:
     assert show_amount(value) == text
+
+
+#: Property runs of many transactions each: the in-process chains only (a node adds a round trip
+#: per call; the factories themselves run on Hardhat too, in test_factories.py).
+BACKENDS = IN_PROCESS
 
 
 def test_calls_are_shown_with_names() -> None:

@@ -9,25 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from token_helpers import BY, CODE, ENTITY, YEAR, System, args_of, ref
 from web3 import Web3
 from web3.contract import Contract
 
 from decree8.errors import TransactionReverted
+from support import BY, CODE, ENTITY, PARTY_NAMES, YEAR, System, args_of, ref
 
 V = 10**18
-ACCOUNTS = (
-    "admin",
-    "operator",
-    "agent",
-    "legal",
-    "oversight",
-    "alice",
-    "bob",
-    "carol",
-    "exchange",
-    "dave",
-)
+ACCOUNTS = PARTY_NAMES[:10]  # the roles and the holders
 
 
 @dataclass(frozen=True)
@@ -178,7 +167,7 @@ MATRIX = [
 
 
 def _call(system: System, contract: Contract, fn: str, args: list[Any], sender: str) -> None:
-    data = contract.encode_abi(fn, args=args)
+    data = system.contract(contract).encode_abi(fn, args=args)
     system.chain.call({"from": sender, "to": contract.address, "data": data})
 
 

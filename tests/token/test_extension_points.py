@@ -6,11 +6,11 @@ views, and the override of `_update` sees every movement, forced transfers inclu
 from __future__ import annotations
 
 import pytest
-from token_helpers import PURPOSE_GIFT, System, args_of, ref
 from web3.contract import Contract
 
 from decree8.compile import Build
 from decree8.deploy import deploy
+from support import PURPOSE_GIFT, System, args_of, ref
 
 V = 10**18
 MAX_HOLDING = 100 * V

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from token_helpers import PURPOSE_GIFT, System
 
 from decree8.compile import Build
 from decree8.deploy import deploy
+from support import PURPOSE_GIFT, System
 
 V = 10**18
 MAX_RATIO = 2.0

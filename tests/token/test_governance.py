@@ -8,24 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from token_helpers import (
+from web3 import Web3
+
+from decree8.compile import Build
+from decree8.deploy import deploy
+from decree8.errors import TransactionReverted
+from support import (
     CAP,
     CODE,
     ISSUED,
     ISSUER_REGISTRATION,
     MAX_UINT256,
     OPERATOR_REGISTRATION,
-    TERMS_HASH,
-    TERMS_URI,
+    TOKEN_TERMS_HASH,
+    TOKEN_TERMS_URI,
     System,
     args_of,
     ref,
 )
-from web3 import Web3
-
-from decree8.compile import Build
-from decree8.deploy import deploy
-from decree8.errors import TransactionReverted
 
 V = 10**18
 ORDER = ref("MINJUST-2026-0012")
@@ -60,7 +60,7 @@ def test_authority_appoints_executors_but_never_the_admin(system: System) -> Non
     s = system
     assert s.view(s.token, "hasRole", AUTHORITY_ROLE, s.legal)
     receipt = s.tok("grantRole", LEGAL_ORDER_ROLE, s.dave, sender=s.legal)
-    assert s.events(receipt, s.token, "RoleGranted") == [
+    assert s.events(s.token, "RoleGranted", receipt) == [
         {"role": LEGAL_ORDER_ROLE, "account": s.dave, "sender": s.legal}
     ]
     s.tok("freeze", s.alice, ORDER, sender=s.dave)
@@ -83,7 +83,7 @@ def test_admin_changes_in_two_steps_and_never_to_a_legal_order_holder(system: Sy
     assert err.name == "AccessControlEnforcedDefaultAdminDelay"
     s.chain.time_travel(2 * DAY + 1)
     receipt = s.tok("acceptDefaultAdminTransfer", sender=s.bob)
-    assert s.events(receipt, s.token, "RoleGranted")[0]["account"] == s.bob
+    assert s.events(s.token, "RoleGranted", receipt)[0]["account"] == s.bob
     assert s.view(s.token, "defaultAdmin") == s.bob
     assert not s.view(s.token, "hasRole", ADMIN_ROLE, s.admin)
 
@@ -115,8 +115,8 @@ def _token_args(s: System, **changes: Any) -> list[Any]:
         CAP,
         ISSUER_REGISTRATION,
         values["registry"],
-        TERMS_HASH,
-        TERMS_URI,
+        TOKEN_TERMS_HASH,
+        TOKEN_TERMS_URI,
         values["admin"],
         values["agent"],
         values["legal"],
@@ -172,7 +172,7 @@ def test_registered_escrow_cannot_be_frozen_nor_forced(system: System) -> None:
     err = s.reverts(s.token, "registerEscrow", escrow, ref("E-1"), sender=s.admin)
     assert err.name == "AccessControlUnauthorizedAccount"
     receipt = s.tok("registerEscrow", escrow, ref("E-1"), sender=s.legal)
-    assert s.events(receipt, s.token, "EscrowRegistered") == [
+    assert s.events(s.token, "EscrowRegistered", receipt) == [
         {"escrow": escrow, "ref": ref("E-1"), "by": s.legal}
     ]
     assert s.view(s.token, "escrowRegistration", escrow) == ref("E-1")
@@ -217,8 +217,8 @@ def test_issue_overflow_is_supply_cap_and_detect_returns_the_code(system: System
 
 def test_republishing_the_current_terms_is_refused(system: System) -> None:
     s = system
-    err = s.reverts(s.token, "amendTerms", TERMS_HASH, "ipfs://same", sender=s.admin)
-    assert err.name == "TermsUnchanged" and args_of(err) == {"termsHash": TERMS_HASH}
+    err = s.reverts(s.token, "amendTerms", TOKEN_TERMS_HASH, "ipfs://same", sender=s.admin)
+    assert err.name == "TermsUnchanged" and args_of(err) == {"termsHash": TOKEN_TERMS_HASH}
     assert s.view(s.token, "termsVersion") == 1
     assert s.view(s.token, "hasAcceptedCurrentTerms", s.bob)
     s.tok("amendTerms", b"\x22" * 32, "ipfs://v2", sender=s.admin)

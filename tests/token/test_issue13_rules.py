@@ -3,7 +3,10 @@ who attested, and cryptobank register entries on the registry."""
 
 from __future__ import annotations
 
-from token_helpers import (
+from web3 import Web3
+from web3.types import TxReceipt
+
+from support import (
     BY,
     CODE,
     ENTITY,
@@ -15,7 +18,6 @@ from token_helpers import (
     args_of,
     ref,
 )
-from web3 import Web3
 
 V = 10**18
 FOREIGN_PLATFORM = 14
@@ -73,7 +75,7 @@ def test_individual_attested_abroad_may_sell_to_a_foreign_operator(system: Syste
 # ── identification agents ────────────────────────────────────────────────────────────────────
 
 
-def _attest_as(s: System, agent: str, holder: str, holder_type: int = ENTITY) -> object:
+def _attest_as(s: System, agent: str, holder: str, holder_type: int = ENTITY) -> TxReceipt:
     until = s.chain.timestamp() + YEAR
     kyc = bytes(Web3.keccak(text=f"kyc:{holder}"))
     return s.reg("attest", holder, holder_type, BY, until, kyc, 0, sender=agent)
@@ -85,12 +87,12 @@ def test_only_appointed_agents_attest_and_the_attester_is_recorded(system: Syste
     err = s.reverts(s.registry, "attest", s.dave, ENTITY, BY, 10**12, b"\x01" * 32, 0, sender=agent)
     assert err.name == "NotAnAttester" and args_of(err) == {"account": agent}
     receipt = s.reg("appointAgent", agent, ref("AGENT-CONTRACT-1"))
-    assert s.events(receipt, s.registry, "AgentAppointed") == [
+    assert s.events(s.registry, "AgentAppointed", receipt) == [
         {"agent": agent, "agentId": 1, "ref": ref("AGENT-CONTRACT-1"), "by": s.operator}
     ]
     assert s.view(s.registry, "isAgent", agent)
     receipt = _attest_as(s, agent, s.dave)
-    assert s.events(receipt, s.registry, "HolderAttested")[0]["by"] == agent
+    assert s.events(s.registry, "HolderAttested", receipt)[0]["by"] == agent
     assert s.view(s.registry, "attestedBy", s.dave) == agent
     assert s.view(s.registry, "isIdentified", s.dave)
     assert s.view(s.registry, "attestedBy", s.alice) == s.operator
@@ -110,7 +112,7 @@ def test_removed_agents_attestations_stop_identifying_until_reattested(system: S
     s.accept_terms(s.dave)
     assert s.detect(s.carol, s.dave, V) == 0
     receipt = s.reg("removeAgent", agent, ref("AGENT-1-END"))
-    assert s.events(receipt, s.registry, "AgentRemoved") == [
+    assert s.events(s.registry, "AgentRemoved", receipt) == [
         {"agent": agent, "agentId": 1, "ref": ref("AGENT-1-END"), "by": s.operator}
     ]
     assert not s.view(s.registry, "isIdentified", s.dave)
@@ -139,7 +141,7 @@ def test_cryptobank_register_entry_is_recorded_not_enforced(system: System) -> N
     s = system
     assert s.view(s.registry, "cryptobankEntryOf", s.exchange) == b"\0" * 32
     receipt = s.reg("recordCryptobankEntry", s.exchange, ref("NBRB-CB-0001"))
-    assert s.events(receipt, s.registry, "CryptobankEntryRecorded") == [
+    assert s.events(s.registry, "CryptobankEntryRecorded", receipt) == [
         {"operatorAccount": s.exchange, "ref": ref("NBRB-CB-0001"), "by": s.operator}
     ]
     assert s.view(s.registry, "cryptobankEntryOf", s.exchange) == ref("NBRB-CB-0001")

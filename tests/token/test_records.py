@@ -10,23 +10,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from token_helpers import (
+from web3 import Web3
+
+from support import (
     ENTITY,
     FLAG_COMPETENCE_PASSED,
     INDIVIDUAL,
     PURPOSE_INHERITANCE,
     System,
+    Target,
     ref,
 )
-from web3 import Web3
-from web3.contract import Contract
 
 V = 10**18
 ZERO = "0x" + "00" * 20
 
 
-def decoded_logs(system: System, contract: Contract) -> list[tuple[str, dict[str, Any]]]:
-    """Every log of `contract` since genesis, decoded with its ABI, in chain order."""
+def decoded_logs(system: System, target: Target) -> list[tuple[str, dict[str, Any]]]:
+    """Every log of `target` since genesis, decoded with its ABI, in chain order."""
+    contract = system.contract(target)
     by_topic = {}
     for item in contract.abi:
         if item["type"] == "event":
@@ -35,7 +37,7 @@ def decoded_logs(system: System, contract: Contract) -> list[tuple[str, dict[str
     out = []
     for log in system.chain.get_logs(address=contract.address, from_block=0):
         name = by_topic[bytes(log["topics"][0])]
-        event = contract.events[name]().process_log(log)
+        event = system.contract(contract).events[name]().process_log(log)
         out.append(
             (
                 name,

@@ -15,14 +15,15 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 from multiread import MultiRead, View
-from token_helpers import System, deploy_system, open_chain
 from token_machine import machine_for
 
+from decree8.chain import Chain
 from decree8.compile import Build
+from support import ACCOUNTS, System, deploy_system
 
 
-def _deployed(backend: str, build: Build, request: pytest.FixtureRequest) -> Iterator[System]:
-    chain = open_chain(backend, request)
+def _deployed(backend: str, build: Build) -> Iterator[System]:
+    chain = Chain.open(backend, accounts=ACCOUNTS)
     try:
         yield deploy_system(chain, build)
     finally:
@@ -30,14 +31,14 @@ def _deployed(backend: str, build: Build, request: pytest.FixtureRequest) -> Ite
 
 
 @pytest.fixture(scope="session")
-def embedded_system(build: Build, request: pytest.FixtureRequest) -> Iterator[System]:
+def embedded_system(build: Build) -> Iterator[System]:
     """One deployment on its own embedded chain for the session (reverted per example)."""
-    yield from _deployed("embedded", build, request)
+    yield from _deployed("embedded", build)
 
 
 @pytest.fixture(scope="session")
-def revm_system(build: Build, request: pytest.FixtureRequest) -> Iterator[System]:
-    yield from _deployed("revm", build, request)
+def revm_system(build: Build) -> Iterator[System]:
+    yield from _deployed("revm", build)
 
 
 @pytest.fixture(autouse=True)
@@ -49,13 +50,16 @@ def test_multiread_answers_as_the_views_do_one_by_one(embedded_system: System) -
     """The machine's batched reads (multiread.py) give what each view gives on its own."""
     s = embedded_system
     views = [
-        View(s.token.address, bytes.fromhex(s.token.encode_abi("balanceOf", args=[a])[2:]))
+        View(
+            s.token.address,
+            bytes.fromhex(s.contract(s.token).encode_abi("balanceOf", args=[a])[2:]),
+        )
         for a in (s.alice, s.bob, s.carol)
     ]
     views.append(
         View(
             s.registry.address,
-            bytes.fromhex(s.registry.encode_abi("statusOf", args=[s.bob])[2:]),
+            bytes.fromhex(s.contract(s.registry).encode_abi("statusOf", args=[s.bob])[2:]),
             4,
         )
     )

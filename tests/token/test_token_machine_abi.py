@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from token_helpers import BY, INDIVIDUAL, MAX_UINT256, TERMS_HASH, System, ref
 from token_machine import Abi
+
+from support import BY, INDIVIDUAL, MAX_UINT256, TOKEN_TERMS_HASH, System, ref
 
 CALLS: list[tuple[str, str, list[Any]]] = [
     ("registry", "attest", ["alice", INDIVIDUAL, BY, 2**64 - 1, bytes(range(32)), 2**32 - 1]),
@@ -17,8 +18,8 @@ CALLS: list[tuple[str, str, list[Any]]] = [
     ("token", "transfer", ["bob", MAX_UINT256]),
     ("token", "transferWithPurpose", ["bob", 0, 3]),
     ("token", "transferFromWithPurpose", ["alice", "bob", 5, 1]),
-    ("token", "acceptTerms", [2, TERMS_HASH]),
-    ("token", "amendTerms", [TERMS_HASH, "ipfs://terms-v2"]),  # a string: eth_abi encodes it
+    ("token", "acceptTerms", [2, TOKEN_TERMS_HASH]),
+    ("token", "amendTerms", [TOKEN_TERMS_HASH, "ipfs://terms-v2"]),  # a string: eth_abi encodes it
     ("token", "pause", []),
     ("token", "forcedTransfer", ["alice", "carol", 1, ref("ENFORCEMENT")]),
 ]
@@ -36,7 +37,9 @@ def test_calldata_is_what_web3_encodes(
     contract = getattr(system, target)
     values = _args(system, args)
     lean = Abi(system.chain, contract)
-    assert lean.data(fn, values) == bytes.fromhex(contract.encode_abi(fn, args=values)[2:])
+    assert lean.data(fn, values) == bytes.fromhex(
+        system.contract(contract).encode_abi(fn, args=values)[2:]
+    )
 
 
 def test_views_answer_what_web3_decodes(system: System) -> None:
@@ -44,7 +47,7 @@ def test_views_answer_what_web3_decodes(system: System) -> None:
     token, registry = Abi(s.chain, s.token), Abi(s.chain, s.registry)
     assert token.call("balanceOf", s.alice) == s.view(s.token, "balanceOf", s.alice) > 0
     assert token.call("isFrozen", s.alice) is s.view(s.token, "isFrozen", s.alice) is False
-    assert token.call("termsHash") == s.view(s.token, "termsHash") == TERMS_HASH
+    assert token.call("termsHash") == s.view(s.token, "termsHash") == TOKEN_TERMS_HASH
     detect = ("detectTransferRestriction", s.alice, s.bob, 1)
     assert token.call(*detect) == s.view(s.token, *detect) != 0  # P2P-SALE between individuals
     status = registry.call("statusOf", s.bob)  # a struct: one tuple

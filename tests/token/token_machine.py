@@ -32,9 +32,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from eth_abi import abi as eth_abi
+from eth_typing import ABIFunction
 from eth_utils import to_checksum_address
 from eth_utils.abi import (
     function_abi_to_4byte_selector,
@@ -51,7 +52,11 @@ from hypothesis.stateful import (
     rule,
 )
 from multiread import MultiRead, View, answers_creations
-from token_helpers import (
+from web3 import Web3
+
+from decree8.chain import Chain
+from decree8.errors import TransactionReverted
+from support import (
     BY,
     CAP,
     CODE,
@@ -67,16 +72,12 @@ from token_helpers import (
     PURPOSE_INHERITANCE,
     PURPOSE_NONE,
     PURPOSE_OWN_WALLET,
-    TERMS_HASH,
+    TOKEN_TERMS_HASH,
     YEAR,
     System,
+    Target,
     ref,
 )
-from web3 import Web3
-from web3.contract import Contract
-
-from decree8.chain import Chain
-from decree8.errors import TransactionReverted
 
 HOUR = 60 * 60
 #: Short attestations last an hour; time passes two hours at a time. An example mines far fewer than
@@ -174,7 +175,7 @@ class TokenModel:
     supply: int
     paused: bool = False
     terms_version: int = 1
-    terms_hash: bytes = TERMS_HASH
+    terms_hash: bytes = TOKEN_TERMS_HASH
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
     legal_role: bool = True  # the legal-order authority also holds LEGAL_ORDER_ROLE
 
@@ -281,7 +282,7 @@ class Abi:
     web3's contract objects, whose argument checking and formatting cost more than the EVM run on
     revm."""
 
-    def __init__(self, chain: Chain, contract: Contract) -> None:
+    def __init__(self, chain: Chain, contract: Target) -> None:
         self.chain = chain
         self.address = contract.address
         #: function name -> (selector, input types, output types); overloads are not needed here
@@ -291,13 +292,14 @@ class Abi:
         for entry in contract.abi:
             if entry.get("type") != "function":
                 continue
-            name = str(entry.get("name"))
+            fn = cast(ABIFunction, entry)  # a "function" entry of the ABI
+            name = str(fn.get("name"))
             assert name not in self._fns, f"overloaded {name}: not supported"
-            inputs = get_abi_input_types(entry)
+            inputs = get_abi_input_types(fn)
             self._fns[name] = (
-                function_abi_to_4byte_selector(entry),
+                function_abi_to_4byte_selector(fn),
                 inputs,
-                get_abi_output_types(entry),
+                get_abi_output_types(fn),
             )
             codecs = [_WORDS.get(t) for t in inputs]
             self._packers[name] = (

@@ -313,7 +313,8 @@ def test_decoding_arguments_at_the_end_of_any_creation_code() -> None:
         assert found is not None and found[0] == "Decree Token" and found[3] == 10**24
     assert constructor_args_at_end(b"\x00" * 40, types) is None
     static = eth_abi.encode(["uint256", "address"], (7, "0x" + "cd" * 20))
-    assert constructor_args_at_end(b"\x61\x02" + static, ["uint256", "address"])[0] == 7
+    found = constructor_args_at_end(b"\x61\x02" + static, ["uint256", "address"])
+    assert found is not None and found[0] == 7
 
 
 def test_a_note_says_when_the_creation_code_was_not_compared(

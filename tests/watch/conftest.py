@@ -10,18 +10,17 @@ from watch_helpers import Deployed, deploy_on
 
 from decree8.chain.node import NodeProcess
 from decree8.compile import Build
+from support import ACCOUNTS, template_build
 
 
 @pytest.fixture(scope="session")
 def build() -> Build:
-    from check_helpers import template_build
-
     return template_build()
 
 
 @pytest.fixture(scope="module")
 def deployed(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    with NodeProcess(accounts=16, startup_timeout=60) as node:
+    with NodeProcess(accounts=ACCOUNTS, startup_timeout=60) as node:
         d = deploy_on(node, build, tmp_path_factory.mktemp("manifests"))
         try:
             yield d

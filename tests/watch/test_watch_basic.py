@@ -7,10 +7,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-from check_helpers import PURPOSE_GIFT, ref
 from watch_helpers import Deployed, run_watch
 
 from decree8.watch import SCHEMA_VERSION, SqliteStore
+from support import PURPOSE_GIFT, ref
 
 
 def _activity(d: Deployed) -> dict[str, str]:

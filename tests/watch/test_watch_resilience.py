@@ -9,7 +9,6 @@ import json
 import time
 from pathlib import Path
 
-from check_helpers import PURPOSE_GIFT
 from watch_helpers import (
     Deployed,
     FlakyProxy,
@@ -22,6 +21,7 @@ from watch_helpers import (
 )
 
 from decree8.watch import SqliteStore
+from support import PURPOSE_GIFT
 
 
 def _send(d: Deployed, i: int) -> tuple[str, bool]:
@@ -51,7 +51,7 @@ def test_kill_9_and_restart_checks_every_transaction_exactly_once(
         for cycle in range(cycles):
             started = cycle + 1
             wait_for(
-                lambda n=started: log.read_text().count("watching 3 contract(s)") == n,  # type: ignore[misc]
+                lambda n=started: log.read_text().count("watching 3 contract(s)") == n,
                 what="the watcher to start",
             )
             for i in range(12):

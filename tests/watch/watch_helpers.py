@@ -1,6 +1,6 @@
 """Helpers of the watch tests: a real `decree8 node` subprocess with the registry, token and
-escrow of tests/check deployed on it, their manifests, and a way to run `decree8 watch` as a real
-subprocess (so that it can be killed with SIGKILL)."""
+escrow of support.deploy_system deployed on it, their manifests, and a way to run
+`decree8 watch` as a real subprocess (so that it can be killed with SIGKILL)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "check"))
-
-from check_helpers import System, deploy_system  # noqa: E402
-
-from decree8.chain import Chain  # noqa: E402
-from decree8.chain.node import NodeProcess  # noqa: E402
-from decree8.compile import Build  # noqa: E402
+from decree8.chain import Chain
+from decree8.chain.node import NodeProcess
+from decree8.compile import Build
+from support import System, deploy_system
 
 DECREE8 = str(Path(sys.executable).with_name("decree8"))
 
@@ -51,7 +48,7 @@ class Deployed:
 
 def deploy_on(node: NodeProcess, build: Build, folder: Path) -> Deployed:
     chain = Chain.rpc(node.url)
-    system = deploy_system(chain, build)
+    system = deploy_system(chain, build, escrow=True)
     for dep in (system.registry, system.token, system.escrow):
         dep.save(folder / f"{dep.template}.json")
     return Deployed(node, system, folder)
