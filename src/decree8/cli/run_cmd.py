@@ -24,7 +24,7 @@ SCENARIO_ACCOUNTS = 12
 def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     from decree8.report.text_scenario import step_line, summary_text
     from decree8.rules import load_pack
-    from decree8.scenario import load_scenario, run_scenario
+    from decree8.scenario import load_scenario, resolve_scenario, run_scenario
     from decree8.templates.home import scenario_build
 
     scenario = load_scenario(path)
@@ -34,6 +34,7 @@ def _execute(app: App, path: Path, *, require_all_rules: bool) -> int:
     build = scenario_build(
         build_dir=app.build_dir / "templates", compiler=app.compiler, on_compile=app.compiling
     )
+    resolve_scenario(scenario, chain, build)  # a bad step anywhere: refused before any output
     live = not app.json_output
     if live:
         app.out(f"{scenario.title}")
