@@ -16,7 +16,7 @@ help:
 	@echo "make demo   - run the bundled scenario (sets up .venv and node_modules if missing)"
 	@echo "make test   - run the test suite (HYPOTHESIS_PROFILE=ci by default)"
 	@echo "make test-long - the long property runs (marker slow, profile long)"
-	@echo "make lint   - ruff and mypy (and cargo fmt/clippy for native/ where cargo is installed)"
+	@echo "make lint   - ruff, mypy, the import graph and sizes (tools/architecture.py), cargo fmt/clippy"
 	@echo "make bench  - benchmarks; writes bench/results.json"
 	@echo "make artifacts - rebuild the template artifacts and vendored OpenZeppelin files that ship"
 	@echo "make package-check - build the wheel, install it in a fresh venv, run demo and a new project"
@@ -51,8 +51,9 @@ test-long: setup
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/ruff check src tests bench examples tools
 	$(VENV)/bin/mypy
+	$(PY) tools/architecture.py --check > /dev/null || $(PY) tools/architecture.py
 	@if command -v cargo >/dev/null; then cd native && cargo fmt --check && cargo clippy --features python -- -D warnings; fi
 
 native: $(VENV)/.stamp

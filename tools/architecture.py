@@ -1,4 +1,4 @@
-"""The shape of decree8's source tree, measured (`python tools/architecture.py`, `make architecture`).
+"""The shape of decree8's source tree, measured (`python tools/architecture.py`, in `make lint`).
 
 Reads every module under src/decree8 with `ast` (nothing is imported or run) and reports:
 
@@ -64,8 +64,8 @@ def package_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def module_name(path: Path) -> str:
-    rel = path.relative_to(ROOT.parent).with_suffix("")
+def module_name(path: Path, root: Path = ROOT) -> str:
+    rel = path.relative_to(root.parent).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -83,10 +83,10 @@ def _resolve(current: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def imports_of(path: Path, known: set[str]) -> set[str]:
+def imports_of(path: Path, known: set[str], root: Path = ROOT) -> set[str]:
     """The decree8 modules that ``path`` imports (``from pkg import mod`` names the module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    current = module_name(path)
+    current = module_name(path, root)
     is_package = path.name == "__init__.py"
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -154,10 +154,10 @@ def _long_functions(path: Path) -> Iterable[tuple[str, int]]:
 
 def measure(root: Path = ROOT) -> dict[str, object]:
     files = sorted(p for p in root.rglob("*.py") if "shipped" not in p.parts)
-    known = {module_name(p) for p in files}
+    known = {module_name(p, root) for p in files}
     module_graph: dict[str, set[str]] = {}
     for path in files:
-        module_graph[module_name(path)] = imports_of(path, known)
+        module_graph[module_name(path, root)] = imports_of(path, known, root)
 
     package_graph: dict[str, set[str]] = defaultdict(set)
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)
