@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "hexutil": 0,
     "fsutil": 0,
+    "closing": 0,
     "abi": 1,
     "config": 1,
     "compile": 2,

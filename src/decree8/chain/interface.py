@@ -11,7 +11,6 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol
 
 from web3 import Web3
@@ -21,6 +20,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from decree8.chain.errors import RevertDecoder, revert_info
 from decree8.chain.replay import mined_revert
+from decree8.closing import Closing
 from decree8.errors import ChainError, TransactionReverted
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class _Rpc(Protocol):
     def __call__(self, url: str, timeout: float = 10) -> Chain: ...
 
 
-class Chain(abc.ABC):
+class Chain(Closing, abc.ABC):
     """A chain with funded, unlocked accounts; see ``docs/internals.md`` (section Chain).
 
     Snapshots are single-use on every backend, as on Hardhat: :meth:`revert` consumes its snapshot
@@ -255,17 +255,6 @@ class Chain(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Releases what the chain holds (connections); the chain is unusable afterwards."""
-
-    def __enter__(self) -> Chain:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -14,10 +14,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from decree8.chain.jsonrpc import DEFAULT_HOST
+from decree8.closing import Closing
 from decree8.errors import ChainError, RpcUnavailable
 
 __all__ = ["free_port", "wait_for_rpc", "NodeProcess"]
@@ -66,11 +66,12 @@ def _src_dir() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-class NodeProcess:
+class NodeProcess(Closing):
     """``python -m decree8.chain.node`` in a subprocess, on a free loopback port by default.
 
     ``start()`` returns once the node answers; ``stop()`` ends that process by its pid (SIGTERM,
-    then SIGKILL). Use it as a context manager. Its output goes to :attr:`log_path`.
+    then SIGKILL). As a context manager it starts on entry and stops on exit. Its output goes
+    to :attr:`log_path`.
     """
 
     def __init__(
@@ -157,13 +158,9 @@ class NodeProcess:
             self.log_path.unlink(missing_ok=True)
             self.log_path = None
 
+    def close(self) -> None:
+        """:meth:`stop`, for ``with``."""
+        self.stop()
+
     def __enter__(self) -> NodeProcess:
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

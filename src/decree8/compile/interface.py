@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
+from decree8.closing import Closing
 from decree8.errors import CompileError, Diagnostic
 
 _SEVERITIES = {"error": "error", "warning": "warning", "info": "info"}
 
 
-class Compiler(abc.ABC):
+class Compiler(Closing, abc.ABC):
     """One Solidity compiler of one version.
 
     ``compile_standard`` takes a standard-JSON input (a dict) and returns the standard-JSON output.
@@ -46,17 +46,6 @@ class Compiler(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op for stateless compilers
         """Release what the compiler holds (a worker process). Calling it twice is harmless."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} backend={self.backend} version={self.version}>"
