@@ -152,6 +152,12 @@ def manifests_option(purpose: str) -> Callable[[F], F]:
     )
 
 
+def params_option(help: str) -> Callable[[F], F]:
+    """``--param KEY=VALUE`` (repeatable; parameter ``params``, read with :func:`parse_params`):
+    template parameters; ``help`` is the help text."""
+    return click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help=help)
+
+
 #: The report formats (decree8.report.OutputFormat's values; a test keeps the two equal). Spelled
 #: out here so that a command's --help does not import the formatters.
 REPORT_FORMATS = ("text", "json", "markdown", "sarif", "html")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from decree8.cli._app import App, fail, parse_params, pass_app
+from decree8.cli._app import App, fail, params_option, parse_params, pass_app
 from decree8.errors import UsageError
 from decree8.fsutil import check_target
 
@@ -142,13 +142,7 @@ def compile_cmd(app: App, project: Path | None) -> None:
 
 @click.command("deploy", short_help="Deploy a template and write its manifest.")
 @click.argument("template")
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A constructor parameter (repeatable).",
-)
+@params_option("A constructor parameter (repeatable).")
 @click.option(
     "--from", "sender", metavar="ACCOUNT", help="Deploying account: address or index (default 0)."
 )

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from decree8.cli._app import App, fail, parse_params, pass_app, refuse_existing, report_options
+from decree8.cli._app import (
+    App,
+    fail,
+    params_option,
+    parse_params,
+    pass_app,
+    refuse_existing,
+    report_options,
+)
 from decree8.cli.basic import account_resolver
 
 if TYPE_CHECKING:
@@ -47,13 +55,7 @@ def _check_options(
     help="The deployment manifest: template, constructor arguments, creation tx, compiler.",
 )
 @click.option("--template", metavar="NAME", help="The template it should be (see `templates`).")
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="An expected template parameter, as `deploy` takes it (repeatable).",
-)
+@params_option("An expected template parameter, as `deploy` takes it (repeatable).")
 @click.option(
     "--tx", "tx_hash", metavar="HASH", help="The creation transaction (constructor arguments)."
 )
