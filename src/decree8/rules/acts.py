@@ -5,12 +5,12 @@ Registered with :func:`decree8.rules.evaluators.evaluator` when :mod:`decree8.ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from decree8.rules.evaluators import (
     BPS,
     ESCROW,
+    LEGAL_ORDER_ACTIONS,
     PAYMENT_PURPOSE,
     TOKEN,
     ZERO32,
@@ -51,11 +51,6 @@ __all__ = [
 
 #: The roles whose holders execute legal orders or appoint those who do.
 LEGAL_ORDER_ROLES = ("LEGAL_ORDER_ROLE", "LEGAL_ORDER_AUTHORITY_ROLE")
-#: The calls that execute a legal order, by contract.
-LEGAL_ORDER_ACTIONS: Mapping[str, tuple[str, ...]] = {
-    TOKEN: ("freeze", "unfreeze", "freezeAmount", "unfreezeAmount", "forcedTransfer"),
-    ESCROW: ("freezeDeal", "unfreezeDeal", "directFunds", "directCredit"),
-}
 
 
 def _holds(ctx: TxContext, state: StateView, role: str, account: str) -> bool:

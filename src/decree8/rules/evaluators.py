@@ -79,14 +79,17 @@ def role_hash(name: str) -> bytes:
     return ZERO32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
 
 
+#: The calls that execute a legal order, by contract.
+LEGAL_ORDER_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    TOKEN: ("freeze", "unfreeze", "freezeAmount", "unfreezeAmount", "forcedTransfer"),
+    ESCROW: ("freezeDeal", "unfreezeDeal", "directFunds", "directCredit"),
+}
+
 #: ``(contract, function) -> (role, rule ID)``: the role a privileged function needs and the rule
 #: it serves.
 ROLE_GATES: Mapping[tuple[str, str], tuple[str, str]] = {
     (TOKEN, "issue"): ("PLACEMENT_AGENT_ROLE", "ISSUER-HTP"),
-    **{
-        (TOKEN, fn): ("LEGAL_ORDER_ROLE", "LEGAL-ORDER")
-        for fn in ("freeze", "unfreeze", "freezeAmount", "unfreezeAmount", "forcedTransfer")
-    },
+    **{(TOKEN, fn): ("LEGAL_ORDER_ROLE", "LEGAL-ORDER") for fn in LEGAL_ORDER_ACTIONS[TOKEN]},
     (TOKEN, "pause"): ("OVERSIGHT_ROLE", "OVERSIGHT-PAUSE"),
     (TOKEN, "unpause"): ("OVERSIGHT_ROLE", "OVERSIGHT-PAUSE"),
     (TOKEN, "amendTerms"): ("TERMS_ADMIN_ROLE", "TERMS-BOUND"),
@@ -96,10 +99,7 @@ ROLE_GATES: Mapping[tuple[str, str], tuple[str, str]] = {
     (REGISTRY, "setJurisdictionProhibited"): ("REGISTRAR_ROLE", "HOLDER-ELIGIBLE"),
     (REGISTRY, "blockAddress"): ("BLOCKLIST_ROLE", "ILLICIT-ADDRESS"),
     (REGISTRY, "unblockAddress"): ("BLOCKLIST_ROLE", "ILLICIT-ADDRESS"),
-    **{
-        (ESCROW, fn): ("LEGAL_ORDER_ROLE", "LEGAL-ORDER")
-        for fn in ("freezeDeal", "unfreezeDeal", "directFunds", "directCredit")
-    },
+    **{(ESCROW, fn): ("LEGAL_ORDER_ROLE", "LEGAL-ORDER") for fn in LEGAL_ORDER_ACTIONS[ESCROW]},
     (ESCROW, "pause"): ("OVERSIGHT_ROLE", "OVERSIGHT-PAUSE"),
     (ESCROW, "unpause"): ("OVERSIGHT_ROLE", "OVERSIGHT-PAUSE"),
     (ESCROW, "amendTerms"): ("TERMS_ADMIN_ROLE", "TERMS-BOUND"),
@@ -113,18 +113,12 @@ ALSO_ALLOWED: Mapping[tuple[str, str], tuple[str, ...]] = {}
 
 #: ``(contract, function) -> (argument, rule ID)``: a bytes32 argument that must not be zero.
 REFERENCE_ARGS: Mapping[tuple[str, str], tuple[str, str]] = {
-    **{
-        (TOKEN, fn): ("orderRef", "LEGAL-ORDER")
-        for fn in ("freeze", "unfreeze", "freezeAmount", "unfreezeAmount", "forcedTransfer")
-    },
+    **{(TOKEN, fn): ("orderRef", "LEGAL-ORDER") for fn in LEGAL_ORDER_ACTIONS[TOKEN]},
     (TOKEN, "registerEscrow"): ("ref", "LEGAL-ORDER"),
     (REGISTRY, "attest"): ("kycHash", "HOLDER-IDENTIFIED"),
     (REGISTRY, "blockAddress"): ("ref", "ILLICIT-ADDRESS"),
     (REGISTRY, "unblockAddress"): ("ref", "ILLICIT-ADDRESS"),
-    **{
-        (ESCROW, fn): ("orderRef", "LEGAL-ORDER")
-        for fn in ("freezeDeal", "unfreezeDeal", "directFunds", "directCredit")
-    },
+    **{(ESCROW, fn): ("orderRef", "LEGAL-ORDER") for fn in LEGAL_ORDER_ACTIONS[ESCROW]},
     (ESCROW, "openDeal"): ("dealTermsHash", "TERMS-BOUND"),
     (ESCROW, "dispute"): ("reason", "RECORDS"),
     (ESCROW, "resolve"): ("resolutionRef", "RECORDS"),

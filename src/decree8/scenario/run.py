@@ -10,6 +10,13 @@ from eth_utils import is_address, keccak, to_checksum_address
 
 from decree8.errors import ChainError, TransactionReverted, UsageError
 from decree8.hexutil import to_0x
+from decree8.scenario.model import (
+    STEP_GAS,
+    ScenarioError,
+    ScenarioResult,
+    StepResult,
+    parse_duration,
+)
 from decree8.templates.params import parse_amount, parse_reference
 
 if TYPE_CHECKING:
@@ -17,17 +24,7 @@ if TYPE_CHECKING:
     from decree8.check import Checker, Verdict
     from decree8.compile import Artifact, Build
     from decree8.deploy import Deployment
-
-from decree8.scenario.model import (
-    STEP_GAS,
-    DeploySpec,
-    Scenario,
-    ScenarioError,
-    ScenarioResult,
-    StepResult,
-    StepSpec,
-    parse_duration,
-)
+    from decree8.scenario.model import DeploySpec, Scenario, StepSpec
 
 
 # -- running ---------------------------------------------------------------------------------------

@@ -264,23 +264,22 @@ ESCROW = Template(
 CATALOGUE: dict[str, Template] = {t.name: t for t in (REGISTRY, TOKEN, ESCROW)}
 
 
-def get_template(name: str) -> Template:
-    """The template called `name` (or whose contract is called `name`)."""
-    if name in CATALOGUE:
-        return CATALOGUE[name]
-    for t in CATALOGUE.values():
-        if t.contract == name:
-            return t
-    raise TemplateError(
-        f"unknown template {name!r}; run `decree8 templates` to list them ({', '.join(CATALOGUE)})"
-    )
-
-
 def template_for_contract(contract: str) -> Template | None:
     for t in CATALOGUE.values():
         if t.contract == contract:
             return t
     return None
+
+
+def get_template(name: str) -> Template:
+    """The template called `name` (or whose contract is called `name`)."""
+    template = CATALOGUE.get(name) or template_for_contract(name)
+    if template is None:
+        raise TemplateError(
+            f"unknown template {name!r}; run `decree8 templates` to list them "
+            f"({', '.join(CATALOGUE)})"
+        )
+    return template
 
 
 def deploy_template(

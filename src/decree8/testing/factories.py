@@ -290,6 +290,21 @@ class Factory:
             return terms
         return "0x" + terms_hash(terms).hex()
 
+    def _governance(
+        self, registry: Deployed, terms: str | bytes | None, terms_uri: str
+    ) -> dict[str, Any]:
+        """The parameters the token and the escrow both take, filled the same way for both: the
+        registry, the terms, and ``admin``, ``enforcer`` and ``oversight`` in the roles of admin,
+        legal-order authority and oversight."""
+        return {
+            "registry": registry.address,
+            "terms": self._terms(terms),
+            "terms_uri": terms_uri,
+            "admin": self.accounts.admin,
+            "legal_order_authority": self.accounts.enforcer,
+            "oversight": self.accounts.oversight,
+        }
+
     # -- deployments -----------------------------------------------------------------------
     def registry(
         self,
@@ -357,13 +372,8 @@ class Factory:
                 "symbol": symbol,
                 "cap": cap,
                 "issuer_registration": issuer_registration,
-                "registry": reg.address,
-                "terms": self._terms(terms),
-                "terms_uri": terms_uri,
-                "admin": self.accounts.admin,
+                **self._governance(reg, terms, terms_uri),
                 "placement_agent": self.accounts.issuer,
-                "legal_order_authority": self.accounts.enforcer,
-                "oversight": self.accounts.oversight,
             },
             label,
             sender=self.accounts.issuer,
@@ -395,13 +405,8 @@ class Factory:
             contract,
             {
                 "operator_registration": operator_registration,
-                "registry": reg.address,
-                "terms": self._terms(terms),
-                "terms_uri": terms_uri,
-                "admin": self.accounts.admin,
+                **self._governance(reg, terms, terms_uri),
                 "operator": self.accounts.operator,
-                "legal_order_authority": self.accounts.enforcer,
-                "oversight": self.accounts.oversight,
             },
             label,
             sender=self.accounts.operator,
