@@ -1,4 +1,4 @@
-"""Audits of histories on the embedded chain: clean, with planted violations (the LaxToken mock
+"""Audits of histories (on every backend): clean, with planted violations (the LaxToken mock
 moves tokens past the restrictions), with state changed without its event, with a stranded deal."""
 
 from __future__ import annotations
@@ -21,13 +21,7 @@ from support import (
     ref,
 )
 
-#: The audit finds failed (reverted) transactions only on the embedded chain, whose blocks it walks
-#: (decree8.audit reaches into eth-tester); on revm and on a node (Hardhat) it finds none yet, a gap
-#: of decree8. The tests that count refused transactions run on the embedded chain only.
-FAILED_TXS_EMBEDDED_ONLY = ("embedded",)
 
-
-@pytest.mark.backends(*FAILED_TXS_EMBEDDED_ONLY)
 def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checked(
     s: System,
 ) -> None:
@@ -153,7 +147,6 @@ def test_expired_funded_unrefunded_deal_is_a_funds_return_finding_until_refunded
     assert audit(s.chain, s.build, deployments=[s.escrow]).findings == ()
 
 
-@pytest.mark.backends(*FAILED_TXS_EMBEDDED_ONLY)
 def test_refused_deal_for_payment_is_explained_by_its_rule(s: System) -> None:
     refused = s.send_failing(
         s.escrow, "openDeal", s.carol, ETH, 1, ETH, 0, s.now() + DAY, 5, DEAL_TERMS,

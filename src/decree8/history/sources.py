@@ -24,6 +24,7 @@ from eth_utils import to_checksum_address
 from decree8.errors import ChainError
 from decree8.history.chunks import ChunkedLogReader, Progress, ReadAhead
 from decree8.history.events import Event, EventDecoder, RawLog, TxInfo, hex_int
+from decree8.history.failed import FailedScan, scan_failed
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -161,8 +162,9 @@ FIRST_CHUNK = 500
 
 class RpcLogSource(LogSource):
     """Logs through chunked ``eth_getLogs``; block times and transactions asked one by one, on
-    demand. With ``include_failed``, every block of the range is fetched with its transactions to
-    find the failed ones sent to the audited addresses (one request per block)."""
+    demand. With ``include_failed``, the blocks of the range are read with their transactions, in
+    batches, to find the failed ones sent to the audited addresses
+    (:func:`decree8.history.failed.scan_failed`; ``scan`` says what it read)."""
 
     method = "eth_getLogs in adaptive block chunks"
 
@@ -174,6 +176,8 @@ class RpcLogSource(LogSource):
         self._request = chain.request
         self.reader = reader or ChunkedLogReader(self._request, initial_chunk=FIRST_CHUNK)
         self.include_failed = include_failed
+        self.scan: FailedScan | None = None  # what the search for failed transactions read
+        self._logged: set[str] = set()  # transactions that emitted a log of the addresses
 
     def _ask(self, method: str, params: list[Any]) -> Any:
         self.requests += 1
@@ -191,6 +195,7 @@ class RpcLogSource(LogSource):
             if item.get("removed"):
                 continue
             block = self._block_of(item)
+            self._logged.add(str(item["transactionHash"]).lower())
             out.append(
                 RawLog(
                     block=block,
@@ -240,6 +245,7 @@ class RpcLogSource(LogSource):
                     target = targets.get(str(item["address"]).lower())
                     if target is None:
                         continue
+                    self._logged.add(str(item["transactionHash"]).lower())
                     block = self._block_of(item)
                     event = decoder.decode_json(item, target[1], target[0], block)
                     if event is not None:
@@ -261,18 +267,16 @@ class RpcLogSource(LogSource):
             self._collect_failed(set(targets), from_block, to_block)
 
     def _collect_failed(self, addresses: set[str], from_block: int, to_block: int) -> None:
-        for number in range(from_block, to_block + 1):
-            block = self._ask("eth_getBlockByNumber", [hex(number), True])
-            if not block:
-                continue
-            self.remember_timestamp(number, hex_int(block["timestamp"]))
-            for tx in block.get("transactions", []):
-                to = tx.get("to")
-                if not to or str(to).lower() not in addresses:
-                    continue
-                receipt = self._ask("eth_getTransactionReceipt", [tx["hash"]])
-                if receipt is not None and hex_int(receipt.get("status", 1)) == 0:
-                    self.failed.append(tx_from_json(tx, success=False))
+        failed, self.scan = scan_failed(
+            self.chain,
+            addresses,
+            (from_block, to_block),
+            self._logged,
+            self.remember_timestamp,
+            lambda tx: tx_from_json(tx, success=False),
+        )
+        self.requests += self.scan.round_trips
+        self.failed.extend(failed)
 
     def _fetch_timestamp(self, block: int) -> int:
         found = self._ask("eth_getBlockByNumber", [hex(block), False])
@@ -334,9 +338,9 @@ class EmbeddedLogSource(LogSource):
 
 def log_source(chain: Chain, include_failed: bool | None = None) -> LogSource:
     """The fastest source for ``chain``: the block walker where the chain has one
-    (:meth:`~decree8.chain.Chain.block_store`: the embedded chain; failed transactions included
-    unless ``include_failed`` is False), chunked ``eth_getLogs`` elsewhere (failed transactions
-    only when ``include_failed`` is True)."""
+    (:meth:`~decree8.chain.Chain.block_store`: the embedded chain), chunked ``eth_getLogs``
+    elsewhere. Failed transactions are looked for unless ``include_failed`` is False (on a node,
+    by reading the range's blocks in batches: :mod:`decree8.history.failed`)."""
     if chain.block_store() is not None:
         return EmbeddedLogSource(chain, include_failed=include_failed is not False)
-    return RpcLogSource(chain, include_failed=bool(include_failed))
+    return RpcLogSource(chain, include_failed=include_failed is not False)
