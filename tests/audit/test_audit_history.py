@@ -8,6 +8,7 @@ import pytest
 from decree8.audit import AuditStats, audit
 from decree8.audit.replay import _Replay
 from decree8.deploy import deploy
+from decree8.history import sources
 from support import (
     CAP,
     DAY,
@@ -196,3 +197,34 @@ def test_fast_path_for_plain_transfers_gives_the_findings_of_every_evaluator(
         "P2P-SALE", "ILLICIT-ADDRESS", "HOLDER-ELIGIBLE", "TERMS-ACCEPTED", "HOLDER-IDENTIFIED",
         "LEGAL-ORDER",
     }  # fmt: skip
+
+
+def test_failed_transactions_are_found_on_every_backend_and_the_facts_say_how(
+    s: System, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s.send_hash(s.token, "transfer", s.carol, 7, sender=s.alice)
+    refused = s.send_failing(s.token, "transfer", s.dave, 1, sender=s.alice)
+    s.send_hash(s.token, "transfer", s.carol, 1, sender=s.alice)
+
+    facts = dict(audit(s.chain, s.build, deployments=[s.token]).facts)
+    assert facts["failed transactions"] == "1" and f"refused {refused}" in facts
+    searched = facts["failed transactions searched"]
+    if backend == "embedded":
+        assert "chain's database" in searched
+    else:  # a receipt only for what left no log of the audited contracts: the refused one
+        assert "blocks read with their transactions and 1 receipts" in searched, searched
+
+    off = dict(audit(s.chain, s.build, deployments=[s.token], include_failed=False).facts)
+    assert off["failed transactions"] == "not looked for (--no-include-failed)"
+    assert f"refused {refused}" not in off
+
+    # a range longer than the default search: looked for only when asked, on a node or revm
+    monkeypatch.setattr(sources, "FAILED_SEARCH_BLOCKS", 2)
+    long = dict(audit(s.chain, s.build, deployments=[s.token]).facts)
+    if backend == "embedded":
+        assert long["failed transactions"] == "1"
+    else:
+        assert long["failed transactions"].startswith("not looked for: the range has")
+        assert "--include-failed" in long["failed transactions"]
+    asked = dict(audit(s.chain, s.build, deployments=[s.token], include_failed=True).facts)
+    assert asked["failed transactions"] == "1" and f"refused {refused}" in asked

@@ -431,7 +431,12 @@ def _facts(
         )
     if stats.undecoded:
         facts.append(("undecoded logs", f"{stats.undecoded:,}"))
-    facts.append(("failed transactions", f"{len(stats.refusals):,}"))
+    if source.failed_search.startswith("not looked for"):
+        facts.append(("failed transactions", source.failed_search))
+    else:
+        facts.append(("failed transactions", f"{len(stats.refusals):,}"))
+        if source.failed_search:
+            facts.append(("failed transactions searched", source.failed_search))
     for refusal in stats.refusals[:REFUSALS_LISTED]:
         facts.append(
             (
