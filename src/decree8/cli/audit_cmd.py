@@ -57,7 +57,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
     "--include-failed/--no-include-failed",
     default=None,
     help="Explain failed transactions to the audited contracts (default: on; on revm or a node, "
-    "for ranges of up to 10,000 blocks, read in batches).",
+    "for ranges of up to 50,000 blocks, read in batches).",
 )
 @pass_app
 def audit_cmd(
