@@ -228,3 +228,10 @@ def test_failed_transactions_are_found_on_every_backend_and_the_facts_say_how(
         assert "--include-failed" in long["failed transactions"]
     asked = dict(audit(s.chain, s.build, deployments=[s.token], include_failed=True).facts)
     assert asked["failed transactions"] == "1" and f"refused {refused}" in asked
+
+
+def test_a_failed_transaction_that_ran_out_of_gas_is_said_so_on_every_backend(s: System) -> None:
+    starved = s.send_raw(s.token, "transfer", s.carol, 5, sender=s.alice, gas=30_000)
+    facts = dict(audit(s.chain, s.build, deployments=[s.token]).facts)
+    assert facts["failed transactions"] == "1"
+    assert "ran out of gas" in facts[f"refused {starved}"], facts[f"refused {starved}"]

@@ -194,7 +194,7 @@ def _refusal(chain: Chain, info: TxInfo, kind: str, cabi: ContractAbi, pack: Rul
     try:
         receipt = chain.w3.eth.get_transaction_receipt(info.tx_hash)  # type: ignore[arg-type]
         timestamp = int(chain.w3.eth.get_block(info.block)["timestamp"])
-        revert = mined_revert(chain, tx, receipt)
+        revert = mined_revert(chain, tx, receipt, explain_gas=True)
     except Exception:  # noqa: BLE001 - a node that cannot say leaves the refusal unexplained
         error = "reverted; this node could not tell why"
         return Refusal(info.tx_hash, info.block, str(info.to), function, error, None)

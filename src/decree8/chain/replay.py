@@ -83,11 +83,13 @@ class MinedRevert:
         return "reverted without data (an invalid operation, or a revert with no reason)"
 
 
-def mined_revert(chain: Chain, tx: Any, receipt: Any) -> MinedRevert:
+def mined_revert(chain: Chain, tx: Any, receipt: Any, *, explain_gas: bool = False) -> MinedRevert:
     """The revert of the failed transaction ``tx`` (with ``receipt``), decoded, from the most
-    faithful source the node offers, and whether it ran out of gas (see the module docs)."""
+    faithful source the node offers, and whether it ran out of gas (see the module docs). Where
+    that takes replays (a chain other than the embedded one), they are made only with
+    ``explain_gas`` (a verdict wants them; ``Chain.transact`` raising the revert does not)."""
     revert = _recovered(chain, tx, receipt)
-    if revert.out_of_gas or revert.error.data or revert.error.name is not None:
+    if not explain_gas or revert.out_of_gas or revert.error.data or revert.error.name is not None:
         return revert
     if revert.how in ("block replay", "none"):  # py-evm said it did not; or nothing reproduced it
         return revert
