@@ -1,4 +1,4 @@
-"""Audits of histories on the embedded chain: clean, with planted violations (the LaxToken mock
+"""Audits of histories (on every backend): clean, with planted violations (the LaxToken mock
 moves tokens past the restrictions), with state changed without its event, with a stranded deal."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pytest
 from decree8.audit import AuditStats, audit
 from decree8.audit.replay import _Replay
 from decree8.deploy import deploy
+from decree8.history import sources
 from support import (
     CAP,
     DAY,
@@ -21,13 +22,7 @@ from support import (
     ref,
 )
 
-#: The audit finds failed (reverted) transactions only on the embedded chain, whose blocks it walks
-#: (decree8.audit reaches into eth-tester); on revm and on a node (Hardhat) it finds none yet, a gap
-#: of decree8. The tests that count refused transactions run on the embedded chain only.
-FAILED_TXS_EMBEDDED_ONLY = ("embedded",)
 
-
-@pytest.mark.backends(*FAILED_TXS_EMBEDDED_ONLY)
 def test_clean_history_of_the_template_has_no_findings_and_lists_what_was_checked(
     s: System,
 ) -> None:
@@ -153,7 +148,6 @@ def test_expired_funded_unrefunded_deal_is_a_funds_return_finding_until_refunded
     assert audit(s.chain, s.build, deployments=[s.escrow]).findings == ()
 
 
-@pytest.mark.backends(*FAILED_TXS_EMBEDDED_ONLY)
 def test_refused_deal_for_payment_is_explained_by_its_rule(s: System) -> None:
     refused = s.send_failing(
         s.escrow, "openDeal", s.carol, ETH, 1, ETH, 0, s.now() + DAY, 5, DEAL_TERMS,
@@ -203,3 +197,41 @@ def test_fast_path_for_plain_transfers_gives_the_findings_of_every_evaluator(
         "P2P-SALE", "ILLICIT-ADDRESS", "HOLDER-ELIGIBLE", "TERMS-ACCEPTED", "HOLDER-IDENTIFIED",
         "LEGAL-ORDER",
     }  # fmt: skip
+
+
+def test_failed_transactions_are_found_on_every_backend_and_the_facts_say_how(
+    s: System, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s.send_hash(s.token, "transfer", s.carol, 7, sender=s.alice)
+    refused = s.send_failing(s.token, "transfer", s.dave, 1, sender=s.alice)
+    s.send_hash(s.token, "transfer", s.carol, 1, sender=s.alice)
+
+    facts = dict(audit(s.chain, s.build, deployments=[s.token]).facts)
+    assert facts["failed transactions"] == "1" and f"refused {refused}" in facts
+    searched = facts["failed transactions searched"]
+    if backend == "embedded":
+        assert "chain's database" in searched
+    else:  # a receipt only for what left no log of the audited contracts: the refused one
+        assert "blocks read with their transactions and 1 receipts" in searched, searched
+
+    off = dict(audit(s.chain, s.build, deployments=[s.token], include_failed=False).facts)
+    assert off["failed transactions"] == "not looked for (--no-include-failed)"
+    assert f"refused {refused}" not in off
+
+    # a range longer than the default search: looked for only when asked, on a node or revm
+    monkeypatch.setattr(sources, "FAILED_SEARCH_BLOCKS", 2)
+    long = dict(audit(s.chain, s.build, deployments=[s.token]).facts)
+    if backend == "embedded":
+        assert long["failed transactions"] == "1"
+    else:
+        assert long["failed transactions"].startswith("not looked for: the range has")
+        assert "--include-failed" in long["failed transactions"]
+    asked = dict(audit(s.chain, s.build, deployments=[s.token], include_failed=True).facts)
+    assert asked["failed transactions"] == "1" and f"refused {refused}" in asked
+
+
+def test_a_failed_transaction_that_ran_out_of_gas_is_said_so_on_every_backend(s: System) -> None:
+    starved = s.send_raw(s.token, "transfer", s.carol, 5, sender=s.alice, gas=30_000)
+    facts = dict(audit(s.chain, s.build, deployments=[s.token]).facts)
+    assert facts["failed transactions"] == "1"
+    assert "ran out of gas" in facts[f"refused {starved}"], facts[f"refused {starved}"]

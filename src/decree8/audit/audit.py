@@ -16,8 +16,10 @@
 4. At the end block: no deal is funded, expired and unrefunded (FUNDS-RETURN), the supply is within
    the cap (SUPPLY-CAP), and the rebuilt state equals what the contracts' views answer, read in
    batches at that block (RECORDS: each difference is a finding naming the view that differs).
-5. Failed transactions sent to the audited contracts (found cheaply on the embedded chain, with
-   ``include_failed`` on a JSON-RPC node) are explained by their decoded revert and its rule.
+5. Failed transactions sent to the audited contracts are explained by their decoded revert and its
+   rule. They leave no log: the embedded chain finds them in its block database; elsewhere the
+   range's blocks are read with their transactions, in batches (:mod:`decree8.history.failed`;
+   by default for ranges of up to :data:`~decree8.history.sources.FAILED_SEARCH_BLOCKS` blocks).
 
 Steps 2 and 3 run chunk by chunk: on a JSON-RPC node the next chunk of logs is fetched by a
 background thread while the last one is decoded and replayed, and the state before the range is
@@ -255,7 +257,8 @@ def audit(
     the earliest manifest's deployment block, or 0, to the latest block). See the module docs.
 
     ``include_failed``: explain failed transactions to the audited contracts (default: yes on the
-    embedded chain, where it is cheap; no on a JSON-RPC node, where it costs a request per block).
+    embedded chain, where it is cheap; elsewhere yes for ranges of up to
+    :data:`~decree8.history.sources.FAILED_SEARCH_BLOCKS` blocks, read in batches of 100).
     ``stats`` (optional) receives counts and timings. ``observer`` (optional) is called after
     each replayed transaction with its events, the rebuilt state and the log source (see
     :class:`decree8.audit.timeline.HistoryRecorder`).
@@ -340,7 +343,8 @@ class _Audit:
     ) -> None:
         """Every chunk of logs read, its needs from the chain fetched, and replayed."""
         kinds, before, stats = self.kinds, self.before, self.stats
-        self.source = source = log_source(self.chain, include_failed)
+        blocks = self.end - self.start + 1
+        self.source = source = log_source(self.chain, include_failed, blocks)
         blocks_done = None if progress is None else (lambda d, t: progress("blocks", d, t))
         self.decoder = EventDecoder(self.abis)
         deployed = {str(to_checksum_address(d.address)): int(d.block) for d in self.deployments}

@@ -194,7 +194,7 @@ def _refusal(chain: Chain, info: TxInfo, kind: str, cabi: ContractAbi, pack: Rul
     try:
         receipt = chain.w3.eth.get_transaction_receipt(info.tx_hash)  # type: ignore[arg-type]
         timestamp = int(chain.w3.eth.get_block(info.block)["timestamp"])
-        revert = mined_revert(chain, tx, receipt)
+        revert = mined_revert(chain, tx, receipt, explain_gas=True)
     except Exception:  # noqa: BLE001 - a node that cannot say leaves the refusal unexplained
         error = "reverted; this node could not tell why"
         return Refusal(info.tx_hash, info.block, str(info.to), function, error, None)
@@ -431,7 +431,12 @@ def _facts(
         )
     if stats.undecoded:
         facts.append(("undecoded logs", f"{stats.undecoded:,}"))
-    facts.append(("failed transactions", f"{len(stats.refusals):,}"))
+    if source.failed_search.startswith("not looked for"):
+        facts.append(("failed transactions", source.failed_search))
+    else:
+        facts.append(("failed transactions", f"{len(stats.refusals):,}"))
+        if source.failed_search:
+            facts.append(("failed transactions searched", source.failed_search))
     for refusal in stats.refusals[:REFUSALS_LISTED]:
         facts.append(
             (

@@ -5,8 +5,14 @@ block; replaying it as a call on block N-1 may not fail the way it did (an attes
 at block N's time is still valid at N-1's). :func:`mined_revert` takes the revert from the most
 faithful source the node offers: the node's own record of it (the revm chain keeps it in the
 receipt), a re-execution of block N up to the transaction on the state of N-1 (the embedded
-chain), ``debug_traceTransaction`` (Hardhat, geth, anvil), and only then the replay on N-1. "Out of
-gas" is said only when the transaction used all its gas or py-evm reports it, never as a fallback.
+chain), ``debug_traceTransaction`` (Hardhat, geth, anvil), and only then the replay on N-1.
+
+"Out of gas" is said only on evidence, never as a fallback: py-evm reports it (the embedded chain's
+block replay sees the halt, also in a call the transaction made), or, on any other chain, a revert
+without data that the call reproduces on the block before with the transaction's own gas limit
+and that goes otherwise there with more gas (it succeeds, or reverts with a reason): the gas was
+what made it fail. A call that runs out of gas leaves its caller a 64th of the gas, and the caller
+reverts without data without using all of it, so "it used all its gas" alone would miss it.
 """
 
 from __future__ import annotations
@@ -51,12 +57,13 @@ RECOVERED_BY = (
 class MinedRevert:
     """The revert of a failed transaction and how it was recovered (:data:`RECOVERED_BY`).
 
-    ``out_of_gas`` is True only when the transaction used all the gas it was given and no revert
-    data was found."""
+    ``out_of_gas`` is True only on evidence (see the module docs); ``gas_evidence`` says which.
+    """
 
     error: TransactionReverted
     how: str
     out_of_gas: bool = False
+    gas_evidence: str | None = None
 
     @property
     def text(self) -> str | None:
@@ -64,7 +71,7 @@ class MinedRevert:
         if self.error.name is not None or self.error.data:
             return None
         if self.out_of_gas:
-            return "ran out of gas (it used all the gas it was given)"
+            return f"ran out of gas ({self.gas_evidence or 'the EVM reported it'})"
         if self.how == "parent replay":
             return (
                 "reverted, but this node keeps no revert data and a replay on the block before "
@@ -76,14 +83,28 @@ class MinedRevert:
         return "reverted without data (an invalid operation, or a revert with no reason)"
 
 
-def mined_revert(chain: Chain, tx: Any, receipt: Any) -> MinedRevert:
+def mined_revert(chain: Chain, tx: Any, receipt: Any, *, explain_gas: bool = False) -> MinedRevert:
     """The revert of the failed transaction ``tx`` (with ``receipt``), decoded, from the most
-    faithful source the node offers (see the module docs)."""
+    faithful source the node offers, and whether it ran out of gas (see the module docs). Where
+    that takes replays (a chain other than the embedded one), they are made only with
+    ``explain_gas`` (a verdict wants them; ``Chain.transact`` raising the revert does not)."""
+    revert = _recovered(chain, tx, receipt)
+    if not explain_gas or revert.out_of_gas or revert.error.data or revert.error.name is not None:
+        return revert
+    if revert.how in ("block replay", "none"):  # py-evm said it did not; or nothing reproduced it
+        return revert
+    evidence = _gas_evidence(chain, tx, receipt)
+    if evidence is None:
+        return revert
+    return MinedRevert(revert.error, revert.how, True, evidence)
+
+
+def _recovered(chain: Chain, tx: Any, receipt: Any) -> MinedRevert:
     tx_hash = to_0x(receipt["transactionHash"])
-    gas, used = int(tx["gas"]), int(receipt["gasUsed"])
+    gas = int(tx["gas"])
 
     def found(data: bytes, how: str) -> MinedRevert:
-        return MinedRevert(chain.decode_revert(data, tx_hash), how, not data and used >= gas)
+        return MinedRevert(chain.decode_revert(data, tx_hash), how)
 
     kept = receipt.get("revertData")
     if kept is not None:
@@ -92,29 +113,81 @@ def mined_revert(chain: Chain, tx: Any, receipt: Any) -> MinedRevert:
     if replayed is not None:
         data, errored, out_of_gas = replayed
         if errored or data:
-            return MinedRevert(chain.decode_revert(data, tx_hash), "block replay", out_of_gas)
+            evidence = "py-evm reports it in the block replay" if out_of_gas else None
+            return MinedRevert(
+                chain.decode_revert(data, tx_hash), "block replay", out_of_gas, evidence
+            )
         return MinedRevert(TransactionReverted(name=None, data=b"", tx_hash=tx_hash), "none")
     traced = _trace(chain, tx_hash)
     if traced is not None:
         return found(traced, "trace")
-    call = {"from": to_checksum_address(tx["from"]), "data": to_0x(tx["input"]), "gas": gas}
-    if tx.get("to"):
-        call["to"] = to_checksum_address(tx["to"])
-    if int(tx.get("value", 0)):
-        call["value"] = int(tx["value"])
     try:
-        chain.call(call, block=max(int(receipt["blockNumber"]) - 1, 0))
+        chain.call(_as_call(tx, gas), block=max(int(receipt["blockNumber"]) - 1, 0))
     except TransactionReverted as exc:
         error = TransactionReverted(
             name=exc.name, args=exc.args, data=exc.data, tx_hash=tx_hash, signature=exc.signature
         )
         return MinedRevert(error, "parent replay")
     except ChainError:
-        return MinedRevert(
-            TransactionReverted(name=None, data=b"", tx_hash=tx_hash), "none", used >= gas
-        )
+        return MinedRevert(TransactionReverted(name=None, data=b"", tx_hash=tx_hash), "none")
     empty = TransactionReverted(name=None, data=b"", tx_hash=tx_hash)
-    return MinedRevert(empty, "parent replay", out_of_gas=used >= gas)
+    return MinedRevert(empty, "parent replay")
+
+
+def _as_call(tx: Any, gas: int) -> dict[str, Any]:
+    """The mined transaction ``tx`` as an ``eth_call`` with ``gas``."""
+    call: dict[str, Any] = {
+        "from": to_checksum_address(tx["from"]),
+        "data": to_0x(tx["input"]),
+        "gas": gas,
+    }
+    if tx.get("to"):
+        call["to"] = to_checksum_address(tx["to"])
+    if int(tx.get("value", 0)):
+        call["value"] = int(tx["value"])
+    return call
+
+
+#: The gas a replay gives a transaction to see whether more gas changes its fate: this many
+#: times its own limit, at least ``_MORE_GAS_MIN``, at most the block's gas limit.
+_MORE_GAS_FACTOR = 8
+_MORE_GAS_MIN = 1_000_000
+
+
+def _gas_evidence(chain: Chain, tx: Any, receipt: Any) -> str | None:
+    """Why the failed transaction ``tx`` (reverted without data) ran out of gas, or ``None``
+    when nothing shows it did: replayed as a call on the block before with its own gas limit it
+    reverts without data again, and with more gas it succeeds or reverts with a reason. The
+    replay runs on the state at the end of the block before; a transaction whose failure depends
+    on its block's own time or on transactions before it in its block is not shown out of gas."""
+    gas, used = int(tx["gas"]), int(receipt["gasUsed"])
+    parent = max(int(receipt["blockNumber"]) - 1, 0)
+    try:
+        limit = int(str(chain.request("eth_getBlockByNumber", [hex(parent), False])["gasLimit"]), 0)
+    except (ChainError, KeyError, TypeError, ValueError):  # no gas limit to read: a fixed ceiling
+        limit = 30_000_000
+    more = min(max(gas * _MORE_GAS_FACTOR, _MORE_GAS_MIN), limit)
+    if more <= gas:
+        return None
+    outcomes: list[TransactionReverted | None] = []
+    for attempt in (gas, more):
+        try:
+            chain.call(_as_call(tx, attempt), block=parent)
+            outcomes.append(None)
+        except TransactionReverted as exc:
+            outcomes.append(exc)
+        except ChainError:
+            return None
+    same, larger = outcomes
+    if same is None or same.data or same.name is not None:
+        return None  # the replay with its own gas does not fail as it did: its context differs
+    spent = f"it used {used:,} of its {gas:,} gas; "
+    if larger is None:
+        return f"{spent}replayed on block {parent} with {more:,} gas, it succeeds"
+    if larger.data or larger.name is not None:
+        reason = larger.name or "a reason"
+        return f"{spent}replayed on block {parent} with {more:,} gas, it reverts with {reason}"
+    return None
 
 
 def _bytes(value: Any) -> bytes:

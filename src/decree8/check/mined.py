@@ -91,7 +91,7 @@ def check_tx(checker: CheckerBase, tx_hash: str) -> Verdict:
         state.prefetch(plan)
     findings = checker.evaluate(ctx, state)
 
-    revert = None if success else mined_revert(checker.chain, tx, receipt)
+    revert = None if success else mined_revert(checker.chain, tx, receipt, explain_gas=True)
     sim = checker.simulation_from(decoded, None, timestamp, revert)
     findings = checker.with_simulated_rule(findings, sim, ctx)
 

@@ -56,8 +56,8 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | N
 @click.option(
     "--include-failed/--no-include-failed",
     default=None,
-    help="Explain failed transactions to the audited contracts (default: on for the embedded "
-    "chain; on a JSON-RPC node it costs one request per block).",
+    help="Explain failed transactions to the audited contracts (default: on; on revm or a node, "
+    "for ranges of up to 50,000 blocks, read in batches).",
 )
 @pass_app
 def audit_cmd(
