@@ -59,6 +59,17 @@ LAYERS: dict[str, int] = {
 }
 
 
+#: The keys of :func:`measure`'s result that name problems (each must be an empty list).
+PROBLEMS = (
+    "package_cycles",
+    "upward_imports",
+    "unlayered_packages",
+    "module_cycles",
+    "long_modules",
+    "long_functions",
+)
+
+
 def package_of(module: str) -> str:
     """`decree8.check.decode` -> `check`; `decree8.errors` -> `errors`."""
     parts = module.split(".")
@@ -211,31 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 on any problem")
     args = parser.parse_args(argv)
     result = measure()
-    problems = sum(
-        len(result[key])  # type: ignore[arg-type]
-        for key in (
-            "package_cycles",
-            "upward_imports",
-            "unlayered_packages",
-            "module_cycles",
-            "long_modules",
-            "long_functions",
-        )
-    )
+    problems = sum(len(result[key]) for key in PROBLEMS)  # type: ignore[arg-type]
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print("package imports:")
         for pkg, targets in result["packages"].items():  # type: ignore[union-attr]
             print(f"  {pkg} (layer {LAYERS.get(pkg, '?')}) -> {', '.join(targets)}")
-        for key in (
-            "package_cycles",
-            "upward_imports",
-            "unlayered_packages",
-            "module_cycles",
-            "long_modules",
-            "long_functions",
-        ):
+        for key in PROBLEMS:
             items = result[key]
             print(f"{key.replace('_', ' ')}: {len(items)}")  # type: ignore[arg-type]
             for item in items:  # type: ignore[attr-defined]
