@@ -52,6 +52,7 @@ test-long: setup
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench examples tools
+	$(VENV)/bin/ruff format --check src tests bench examples tools
 	$(VENV)/bin/mypy
 	$(PY) tools/architecture.py --check > /dev/null || $(PY) tools/architecture.py
 	@if command -v cargo >/dev/null; then cd native && cargo fmt --check && cargo clippy --features python -- -D warnings; fi
