@@ -54,7 +54,7 @@ lint: setup
 	$(VENV)/bin/ruff check src tests bench examples tools
 	$(VENV)/bin/ruff format --check src tests bench examples tools
 	$(VENV)/bin/mypy
-	$(PY) tools/architecture.py --check > /dev/null || $(PY) tools/architecture.py
+	$(PY) tools/architecture.py --check > /dev/null || ($(PY) tools/architecture.py; exit 1)
 	@if command -v cargo >/dev/null; then cd native && cargo fmt --check && cargo clippy --features python -- -D warnings; fi
 
 native: $(VENV)/.stamp
