@@ -25,11 +25,14 @@ if TYPE_CHECKING:
     from decree8.chain import Chain
     from decree8.check.checker import Checker
     from decree8.check.verdict import Verdict
+    from decree8.result import Report
+    from decree8.rules.finding import Finding
 
 __all__ = [
     "CHUNK",
     "Prefetched",
     "RpcReads",
+    "batch_report",
     "check_many",
     "hashes_in_blocks",
     "read_hash_file",
@@ -247,3 +250,44 @@ def check_many(
     finally:
         if reads is not None:
             reads.close()
+
+
+def batch_report(
+    results: Sequence[tuple[str, Verdict | Exception]],
+    chain_id: int | None,
+    subject: Sequence[str] = (),
+    block_range: tuple[int, int] | None = None,
+) -> Report:
+    """A batch of mined checks as ONE ``check`` report: every verdict in ``verdicts`` (one that
+    could not be checked as an ``error`` verdict), all findings, the blocks covered
+    (``block_range``, else from the first to the last block checked), the law in force at the
+    last of them. ``subject`` names what was checked (by default the transactions). ``ok`` is
+    False when any transaction broke a rule, was refused or could not be checked."""
+    from decree8.result import Report
+
+    verdicts: list[Any] = []
+    findings: list[Finding] = []
+    for tx_hash, result in results:
+        if isinstance(result, Exception):
+            verdicts.append({"verdict": "error", "tx_hash": tx_hash, "error": str(result)})
+        else:
+            verdicts.append(result)
+            findings.extend(result.findings)
+    checked = [v for v in verdicts if not isinstance(v, dict)]
+    blocks = [v.block for v in checked if v.block is not None]
+    if block_range is None and blocks:
+        block_range = (min(blocks), max(blocks))
+    latest = max(checked, key=lambda v: v.block or 0, default=None)
+    count = len(verdicts)
+    return Report(
+        title=f"Check of {count:,} transaction{'s' if count != 1 else ''}",
+        kind="check",
+        ok=all(not isinstance(v, dict) and v.compliant for v in verdicts),
+        subject=tuple(subject) or tuple(tx_hash for tx_hash, _ in results),
+        chain_id=chain_id,
+        block_range=block_range,
+        findings=tuple(findings),
+        transactions=count,
+        law=None if latest is None else latest.law,
+        verdicts=tuple(verdicts),
+    )

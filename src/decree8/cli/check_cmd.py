@@ -4,13 +4,22 @@ the call reverts, or reverted, for a reason that is no rule in force); 2 for bad
 
 from __future__ import annotations
 
+import contextlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from decree8.cli._app import App, fail, manifests_option, pass_app
+from decree8.cli._app import (
+    App,
+    fail,
+    manifests_option,
+    pass_app,
+    refuse_existing,
+    report_options,
+)
 from decree8.cli.basic import account_resolver
 from decree8.fsutil import read_user_text
 
@@ -248,6 +257,7 @@ def _call_request(
     help="With --from-block: the last block (default: latest).",
 )
 @manifests_option("names the template at its address.")
+@report_options()
 @pass_app
 def tx_cmd(
     app: App,
@@ -256,6 +266,10 @@ def tx_cmd(
     from_block: int | None,
     to_block: int | None,
     manifests: tuple[Path, ...],
+    fmt: str | None,
+    output: Path | None,
+    force: bool,
+    sign_with: str | None,
 ) -> None:
     """Check the mined transaction HASH in its own context: decode its calldata, events and (if
     it failed) its revert, evaluate every rule in force at its block's time against the state it
@@ -264,14 +278,19 @@ def tx_cmd(
 
     Many transactions are checked in one process (several HASHes, --from-file, or --from-block
     with --manifest for every transaction to a deployment), with batched reads on a node: one
-    line per transaction (JSON Lines with --json), exit 1 if any broke a rule, 2 if any could not
-    be checked.
+    line per transaction (JSON Lines with --json), exit 1 if any broke a rule or was refused, 2
+    if any could not be checked.
+
+    With --format or -o, the batch is ONE report instead (kind check: every verdict, all
+    findings, the blocks covered, the law in force), in any report format, written atomically to
+    -o FILE (text unless --format says otherwise) and signed with --sign-with; same exit codes.
 
     \b
     Examples:
       decree8 --rpc http://127.0.0.1:8545 check tx 0x5f1c…e9 --json
       decree8 --rpc URL check tx --from-file hashes.txt --json
       decree8 --rpc URL check tx --from-block 100 --manifest deployments/1337/token.json
+      decree8 --rpc URL check tx --from-file hashes.txt -o report.html --format html
     """
     hashes = list(tx_hashes)
     if from_file is not None:
@@ -284,11 +303,45 @@ def tx_cmd(
         fail("--from-block checks the transactions to a deployment: give its --manifest")
     if not hashes and from_block is None:
         fail("give a transaction HASH (or several, or --from-file FILE, or --from-block)")
+    out = _Out(fmt, output, force, sign_with) if fmt or output or sign_with else None
+    if out is not None:
+        refuse_existing(output, force)
     if from_block is None and len(hashes) == 1 and from_file is None:
         checker = make_checker(app, manifests)
-        _finish(app, checker.check_tx(hashes[0]))
+        verdict = checker.check_tx(hashes[0])
+        if out is None:
+            _finish(app, verdict)
+        else:
+            out.deliver(app, verdict.to_report(checker.chain.chain_id), errors=0)
         return
-    _check_many(app, hashes, manifests, from_block, to_block)
+    _check_many(app, hashes, manifests, from_block, to_block, out)
+
+
+@dataclass(frozen=True)
+class _Out:
+    """Where a report goes with the report options (--format, -o, --force, --sign-with)."""
+
+    fmt: str | None
+    output: Path | None
+    force: bool
+    sign_with: str | None
+
+    def deliver(self, app: App, report: Report, errors: int, done: str | None = None) -> None:
+        """Sign ``report`` if asked and write it (exit 1 unless it passed; 2 if ``errors``)."""
+        from decree8.report import OutputFormat
+        from decree8.report.sign import load_signer, sign_report
+
+        chosen = OutputFormat.parse(self.fmt or ("json" if app.json_output else "text"))
+        if self.output is None and done is not None:
+            app.note(done)
+        if self.sign_with:
+            report = sign_report(report, load_signer(self.sign_with, app.chain))
+        if not errors:
+            app.deliver(report, chosen.value, self.output, self.force, done)
+            return
+        with contextlib.suppress(click.exceptions.Exit):
+            app.deliver(report, chosen.value, self.output, self.force, done)
+        click.get_current_context().exit(2)
 
 
 def _check_many(
@@ -297,9 +350,10 @@ def _check_many(
     manifests: tuple[Path, ...],
     from_block: int | None,
     to_block: int | None,
+    out: _Out | None = None,
 ) -> None:
     from decree8.check import error_report
-    from decree8.check.batch import check_many, hashes_in_blocks
+    from decree8.check.batch import batch_report, check_many, hashes_in_blocks
     from decree8.check.mined import _HASH
 
     for item in hashes:
@@ -315,20 +369,34 @@ def _check_many(
             fail(f"--to-block {last} is beyond the node's head (block {head})")
         addresses = sorted(checker._known)
         hashes += hashes_in_blocks(checker.chain, addresses, from_block, last)
+        covered: tuple[int, int] | None = (from_block, last)
+        subject: tuple[str, ...] = tuple(addresses)
+    else:
+        covered, subject = None, ()
     counts = {"compliant": 0, "violation": 0, "error": 0}
+    results: list[tuple[str, Any]] = []
+    chain_id = checker.chain.chain_id
     for tx_hash, result in check_many(checker, hashes):
-        chain_id = checker.chain.chain_id
+        if out is not None:
+            results.append((tx_hash, result))
         if isinstance(result, Exception):
             counts["error"] += 1
-            _line(app, error_report(tx_hash, str(result), chain_id), f"{tx_hash}  ")
+            if out is None:
+                _line(app, error_report(tx_hash, str(result), chain_id), f"{tx_hash}  ")
             continue
         counts["compliant" if result.compliant else "violation"] += 1
-        _line(app, result.to_report(chain_id), f"{tx_hash}  ")
+        if out is None:
+            _line(app, result.to_report(chain_id), f"{tx_hash}  ")
     total = sum(counts.values())
-    app.note(
+    done = (
         f"checked {total:,} transaction{'s' if total != 1 else ''}: {counts['compliant']:,} "
         f"compliant, {counts['violation']:,} with violations, {counts['error']:,} not checked"
     )
+    if out is not None:
+        report = batch_report(results, chain_id, subject, covered)
+        out.deliver(app, report, counts["error"], done)
+        return
+    app.note(done)
     if counts["error"]:
         click.get_current_context().exit(2)
     if counts["violation"]:

@@ -1,14 +1,17 @@
 """The text of a ``check`` report: a verdict for people, the verdict line first, then one block per
-failing rule (``decree8 check call`` and ``check tx``; one line per verdict for several)."""
+failing rule (``decree8 check call`` and ``check tx``). A batch (several verdicts, e.g. ``check tx
+--from-file ... --format text``): a summary, one line per transaction, then the findings by rule."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from decree8.check.verdict import Verdict
-from decree8.result import Report, iso_utc, jsonable
+from decree8.result import Report, iso_utc, jsonable, plain
 from decree8.rules.pack import RulePack
 from decree8.rules.project import load_pack
 
-__all__ = ["check_text", "summary_line", "verdict_line", "verdict_text"]
+__all__ = ["batch_text", "check_text", "summary_line", "verdict_line", "verdict_text"]
 
 
 def verdict_line(verdict: Verdict) -> str:
@@ -24,14 +27,68 @@ def verdict_line(verdict: Verdict) -> str:
 
 
 def check_text(report: Report, pack: RulePack | None = None) -> str | None:
-    """The report's verdicts as text (one in full; several one line each), or ``None`` when it
-    holds no :class:`Verdict` objects (read back from JSON: the generic text applies)."""
-    verdicts = [v for v in report.verdicts if isinstance(v, Verdict)]
-    if not verdicts or len(verdicts) != len(report.verdicts):
-        return None
-    if len(verdicts) == 1:
-        return verdict_text(verdicts[0], pack) + "\n"
-    return "".join(f"{v.tx_hash or v.decoded.address}  {summary_line(v)}\n" for v in verdicts)
+    """The report's verdicts as text (one in full; several as a batch), or ``None`` when it holds
+    one verdict that is no :class:`Verdict` object (read back from JSON, or an error: the generic
+    text applies)."""
+    if len(report.verdicts) > 1:
+        return batch_text(report, pack)
+    if len(report.verdicts) == 1 and isinstance(report.verdicts[0], Verdict):
+        return verdict_text(report.verdicts[0], pack) + "\n"
+    return None
+
+
+def batch_text(report: Report, pack: RulePack | None = None) -> str:
+    """A batch of verdicts (objects or their JSON data): what was checked and the tally, one line
+    per transaction (hash, block, verdict, rules), then each rule's findings with its basis."""
+    pack = pack or load_pack()
+    rows = [plain(v) for v in report.verdicts]
+    tally = {name: sum(1 for r in rows if r.get("verdict") == name) for name in _VERDICT_NAMES}
+    lines = [report.title]
+    where = [f"chain {report.chain_id}"] if report.chain_id is not None else []
+    if report.block_range is not None:
+        where.append("blocks {}-{}".format(*report.block_range))
+    law = plain(report.law) if report.law is not None else None
+    if isinstance(law, dict) and law.get("label"):
+        where.append(f"{law['label']}")
+    if where:
+        lines.append(", ".join(where))
+    lines.append(", ".join(f"{n:,} {_VERDICT_NAMES[name]}" for name, n in tally.items()))
+    lines.append("")
+    lines.extend(_batch_line(row) for row in rows)
+    for rule_id in report.rule_order(pack):
+        found = report.findings_of(rule_id)
+        if not found:
+            continue
+        rule = pack.rule(rule_id) if rule_id in pack.ids else None
+        lines += ["", f"{rule_id}: {rule.title}" if rule else rule_id]
+        lines += [f"  - {f.tx_hash + ': ' if f.tx_hash else ''}{f.message}" for f in found]
+        if rule is not None:
+            label = " / ".join(_label(tag) for tag in rule.confidence)
+            lines += [f"  legal basis: {rule.basis}", f"  confidence: {label}"]
+    return "\n".join(lines) + "\n"
+
+
+_VERDICT_NAMES = {
+    "compliant": "compliant",
+    "violation": "with violations",
+    "refused": "refused",
+    "error": "not checked",
+}
+
+
+def _batch_line(row: dict[str, Any]) -> str:
+    """``0x..  block 12  transfer  VIOLATION  P2P-SALE`` (``ERROR: why`` for one not checked)."""
+    call: dict[str, Any] = row["call"] if isinstance(row.get("call"), dict) else {}
+    tx = str(row.get("tx_hash") or call.get("address") or "")
+    if row.get("verdict") == "error":
+        return f"{tx}  ERROR: {row.get('error')}"
+    block = f"  block {row['block']}" if row.get("block") is not None else ""
+    function = f"  {call['function']}" if call.get("function") else ""
+    verdict = str(row.get("verdict", "")).upper()
+    if row.get("verdict") == "refused" and row.get("refusal"):
+        verdict += f" ({row['refusal']})"
+    rules = ", ".join(str(r) for r in row.get("rule_ids") or ())
+    return f"{tx}{block}{function}  {verdict}" + (f"  {rules}" if rules else "")
 
 
 def summary_line(verdict: Verdict) -> str:
