@@ -22,6 +22,7 @@ from typing import Any
 
 from decree8.report.html_base import _amount, _date, _e, _Names
 from decree8.report.html_charts import legend, marks_table, supply_chart, transfers_chart
+from decree8.report.html_check import verdicts_section
 from decree8.report.interface import Formatter
 from decree8.report.json import DEPRECATED_CHECK_KEYS
 from decree8.report.words import SOURCE_WORDS, TAG_MEANING
@@ -206,6 +207,8 @@ class HtmlFormatter(Formatter):
         body.append(self._toc(report, shown))
         body.append(self._checked(report, names, data))
         body.append(self._summary(report, pack, shown))
+        if report.kind == "check" and report.verdicts:
+            body.append(verdicts_section(report))
         if history is not None:
             body.append(self._timeline(report, history, names))
         body.append('<section id="rules"><h2>Rules: findings and what was found clean</h2>')
@@ -266,6 +269,8 @@ class HtmlFormatter(Formatter):
     def _toc(report: Report, shown: Sequence[str]) -> str:
         items = ['<li><a href="#checked">What was checked</a></li>']
         items.append('<li><a href="#summary">Summary</a></li>')
+        if report.kind == "check" and report.verdicts:
+            items.append('<li><a href="#verdicts">Verdicts</a></li>')
         if report.history is not None:
             items.append('<li><a href="#timeline">Timeline</a></li>')
         items.append('<li><a href="#rules">Rules</a></li>')
