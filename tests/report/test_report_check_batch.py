@@ -136,9 +136,14 @@ def test_markdown_and_sarif_reports(batch: Batch, tmp_path: Path) -> None:
     md = tmp_path / "batch.md"
     assert batch.check("--format", "markdown", "-o", str(md)).exit_code == 2
     markdown = md.read_text()
-    assert "| Transaction |" in markdown
-    for tx in batch.hashes:
-        assert tx in markdown
+    table = markdown.split("## Verdicts", 1)[1].split("\n## ", 1)[0]
+    assert "| Transaction | Block | Time (UTC) | Contract / function | Verdict |" in table
+    assert (
+        f"| `{batch.bad}` |" in table
+        and "| VIOLATION | HOLDER-IDENTIFIED, TERMS-ACCEPTED |" in (table)
+    )
+    assert "| REFUSED | ERC20InsufficientBalance(" in table
+    assert f"| `{batch.missing}` |  |  |  | ERROR | " in table
     sarif_path = tmp_path / "batch.sarif"
     assert batch.check("--format", "sarif", "-o", str(sarif_path)).exit_code == 2
     sarif = json.loads(sarif_path.read_text())

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from decree8.report.interface import Formatter
 from decree8.report.words import SOURCE_WORDS, TAG_MEANING
-from decree8.result import SOURCES, Finding, Report
+from decree8.result import SOURCES, Finding, Report, iso_utc, plain
 from decree8.rules import Rule, RulePack, confidence_label, load_pack
 
 __all__ = ["MarkdownFormatter"]
@@ -60,6 +60,30 @@ def _finding_row(index: int, finding: Finding) -> list[object]:
     ]
 
 
+def _verdicts(report: Report) -> list[str]:
+    """A check report's verdicts: one row per checked transaction or call."""
+    rows = []
+    for item in report.verdicts:
+        data = plain(item)
+        call = data["call"] if isinstance(data.get("call"), dict) else {}
+        where = f"{call.get('template', '')} {_code(call['address'])}" if call else ""
+        if call.get("function"):
+            where += f" {_code(call['function'])}"
+        reason = ", ".join(data.get("rule_ids") or ()) or data.get("refusal") or ""
+        rows.append(
+            (
+                _code(data["tx_hash"]) if data.get("tx_hash") else "",
+                "" if data.get("block") is None else data["block"],
+                iso_utc(data["timestamp"]) if data.get("timestamp") is not None else "",
+                where.strip(),
+                str(data.get("verdict", "")).upper(),
+                reason or data.get("error") or "",
+            )
+        )
+    heads = ("Transaction", "Block", "Time (UTC)", "Contract / function", "Verdict")
+    return ["## Verdicts", "", *_table((*heads, "Rules / reason"), rows), ""]
+
+
 class MarkdownFormatter(Formatter):
     def __init__(self, pack: RulePack | None = None) -> None:
         self._pack = pack
@@ -71,6 +95,8 @@ class MarkdownFormatter(Formatter):
         out += self._header(report)
         out += self._facts(report)
         out += self._summary(report, pack, shown)
+        if report.kind == "check" and report.verdicts:
+            out += _verdicts(report)
         for rule_id in shown:
             out += self._rule_section(report, pack, rule_id)
         not_covered = [rule_id for rule_id in pack.ids if rule_id not in shown]
