@@ -278,3 +278,19 @@ def test_html_report_in_a_browser(batch: Batch, tmp_path: Path, driver: Any) -> 
     driver.save_screenshot(str(SHOTS / "check-batch.png"))
     assert [u for u in requests_made(driver) if not u.startswith("file://")] == []
     assert console_errors(driver) == []
+
+
+def test_a_saved_batch_report_re_renders(batch: Batch, tmp_path: Path) -> None:
+    """`decree8 report` renders the stored JSON (verdicts as data, not objects) the same way."""
+    saved = tmp_path / "batch.json"
+    assert batch.check("--format", "json", "-o", str(saved)).exit_code == 2
+    text = CliRunner().invoke(main, ["report", str(saved), "--format", "text"])
+    assert text.stdout.splitlines()[2] == (
+        "1 compliant, 1 with violations, 1 refused, 1 not checked"
+    )
+    assert f"{batch.missing}  ERROR: " in text.stdout
+    page = tmp_path / "again.html"
+    html = CliRunner().invoke(main, ["report", str(saved), "--format", "html", "-o", str(page)])
+    assert html.exit_code == 0, html.output
+    shown = page.read_text()
+    assert shown.count('<tr data-verdict="') == 4 and 'data-verdict="refused"' in shown
