@@ -88,7 +88,8 @@ def _row(data: dict[str, Any]) -> str:
         reason = f"not checked: {_e(data.get('error') or '')}"
     else:
         reason = ""
-    badge = f'<span class="badge {_BADGE.get(verdict, "")}">{_e(verdict.upper())}</span>'
+    badge = f'<span class="badge {_BADGE.get(verdict, "")}" style="white-space:nowrap">'
+    badge += f"{_e(verdict.upper())}</span>"
     return (
         f'<tr data-verdict="{_e(verdict)}">'
         f"<td><code>{_e(tx)}</code></td>"
