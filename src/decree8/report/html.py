@@ -20,9 +20,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from decree8.report.html_base import _amount, _date, _e, _Names
+from decree8.report.html_base import SORT_JS, _amount, _date, _e, _Names
 from decree8.report.html_charts import legend, marks_table, supply_chart, transfers_chart
-from decree8.report.html_check import verdicts_section
+from decree8.report.html_check import VERDICTS_JS, verdicts_section
 from decree8.report.interface import Formatter
 from decree8.report.json import DEPRECATED_CHECK_KEYS
 from decree8.report.words import SOURCE_WORDS, TAG_MEANING
@@ -112,8 +112,7 @@ _JS = r"""
 (function(){
   var table=document.getElementById('holders-table');
   if(!table){return;}
-  var body=table.tBodies[0];
-  var rows=Array.prototype.slice.call(body.rows);
+  var rows=Array.prototype.slice.call(table.tBodies[0].rows);
   rows.forEach(function(r){r.setAttribute('data-search',r.textContent.toLowerCase());});
   var q=document.getElementById('holder-filter');
   var type=document.getElementById('holder-type');
@@ -132,22 +131,7 @@ _JS = r"""
   }
   [q,type,frozen].forEach(function(el){el.addEventListener('input',apply);
     el.addEventListener('change',apply);});
-  function key(r,i,num){var v=r.cells[i].getAttribute('data-sort');
-    if(v===null){v=r.cells[i].textContent.trim();}
-    if(num){try{return BigInt(v);}catch(e){return BigInt(0);}}return v.toLowerCase();}
-  var heads=table.tHead.rows[0].cells;
-  Array.prototype.forEach.call(heads,function(th,i){
-    var b=th.querySelector('button'); if(!b){return;}
-    b.addEventListener('click',function(){
-      var asc=th.getAttribute('aria-sort')!=='ascending';
-      Array.prototype.forEach.call(heads,function(h){h.removeAttribute('aria-sort');});
-      th.setAttribute('aria-sort',asc?'ascending':'descending');
-      var num=th.classList.contains('num');
-      rows.sort(function(a,c){var x=key(a,i,num),y=key(c,i,num);
-        var d=x<y?-1:(x>y?1:0); return asc?d:-d;});
-      rows.forEach(function(r){body.appendChild(r);});
-    });
-  });
+  decree8Sortable(table,rows);
   apply();
 })();
 """
@@ -241,7 +225,7 @@ class HtmlFormatter(Formatter):
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body>\n"
             + "\n".join(body)
             + _data_script(data)
-            + f"\n<script>{_JS}</script>\n</body></html>\n"
+            + f"\n<script>{SORT_JS}{_JS}{VERDICTS_JS}</script>\n</body></html>\n"
         )
 
     # -- sections ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from html import escape
 
-__all__ = ["_MARK_STYLE", "_Names", "_amount", "_date", "_e", "_short_amount"]
+__all__ = ["SORT_JS", "_MARK_STYLE", "_Names", "_amount", "_date", "_e", "_short_amount"]
 
 
 _MARK_STYLE = {
@@ -16,6 +16,31 @@ _MARK_STYLE = {
     "legal order": ("#6b21a8", "Legal order"),
     "terms amendment": ("#0b6e4f", "Terms amendment"),
 }
+
+#: ``decree8Sortable(table, rows)``: a click on a column's header button sorts ``rows`` (the
+#: table's body rows, an array the caller also filters) by that column, ascending then descending;
+#: a cell's ``data-sort`` is its key, else its text; columns of class ``num`` compare as integers.
+SORT_JS = r"""
+function decree8Sortable(table,rows){
+  var body=table.tBodies[0];
+  function key(r,i,num){var v=r.cells[i].getAttribute('data-sort');
+    if(v===null){v=r.cells[i].textContent.trim();}
+    if(num){try{return BigInt(v);}catch(e){return BigInt(0);}}return v.toLowerCase();}
+  var heads=table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads,function(th,i){
+    var b=th.querySelector('button'); if(!b){return;}
+    b.addEventListener('click',function(){
+      var asc=th.getAttribute('aria-sort')!=='ascending';
+      Array.prototype.forEach.call(heads,function(h){h.removeAttribute('aria-sort');});
+      th.setAttribute('aria-sort',asc?'ascending':'descending');
+      var num=th.classList.contains('num');
+      rows.sort(function(a,c){var x=key(a,i,num),y=key(c,i,num);
+        var d=x<y?-1:(x>y?1:0); return asc?d:-d;});
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+}
+"""
 
 
 def _e(value: object) -> str:

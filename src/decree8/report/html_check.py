@@ -11,17 +11,17 @@ from typing import Any
 from decree8.report.html_base import _date, _e
 from decree8.result import Report, plain
 
-__all__ = ["verdicts_section"]
+__all__ = ["VERDICTS_JS", "verdicts_section"]
 
 #: The verdicts and their badge style (the page's CSS classes).
 _BADGE = {"compliant": "b-ok", "violation": "b-error", "refused": "b-warning", "error": "b-error"}
 
-_JS = r"""
+#: Filters the verdicts table (with :data:`decree8.report.html_base.SORT_JS` before it).
+VERDICTS_JS = r"""
 (function(){
   var table=document.getElementById('verdicts-table');
   if(!table){return;}
-  var body=table.tBodies[0];
-  var rows=Array.prototype.slice.call(body.rows);
+  var rows=Array.prototype.slice.call(table.tBodies[0].rows);
   rows.forEach(function(r){r.setAttribute('data-search',r.textContent.toLowerCase());});
   var q=document.getElementById('verdict-filter');
   var kind=document.getElementById('verdict-kind');
@@ -37,22 +37,7 @@ _JS = r"""
   }
   [q,kind].forEach(function(el){el.addEventListener('input',apply);
     el.addEventListener('change',apply);});
-  function key(r,i,num){var v=r.cells[i].getAttribute('data-sort');
-    if(v===null){v=r.cells[i].textContent.trim();}
-    if(num){var x=parseInt(v,10);return isNaN(x)?-1:x;}return v.toLowerCase();}
-  var heads=table.tHead.rows[0].cells;
-  Array.prototype.forEach.call(heads,function(th,i){
-    var b=th.querySelector('button'); if(!b){return;}
-    b.addEventListener('click',function(){
-      var asc=th.getAttribute('aria-sort')!=='ascending';
-      Array.prototype.forEach.call(heads,function(h){h.removeAttribute('aria-sort');});
-      th.setAttribute('aria-sort',asc?'ascending':'descending');
-      var num=th.classList.contains('num');
-      rows.sort(function(a,c){var x=key(a,i,num),y=key(c,i,num);
-        var d=x<y?-1:(x>y?1:0); return asc?d:-d;});
-      rows.forEach(function(r){body.appendChild(r);});
-    });
-  });
+  decree8Sortable(table,rows);
   apply();
 })();
 """
@@ -127,5 +112,5 @@ def verdicts_section(report: Report) -> str:
         "shown</span></div>"
         f'<table id="verdicts-table"><thead><tr>{head}</tr></thead><tbody>'
         + "".join(_row(r) for r in rows)
-        + f"</tbody></table><script>{_JS}</script></section>"
+        + "</tbody></table></section>"
     )
