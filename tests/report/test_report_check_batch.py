@@ -228,6 +228,7 @@ def test_html_report_has_a_verdicts_table(batch: Batch, tmp_path: Path) -> None:
     for tx in batch.hashes:
         assert tx in page
     assert 'id="rule-HOLDER-IDENTIFIED"' in page
+    assert '<th scope="row">Law applied</th><td>law in force from 20.09.2024: <code>' in page
 
 
 def _rows(driver: Any) -> list[Any]:

@@ -293,7 +293,13 @@ class HtmlFormatter(Formatter):
         law = [(k, v) for k, v in report.facts if "law" in k.lower() and "force" in k.lower()]
         if law:
             rows.append(("Law in force", "<br>".join(f"{_e(k)}: {_e(v)}" for k, v in law)))
+        law_data = data.get("law")
+        if isinstance(law_data, dict) and law_data.get("label"):  # the version of the law applied
+            in_force = ", ".join(f"<code>{_e(r)}</code>" for r in law_data.get("in_force") or ())
+            rows.append(("Law applied", _e(law_data["label"]) + (f": {in_force}" * bool(in_force))))
         for key, value in data.items():  # what later versions of the report add
+            if key == "law" and isinstance(law_data, dict) and law_data.get("label"):
+                continue
             if key not in _KNOWN_KEYS and value not in (None, [], {}):
                 label = "Law in force" if "law" in key.lower() else key.replace("_", " ")
                 shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
