@@ -295,3 +295,61 @@ def test_a_saved_batch_report_re_renders(batch: Batch, tmp_path: Path) -> None:
     assert html.exit_code == 0, html.output
     shown = page.read_text()
     assert shown.count('<tr data-verdict="') == 4 and 'data-verdict="refused"' in shown
+
+
+def _calls_file(batch: Batch, folder: Path) -> Path:
+    """Three planned calls in JSON Lines: compliant, a violation, one the token would refuse."""
+    s = batch.system
+    token = s.token.address
+    lines = [
+        {"to": token, "from": s.alice, "function": "transfer", "args": [s.carol, 1]},
+        {"to": token, "from": s.alice, "function": "transfer", "args": [s.dave, 1]},
+        {"to": token, "from": s.alice, "function": "transfer", "args": [s.carol, 10**30]},
+    ]
+    path = folder / "calls.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def test_a_batch_of_planned_calls_as_one_report(batch: Batch, tmp_path: Path) -> None:
+    calls = _calls_file(batch, tmp_path)
+    before = batch.run("check", "call", "--tx", str(calls))
+    assert before.exit_code == 1, before.output
+    assert [line.split(":")[0] for line in before.stdout.splitlines()] == [
+        "call 1",
+        "call 2",
+        "call 3",
+    ]
+    out = tmp_path / "calls.json"
+    result = batch.run("check", "call", "--tx", str(calls), "--format", "json", "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert "checked 3 calls: 1 compliant" in result.stderr
+    data = json.loads(out.read_text())
+    assert_valid(data)
+    assert data["kind"] == "check" and data["ok"] is False
+    assert data["title"] == "Check of 3 calls"
+    assert [v["verdict"] for v in data["verdicts"]] == ["compliant", "violation", "refused"]
+    assert all(v["tx_hash"] is None for v in data["verdicts"])  # planned, not mined
+    assert data["subject"] == ["call 1", "call 2", "call 3"]
+    assert {f["rule_id"] for f in data["findings"]} >= {"HOLDER-IDENTIFIED"}
+    again = batch.run("check", "call", "--tx", str(calls), "--format", "json", "-o", str(out))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    page = tmp_path / "calls.html"
+    html = batch.run("check", "call", "--tx", str(calls), "--format", "html", "-o", str(page))
+    assert html.exit_code == 1, html.output
+    text = page.read_text()
+    assert 'id="verdicts-table"' in text
+    assert text.count('data-verdict="') == 3
+
+
+def test_one_planned_call_as_a_report(batch: Batch, tmp_path: Path) -> None:
+    s = batch.system
+    out = tmp_path / "call.md"
+    args = ["--to", s.token.address, "--from", s.alice, "--fn", "transfer"]
+    result = batch.run(
+        "check", "call", *args, "--arg", s.carol, "--arg", "1", "--format", "markdown",
+        "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "COMPLIANT" in out.read_text().upper()

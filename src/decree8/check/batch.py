@@ -257,12 +257,14 @@ def batch_report(
     chain_id: int | None,
     subject: Sequence[str] = (),
     block_range: tuple[int, int] | None = None,
+    what: str = "transaction",
 ) -> Report:
-    """A batch of mined checks as ONE ``check`` report: every verdict in ``verdicts`` (one that
-    could not be checked as an ``error`` verdict), all findings, the blocks covered
-    (``block_range``, else from the first to the last block checked), the law in force at the
-    last of them. ``subject`` names what was checked (by default the transactions). ``ok`` is
-    False when any transaction broke a rule, was refused or could not be checked."""
+    """A batch of checks (mined transactions, or pre-flight calls with ``what="call"``) as ONE
+    ``check`` report: every verdict in ``verdicts`` (one that could not be checked as an
+    ``error`` verdict), all findings, the blocks covered (``block_range``, else from the first to
+    the last block checked), the law in force at the last of them. ``subject`` names what was
+    checked (by default the names the results carry: transaction hashes, or ``call N``). ``ok``
+    is False when any of them broke a rule, was refused or could not be checked."""
     from decree8.result import Report
 
     verdicts: list[Any] = []
@@ -280,7 +282,7 @@ def batch_report(
     latest = max(checked, key=lambda v: v.block or 0, default=None)
     count = len(verdicts)
     return Report(
-        title=f"Check of {count:,} transaction{'s' if count != 1 else ''}",
+        title=f"Check of {count:,} {what}{'s' if count != 1 else ''}",
         kind="check",
         ok=all(not isinstance(v, dict) and v.compliant for v in verdicts),
         subject=tuple(subject) or tuple(tx_hash for tx_hash, _ in results),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,6 +149,7 @@ def _value(raw: Any, what: str) -> int:
     show_default=True,
     help="Block whose state and time to use; latest means the next block's context.",
 )
+@report_options()
 @pass_app
 def call_cmd(
     app: App,
@@ -159,33 +161,68 @@ def call_cmd(
     manifests: tuple[Path, ...],
     tx_file: Path | None,
     block: str,
+    fmt: str | None,
+    output: Path | None,
+    force: bool,
+    sign_with: str | None,
 ) -> None:
     """Check a call before it is signed: decode it with its template's ABI, evaluate every rule
     in force against the state it would run on, and simulate it there. By default that is the
     next block (the node's pending block: its number and time); with --block N, block N.
 
+    With --tx FILE in JSON Lines, every call in it is checked in one process: one line per call
+    (JSON Lines with --json); with --format or -o, ONE report of all of them instead, in any
+    report format (html: a sortable, filterable verdicts table), written atomically to -o FILE and
+    signed with --sign-with. Exit 1 if any call breaks a rule or would be refused.
+
     \b
-    Example:
+    Examples:
       decree8 --rpc http://127.0.0.1:8545 check call --to 0xToken --from 5 \\
           --fn transfer --arg 0xBob --arg 100e18
+      decree8 --rpc URL check call --tx planned.jsonl --format html -o planned.html
     """
     specs = _read_tx_file(tx_file) if tx_file is not None else [{}]
     if block != "latest" and not block.isdigit():
         fail(f"--block {block!r} is neither a block number nor latest")
     flags = (to, sender, function, args, value)
     calls = [_call_request(app, spec, *flags) for spec in specs]
+    out = _Out(fmt, output, force, sign_with) if fmt or output or sign_with else None
+    if out is not None:
+        refuse_existing(output, force)
     checker = make_checker(app, manifests)
     at = int(block) if block.isdigit() else block
     resolve = account_resolver(app)
-    if len(calls) == 1:
-        _finish(app, checker.check_call(calls[0], block=at, resolve=resolve))
+    verdicts = (checker.check_call(request, block=at, resolve=resolve) for request in calls)
+    _finish_calls(app, verdicts, len(calls), checker.chain.chain_id, out)
+
+
+def _finish_calls(
+    app: App, verdicts: Iterator[Verdict], count: int, chain_id: int, out: _Out | None
+) -> None:
+    """One call's verdict, or a batch's (``count`` calls, each line printed as soon as its call
+    is checked, JSON Lines with --json), or with the report options one report of them all;
+    exit 1 if any broke a rule or would be refused."""
+    if count == 1:
+        verdict = next(verdicts)
+        if out is None:
+            _finish(app, verdict)
+        else:
+            out.deliver(app, verdict.to_report(chain_id), errors=0)
         return
+    results: list[tuple[str, Verdict | Exception]] = []
     broken = 0
-    for number, request in enumerate(calls, 1):
-        verdict = checker.check_call(request, block=at, resolve=resolve)
+    for number, verdict in enumerate(verdicts, 1):
+        results.append((f"call {number}", verdict))
         broken += not verdict.compliant
-        _line(app, verdict.to_report(checker.chain.chain_id), f"call {number}: ")
-    app.note(f"checked {len(calls)} calls: {len(calls) - broken} compliant")
+        if out is None:
+            _line(app, verdict.to_report(chain_id), f"call {number}: ")
+    done = f"checked {count} calls: {count - broken} compliant"
+    if out is not None:
+        from decree8.check.batch import batch_report
+
+        out.deliver(app, batch_report(results, chain_id, what="call"), errors=0, done=done)
+        return
+    app.note(done)
     if broken:
         click.get_current_context().exit(1)
 
