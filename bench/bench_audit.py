@@ -25,9 +25,7 @@ through py-evm is most of it), or ``... bench_audit.py hardhat`` for the Hardhat
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,8 +36,6 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 TRANSFERS = 2_000
 HARDHAT_REPS = 15
-HARDHAT_CLI = ROOT / "node_modules" / "hardhat" / "internal" / "cli" / "cli.js"
-HARDHAT_DIR = ROOT / "tests" / "hardhat"
 
 
 def _history(chain: Any, build: Any) -> Any:
@@ -120,25 +116,6 @@ def _embedded(build: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _start_hardhat() -> tuple[subprocess.Popen[bytes], str]:
-    from decree8.chain.node import free_port, wait_for_rpc
-
-    node = shutil.which("node")
-    if node is None or not HARDHAT_CLI.is_file():
-        raise RuntimeError("the Hardhat figures need Node.js and node_modules/hardhat")
-    port = free_port()
-    process = subprocess.Popen(
-        [node, str(HARDHAT_CLI), "node", "--hostname", "127.0.0.1", "--port", str(port)],
-        cwd=HARDHAT_DIR,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for_rpc(url, 60.0, process)
-    return process, url
-
-
 def _kinds(s: Any) -> dict[str, str]:
     return {
         s.token.address: "CompliantToken",
@@ -197,9 +174,9 @@ def _raw_logs_and_decode_bytes(s: Any, first: int, end: int) -> float:
 
 def _hardhat(build: Any) -> list[dict[str, Any]]:
     from decree8.chain import Chain
+    from support.hardhat import hardhat_node
 
-    process, url = _start_hardhat()
-    try:
+    with hardhat_node() as (url, _):
         chain = Chain.rpc(url, timeout=60)
         s = _history(chain, build)
         first, end = min(s.token.block, s.escrow.block), chain.block_number
@@ -213,13 +190,6 @@ def _hardhat(build: Any) -> list[dict[str, Any]]:
             olds.append(_raw_logs_and_decode_bytes(s, first, end))
         load_after = os.getloadavg()[0]
         chain.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
     times = [a[0] for a in audits]
     seconds = statistics.median(times)
     _, stats = sorted(audits, key=lambda r: r[0])[len(audits) // 2]

@@ -25,11 +25,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,16 +36,16 @@ from urllib.parse import urlparse
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "src") not in sys.path:  # runnable before the package is pip-installed
     sys.path.insert(0, str(REPO / "src"))
+if str(REPO / "tests") not in sys.path:  # support.hardhat: the Hardhat launcher the tests use
+    sys.path.insert(0, str(REPO / "tests"))
 
-from decree8.chain.node import NodeProcess, free_port, wait_for_rpc  # noqa: E402
+from decree8.chain.node import NodeProcess  # noqa: E402
 
 Figure = dict[str, Any]
 
 TRANSFERS = int(os.environ.get("BENCH_NODE_TRANSFERS", "1000"))
 READS = int(os.environ.get("BENCH_NODE_READS", "500"))
 ROUNDS = int(os.environ.get("BENCH_NODE_ROUNDS", "2"))
-HARDHAT_CLI = REPO / "node_modules" / "hardhat" / "internal" / "cli" / "cli.js"
-HARDHAT_DIR = REPO / "tests" / "hardhat"
 NODES = ("hardhat", "decree8-node", "decree8-node-revm")
 TRIMMED_MIDDLEWARE = (
     "validation",
@@ -70,27 +66,10 @@ def _cpu_seconds(pid: int) -> float:
 def _node(kind: str) -> Iterator[tuple[str, int]]:
     """A fresh node of ``kind`` on a free loopback port, ended by pid afterwards."""
     if kind == "hardhat":
-        node = shutil.which("node")
-        if node is None or not HARDHAT_CLI.is_file():
-            raise RuntimeError("the node bench needs Node.js and node_modules/hardhat (npm ci)")
-        port = free_port()
-        log = tempfile.TemporaryFile()
-        process = subprocess.Popen(
-            [node, str(HARDHAT_CLI), "node", "--hostname", "127.0.0.1", "--port", str(port)],
-            cwd=HARDHAT_DIR,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_rpc(url, 60, process)
-            yield url, process.pid
-        finally:
-            if process.poll() is None:
-                os.kill(process.pid, signal.SIGTERM)
-                process.wait(10)
-            log.close()
+        from support.hardhat import hardhat_node
+
+        with hardhat_node() as started:
+            yield started
         return
     chain = "revm" if kind == "decree8-node-revm" else "embedded"
     with NodeProcess(chain=chain, startup_timeout=60) as started:

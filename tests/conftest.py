@@ -18,28 +18,24 @@ A test may still pass its own ``settings``; what it leaves out comes from the pr
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from decree8.chain import Chain
-from decree8.chain.node import NodeProcess, free_port, wait_for_rpc
+from decree8.chain.node import NodeProcess
 from decree8.compile import Build
 from decree8.errors import RpcUnavailable
 from support import BACKENDS, ChainPool, System, suite_build
+from support.hardhat import HardhatMissing, hardhat_node
 
 # The suite never tries to download a native solc (py-solc-x); tests of that path set it back.
 os.environ.setdefault("DECREE8_NO_DOWNLOAD", "1")
 
-REPO = Path(__file__).resolve().parents[1]
-HARDHAT_DIR = Path(__file__).resolve().parent / "hardhat"
-HARDHAT_CLI = REPO / "node_modules" / "hardhat" / "internal" / "cli" / "cli.js"
 NODE_STARTUP_TIMEOUT = 60.0
 
 # Chain-backed examples are slow by hypothesis' standards, so no deadline and no too_slow check.
@@ -63,47 +59,20 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Ends the process we started, by its pid: SIGTERM, then SIGKILL."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
 @pytest.fixture(scope="session")
 def hardhat_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Hardhat node (tests/hardhat/hardhat.config.js) for the session; yields its URL.
-
-    Started as ``node .../hardhat/internal/cli/cli.js node``, not through npx, so the pid we hold is
-    the node's own and killing it leaves nothing behind.
-    """
-    node = shutil.which("node")
-    if node is None or not HARDHAT_CLI.is_file():
-        pytest.fail("Hardhat tests need Node.js and node_modules/hardhat: run `npm ci` first")
-    port = free_port()
+    """A Hardhat node (tests/hardhat/hardhat.config.js) for the session; yields its URL (started
+    and stopped by pid: :func:`support.hardhat.hardhat_node`)."""
     log_path = tmp_path_factory.mktemp("hardhat") / "node.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [node, str(HARDHAT_CLI), "node", "--hostname", "127.0.0.1", "--port", str(port)],
-            cwd=HARDHAT_DIR,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with contextlib.ExitStack() as stack:
         try:
-            wait_for_rpc(url, NODE_STARTUP_TIMEOUT, process)
+            url, _ = stack.enter_context(hardhat_node(log_path, NODE_STARTUP_TIMEOUT))
+        except HardhatMissing as exc:
+            pytest.fail(str(exc))
         except RpcUnavailable as exc:
             output = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
             pytest.fail(f"{exc}\n{output}")
         yield url
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="session")
