@@ -116,33 +116,22 @@ def chain_pool(request: pytest.FixtureRequest) -> Iterator[ChainPool]:
 def backend_chain(backend: str, chain_pool: ChainPool) -> Iterator[Chain]:
     """The session's chain on the module's backend, reverted when the module ends (so what a
     module deploys never reaches the next one, also on a shared node)."""
-    chain = chain_pool.get(backend)
-    snap = chain.snapshot()
-    try:
+    with chain_pool.get(backend).reverting() as chain:
         yield chain
-    finally:
-        chain.revert(snap)
 
 
 @pytest.fixture
 def chain(backend_chain: Chain) -> Iterator[Chain]:
     """The backend's chain, reverted to the state it had before the test."""
-    snap = backend_chain.snapshot()
-    try:
-        yield backend_chain
-    finally:
-        backend_chain.revert(snap)
+    with backend_chain.reverting() as chain:
+        yield chain
 
 
 @pytest.fixture
 def embedded_chain(chain_pool: ChainPool) -> Iterator[Chain]:
     """The embedded chain only, reverted to the state it had before the test."""
-    chain = chain_pool.get("embedded")
-    snap = chain.snapshot()
-    try:
+    with chain_pool.get("embedded").reverting() as chain:
         yield chain
-    finally:
-        chain.revert(snap)
 
 
 @pytest.fixture(scope="session")

@@ -209,6 +209,19 @@ def test_revert_restores_storage_balances_block_number_and_timestamp(probe: Prob
     assert chain.timestamp() == stamp
 
 
+def test_reverting_restores_the_chain_even_when_the_block_raises(probe: Probe) -> None:
+    chain = probe.chain
+    chain.transact(probe.tx("setValue", 1), gas=GAS)
+    block = chain.block_number
+    with pytest.raises(RuntimeError, match="inside"), chain.reverting() as inside:
+        assert inside is chain
+        chain.transact(probe.tx("setValue", 3), gas=GAS)
+        assert probe.read("value") == 3
+        raise RuntimeError("inside")
+    assert probe.read("value") == 1
+    assert chain.block_number == block
+
+
 def test_a_snapshot_is_used_up_by_its_revert(chain: Chain) -> None:
     first = chain.snapshot()
     chain.mine()

@@ -18,13 +18,8 @@ from decree8.errors import ChainError, TransactionReverted
 
 @pytest.fixture
 def probe(decree8_revm_node_url: str, probe_artifact: Artifact) -> Iterator[Probe]:
-    chain = Chain.rpc(decree8_revm_node_url, timeout=30)
-    snap = chain.snapshot()
-    try:
+    with Chain.rpc(decree8_revm_node_url, timeout=30) as chain, chain.reverting():
         yield deploy_probe(chain, probe_artifact)
-    finally:
-        chain.revert(snap)
-        chain.close()
 
 
 class _Counting(Web3Middleware):

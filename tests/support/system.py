@@ -507,11 +507,8 @@ class System:
     # -- isolation ------------------------------------------------------------------------------
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        snap = self.chain.snapshot()
-        try:
+        with self.chain.reverting():
             yield
-        finally:
-            self.chain.revert(snap)
 
 
 def deploy_system(

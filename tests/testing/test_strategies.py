@@ -176,15 +176,12 @@ def test_apply_status_makes_the_registry_report_any_status_from_any_status(
     holders = decree8_accounts.holders[:3]
     first = data.draw(d8.party_maps(holders), label="first")
     then = data.draw(d8.party_maps(holders), label="then")
-    snap = decree8_chain.snapshot()
-    try:
+    with decree8_chain.reverting():
         for statuses in (first, then):
             for addr, status in statuses.items():
                 d8.apply_status(registry, addr, status)
             for addr, status in statuses.items():
                 assert read_status(registry, addr) == status.registry_view(), status.describe()
-    finally:
-        decree8_chain.revert(snap)
 
 
 #: Property runs of many transactions each: the in-process chains only (a node adds a round trip

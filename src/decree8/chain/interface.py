@@ -239,6 +239,16 @@ class Chain(Closing, abc.ABC):
         """Returns to snapshot ``snap_id`` (state, balances, block number, timestamps) and forgets
         that snapshot and every later one. Raises :class:`ChainError` for an unknown id."""
 
+    @contextmanager
+    def reverting(self) -> Iterator[Chain]:
+        """Takes a snapshot, yields the chain and reverts to that snapshot on leaving, whatever
+        happened inside (a test's isolation: ``with chain.reverting(): ...``)."""
+        snap = self.snapshot()
+        try:
+            yield self
+        finally:
+            self.revert(snap)
+
     @abc.abstractmethod
     def time_travel(self, seconds: int) -> None:
         """Mines one block whose timestamp is the latest block's plus ``seconds``; later blocks

@@ -146,11 +146,8 @@ def decree8_session_chain(request: pytest.FixtureRequest) -> Iterator[Chain]:
 @pytest.fixture
 def decree8_chain(decree8_session_chain: Chain) -> Iterator[Chain]:
     """The chain, from a snapshot taken before the test and reverted after it."""
-    snap = decree8_session_chain.snapshot()
-    try:
-        yield decree8_session_chain
-    finally:
-        decree8_session_chain.revert(snap)
+    with decree8_session_chain.reverting() as chain:
+        yield chain
 
 
 def _is_decree8_checkout(root: Path) -> bool:
