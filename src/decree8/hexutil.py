@@ -19,6 +19,15 @@ def to_0x(value: Any) -> str:
     return text if text.startswith("0x") else "0x" + text
 
 
+def to_bytes(value: Any) -> bytes:
+    """Bytes of a value web3 or a node gives back as bytes, HexBytes or hex text (with or
+    without ``0x``); the inverse of :func:`to_0x`. ``ValueError`` for text that is not hex."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    text = str(value)
+    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
+
+
 _HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 

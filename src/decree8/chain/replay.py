@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from eth_utils import to_checksum_address
 
 from decree8.errors import ChainError, TransactionReverted
-from decree8.hexutil import to_0x
+from decree8.hexutil import to_0x, to_bytes
 
 if TYPE_CHECKING:
     from web3.types import BlockIdentifier
@@ -108,7 +108,7 @@ def _recovered(chain: Chain, tx: Any, receipt: Any) -> MinedRevert:
 
     kept = receipt.get("revertData")
     if kept is not None:
-        return found(_bytes(kept), "receipt")
+        return found(to_bytes(kept), "receipt")
     replayed = _embedded_block_replay(chain, receipt)
     if replayed is not None:
         data, errored, out_of_gas = replayed
@@ -190,13 +190,6 @@ def _gas_evidence(chain: Chain, tx: Any, receipt: Any) -> str | None:
     return None
 
 
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    text = str(value)
-    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
-
-
 def _embedded_block_replay(chain: Chain, receipt: Any) -> tuple[bytes, bool, bool] | None:
     """On the embedded chain: re-executes block N on the state of N-1 (with N's header: its
     number, time, base fee) up to and including the transaction; its revert data and whether it
@@ -247,6 +240,6 @@ def _trace(chain: Chain, tx_hash: str) -> bytes | None:
         return None
     value = result.get("returnValue") or ""
     try:
-        return _bytes(value)
+        return to_bytes(value)
     except ValueError:
         return None

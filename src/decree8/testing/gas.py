@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from decree8.fsutil import atomic_write_text
+from decree8.hexutil import to_bytes
 
 if TYPE_CHECKING:
     from decree8.chain import Chain
@@ -122,7 +123,7 @@ class GasRecorder:
         try:
             if int(receipt["status"]) != 1:
                 return
-            data = _bytes(params.get("data") or params.get("input") or b"")
+            data = to_bytes(params.get("data") or params.get("input") or b"")
             gas = int(receipt["gasUsed"])
             to = params.get("to")
             if not to:
@@ -149,13 +150,6 @@ class GasRecorder:
                 "max": max(values),
             }
         return out
-
-
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    text = str(value)
-    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
 
 
 def _selectors(abi: Iterable[Mapping[str, Any]]) -> dict[bytes, str]:
