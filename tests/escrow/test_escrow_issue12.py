@@ -16,9 +16,7 @@ from support import (
     COMPLETED,
     DAY,
     DEAL_TERMS,
-    ESCROW_REGISTRATION,
     ESCROW_TERMS_HASH,
-    ESCROW_TERMS_URI,
     ETH,
     FUNDED,
     OPEN,
@@ -274,16 +272,7 @@ def _hooked(s: System, build: Build) -> Contract:
     escrow = deploy(
         s.chain,
         build.artifact("HookedEscrow"),
-        [
-            ESCROW_REGISTRATION,
-            s.registry.address,
-            ESCROW_TERMS_HASH,
-            ESCROW_TERMS_URI,
-            s.admin,
-            s.operator,
-            s.legal,
-            s.oversight,
-        ],
+        s.escrow_args,
         sender=s.admin,
         gas=8_000_000,
     ).bind(s.chain)

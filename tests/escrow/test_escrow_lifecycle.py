@@ -472,16 +472,7 @@ def test_views_and_constructor_values(system: System) -> None:
 def test_constructor_refuses_missing_values(system: System, build: Build) -> None:
     s = system
     artifact = build.artifact("DealEscrow")
-    good = [
-        ESCROW_REGISTRATION,
-        s.registry.address,
-        ESCROW_TERMS_HASH,
-        ESCROW_TERMS_URI,
-        s.admin,
-        s.operator,
-        s.legal,
-        s.oversight,
-    ]
+    good = s.escrow_args
 
     def refused(index: int, value: object) -> TransactionReverted:
         args: list[object] = list(good)

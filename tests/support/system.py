@@ -504,6 +504,21 @@ class System:
         for asset in assets:
             assert self.held(escrow, asset) == self.locked(asset) + self.total_credits(asset), asset
 
+    @property
+    def escrow_args(self) -> list[Any]:
+        """The ``DealEscrow`` constructor's arguments in this system, in ABI order (registration,
+        registry, terms hash and URI, admin, operator, legal-order authority, oversight)."""
+        return [
+            ESCROW_REGISTRATION,
+            self.registry.address,
+            ESCROW_TERMS_HASH,
+            ESCROW_TERMS_URI,
+            self.admin,
+            self.operator,
+            self.legal,
+            self.oversight,
+        ]
+
     # -- isolation ------------------------------------------------------------------------------
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -586,18 +601,7 @@ def deploy_system(
         spare=tuple(chain.accounts[len(PARTY_NAMES) :]),
     )
     if with_escrow:
-        s.optional["escrow"] = dep(
-            "DealEscrow",
-            ESCROW_REGISTRATION,
-            registry.address,
-            ESCROW_TERMS_HASH,
-            ESCROW_TERMS_URI,
-            admin,
-            operator,
-            legal,
-            parties["oversight"],
-            template="deal-escrow",
-        )
+        s.optional["escrow"] = dep("DealEscrow", *s.escrow_args, template="deal-escrow")
     if lax:
         s.optional["lax"] = dep("LaxToken", *token_args)
     if kit:
