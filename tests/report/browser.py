@@ -9,10 +9,13 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 CHROMIUM = os.environ.get("DECREE8_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("DECREE8_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -33,6 +36,27 @@ def missing() -> str | None:
     except ImportError:
         return "selenium is not installed: pip install -e '.[test]'"
     return None
+
+
+SETUP = Path(__file__).with_name("browser_setup.sh")
+
+
+def ensure_browser() -> None:
+    """Makes sure headless Chromium can run: installs it with ``browser_setup.sh`` once where it
+    is missing and we may (root with apt-get); otherwise skips the test, saying why, and under
+    ``CI=true`` fails instead (CI installs the browser first: ``.ci/run``)."""
+    why = missing()
+    if why is None:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, check=False)
+        why = missing()
+        if why is None:
+            return
+        why += f" (browser_setup.sh: {done.stderr.strip()[-300:] or done.returncode})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"no headless browser: {why}")
+    pytest.skip(f"no headless browser: {why}")
 
 
 @contextmanager

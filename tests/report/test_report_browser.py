@@ -7,9 +7,6 @@ it once when they are missing and skip, saying why, only when they cannot be ins
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ from browser import (
     A4_POINTS,
     chromium,
     console_errors,
-    missing,
+    ensure_browser,
     pdf_pages,
     print_pdf,
     requests_made,
@@ -29,29 +26,13 @@ from decree8.report import OutputFormat, write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "report-screenshots"
-SETUP = Path(__file__).with_name("browser_setup.sh")
 #: Width of the printable area of A4 with the report's @page margins (12 mm each side) in CSS px.
 A4_CONTENT_PX = round((210 - 24) / 25.4 * 96)
 
 
-def _ensure_browser() -> None:
-    why = missing()
-    if why is None:
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, check=False)
-        why = missing()
-        if why is None:
-            return
-        why += f" (browser_setup.sh: {done.stderr.strip()[-300:] or done.returncode})"
-    if os.environ.get("CI") == "true":  # CI installs the browser first (.ci/run): never skip there
-        pytest.fail(f"no headless browser: {why}")
-    pytest.skip(f"no headless browser: {why}")
-
-
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    _ensure_browser()
+    ensure_browser()
     with chromium() as session:
         yield session
 

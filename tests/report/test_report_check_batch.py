@@ -5,7 +5,6 @@ a compliant transaction, a violation, a refusal and a hash that is no transactio
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,13 +203,9 @@ def test_a_block_range_of_a_deployment_names_the_contracts(batch: Batch, tmp_pat
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    from browser import chromium, missing
+    from browser import chromium, ensure_browser
 
-    why = missing()
-    if why is not None:  # tests/report/test_report_browser.py installs it where it can
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"no headless browser: {why}")
-        pytest.skip(f"no headless browser: {why}")
+    ensure_browser()
     with chromium() as session:
         yield session
 
